@@ -1,0 +1,1 @@
+"""Minis: self-hostable booking for photographers' mini sessions."""

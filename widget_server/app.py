@@ -1,0 +1,108 @@
+"""create_app(settings): routes, middleware and lifespan. The CLI and tests both build it here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .booking.clock import Clock, system_clock
+from .booking.holds import release_expired_holds
+from .booking.tokens import BookingTokens
+from .config import Settings, load_settings
+from .db.connection import create_database
+from .web import client, public
+from .web.pages import http_exception, render, server_error
+from .web.security import BodyLimit, SecurityHeaders
+from .web.templating import STATIC, make_templates
+
+logger = logging.getLogger("minis")
+
+SWEEP_INTERVAL_SECONDS = 30
+
+
+async def sweep_holds_forever(app: Starlette, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
+    """Give the spots of lapsed holds back, so the photographer's view stays current."""
+    while True:
+        try:
+            await release_expired_holds(app.state.db, app.state.clock())
+        except Exception:  # keep sweeping; the next claim sweeps its own slot anyway
+            logger.exception("hold sweep failed")
+        await asyncio.sleep(interval)
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def home(request: Request) -> Response:
+    return render(request, "home.html", {"demo": request.app.state.settings.demo})
+
+
+class CachedStatic(StaticFiles):
+    """Static files under versioned URLs (templating.static_url): cache for a year."""
+
+    async def get_response(self, path: str, scope: dict) -> Response:  # type: ignore[override]
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> Starlette:
+    settings = settings or load_settings()
+    db = create_database(settings.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await db.connect()
+        sweeper = asyncio.create_task(sweep_holds_forever(app)) if settings.run_sweeper else None
+        try:
+            yield
+        finally:
+            if sweeper:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+            await db.disconnect()
+
+    token_page = ["GET", "POST"]
+    routes = [
+        Route("/", home),
+        Route("/healthz", healthz),
+        Mount("/static", CachedStatic(directory=str(STATIC)), name="static"),
+        Route("/b/{token}", client.confirmation_page),
+        Route("/b/{token}/quote", client.quote_page, methods=token_page),
+        Route("/b/{token}/pay", client.choose_payment_page, methods=token_page),
+        Route("/b/{token}/pay/{method}", client.method_page, methods=token_page),
+        Route("/b/{token}/calendar.ics", client.calendar_file),
+        Route("/{studio}", public.studio_page),
+        Route("/{studio}/{mini}", public.mini_page),
+        Route("/{studio}/{mini}/book", public.book_page, methods=token_page),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
+        exception_handlers={HTTPException: http_exception, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock
+    app.state.tokens = BookingTokens(settings.secret_key)
+    app.state.templates = make_templates()
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn (``minis serve`` runs it in each worker process)."""
+    return create_app(load_settings())

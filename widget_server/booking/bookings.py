@@ -1,0 +1,248 @@
+"""A client's booking from details to booked: the hold, the quote, the payment.
+
+Each step is one transaction that begins by locking the slot (holds.lock_slot),
+so every path that changes a booking on a slot is serialised with every other,
+and a payment recorded twice, or a step racing another, changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from databases import Database
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..db.tables import bookings, leads, payments, quotes
+from ..formatting import slot_label
+from .availability import slot_availability
+from .catalog import MiniSession, Studio
+from .details import ClientDetails
+from .errors import NotFound, SlotUnavailable, WrongState
+from .events import record_event
+from .holds import claim_spot, lock_slot, sweep_slot
+from .places import location_of_slot
+from .quotes import quote_for
+from .tokens import new_public_id
+from .views import BookingView
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def new_reference() -> str:
+    return "M-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+@dataclass(frozen=True)
+class NewPayment:
+    """A payment to record with a booking. ``provider_ref`` makes it idempotent."""
+
+    method: str
+    provider_ref: str
+    status: str
+    amount_minor: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class StartedBooking:
+    public_id: str
+    status: str  # "held" (go to the quote) or "booked" (free: straight to confirmation)
+
+
+async def start_booking(
+    db: Database,
+    *,
+    studio: Studio,
+    mini: MiniSession,
+    slot_id: int,
+    details: ClientDetails,
+    utm: dict[str, str],
+    now: datetime,
+) -> StartedBooking:
+    """Create the lead and claim the slot: a hold (quote process) or a booking (free).
+
+    Raises NotFound for a slot that is not this mini session's, SlotUnavailable
+    for a past, too-soon, blocked or full one. Nothing is written unless the
+    claim succeeds.
+    """
+    found = await slot_availability(
+        db,
+        now=now,
+        min_notice_hours={mini.id: mini.min_notice_hours},
+        slot_id=slot_id,
+        upcoming_only=False,
+    )
+    if not found:
+        raise NotFound(f"slot {slot_id}")
+    slot = found[0]
+    if slot.unavailable_reason in {"past", "too_soon", "blocked"}:
+        raise SlotUnavailable(slot.unavailable_reason)
+    # "full" may be stale by the time we claim: the claim below decides.
+    location = await location_of_slot(db, slot_id)
+    status = "booked" if mini.is_free else "held"
+    public_id = new_public_id()
+
+    async with db.transaction():
+        await lock_slot(db, slot_id)
+        await sweep_slot(db, slot_id, now)
+        await claim_spot(db, slot_id, now)
+        lead_id = await db.execute(
+            leads.insert().values(
+                studio_id=studio.id,
+                mini_session_id=mini.id,
+                name=details.name,
+                email=details.email,
+                phone=details.phone,
+                status="booked" if mini.is_free else "scheduling_in_progress",
+                utm=json.dumps(utm),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        booking_id = await db.execute(
+            bookings.insert().values(
+                public_id=public_id,
+                reference=new_reference(),
+                lead_id=lead_id,
+                slot_id=slot_id,
+                status=status,
+                expires_at=None if mini.is_free else now + timedelta(minutes=mini.hold_minutes),
+                created_at=now,
+                booked_at=now if mini.is_free else None,
+            )
+        )
+        if mini.is_free:
+            await record_event(db, booking_id, "booked", now, slot_id=slot_id, free=True)
+        else:
+            quote = quote_for(mini, studio.currency, slot_label(slot.starts_at, location.timezone))
+            await db.execute(
+                quotes.insert().values(
+                    booking_id=booking_id,
+                    currency=quote.currency,
+                    items=quote.items_json(),
+                    total_minor=quote.total_minor,
+                    due_now_minor=quote.due_now_minor,
+                    terms=quote.terms,
+                )
+            )
+            await record_event(
+                db,
+                booking_id,
+                "hold_created",
+                now,
+                slot_id=slot_id,
+                expires_at=now + timedelta(minutes=mini.hold_minutes),
+            )
+    return StartedBooking(public_id=public_id, status=status)
+
+
+async def _secure_spot(db: Database, booking_id: int, hold_until: datetime, now: datetime) -> str:
+    """Make sure the booking owns its spot, holding it until ``hold_until``.
+
+    Returns "held" or "booked". A hold that lapsed but still owns its spot is
+    simply extended; one that was swept re-claims the spot if it is still free,
+    else SlotUnavailable("taken"). Needs the slot locked.
+    """
+    renewed = await db.fetch_one(
+        bookings.update()
+        .where(bookings.c.id == booking_id, bookings.c.status == "held")
+        .values(expires_at=hold_until)
+        .returning(bookings.c.id)
+    )
+    if renewed:
+        return "held"
+    row = await db.fetch_one(
+        sa.select(bookings.c.status, bookings.c.slot_id).where(bookings.c.id == booking_id)
+    )
+    assert row is not None
+    if row.status == "booked":
+        return "booked"
+    if row.status != "expired":
+        raise WrongState(row.status)
+    await sweep_slot(db, row.slot_id, now)
+    await claim_spot(db, row.slot_id, now)
+    await db.execute(
+        bookings.update()
+        .where(bookings.c.id == booking_id, bookings.c.status == "expired")
+        .values(status="held", expires_at=hold_until)
+    )
+    await record_event(db, booking_id, "hold_reclaimed", now, expires_at=hold_until)
+    return "held"
+
+
+async def accept_quote(db: Database, booking: BookingView, now: datetime) -> None:
+    """The client confirmed the quote: note it, and renew the hold for the payment step."""
+    hold_until = now + timedelta(minutes=booking.mini.hold_minutes)
+    async with db.transaction():
+        await lock_slot(db, booking.slot_id)
+        status = await _secure_spot(db, booking.id, hold_until, now)
+        if status == "held":
+            await db.execute(
+                quotes.update()
+                .where(quotes.c.booking_id == booking.id, quotes.c.accepted_at.is_(None))
+                .values(accepted_at=now)
+            )
+            await record_event(db, booking.id, "quote_accepted", now, hold_until=hold_until)
+
+
+def _insert_payment_once(dialect: str, values: dict[str, object]) -> sa.Insert:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in the database's own dialect."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(payments)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["method", "provider_ref"])
+        .returning(payments.c.id)
+    )
+
+
+async def book(
+    db: Database, booking: BookingView, payment: NewPayment | None, now: datetime
+) -> bool:
+    """Mark the booking booked, recording ``payment`` with it. Idempotent.
+
+    Returns False when this payment was already recorded (a replay: nothing
+    changes). Raises SlotUnavailable("taken") when the hold was lost and the
+    slot filled meanwhile, WrongState for a cancelled booking; in both cases
+    nothing is written.
+    """
+    async with db.transaction():
+        await lock_slot(db, booking.slot_id)
+        if payment is not None:
+            inserted = await db.fetch_one(
+                _insert_payment_once(
+                    db.url.dialect,
+                    {**payment.__dict__, "booking_id": booking.id, "created_at": now},
+                )
+            )
+            if inserted is None:
+                return False
+        status = await _secure_spot(db, booking.id, now, now)
+        if payment is not None:
+            await record_event(
+                db,
+                booking.id,
+                "payment_recorded",
+                now,
+                method=payment.method,
+                status=payment.status,
+                amount_minor=payment.amount_minor,
+            )
+        if status == "booked":
+            return True
+        await db.execute(
+            bookings.update()
+            .where(bookings.c.id == booking.id, bookings.c.status == "held")
+            .values(status="booked", booked_at=now, expires_at=None)
+        )
+        await db.execute(
+            leads.update()
+            .where(leads.c.id == booking.lead_id, leads.c.status == "scheduling_in_progress")
+            .values(status="booked", updated_at=now)
+        )
+        await record_event(db, booking.id, "booked", now, slot_id=booking.slot_id)
+    return True

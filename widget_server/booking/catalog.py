@@ -1,0 +1,151 @@
+"""What a studio offers: studios, mini sessions, locations and session days, read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, time
+from typing import Any, Self
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import locations, mini_sessions, session_days, studios
+
+
+class Row:
+    """Build a frozen dataclass from a database row, ignoring columns it does not name."""
+
+    @classmethod
+    def from_mapping(cls, mapping: Any, prefix: str = "") -> Self:
+        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        return cls(**{n: mapping[prefix + n] for n in names})
+
+
+@dataclass(frozen=True)
+class Studio(Row):
+    id: int
+    slug: str
+    name: str
+    notify_email: str
+    timezone: str
+    currency: str
+    brand_color: str
+    allowed_origins: str
+    offline_instructions: str
+
+
+@dataclass(frozen=True)
+class MiniSession(Row):
+    id: int
+    studio_id: int
+    slug: str
+    title: str
+    description: str
+    image_url: str
+    price_minor: int
+    deposit_minor: int | None
+    visibility: str
+    booking_process: str
+    payment_methods: str
+    hold_minutes: int
+    min_notice_hours: int
+    allow_reschedule: bool
+    allow_cancel: bool
+    change_cutoff_hours: int
+    confirmation_notice: str
+    terms: str
+    archived: bool
+
+    @property
+    def is_free(self) -> bool:
+        return self.booking_process == "free" or self.price_minor == 0
+
+    @property
+    def method_keys(self) -> list[str]:
+        return self.payment_methods.split()
+
+
+@dataclass(frozen=True)
+class Location(Row):
+    id: int
+    name: str
+    address: str
+    map_url: str
+    notes: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class SessionDay(Row):
+    id: int
+    mini_session_id: int
+    date: date
+    start_time: time
+    end_time: time
+    capacity: int
+    location: Location
+
+
+async def studio_by_slug(db: Database, slug: str) -> Studio | None:
+    row = await db.fetch_one(studios.select().where(studios.c.slug == slug))
+    return Studio.from_mapping(row._mapping) if row else None
+
+
+async def public_mini_sessions(db: Database, studio_id: int) -> list[MiniSession]:
+    """Mini sessions listed on the studio's booking site."""
+    rows = await db.fetch_all(
+        mini_sessions.select()
+        .where(
+            mini_sessions.c.studio_id == studio_id,
+            mini_sessions.c.visibility == "public",
+            mini_sessions.c.archived == sa.false(),
+        )
+        .order_by(mini_sessions.c.id)
+    )
+    return [MiniSession.from_mapping(r._mapping) for r in rows]
+
+
+async def bookable_mini_session(
+    db: Database, studio_slug: str, mini_slug: str
+) -> tuple[Studio, MiniSession] | None:
+    """A studio and one of its mini sessions open to clients (public or unlisted), in one query."""
+    m = mini_sessions.alias("m")
+    query = (
+        sa.select(studios, *[c.label(f"m_{c.name}") for c in m.c])
+        .join(m, m.c.studio_id == studios.c.id)
+        .where(
+            studios.c.slug == studio_slug,
+            m.c.slug == mini_slug,
+            m.c.visibility != "draft",
+            m.c.archived == sa.false(),
+        )
+    )
+    row = await db.fetch_one(query)
+    if row is None:
+        return None
+    return Studio.from_mapping(row._mapping), MiniSession.from_mapping(row._mapping, "m_")
+
+
+async def session_days_for(db: Database, mini_session_ids: list[int]) -> list[SessionDay]:
+    """Session days of these mini sessions with their locations, by date and time."""
+    if not mini_session_ids:
+        return []
+    query = (
+        sa.select(session_days, *[c.label(f"loc_{c.name}") for c in locations.c])
+        .join(locations, locations.c.id == session_days.c.location_id)
+        .where(session_days.c.mini_session_id.in_(mini_session_ids))
+        .order_by(session_days.c.date, session_days.c.start_time, session_days.c.id)
+    )
+    rows = await db.fetch_all(query)
+    return [
+        SessionDay(
+            id=r.id,
+            mini_session_id=r.mini_session_id,
+            date=r.date,
+            start_time=r.start_time,
+            end_time=r.end_time,
+            capacity=r.capacity,
+            location=Location.from_mapping(r._mapping, "loc_"),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,31 @@
+"""The booking event log: every state change of a booking, in order."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from databases import Database
+
+from ..db.tables import booking_events
+
+
+async def record_event(
+    db: Database, booking_id: int, kind: str, now: datetime, **detail: Any
+) -> None:
+    """Append to a booking's log. Call inside the transaction that made the change."""
+    await db.execute(
+        booking_events.insert().values(
+            booking_id=booking_id, kind=kind, detail=json.dumps(detail, default=str), created_at=now
+        )
+    )
+
+
+async def events_for(db: Database, booking_id: int) -> list[dict[str, Any]]:
+    rows = await db.fetch_all(
+        booking_events.select()
+        .where(booking_events.c.booking_id == booking_id)
+        .order_by(booking_events.c.id)
+    )
+    return [{**dict(r._mapping), "detail": json.loads(r.detail)} for r in rows]

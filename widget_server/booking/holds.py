@@ -1,0 +1,95 @@
+"""Claiming and releasing spots on a slot: the no-overbooking guarantee.
+
+``slots.taken`` counts live holds plus bookings; a CHECK keeps it within
+``capacity``. It only moves through the conditional UPDATEs below, each inside
+a transaction that first locks the slot row (``lock_slot``). Locking first
+matters twice over: on SQLite the first statement of a transaction being a
+write makes it take the write lock and wait its turn (a read first would fail
+with "database is locked" when it later tries to write); on PostgreSQL every
+transaction touching a slot locks rows in the same order (slot, then its
+bookings), so two of them cannot deadlock.
+
+A hold that has expired still counts in ``taken`` until it is swept; every claim
+sweeps its slot first, and ``release_expired_holds`` sweeps the rest in the
+background, so an expired hold never blocks a client.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import bookings, slots
+from .errors import NotFound, SlotUnavailable
+from .events import record_event
+
+
+async def lock_slot(db: Database, slot_id: int) -> None:
+    """Take the slot's row lock for the rest of the transaction (a no-op UPDATE)."""
+    row = await db.fetch_one(
+        slots.update()
+        .where(slots.c.id == slot_id)
+        .values(taken=slots.c.taken)
+        .returning(slots.c.id)
+    )
+    if row is None:
+        raise NotFound(f"slot {slot_id}")
+
+
+async def sweep_slot(db: Database, slot_id: int, now: datetime) -> int:
+    """Expire the slot's lapsed holds and give their spots back. Needs ``lock_slot`` first."""
+    expired = await db.fetch_all(
+        bookings.update()
+        .where(
+            bookings.c.slot_id == slot_id,
+            bookings.c.status == "held",
+            bookings.c.expires_at <= now,
+        )
+        .values(status="expired")
+        .returning(bookings.c.id)
+    )
+    if expired:
+        await db.execute(
+            slots.update().where(slots.c.id == slot_id).values(taken=slots.c.taken - len(expired))
+        )
+        for row in expired:
+            await record_event(db, row.id, "hold_expired", now)
+    return len(expired)
+
+
+async def claim_spot(db: Database, slot_id: int, now: datetime) -> None:
+    """Take one spot on a locked, swept slot, or raise SlotUnavailable("taken")."""
+    claimed = await db.fetch_one(
+        slots.update()
+        .where(slots.c.id == slot_id, slots.c.taken < slots.c.capacity)
+        .values(taken=slots.c.taken + 1)
+        .returning(slots.c.id)
+    )
+    if claimed is None:
+        raise SlotUnavailable("taken")
+
+
+async def release_spot(db: Database, slot_id: int) -> None:
+    """Give one spot back (a cancellation, a move away). Needs ``lock_slot`` first."""
+    await db.execute(
+        slots.update()
+        .where(slots.c.id == slot_id, slots.c.taken > 0)
+        .values(taken=slots.c.taken - 1)
+    )
+
+
+async def release_expired_holds(db: Database, now: datetime) -> int:
+    """Sweep every slot with lapsed holds, one short transaction each; returns holds expired."""
+    rows = await db.fetch_all(
+        sa.select(bookings.c.slot_id)
+        .where(bookings.c.status == "held", bookings.c.expires_at <= now)
+        .distinct()
+    )
+    released = 0
+    for row in rows:
+        async with db.transaction():
+            await lock_slot(db, row.slot_id)
+            released += await sweep_slot(db, row.slot_id, now)
+    return released

@@ -1,0 +1,39 @@
+"""The client's capability: a signed token naming one booking.
+
+The token carries the booking's random ``public_id`` (unguessable on its own)
+signed with the secret key, so a tampered or invented token is rejected before
+any database lookup and reveals nothing. It is the only thing that gives access
+to a booking in the public flow: no cookies, so it works inside iframes too.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+PUBLIC_ID_BYTES = 16
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(PUBLIC_ID_BYTES)
+
+
+class BookingTokens:
+    """``tokens = BookingTokens(secret)``; ``tokens.read(tokens.make(pid)) == pid``."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeSerializer(secret_key, salt="minis.booking")
+
+    def make(self, public_id: str) -> str:
+        return self._serializer.dumps(public_id)
+
+    def read(self, token: str) -> str | None:
+        """The public id inside a genuine token, or None."""
+        if len(token) > 200:
+            return None
+        try:
+            value = self._serializer.loads(token)
+        except BadSignature:
+            return None
+        return value if isinstance(value, str) else None

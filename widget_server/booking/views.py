@@ -1,0 +1,152 @@
+"""Reading one booking with everything the client's pages show about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import (
+    bookings,
+    leads,
+    locations,
+    mini_sessions,
+    payments,
+    quotes,
+    session_days,
+    slots,
+    studios,
+)
+from .catalog import Location, MiniSession, Studio
+from .quotes import Quote, quote_from_row
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    method: str
+    status: str
+    amount_minor: int
+    currency: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class BookingView:
+    id: int
+    public_id: str
+    reference: str
+    status: str  # held, booked, cancelled, expired
+    expires_at: datetime | None
+    booked_at: datetime | None
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    lead_id: int
+    client_name: str
+    client_email: str
+    client_phone: str
+    studio: Studio
+    mini: MiniSession
+    location: Location
+    quote: Quote | None
+    quote_accepted: bool
+    payments: list[PaymentLine]
+
+    @property
+    def timezone(self) -> str:
+        return self.location.timezone
+
+    @property
+    def paid_minor(self) -> int:
+        return sum(p.amount_minor for p in self.payments if p.status == "succeeded")
+
+    @property
+    def total_minor(self) -> int:
+        return self.quote.total_minor if self.quote else 0
+
+    @property
+    def balance_minor(self) -> int:
+        return max(self.total_minor - self.paid_minor, 0)
+
+    @property
+    def currency(self) -> str:
+        return self.quote.currency if self.quote else self.studio.currency
+
+    def hold_lapsed(self, now: datetime) -> bool:
+        return self.status == "expired" or (
+            self.status == "held" and self.expires_at is not None and self.expires_at <= now
+        )
+
+
+def _labelled(table: sa.Table, prefix: str) -> list[sa.Label[object]]:
+    return [c.label(prefix + c.name) for c in table.c]
+
+
+async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
+    """The booking with its lead, slot, place, mini session, studio and quote, or None."""
+    query = (
+        sa.select(
+            bookings,
+            leads.c.name.label("lead_name"),
+            leads.c.email.label("lead_email"),
+            leads.c.phone.label("lead_phone"),
+            slots.c.starts_at,
+            slots.c.ends_at,
+            *_labelled(studios, "s_"),
+            *_labelled(mini_sessions, "m_"),
+            *_labelled(locations, "l_"),
+            *_labelled(quotes, "q_"),
+        )
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .join(slots, slots.c.id == bookings.c.slot_id)
+        .join(session_days, session_days.c.id == slots.c.session_day_id)
+        .join(locations, locations.c.id == session_days.c.location_id)
+        .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
+        .join(studios, studios.c.id == mini_sessions.c.studio_id)
+        .outerjoin(quotes, quotes.c.booking_id == bookings.c.id)
+        .where(bookings.c.public_id == public_id)
+    )
+    row = await db.fetch_one(query)
+    if row is None:
+        return None
+    m = row._mapping
+    payment_rows = await db.fetch_all(
+        payments.select().where(payments.c.booking_id == m["id"]).order_by(payments.c.id)
+    )
+    quote = None
+    if m["q_id"] is not None:
+        quote = quote_from_row(
+            {k: m["q_" + k] for k in ("currency", "items", "due_now_minor", "terms")}
+        )
+    return BookingView(
+        id=m["id"],
+        public_id=m["public_id"],
+        reference=m["reference"],
+        status=m["status"],
+        expires_at=m["expires_at"],
+        booked_at=m["booked_at"],
+        slot_id=m["slot_id"],
+        starts_at=m["starts_at"],
+        ends_at=m["ends_at"],
+        lead_id=m["lead_id"],
+        client_name=m["lead_name"],
+        client_email=m["lead_email"],
+        client_phone=m["lead_phone"],
+        studio=Studio.from_mapping(m, "s_"),
+        mini=MiniSession.from_mapping(m, "m_"),
+        location=Location.from_mapping(m, "l_"),
+        quote=quote,
+        quote_accepted=m["q_accepted_at"] is not None,
+        payments=[
+            PaymentLine(
+                method=p.method,
+                status=p.status,
+                amount_minor=p.amount_minor,
+                currency=p.currency,
+                created_at=p.created_at,
+            )
+            for p in payment_rows
+        ],
+    )

@@ -1,0 +1,207 @@
+"""The ``minis`` command: a thin layer over create_app and the domain.
+
+minis demo [--host H] [--port N] [--db PATH]
+minis serve [--host H] [--port N] [--workers N]
+minis migrate
+minis worker
+minis create-user --studio SLUG --email EMAIL [--password-stdin]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from .config import ConfigError, Settings, load_settings
+from .db.connection import create_database
+from .db.migrate import migrate
+
+
+def _fail(message: str) -> None:
+    print(f"minis: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _settings(demo: bool = False) -> Settings:
+    try:
+        return load_settings(demo=demo)
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable; for type checkers
+
+
+async def _seed_demo(settings: Settings) -> bool:
+    from .booking.clock import system_clock
+    from .demo import seed_demo
+
+    db = create_database(settings.database_url)
+    await db.connect()
+    try:
+        return await seed_demo(db, system_clock())
+    finally:
+        await db.disconnect()
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from .demo import DEMO_EMAIL, DEMO_PASSWORD
+
+    os.environ["MINIS_DEMO"] = "1"
+    if args.db:
+        os.environ["MINIS_DATABASE_URL"] = f"sqlite:///{Path(args.db).resolve()}"
+    base = f"http://{args.host}:{args.port}"
+    os.environ.setdefault("MINIS_BASE_URL", base)
+    settings = _settings(demo=True)
+    migrate(settings.database_url)
+    created = asyncio.run(_seed_demo(settings))
+    print(
+        f"""
+Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database_url}
+
+  Booking site     {base}/demo
+  Fall minis       {base}/demo/fall-minis      (1 client per slot, deposit, 2 time zones)
+  Santa minis      {base}/demo/santa-minis     (3 clients per slot)
+  Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined
+
+  Admin login      {DEMO_EMAIL} / {DEMO_PASSWORD}  (the dashboard at {base}/admin is coming)
+""",
+        flush=True,
+    )
+    from .app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings()
+    migrate(settings.database_url)
+    uvicorn.run(
+        "widget_server.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = _settings()
+    migrate(settings.database_url)
+    print("database is up to date")
+
+
+async def _work(settings: Settings) -> None:
+    from .booking.clock import system_clock
+    from .booking.holds import release_expired_holds
+
+    db = create_database(settings.database_url)
+    await db.connect()
+    try:
+        while True:
+            released = await release_expired_holds(db, system_clock())
+            if released:
+                logging.getLogger("minis").info("released %d expired holds", released)
+            await asyncio.sleep(15)
+    finally:
+        await db.disconnect()
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_work(settings))
+
+
+async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> str:
+    from .accounts import create_studio, create_user
+    from .booking.catalog import studio_by_slug
+    from .booking.clock import system_clock
+
+    db = create_database(settings.database_url)
+    await db.connect()
+    try:
+        now = system_clock()
+        studio = await studio_by_slug(db, args.studio)
+        async with db.transaction():
+            if studio is None:
+                studio_id = await create_studio(
+                    db,
+                    slug=args.studio,
+                    name=args.studio_name or args.studio,
+                    notify_email=args.email,
+                    timezone=args.timezone,
+                    currency=args.currency,
+                    now=now,
+                )
+                note = f"created studio {args.studio!r} and user {args.email}"
+            else:
+                studio_id = studio.id
+                note = f"created user {args.email} for studio {args.studio!r}"
+            await create_user(db, studio_id=studio_id, email=args.email, password=password, now=now)
+        return note
+    finally:
+        await db.disconnect()
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    settings = _settings()
+    migrate(settings.database_url)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+    try:
+        print(asyncio.run(_create_user(settings, args, password)))
+    except ValueError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # e.g. the email is already taken (unique constraint)
+        _fail(f"could not create the user: {exc.__class__.__name__}: {exc}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="minis", description="Mini session booking.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run on SQLite with demo data")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--db", help="SQLite file (default: ./minis.db)")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="run in production (needs MINIS_SECRET_KEY)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        func=cmd_migrate
+    )
+    sub.add_parser("worker", help="release expired holds (and, later, send email)").set_defaults(
+        func=cmd_worker
+    )
+
+    user = sub.add_parser("create-user", help="create an admin user (and its studio if new)")
+    user.add_argument("--studio", required=True, help="studio slug, e.g. jane-doe-photo")
+    user.add_argument("--email", required=True)
+    user.add_argument("--studio-name", help="display name when the studio is new")
+    user.add_argument("--timezone", default="America/New_York", help="for a new studio")
+    user.add_argument("--currency", default="USD", help="for a new studio")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user.set_defaults(func=cmd_create_user)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)

@@ -1,0 +1,218 @@
+"""The schema, as SQLAlchemy Core tables. Migrations in db/migrations mirror it.
+
+Invariants the database itself enforces live here as constraints; see
+ARCHITECTURE.md for the list and why each one matters.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from .types import UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+studios = sa.Table(
+    "studios",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("notify_email", sa.String(320), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("brand_color", sa.String(7), nullable=False, server_default="#3b5bdb"),
+    # Space-separated origins allowed to embed the widget; empty means any site.
+    sa.Column("allowed_origins", sa.Text, nullable=False, server_default=""),
+    sa.Column("offline_instructions", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False, index=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+locations = sa.Table(
+    "locations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("address", sa.Text, nullable=False, server_default=""),
+    sa.Column("map_url", sa.Text, nullable=False, server_default=""),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+mini_sessions = sa.Table(
+    "mini_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("slug", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("image_url", sa.Text, nullable=False, server_default=""),
+    sa.Column("price_minor", sa.Integer, nullable=False),
+    sa.Column("deposit_minor", sa.Integer, nullable=True),
+    sa.Column("visibility", sa.String(16), nullable=False, server_default="public"),
+    sa.Column("booking_process", sa.String(16), nullable=False, server_default="quote"),
+    # Space-separated payment method keys, in the order they are offered.
+    sa.Column("payment_methods", sa.String(200), nullable=False, server_default="offline"),
+    sa.Column("hold_minutes", sa.Integer, nullable=False, server_default="15"),
+    sa.Column("min_notice_hours", sa.Integer, nullable=False, server_default="2"),
+    sa.Column("allow_reschedule", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("allow_cancel", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("change_cutoff_hours", sa.Integer, nullable=False, server_default="48"),
+    sa.Column("confirmation_notice", sa.Text, nullable=False, server_default=""),
+    sa.Column("terms", sa.Text, nullable=False, server_default=""),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("studio_id", "slug", name="uq_mini_sessions_studio_slug"),
+    sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    sa.CheckConstraint(
+        "deposit_minor IS NULL OR (deposit_minor > 0 AND deposit_minor <= price_minor)",
+        name="deposit_within_price",
+    ),
+    sa.CheckConstraint("visibility IN ('public', 'unlisted', 'draft')", name="visibility_known"),
+    sa.CheckConstraint("booking_process IN ('quote', 'free')", name="booking_process_known"),
+    sa.CheckConstraint("hold_minutes BETWEEN 1 AND 1440", name="hold_minutes_range"),
+)
+
+session_days = sa.Table(
+    "session_days",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False, index=True),
+    sa.Column("location_id", sa.ForeignKey("locations.id"), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("start_time", sa.Time, nullable=False),
+    sa.Column("end_time", sa.Time, nullable=False),
+    sa.Column("slot_minutes", sa.Integer, nullable=False),
+    sa.Column("gap_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("capacity", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
+    sa.CheckConstraint("gap_minutes >= 0", name="gap_not_negative"),
+    sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+)
+
+slots = sa.Table(
+    "slots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_day_id", sa.ForeignKey("session_days.id"), nullable=False),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    # Live holds plus bookings on this slot. Claimed and released only by
+    # conditional UPDATEs in booking/holds.py; the CHECK makes overbooking a
+    # constraint violation rather than a bug that can slip through.
+    sa.Column("taken", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("blocked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("session_day_id", "starts_at", name="uq_slots_day_start"),
+    sa.CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
+    sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    sa.Index("ix_slots_mini_start", "mini_session_id", "starts_at"),
+)
+
+leads = sa.Table(
+    "leads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False, index=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("phone", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    # JSON object of utm_* parameters the client arrived with.
+    sa.Column("utm", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        "status IN ('scheduling_in_progress', 'booked', 'closed')", name="status_known"
+    ),
+)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # Random, secret; signed into the client's URLs (booking/tokens.py).
+    sa.Column("public_id", sa.String(32), nullable=False, unique=True),
+    # Short, human-friendly code for emails and phone calls; not a secret.
+    sa.Column("reference", sa.String(16), nullable=False, unique=True),
+    sa.Column("lead_id", sa.ForeignKey("leads.id"), nullable=False, index=True),
+    sa.Column("slot_id", sa.ForeignKey("slots.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("booked_at", UTCDateTime, nullable=True),
+    sa.Column("cancelled_at", UTCDateTime, nullable=True),
+    sa.Column("rescheduled_from_slot_id", sa.ForeignKey("slots.id"), nullable=True),
+    sa.CheckConstraint("status IN ('held', 'booked', 'cancelled', 'expired')", name="status_known"),
+    sa.CheckConstraint("status != 'held' OR expires_at IS NOT NULL", name="hold_has_expiry"),
+    sa.Index("ix_bookings_slot_status", "slot_id", "status"),
+    sa.Index("ix_bookings_status_expires", "status", "expires_at"),
+)
+
+quotes = sa.Table(
+    "quotes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, unique=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # JSON list of {"label": str, "amount_minor": int}.
+    sa.Column("items", sa.Text, nullable=False),
+    sa.Column("total_minor", sa.Integer, nullable=False),
+    sa.Column("due_now_minor", sa.Integer, nullable=False),
+    sa.Column("terms", sa.Text, nullable=False, server_default=""),
+    sa.Column("accepted_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("due_now_minor >= 0 AND due_now_minor <= total_minor", name="due_now_range"),
+)
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("method", sa.String(32), nullable=False),
+    # Provider's id for this payment. Unique per method: a replayed provider
+    # event or a double-submitted form records the payment once.
+    sa.Column("provider_ref", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("amount_minor", sa.Integer, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("method", "provider_ref", name="uq_payments_method_ref"),
+    sa.CheckConstraint(
+        "status IN ('pending', 'succeeded', 'failed', 'refunded')", name="status_known"
+    ),
+    sa.CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+)
+
+booking_events = sa.Table(
+    "booking_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    # JSON object with what the reader of the log needs (old/new slot, amounts...).
+    sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,141 @@
+"""The demo studio that ``minis demo`` seeds: two mini sessions to try every step on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from databases import Database
+
+from .accounts import create_studio, create_user
+from .booking.catalog import studio_by_slug
+from .booking.slots import SessionDayPlan, create_session_day
+from .db.tables import locations, mini_sessions
+
+DEMO_STUDIO = "demo"
+DEMO_EMAIL = "demo@minis.test"
+DEMO_PASSWORD = "minis-demo"
+
+
+def _next_weekday(start: date, weekday: int, weeks_ahead: int) -> date:
+    days = (weekday - start.weekday()) % 7 or 7
+    return start + timedelta(days=days + 7 * weeks_ahead)
+
+
+async def seed_demo(db: Database, now: datetime) -> bool:
+    """Create the demo studio unless it exists; True when it was created now."""
+    if await studio_by_slug(db, DEMO_STUDIO) is not None:
+        return False
+    today = now.date()
+    async with db.transaction():
+        studio_id = await create_studio(
+            db,
+            slug=DEMO_STUDIO,
+            name="Golden Hour Photography",
+            notify_email="studio@minis.test",
+            timezone="America/New_York",
+            currency="USD",
+            brand_color="#b4540a",
+            offline_instructions=(
+                "Pay by bank transfer within 3 days (details in your confirmation email), "
+                "or in cash at the start of your session."
+            ),
+            now=now,
+        )
+        await create_user(
+            db, studio_id=studio_id, email=DEMO_EMAIL, password=DEMO_PASSWORD, now=now
+        )
+        park = await db.execute(
+            locations.insert().values(
+                studio_id=studio_id,
+                name="Riverside Park, by the boathouse",
+                address="Riverside Dr & W 79th St, New York, NY",
+                map_url="https://maps.google.com/?q=Riverside+Park+Boathouse+New+York",
+                notes="Park on W 79th St; look for the orange blanket.",
+                timezone="America/New_York",
+            )
+        )
+        meadow = await db.execute(
+            locations.insert().values(
+                studio_id=studio_id,
+                name="Aspen meadow, Red Rocks",
+                address="18300 W Alameda Pkwy, Morrison, CO",
+                map_url="https://maps.google.com/?q=Red+Rocks+Park+Morrison+CO",
+                notes="Trailhead lot 2, a five-minute walk.",
+                timezone="America/Denver",
+            )
+        )
+        loft = await db.execute(
+            locations.insert().values(
+                studio_id=studio_id,
+                name="The Loft studio",
+                address="55 Water St, Brooklyn, NY",
+                map_url="https://maps.google.com/?q=55+Water+St+Brooklyn",
+                notes="Second floor; the elevator is on the left.",
+                timezone="America/New_York",
+            )
+        )
+        fall = await db.execute(
+            mini_sessions.insert().values(
+                studio_id=studio_id,
+                slug="fall-minis",
+                title="Fall Minis",
+                description=(
+                    "Twenty golden minutes among the autumn leaves: family, couples or solo. "
+                    "You get 10 edited images in an online gallery within two weeks."
+                ),
+                image_url="/static/demo-fall.svg",
+                price_minor=22500,
+                deposit_minor=7500,
+                visibility="public",
+                booking_process="quote",
+                payment_methods="demo offline",
+                hold_minutes=15,
+                min_notice_hours=2,
+                terms="The deposit is non-refundable; the balance is due on the day.",
+            )
+        )
+        santa = await db.execute(
+            mini_sessions.insert().values(
+                studio_id=studio_id,
+                slug="santa-minis",
+                title="Santa Minis",
+                description=(
+                    "Ten cosy minutes with Santa by the fireplace. Up to three families per slot."
+                ),
+                image_url="/static/demo-santa.svg",
+                price_minor=9500,
+                deposit_minor=None,
+                visibility="public",
+                booking_process="quote",
+                payment_methods="demo",
+                hold_minutes=15,
+                min_notice_hours=2,
+                terms="Full payment secures your spot.",
+            )
+        )
+        # Fall: three Saturdays in New York, two Sundays in Colorado (another time zone).
+        for week in range(3):
+            day = _next_weekday(today, 5, week)
+            await create_session_day(
+                db,
+                mini_session_id=fall,
+                location_id=park,
+                plan=SessionDayPlan(day, time(9, 0), time(12, 0), 20, 5, 1, "America/New_York"),
+            )
+        for week in range(2):
+            day = _next_weekday(today, 6, week)
+            await create_session_day(
+                db,
+                mini_session_id=fall,
+                location_id=meadow,
+                plan=SessionDayPlan(day, time(15, 0), time(18, 0), 20, 5, 1, "America/Denver"),
+            )
+        for week in (1, 2):
+            day = _next_weekday(today, 5, week)
+            await create_session_day(
+                db,
+                mini_session_id=santa,
+                location_id=loft,
+                plan=SessionDayPlan(day, time(10, 0), time(14, 0), 15, 5, 3, "America/New_York"),
+            )
+    return True

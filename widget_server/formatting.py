@@ -1,0 +1,59 @@
+"""The one place that turns money, dates and times into text for people.
+
+Babel does the locale work; times are always shown in the slot's location's
+time zone, with the zone named, because an in-person session happens where it
+happens, not where the client's laptop is.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_timezone_name
+from babel.numbers import format_currency, get_currency_precision
+
+LOCALE = "en_US"
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """Integer minor units as a price: ``money(12500, "USD") == "$125.00"``."""
+    digits = get_currency_precision(currency)
+    return format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=LOCALE)
+
+
+def local(instant: datetime, timezone: str) -> datetime:
+    return instant.astimezone(ZoneInfo(timezone))
+
+
+def day_long(day: date) -> str:
+    return format_date(day, "full", locale=LOCALE)  # Saturday, December 5, 2026
+
+
+def day_short(day: date) -> str:
+    return format_date(day, "EEE, MMM d", locale=LOCALE)  # Sat, Dec 5
+
+
+def clock_time(instant: datetime, timezone: str) -> str:
+    return format_time(local(instant, timezone), "h:mm a", locale=LOCALE)  # 10:00 AM
+
+
+def zone_abbrev(instant: datetime, timezone: str) -> str:
+    """Short zone name valid at that instant: "EST", "EDT", "CET" (the tz database's own)."""
+    return local(instant, timezone).tzname() or timezone
+
+
+def zone_long(instant: datetime, timezone: str) -> str:
+    """Eastern Standard Time, Central European Standard Time, ..."""
+    return get_timezone_name(local(instant, timezone), "long", locale=LOCALE)
+
+
+def slot_time(instant: datetime, timezone: str) -> str:
+    """10:00 AM EST"""
+    return f"{clock_time(instant, timezone)} {zone_abbrev(instant, timezone)}"
+
+
+def slot_label(instant: datetime, timezone: str) -> str:
+    """Sat, Dec 5, 10:00 AM EST: a slot in one line, for quotes and calendars."""
+    return f"{day_short(local(instant, timezone).date())}, {slot_time(instant, timezone)}"

@@ -1,0 +1,1 @@
+"""Messages to clients and photographers: calendar files now, email later."""

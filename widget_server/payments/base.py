@@ -1,0 +1,39 @@
+"""The interface every payment method implements.
+
+A method decides whether it is enabled in this deployment and where the client
+goes to pay (``begin``). Our own methods (offline, demo) send the client to a
+page of ours that then records the payment through ``booking.bookings.book``;
+a provider (Stripe) sends them to its hosted page and records the payment from
+its webhook. Either way ``book`` makes the effect idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..booking.views import BookingView
+from ..config import Settings
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    """What ``begin`` needs: the booking and the URLs of its pages."""
+
+    booking: BookingView
+    settings: Settings
+    method_page_url: str  # our page for this method: /b/{token}/pay/{key}
+    confirmation_url: str
+    quote_url: str
+
+
+class PaymentMethod(Protocol):
+    key: str
+    label: str
+    summary: str
+
+    def enabled(self, settings: Settings) -> bool: ...
+
+    async def begin(self, start: PaymentStart) -> str:
+        """The URL the client's browser goes to next to pay."""
+        ...

@@ -1,0 +1,41 @@
+"""Offline payment: bank transfer, cash at the session, whatever the studio says.
+
+The spot is booked at once with the whole amount still due; the photographer
+marks it paid later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from databases import Database
+
+from ..booking.bookings import NewPayment, book
+from ..booking.views import BookingView
+from ..config import Settings
+from .base import PaymentStart
+
+
+class OfflinePayment:
+    key = "offline"
+    label = "Pay the studio directly"
+    summary = "Reserve now and pay as the studio describes (bank transfer, at the session...)."
+
+    def enabled(self, settings: Settings) -> bool:
+        return True
+
+    async def begin(self, start: PaymentStart) -> str:
+        return start.method_page_url
+
+
+async def reserve_offline(db: Database, booking: BookingView, now: datetime) -> bool:
+    """Book with the whole amount pending. One pending record per booking, however often called."""
+    amount = booking.quote.total_minor if booking.quote else 0
+    payment = NewPayment(
+        method="offline",
+        provider_ref=f"offline:{booking.public_id}",
+        status="pending",
+        amount_minor=amount,
+        currency=booking.currency,
+    )
+    return await book(db, booking, payment, now)

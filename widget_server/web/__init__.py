@@ -1,0 +1,1 @@
+"""HTTP only: parse the request, call the domain, render. No business rules here."""

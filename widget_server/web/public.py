@@ -1,0 +1,135 @@
+"""The booking site: studio page, mini session page, details form."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ..booking.availability import slot_availability
+from ..booking.bookings import start_booking
+from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
+from ..booking.details import UTM_KEYS, clean_utm, region_for_timezone, validate_details
+from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
+from ..booking.offers import mini_session_offer, studio_offers
+from ..booking.places import location_of_slot
+from .forms import parse_id, read_form
+from .pages import error_page, render
+from .urls import booking_url, mini_url
+
+UNAVAILABLE_MESSAGES = {
+    "taken": "Someone else just booked this time. Please choose another one.",
+    "full": "This time is fully booked. Please choose another one.",
+    "past": "This time has already passed. Please choose another one.",
+    "too_soon": "This time is too close to book online. Please choose a later one.",
+    "blocked": "This time isn't available. Please choose another one.",
+}
+
+
+async def studio_page(request: Request) -> Response:
+    studio = await studio_by_slug(request.app.state.db, request.path_params["studio"])
+    if studio is None:
+        raise HTTPException(404)
+    offers = await studio_offers(request.app.state.db, studio, request.app.state.clock())
+    return render(request, "public/studio.html", {"offers": offers}, studio=studio)
+
+
+async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
+    found = await bookable_mini_session(
+        request.app.state.db, request.path_params["studio"], request.path_params["mini"]
+    )
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+async def mini_page(request: Request) -> Response:
+    studio, mini = await _mini_or_404(request)
+    offer = await mini_session_offer(request.app.state.db, mini, request.app.state.clock())
+    wanted = parse_id(request.query_params.get("day"))
+    selected = next((d for d in offer.days if d.day.id == wanted), None) or next(
+        (d for d in offer.days if d.bookable_slots), offer.days[0] if offer.days else None
+    )
+    return render(
+        request,
+        "public/mini.html",
+        {"mini": mini, "offer": offer, "selected": selected, "passthrough": _passthrough(request)},
+        studio=studio,
+    )
+
+
+def _passthrough(request: Request) -> dict[str, str]:
+    """Query parameters carried from page to page: utm_* and prefill."""
+    keep = (*UTM_KEYS, "name", "email", "phone")
+    return {k: v[:200] for k, v in request.query_params.items() if k in keep and v}
+
+
+def slot_unavailable(request: Request, studio: Studio, mini: MiniSession, reason: str) -> Response:
+    return error_page(
+        request,
+        409,
+        UNAVAILABLE_MESSAGES.get(reason, UNAVAILABLE_MESSAGES["blocked"]),
+        studio=studio,
+        title="This time was just taken" if reason == "taken" else "That time isn't available",
+        back_url=mini_url(studio.slug, mini.slug),
+        back_label="Choose another time",
+    )
+
+
+async def book_page(request: Request) -> Response:
+    studio, mini = await _mini_or_404(request)
+    db = request.app.state.db
+    now = request.app.state.clock()
+    slot_id = parse_id(request.query_params.get("slot"))
+    if slot_id is None:
+        raise HTTPException(404)
+    found = await slot_availability(
+        db,
+        now=now,
+        min_notice_hours={mini.id: mini.min_notice_hours},
+        slot_id=slot_id,
+        upcoming_only=False,
+    )
+    if not found:
+        raise HTTPException(404)
+    slot = found[0]
+    if request.method == "GET" and not slot.bookable:
+        return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
+    location = await location_of_slot(db, slot_id)
+    context = {"mini": mini, "slot": slot, "location": location, "errors": {}}
+
+    if request.method == "GET":
+        passthrough = _passthrough(request)
+        values = {k: passthrough.get(k, "") for k in ("name", "email", "phone")}
+        utm = clean_utm(passthrough)
+        return render(
+            request, "public/book.html", {**context, "values": values, "utm": utm}, studio=studio
+        )
+
+    form = await read_form(request)
+    values = {k: form.get(k, "") for k in ("name", "email", "phone")}
+    utm = clean_utm(form)
+    try:
+        details = validate_details(
+            values["name"],
+            values["email"],
+            values["phone"],
+            default_region=region_for_timezone(location.timezone),
+        )
+        started = await start_booking(
+            db, studio=studio, mini=mini, slot_id=slot_id, details=details, utm=utm, now=now
+        )
+    except InvalidDetails as exc:
+        return render(
+            request,
+            "public/book.html",
+            {**context, "values": values, "utm": utm, "errors": exc.errors},
+            status_code=422,
+            studio=studio,
+        )
+    except SlotUnavailable as exc:
+        return slot_unavailable(request, studio, mini, exc.reason)
+    except NotFound as exc:
+        raise HTTPException(404) from exc
+    page = "" if started.status == "booked" else "quote"
+    return RedirectResponse(booking_url(request, started.public_id, page), status_code=303)

@@ -1,0 +1,72 @@
+"""Jinja2 set-up: autoescaping, the formatting filters, versioned static URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from .. import formatting
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_BRAND = "#3b5bdb"
+
+
+@cache
+def static_version(name: str) -> str:
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+
+
+def static_url(name: str) -> str:
+    """``/static/minis.css?v=<hash>``: safe to cache for a year, changes when the file does."""
+    return f"/static/{name}?v={static_version(name)}"
+
+
+def safe_color(value: str | None) -> str:
+    """A brand colour fit for CSS, whatever is stored."""
+    return value if value and HEX_COLOR.match(value) else DEFAULT_BRAND
+
+
+def safe_url(value: str | None) -> str:
+    """A link fit for href/src: http(s) or site-relative only, never ``javascript:``."""
+    if not value:
+        return ""
+    lowered = value.strip().lower()
+    if lowered.startswith(("https://", "http://")) or (
+        lowered.startswith("/") and not lowered.startswith("//")
+    ):
+        return value.strip()
+    return ""
+
+
+def csp_nonce(request: Request) -> str:
+    return getattr(request.state, "csp_nonce", "")
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    env = templates.env
+    env.autoescape = True
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.globals.update(static_url=static_url, csp_nonce=csp_nonce)
+    env.filters.update(
+        money=formatting.money,
+        day_long=formatting.day_long,
+        day_short=formatting.day_short,
+        slot_time=formatting.slot_time,
+        clock_time=formatting.clock_time,
+        zone_long=formatting.zone_long,
+        slot_label=formatting.slot_label,
+        local_date=lambda instant, tz: formatting.local(instant, tz).date(),
+        safe_color=safe_color,
+        safe_url=safe_url,
+    )
+    return templates
