@@ -10,11 +10,14 @@ import sqlalchemy as sa
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A UTC instant: aware datetimes in, aware UTC datetimes out.
 
-    Stored naive (in UTC) so SQLite's text form and PostgreSQL's ``timestamp``
-    compare the same way; refusing naive input keeps local times from sneaking in.
+    PostgreSQL stores it as ``timestamptz`` (asyncpg hands back aware values
+    natively, which matters because ``databases`` skips result processing there).
+    SQLite stores naive UTC text, which compares correctly as text; it is made
+    aware again on the way out. Naive input is refused so local times can't
+    sneak in.
     """
 
-    impl = sa.DateTime
+    impl = sa.DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
@@ -22,11 +25,12 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("UTCDateTime needs an aware datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, str):  # raw SQLite text, should a query bypass the type
             value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

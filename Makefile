@@ -1,0 +1,38 @@
+# Minis: `make demo` to try it, `make test` to check it. `make help` lists the rest.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help demo test lint format bench clean
+
+help:  ## this list
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## run on SQLite (./minis.db) with demo data at http://127.0.0.1:8000
+	$(BIN)/minis demo
+
+test: $(STAMP)  ## every test: unit, HTTP, concurrency, e2e in Chromium; lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+bench: $(STAMP)  ## benchmarks, printed as ratios (see bench/README.md)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)  ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)  ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:  ## remove the venv and caches (keeps minis.db)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

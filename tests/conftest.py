@@ -1,0 +1,80 @@
+"""Fixtures: every database test runs on SQLite, and on PostgreSQL when configured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.support.clock import FakeClock
+from tests.support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    make_sqlite_template,
+    postgres_admin_url,
+    run_db,
+    sqlite_copy,
+    truncate_all,
+)
+from tests.support.world import World, build_world
+from widget_server.app import create_app
+from widget_server.config import Settings
+
+SECRET = "test-secret-key-0123456789"
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    admin = postgres_admin_url()
+    if admin is None:
+        yield None
+        return
+    url = create_postgres_database(admin)
+    yield url
+    drop_postgres_database(admin, url)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_url: str | None,
+) -> str:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        return sqlite_copy(sqlite_template, tmp_path)
+    if postgres_url is None:
+        pytest.skip("set MINIS_TEST_POSTGRES_URL to run on PostgreSQL (CI does)")
+    truncate_all(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def world(db_url: str, clock: FakeClock) -> World:
+    return run_db(db_url, lambda db: build_world(db, clock()))
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, secret_key=SECRET, demo=True, run_sweeper=False)
+
+
+@pytest.fixture
+def client(settings: Settings, clock: FakeClock, world: World) -> Iterator[TestClient]:
+    app = create_app(settings, clock=clock)
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client

@@ -1,0 +1,1 @@
+"""Shared test helpers: databases, a controllable clock, seed data, live servers."""

@@ -1,0 +1,94 @@
+"""Test databases: a fresh SQLite file per test, and PostgreSQL when MINIS_TEST_POSTGRES_URL is set.
+
+PostgreSQL gets one scratch database per test session (created and dropped
+here), migrated once and truncated between tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+from databases import Database
+from sqlalchemy.engine import make_url
+
+from widget_server.db.connection import create_database
+from widget_server.db.migrate import migrate
+from widget_server.db.tables import metadata
+
+T = TypeVar("T")
+POSTGRES_ENV = "MINIS_TEST_POSTGRES_URL"
+
+
+def run_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work(db)`` on its own connection and event loop (outside any app)."""
+
+    async def go() -> T:
+        db = create_database(url)
+        await db.connect()
+        try:
+            return await work(db)
+        finally:
+            await db.disconnect()
+
+    return asyncio.run(go())
+
+
+def make_sqlite_template(directory: Path) -> Path:
+    path = directory / "template.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+def sqlite_copy(template: Path, directory: Path) -> str:
+    path = directory / f"minis-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+async def _admin(url: str, sql: str) -> None:
+    parsed = make_url(url)
+    conn = await asyncpg.connect(
+        user=parsed.username,
+        password=parsed.password,
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        database=parsed.database,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def create_postgres_database(admin_url: str) -> str:
+    name = f"minis_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(drivername="postgresql", database=name)
+    rendered = url.render_as_string(hide_password=False)
+    migrate(rendered)
+    return rendered
+
+
+def drop_postgres_database(admin_url: str, url: str) -> None:
+    name = make_url(url).database
+    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def truncate_all(url: str) -> None:
+    tables = ", ".join(t.name for t in metadata.sorted_tables)
+
+    async def work(db: Database) -> None:
+        await db.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+    run_db(url, work)

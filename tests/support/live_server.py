@@ -1,0 +1,94 @@
+"""A real uvicorn (one or several worker processes) on a free local port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def live_server(
+    database_url: str,
+    *,
+    workers: int = 1,
+    secret_key: str = "live-test-secret-key-0123",
+    extra_env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+) -> Iterator[str]:
+    """Serve the app with uvicorn on a migrated database; yields the base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MINIS_")},
+        "MINIS_DATABASE_URL": database_url,
+        "MINIS_SECRET_KEY": secret_key,
+        "MINIS_BASE_URL": base,
+        "MINIS_DEMO": "1",
+        **(extra_env or {}),
+    }
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "widget_server.app:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_up(base, process, workers)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log_path:
+            log.close()  # type: ignore[union-attr]
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], workers: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}")
+        try:
+            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                # With several workers, give the others a moment to bind too.
+                time.sleep(0.5 * (workers > 1))
+                return
+        except httpx2.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("uvicorn did not start within 30 s")
