@@ -139,7 +139,8 @@ async def build_world(db: Database, now: datetime, *, edge_slots: bool = True) -
                     in_two_days + timedelta(days=1), time(15), time(16), 20, 5, 1, "America/Denver"
                 ),
             )
-            # A day that straddles "now" (the clock must be at least 3h before local midnight): past slots and slots inside the notice period.
+            # A day that straddles "now": past slots and slots inside the notice
+            # period. Needs "now" at least 3 hours before local midnight.
             local_now = now.astimezone(ZoneInfo("America/New_York"))
             await create_session_day(
                 db,
