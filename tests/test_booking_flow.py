@@ -1,0 +1,327 @@
+"""The hosted booking flow over HTTP: pick a slot, details, quote, payment, confirmation."""
+
+from __future__ import annotations
+
+from icalendar import Calendar
+from starlette.testclient import TestClient
+
+from tests.support.clock import FakeClock
+from tests.support.flow import (
+    accept_quote,
+    book_with_demo_card,
+    pay_demo,
+    start,
+    submit_details,
+    token_from,
+)
+from tests.support.queries import all_bookings, all_leads, all_payments, event_kinds, taken
+from tests.support.world import World
+
+
+def test_studio_page_lists_public_sessions_only(client: TestClient) -> None:
+    page = client.get("/acme")
+    assert page.status_code == 200
+    assert "Portraits" in page.text and "Family" in page.text
+    assert "$200.00" in page.text and "$50.00 deposit" in page.text
+    assert "Hidden" not in page.text and "Draft One" not in page.text
+    assert "Park" in page.text and "Meadow" in page.text
+
+
+def test_studio_page_says_sold_out_when_every_slot_is_taken(
+    client: TestClient, world: World
+) -> None:
+    for slot_id in world.slots["card-only"]:
+        book_with_demo_card(client, slot_id, "card-only")
+    page = client.get("/acme")
+    card = page.text.split('href="/acme/card-only"')[1].split("</li>")[0]
+    assert "Sold out" in card
+    other = page.text.split('href="/acme/portraits"')[1].split("</li>")[0]
+    assert "Sold out" not in other
+
+
+def test_mini_page_shows_days_and_slots_in_the_locations_zone(
+    client: TestClient, world: World
+) -> None:
+    page = client.get("/acme/portraits")
+    assert page.status_code == 200
+    assert "Tue, Nov 24" in page.text and "Thu, Nov 26" in page.text and "Fri, Nov 27" in page.text
+    # Clock: 2026-11-24 15:00 UTC; two days later, 9:00 in New York is 14:00 UTC (EST).
+    new_york = client.get(f"/acme/portraits?day={_day_id(page.text, 'Thu, Nov 26')}").text
+    assert "Thursday, November 26, 2026" in new_york and "Eastern Standard Time" in new_york
+    assert "9:00 AM" in new_york and "10:40 AM" in new_york
+    assert f"book?slot={world.slots['portraits'][0]}" in new_york
+    denver = client.get(f"/acme/portraits?day={_day_id(page.text, 'Fri, Nov 27')}").text
+    assert "Mountain Standard Time" in denver and "3:00 PM" in denver and "Meadow" in denver
+
+
+def test_mini_page_selects_the_first_day_with_open_slots(client: TestClient) -> None:
+    page = client.get("/acme/portraits").text
+    selected = page.split('aria-current="true"')[0].rsplit('href="?day=', 1)[1]
+    assert selected.startswith(_day_id(page, "Tue, Nov 24"))
+    assert "Tuesday, November 24, 2026" in page
+
+
+def _day_id(page: str, label: str) -> str:
+    for chunk in page.split('href="?day=')[1:]:
+        if label in chunk.split("</a>")[0]:
+            return chunk.split("#")[0].split("&")[0]
+    raise AssertionError(f"no day chip {label!r}")
+
+
+def test_unlisted_is_reachable_by_link_and_draft_is_not(client: TestClient) -> None:
+    assert client.get("/acme/hidden").status_code == 200
+    assert client.get("/acme/draft-one").status_code == 404
+
+
+def test_past_and_too_soon_slots_are_shown_but_not_bookable(
+    client: TestClient, world: World
+) -> None:
+    page = client.get("/acme/portraits").text
+    assert f"book?slot={world.past_slot}" not in page
+    assert f"book?slot={world.too_soon_slot}" not in page
+    for slot_id, words in ((world.past_slot, "already passed"), (world.too_soon_slot, "too close")):
+        form = client.get(f"/acme/portraits/book?slot={slot_id}")
+        assert form.status_code == 409 and words in form.text
+        posted = submit_details(client, slot_id)
+        assert posted.status_code == 409 and words in posted.text
+
+
+def test_details_create_a_lead_a_hold_and_a_quote(
+    client: TestClient, world: World, db_url: str
+) -> None:
+    slot_id = world.slots["portraits"][0]
+    form = client.get(f"/acme/portraits/book?slot={slot_id}")
+    assert form.status_code == 200 and 'name="email"' in form.text
+    response = submit_details(client, slot_id, email="Ada@Example.COM")
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("/quote")
+    [lead] = all_leads(db_url)
+    assert lead["status"] == "scheduling_in_progress"
+    assert lead["phone"] == "+12125550143" and lead["email"] == "Ada@example.com"
+    [booking] = all_bookings(db_url)
+    assert booking["status"] == "held" and booking["slot_id"] == slot_id
+    assert taken(db_url, slot_id) == 1
+    quote = client.get(response.headers["location"])
+    assert quote.status_code == 200
+    assert "$200.00" in quote.text and "Deposit due now" in quote.text
+    assert "$50.00" in quote.text and "$150.00" in quote.text and "Terms apply." in quote.text
+    assert "held for you until" in quote.text and "10:15 AM EST" in quote.text
+
+
+def test_demo_card_books_the_slot(client: TestClient, world: World, db_url: str) -> None:
+    slot_id = world.slots["portraits"][1]
+    token = start(client, slot_id)
+    to_pay = accept_quote(client, token)
+    # Two methods offered: the client chooses first.
+    assert to_pay.headers["location"] == f"/b/{token}/pay"
+    choose = client.get(f"/b/{token}/pay")
+    assert "Card (demo)" in choose.text and "Pay the studio directly" in choose.text
+    chosen = client.post(f"/b/{token}/pay", data={"method": "demo"})
+    assert chosen.headers["location"] == f"/b/{token}/pay/demo"
+    assert "Demo mode" in client.get(f"/b/{token}/pay/demo").text
+    paid = pay_demo(client, token)
+    assert paid.status_code == 303 and paid.headers["location"] == f"/b/{token}"
+
+    [booking] = all_bookings(db_url)
+    assert booking["status"] == "booked" and booking["expires_at"] is None
+    assert all_leads(db_url)[0]["status"] == "booked"
+    [payment] = all_payments(db_url)
+    assert (payment["method"], payment["status"], payment["amount_minor"]) == (
+        "demo",
+        "succeeded",
+        5000,
+    )
+    assert event_kinds(db_url, booking["id"]) == [
+        "hold_created",
+        "quote_accepted",
+        "payment_recorded",
+        "booked",
+    ]
+    page = client.get(f"/b/{token}")
+    assert page.status_code == 200 and "You're booked, Ada!" in page.text
+    assert "$50.00" in page.text and "$150.00" in page.text  # paid, balance due
+    assert booking["reference"] in page.text
+    assert "https://maps.test/p" in page.text and "calendar.google.com" in page.text
+    # The slot is no longer offered.
+    assert f"book?slot={slot_id}" not in client.get("/acme/portraits").text
+
+
+def test_paying_twice_records_one_payment(client: TestClient, world: World, db_url: str) -> None:
+    token = book_with_demo_card(client, world.slots["portraits"][0])
+    again = pay_demo(client, token)
+    assert again.status_code == 303 and again.headers["location"] == f"/b/{token}"
+    assert len(all_payments(db_url)) == 1
+
+
+def test_declined_card_books_nothing(client: TestClient, world: World, db_url: str) -> None:
+    token = start(client, world.slots["portraits"][0])
+    accept_quote(client, token)
+    declined = pay_demo(client, token, "4000 0000 0000 0002")
+    assert declined.status_code == 422 and "declined" in declined.text
+    assert all_payments(db_url) == [] and all_bookings(db_url)[0]["status"] == "held"
+    wrong = pay_demo(client, token, "1234")
+    assert wrong.status_code == 422 and "test card numbers" in wrong.text
+
+
+def test_single_method_goes_straight_to_it(client: TestClient, world: World) -> None:
+    token = start(client, world.slots["card-only"][0], "card-only")
+    assert accept_quote(client, token).headers["location"] == f"/b/{token}/pay/demo"
+
+
+def test_offline_payment_books_with_balance_due(
+    client: TestClient, world: World, db_url: str
+) -> None:
+    token = start(client, world.slots["family"][0], "family")
+    assert accept_quote(client, token).headers["location"] == f"/b/{token}/pay/offline"
+    page = client.get(f"/b/{token}/pay/offline")
+    assert "Bank transfer to ACME 123." in page.text
+    reserved = client.post(f"/b/{token}/pay/offline")
+    assert reserved.headers["location"] == f"/b/{token}"
+    [payment] = all_payments(db_url)
+    assert (payment["status"], payment["amount_minor"]) == ("pending", 9000)
+    assert all_bookings(db_url)[0]["status"] == "booked"
+    confirmation = client.get(f"/b/{token}").text
+    assert "$0.00" in confirmation and "$90.00" in confirmation
+    assert "pay the studio directly" in confirmation
+
+
+def test_payment_steps_need_the_quote_accepted_first(client: TestClient, world: World) -> None:
+    token = start(client, world.slots["portraits"][0])
+    for path in ("pay", "pay/demo"):
+        response = client.get(f"/b/{token}/{path}")
+        assert response.status_code == 303 and response.headers["location"] == f"/b/{token}/quote"
+    assert client.post(f"/b/{token}/pay/demo", data={"card": "4242424242424242"}).status_code == 303
+    assert client.get(f"/b/{token}").headers["location"] == f"/b/{token}/quote"
+
+
+def test_method_not_offered_is_404(client: TestClient, world: World) -> None:
+    token = start(client, world.slots["family"][0], "family")
+    accept_quote(client, token)
+    assert client.get(f"/b/{token}/pay/demo").status_code == 404
+    assert client.get(f"/b/{token}/pay/bitcoin").status_code == 404
+    bad = client.post(f"/b/{token}/pay", data={"method": "demo"})
+    assert bad.status_code == 422 and "choose how you" in bad.text
+
+
+def test_free_session_is_booked_on_submit(client: TestClient, world: World, db_url: str) -> None:
+    response = submit_details(client, world.slots["free-day"][0], "free-day")
+    assert response.status_code == 303
+    token = token_from(response)
+    assert response.headers["location"] == f"/b/{token}"
+    [booking] = all_bookings(db_url)
+    assert booking["status"] == "booked"
+    assert all_leads(db_url)[0]["status"] == "booked"
+    page = client.get(f"/b/{token}").text
+    assert "You're booked" in page and "Free" in page
+    assert client.get(f"/b/{token}/quote").headers["location"] == f"/b/{token}"
+
+
+def test_calendar_file(client: TestClient, world: World) -> None:
+    token = book_with_demo_card(client, world.slots["portraits"][0])
+    response = client.get(f"/b/{token}/calendar.ics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    [event] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["summary"]) == "Portraits with Acme Photo"
+    assert event.decoded("dtstart").isoformat() == "2026-11-26T14:00:00+00:00"
+    assert "1 Park Ave" in str(event["location"])
+    unbooked = start(client, world.slots["portraits"][1])
+    assert client.get(f"/b/{unbooked}/calendar.ics").status_code == 404
+
+
+def test_capacity_three_takes_three_clients(client: TestClient, world: World, db_url: str) -> None:
+    slot_id = world.slots["family"][0]
+    for n in range(3):
+        assert (
+            submit_details(client, slot_id, "family", email=f"c{n}@example.com").status_code == 303
+        )
+    page = client.get("/acme/family").text
+    assert f"book?slot={slot_id}" not in page
+    fourth = submit_details(client, slot_id, "family", email="c4@example.com")
+    assert fourth.status_code == 409 and "just booked this time" in fourth.text
+    assert taken(db_url, slot_id) == 3
+
+
+def test_slot_shows_spots_left(client: TestClient, world: World) -> None:
+    slot_id = world.slots["family"][0]
+    submit_details(client, slot_id, "family")
+    page = client.get("/acme/family").text
+    chunk = page.split(f"book?slot={slot_id}")[1].split("</a>")[0]
+    assert "2 of 3 left" in chunk
+
+
+class TestHoldExpiry:
+    """A hold lasts hold_minutes; after that the slot is free again but the lead stays."""
+
+    def test_expired_hold_frees_the_slot_for_someone_else(
+        self, client: TestClient, world: World, clock: FakeClock, db_url: str
+    ) -> None:
+        slot_id = world.slots["portraits"][0]
+        first = start(client, slot_id)
+        assert submit_details(client, slot_id, email="b@example.com").status_code == 409
+        clock.advance(minutes=16)
+        assert f"book?slot={slot_id}" in client.get("/acme/portraits").text
+        second = start(client, slot_id, email="b@example.com")
+        bookings = {b["public_id"]: b for b in all_bookings(db_url)}
+        statuses = sorted(b["status"] for b in bookings.values())
+        assert statuses == ["expired", "held"]
+        assert [lead["status"] for lead in all_leads(db_url)] == ["scheduling_in_progress"] * 2
+        assert taken(db_url, slot_id) == 1
+        # The first client comes back: the slot was taken, so they must choose another.
+        retry = client.post(f"/b/{first}/quote")
+        assert retry.status_code == 409 and "just booked this time" in retry.text
+        assert "/acme/portraits" in retry.text
+        assert second
+
+    def test_expired_hold_renews_when_the_slot_is_still_free(
+        self, client: TestClient, world: World, clock: FakeClock, db_url: str
+    ) -> None:
+        slot_id = world.slots["portraits"][0]
+        token = start(client, slot_id)
+        clock.advance(minutes=20)
+        quote = client.get(f"/b/{token}/quote")
+        assert "has run out" in quote.text
+        accept_quote(client, token)
+        assert all_bookings(db_url)[0]["status"] == "held"
+        paid = pay_demo(client, token)
+        assert paid.headers["location"] == f"/b/{token}"
+        [booking] = all_bookings(db_url)
+        assert booking["status"] == "booked" and taken(db_url, slot_id) == 1
+
+    def test_swept_hold_is_reclaimed_on_payment(
+        self, client: TestClient, world: World, clock: FakeClock, db_url: str
+    ) -> None:
+        from tests.support.databases import run_db
+        from widget_server.booking.holds import release_expired_holds
+
+        slot_id = world.slots["portraits"][0]
+        token = start(client, slot_id)
+        accept_quote(client, token)
+        clock.advance(minutes=30)
+        assert run_db(db_url, lambda db: release_expired_holds(db, clock())) == 1
+        assert all_bookings(db_url)[0]["status"] == "expired" and taken(db_url, slot_id) == 0
+        expired_page = client.get(f"/b/{token}")
+        assert expired_page.status_code == 409 and "hold expired" in expired_page.text.lower()
+        assert pay_demo(client, token).headers["location"] == f"/b/{token}"
+        [booking] = all_bookings(db_url)
+        assert booking["status"] == "booked" and taken(db_url, slot_id) == 1
+        assert event_kinds(db_url, booking["id"]) == [
+            "hold_created",
+            "quote_accepted",
+            "hold_expired",
+            "hold_reclaimed",
+            "payment_recorded",
+            "booked",
+        ]
+
+    def test_payment_after_the_slot_was_taken_is_refused(
+        self, client: TestClient, world: World, clock: FakeClock, db_url: str
+    ) -> None:
+        slot_id = world.slots["portraits"][0]
+        token = start(client, slot_id)
+        accept_quote(client, token)
+        clock.advance(minutes=16)
+        start(client, slot_id, email="other@example.com")
+        refused = pay_demo(client, token)
+        assert refused.status_code == 409 and "Choose another time" in refused.text
+        assert all_payments(db_url) == []
