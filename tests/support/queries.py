@@ -15,7 +15,8 @@ from .databases import run_db
 def rows(url: str, query: sa.Select[Any]) -> list[dict[str, Any]]:
     async def work(db: Database) -> list[dict[str, Any]]:
         found = await db.fetch_all(query)
-        return [{k: r[k] for k in r._mapping.keys()} for r in found]
+        # keys(): iterating an asyncpg record yields values, not names.
+        return [{k: r[k] for k in r.keys()} for r in found]  # noqa: SIM118
 
     return run_db(url, work)
 
