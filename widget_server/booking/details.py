@@ -35,8 +35,18 @@ def region_for_timezone(timezone: str) -> str | None:
     return territory if territory and territory != "001" else None
 
 
+# Zero-width joiners are format characters too, but emoji sequences and several
+# scripts need them; bidi overrides and the like only serve to disguise text.
+ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
+# Control, format, surrogate, private-use and unassigned code points.
+REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
 def _has_control_chars(value: str) -> bool:
-    return any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value)
+    return any(
+        unicodedata.category(ch) in REFUSED_CATEGORIES and ch not in ALLOWED_FORMAT_CHARS
+        for ch in value
+    )
 
 
 def validate_details(

@@ -1,0 +1,1 @@
+"""End-to-end tests: Playwright drives real Chromium against a live uvicorn on demo data."""

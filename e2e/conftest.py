@@ -1,0 +1,87 @@
+"""Fixtures: one headless Chromium per session; per test a fresh demo database behind a live
+uvicorn, browser contexts pointed at it, and a check that no page logged a console error,
+failed a request or got an unexpected HTTP error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.support.live_server import live_server
+
+from .support import (
+    CHROMIUM_ARGS,
+    DemoSite,
+    PageProblems,
+    chromium_executable,
+    prepare_demo_database,
+)
+
+ContextFactory = Callable[..., BrowserContext]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Chromium from $CHROMIUM_PATH, else /usr/bin/chromium, else Playwright's own."""
+    browser = playwright_driver.chromium.launch(
+        executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DemoSite]:
+    """The app on a fresh SQLite file seeded with the demo studio (MINIS_DEMO=1)."""
+    url = f"sqlite:///{tmp_path / 'minis.db'}"
+    prepare_demo_database(url)
+    log = tmp_path / "uvicorn.log"
+    with live_server(url, log_path=log) as base_url:
+        yield DemoSite(base_url, url)
+    output = log.read_text(errors="replace")
+    assert "Traceback" not in output, f"the server logged an error:\n{output}"
+
+
+@pytest.fixture
+def problems() -> Iterator[PageProblems]:
+    """Fails the test (at teardown) if a watched page had a problem."""
+    watcher = PageProblems()
+    yield watcher
+    watcher.assert_none()
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, server: DemoSite, problems: PageProblems
+) -> Iterator[ContextFactory]:
+    """Opens isolated browser sessions (own cookies) on the server, each one watched."""
+    opened: list[BrowserContext] = []
+
+    def open_context(**options: Any) -> BrowserContext:
+        context = browser.new_context(base_url=server.base_url, accept_downloads=True, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        problems.watch(context)
+        opened.append(context)
+        return context
+
+    yield open_context
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: ContextFactory) -> Page:
+    """A page in its own browser context, 1280×720."""
+    return new_context(viewport={"width": 1280, "height": 720}).new_page()

@@ -1,0 +1,196 @@
+"""Support for the e2e tests: which Chromium to run, the live demo site and a look into its
+database, and the watcher that turns console errors and failed requests into test failures."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from databases import Database
+from playwright.sync_api import BrowserContext, ConsoleMessage, Request, Response, WebError
+
+from tests.support.databases import run_db
+from widget_server.booking.clock import system_clock
+from widget_server.db.migrate import migrate
+from widget_server.demo import seed_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+T = TypeVar("T")
+
+
+def chromium_executable() -> str | None:
+    """$CHROMIUM_PATH, else Debian's chromium, else None: Playwright's own browser."""
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return configured
+    return str(DEBIAN_CHROMIUM) if DEBIAN_CHROMIUM.exists() else None
+
+
+def screenshot_dir() -> Path:
+    """$MINIS_SCREENSHOTS, else artifacts/screenshots in the repository (git-ignored)."""
+    configured = os.environ.get("MINIS_SCREENSHOTS")
+    return Path(configured) if configured else ROOT / "artifacts" / "screenshots"
+
+
+def off_the_loop(work: Callable[[], T]) -> T:
+    """Run ``work`` in a worker thread and return its result.
+
+    Playwright's sync API keeps an asyncio loop on the main thread, so code that
+    calls ``asyncio.run`` (the migrations, ``run_db``) has to run elsewhere.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
+def prepare_demo_database(url: str) -> None:
+    """Migrate a fresh database and seed the demo studio, as ``minis demo`` does."""
+
+    def work() -> None:
+        migrate(url)
+        run_db(url, lambda db: seed_demo(db, system_clock()))
+
+    off_the_loop(work)
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    method: str
+    status: str
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    reference: str
+    status: str
+    slot_id: int
+    name: str
+    email: str
+    phone: str
+    payments: tuple[PaymentRow, ...]
+
+
+BOOKINGS_SQL = """
+SELECT b.id, b.reference, b.status, b.slot_id, l.name, l.email, l.phone
+FROM bookings b JOIN leads l ON l.id = b.lead_id
+ORDER BY b.id
+"""
+PAYMENTS_SQL = "SELECT booking_id, method, status, amount_minor FROM payments ORDER BY id"
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """The app served by a live uvicorn on its own demo database."""
+
+    base_url: str
+    database_url: str
+
+    def bookings(self) -> list[BookingRow]:
+        """Every booking in the database, oldest first, with its client and payments."""
+
+        async def read(db: Database) -> list[BookingRow]:
+            rows = await db.fetch_all(BOOKINGS_SQL)
+            payments = await db.fetch_all(PAYMENTS_SQL)
+            return [
+                BookingRow(
+                    reference=row["reference"],
+                    status=row["status"],
+                    slot_id=row["slot_id"],
+                    name=row["name"],
+                    email=row["email"],
+                    phone=row["phone"],
+                    payments=tuple(
+                        PaymentRow(p["method"], p["status"], p["amount_minor"])
+                        for p in payments
+                        if p["booking_id"] == row["id"]
+                    ),
+                )
+                for row in rows
+            ]
+
+        return off_the_loop(lambda: run_db(self.database_url, read))
+
+
+# Known app bug, reported: no page links an icon, so Chromium asks for /favicon.ico,
+# which is a 404 and logs a console error. test_layout.py has a strict xfail for it;
+# drop this allowance when that test starts passing.
+IGNORED_CONSOLE_URL_PATHS = {"/favicon.ico"}
+LOAD_FAILED = "Failed to load resource: the server responded with a status of {status}"
+
+
+@dataclass
+class PageProblems:
+    """Collects what went wrong in watched browser contexts; judged after the test.
+
+    A problem is a console error or warning (CSP violations are console errors),
+    an uncaught page error, a request that failed, or an HTTP error status.
+    A test that expects an error page (409, 422) says so with ``allow_error_page``:
+    documents with that status, and the console line Chromium logs for them, pass.
+    """
+
+    allowed_statuses: set[int] = field(default_factory=set)
+    console: list[tuple[str, str, str]] = field(default_factory=list)
+    responses: list[tuple[int, str, str]] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+
+    def watch(self, context: BrowserContext) -> None:
+        context.on("console", self._on_console)
+        context.on("weberror", self._on_web_error)
+        context.on("requestfailed", self._on_request_failed)
+        context.on("response", self._on_response)
+
+    def allow_error_page(self, status: int) -> None:
+        self.allowed_statuses.add(status)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type in {"error", "warning"}:
+            self.console.append((message.type, message.text, message.location.get("url", "")))
+
+    def _on_web_error(self, error: WebError) -> None:
+        self.other.append(f"uncaught page error: {error.error}")
+
+    def _on_request_failed(self, request: Request) -> None:
+        self.other.append(f"request failed: {request.method} {request.url}: {request.failure}")
+
+    def _on_response(self, response: Response) -> None:
+        if response.status >= 400:
+            self.responses.append((response.status, response.url, response.request.resource_type))
+
+    def found(self) -> list[str]:
+        expected_pages = {
+            (url, status)
+            for status, url, kind in self.responses
+            if kind == "document" and status in self.allowed_statuses
+        }
+        found = [
+            f"HTTP {status} for {kind} {url}"
+            for status, url, kind in self.responses
+            if (url, status) not in expected_pages
+        ]
+        for kind, text, url in self.console:
+            if urlsplit(url).path in IGNORED_CONSOLE_URL_PATHS:
+                continue
+            if any(url == u and text.startswith(LOAD_FAILED.format(status=s)) for u, s in expected_pages):
+                continue
+            found.append(f"console {kind}: {text} ({url or 'no url'})")
+        return found + self.other
+
+    def assert_none(self) -> None:
+        found = self.found()
+        assert not found, "problems in the browser:\n" + "\n".join(found)
