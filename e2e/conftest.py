@@ -4,7 +4,7 @@ failed a request or got an unexpected HTTP error."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +15,13 @@ from tests.support.live_server import live_server
 
 from .support import (
     CHROMIUM_ARGS,
+    ContextFactory,
     DemoSite,
     PageProblems,
     chromium_executable,
     prepare_demo_database,
 )
 
-ContextFactory = Callable[..., BrowserContext]
 TIMEOUT_MS = 10_000
 
 

@@ -32,6 +32,8 @@ CHROMIUM_ARGS = [
 ]
 
 T = TypeVar("T")
+# Opens a watched browser context on the live site; keyword arguments go to new_context().
+ContextFactory = Callable[..., BrowserContext]
 
 
 def chromium_executable() -> str | None:

@@ -1,0 +1,211 @@
+"""Booking in the browser: demo card (accepted and declined), paying the studio directly,
+a one-method session straight to the card page, and a time someone else took first."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from .steps import (
+    ADA,
+    DECLINED_CARD,
+    FALL,
+    FALL_URL,
+    GRACE,
+    OFFLINE_INSTRUCTIONS,
+    SANTA,
+    SUCCESS_CARD,
+    choose_first_slot,
+    choose_method,
+    confirm_quote,
+    continue_to_quote,
+    fill_details,
+    first_available_slot,
+    heading,
+    open_mini_from_studio,
+    pay_with_card,
+    quote_rows,
+    reach_quote,
+    slot_on_mini_page,
+    studio_card,
+    summary,
+    text_of,
+)
+from .support import BookingRow, ContextFactory, DemoSite, PageProblems, PaymentRow
+
+BOOKING_URL = re.compile(r"/b/[^/]+$")
+
+
+def test_book_fall_minis_with_the_demo_card(page: Page, server: DemoSite) -> None:
+    page.goto("/demo")
+    expect(heading(page)).to_have_text("Mini sessions with Golden Hour Photography")
+    expect(studio_card(page, FALL).locator(".price")).to_have_text("$225.00 · $75.00 deposit")
+    studio_card(page, FALL).get_by_role("link").click()
+
+    expect(heading(page)).to_have_text(FALL)
+    expect(page).to_have_url(re.compile(f"{FALL_URL}$"))
+    chosen = choose_first_slot(page)
+    expect(page.locator("aside")).to_contain_text(chosen.time)
+    fill_details(page, ADA)
+    continue_to_quote(page)
+
+    expect(heading(page)).to_have_text("Your quote")
+    expect(page.get_by_role("status")).to_contain_text("This time is held for you until")
+    assert quote_rows(page) == {
+        "Total": "$225.00",
+        "Deposit due now": "$75.00",
+        "Balance due later": "$150.00",
+    }
+    held = server.bookings()
+    assert [(b.status, b.slot_id) for b in held] == [("held", chosen.slot_id)]
+
+    page.get_by_role("button", name="Confirm and pay $75.00").click()
+    choose_method(page, "Card (demo)")
+    expect(page).to_have_url(re.compile(r"/pay/demo$"))
+    expect(page.locator(".callout.demo")).to_contain_text("no real card is charged")
+    page.get_by_label("Card number").fill(SUCCESS_CARD)
+    page.get_by_role("button", name="Pay $75.00").click()
+
+    expect(heading(page)).to_have_text("You're booked, Ada!")
+    expect(page).to_have_url(BOOKING_URL)
+    [booking] = server.bookings()
+    assert booking == BookingRow(
+        reference=held[0].reference,
+        status="booked",
+        slot_id=chosen.slot_id,
+        name=ADA.name,
+        email=ADA.email,
+        phone=ADA.stored_phone,
+        payments=(PaymentRow("demo", "succeeded", 7500),),
+    )
+    shown = summary(page)
+    assert shown["Paid"] == "$75.00"
+    assert shown["Balance due"] == "$150.00"
+    assert shown["Reference"] == booking.reference
+    assert shown["Booked for"] == f"{ADA.name} {ADA.email}"
+    assert shown["Session"] == FALL
+    assert shown["Time"].startswith(chosen.time)
+
+    ics = page.get_by_role("link", name="Apple / Outlook (.ics)")
+    with page.expect_download() as download_info:
+        ics.click()
+    download = download_info.value
+    assert download.suggested_filename == f"{booking.reference}.ics"
+    calendar = download.path().read_text()
+    assert calendar.startswith("BEGIN:VCALENDAR")
+    assert "BEGIN:VEVENT" in calendar
+    assert "SUMMARY:Fall Minis with Golden Hour Photography" in calendar
+    assert booking.reference in calendar
+    fetched = page.request.get(ics.get_attribute("href") or "")
+    assert fetched.ok
+    assert fetched.headers["content-type"].startswith("text/calendar")
+
+    slot = slot_on_mini_page(page, chosen)
+    expect(slot.locator(".slot-spots")).to_have_text("Booked")
+    expect(slot.locator("a")).to_have_count(0)
+    expect(page.locator("a.day[aria-current] .day-spots")).to_have_text("6 times open")
+
+
+def test_declined_card_books_nothing_then_the_success_card_books(
+    page: Page, server: DemoSite, problems: PageProblems
+) -> None:
+    problems.allow_error_page(422)
+    chosen = reach_quote(page, FALL)
+    confirm_quote(page)
+    choose_method(page, "Card (demo)")
+
+    pay_with_card(page, DECLINED_CARD)
+    expect(page.get_by_role("alert")).to_have_text(
+        "Your card was declined. No money was taken. Try the success card."
+    )
+    expect(page).to_have_url(re.compile(r"/pay/demo$"))
+    expect(page.get_by_label("Card number")).to_have_attribute("aria-invalid", "true")
+    expect(heading(page)).to_have_text("Pay by card")
+    [booking] = server.bookings()
+    assert (booking.status, booking.payments) == ("held", ())
+
+    pay_with_card(page, SUCCESS_CARD)
+    expect(heading(page)).to_have_text("You're booked, Ada!")
+    assert summary(page)["Paid"] == "$75.00"
+    [booking] = server.bookings()
+    assert booking.status == "booked"
+    assert booking.slot_id == chosen.slot_id
+    assert booking.payments == (PaymentRow("demo", "succeeded", 7500),)
+
+
+def test_book_by_paying_the_studio_directly(page: Page, server: DemoSite) -> None:
+    chosen = reach_quote(page, FALL)
+    confirm_quote(page)
+    choose_method(page, "Pay the studio directly")
+
+    expect(page).to_have_url(re.compile(r"/pay/offline$"))
+    expect(heading(page)).to_have_text("Pay Golden Hour Photography directly")
+    expect(page.locator(".instructions")).to_contain_text(OFFLINE_INSTRUCTIONS)
+    expect(page.locator("main")).to_contain_text("$225.00 stays due until the studio marks it paid")
+    assert server.bookings()[0].status == "held"
+    page.get_by_role("button", name="Reserve my time").click()
+
+    expect(heading(page)).to_have_text("You're booked, Ada!")
+    shown = summary(page)
+    assert shown["Paid"] == "$0.00"
+    assert shown["Balance due"] == "$225.00 (pay the studio directly)"
+    [booking] = server.bookings()
+    assert (booking.status, booking.slot_id) == ("booked", chosen.slot_id)
+    assert booking.payments == (PaymentRow("offline", "pending", 22500),)
+    expect(slot_on_mini_page(page, chosen).locator(".slot-spots")).to_have_text("Booked")
+
+
+def test_one_payment_method_goes_straight_to_the_card_page(page: Page, server: DemoSite) -> None:
+    chosen = reach_quote(page, SANTA)
+    assert quote_rows(page) == {"Total": "$95.00", "Due now": "$95.00"}
+
+    page.get_by_role("button", name="Confirm and pay $95.00").click()
+    expect(page).to_have_url(re.compile(r"/b/[^/]+/pay/demo$"))
+    expect(heading(page)).to_have_text("Pay by card")
+    expect(page.get_by_role("link", name="Choose another way to pay")).to_have_count(0)
+
+    page.get_by_label("Card number").fill(SUCCESS_CARD)
+    page.get_by_role("button", name="Pay $95.00").click()
+    expect(heading(page)).to_have_text("You're booked, Ada!")
+    shown = summary(page)
+    assert (shown["Paid"], shown["Balance due"]) == ("$95.00", "$0.00")
+    [booking] = server.bookings()
+    assert booking.payments == (PaymentRow("demo", "succeeded", 9500),)
+    # Three families fit in a Santa slot: it stays open with one spot fewer.
+    slot = slot_on_mini_page(page, chosen)
+    expect(slot.locator("a.slot .slot-spots")).to_have_text("2 of 3 left")
+
+
+def test_a_time_someone_else_just_took(
+    new_context: ContextFactory, server: DemoSite, problems: PageProblems
+) -> None:
+    problems.allow_error_page(409)
+    first = new_context().new_page()
+    second = new_context().new_page()
+    open_mini_from_studio(first, FALL)
+    _, chosen = first_available_slot(first)
+    for page in (first, second):
+        page.goto(chosen.book_url)
+        expect(heading(page)).to_have_text("Your details")
+    fill_details(first, ADA)
+    fill_details(second, GRACE)
+
+    continue_to_quote(first)
+    expect(heading(first)).to_have_text("Your quote")
+    continue_to_quote(second)
+    expect(heading(second)).to_have_text("This time was just taken")
+    expect(second).to_have_title(re.compile(r"^This time was just taken"))
+    expect(second.get_by_role("alert")).to_contain_text("Someone else just booked this time.")
+
+    [booking] = server.bookings()
+    assert (booking.name, booking.status, booking.slot_id) == (ADA.name, "held", chosen.slot_id)
+
+    second.get_by_role("link", name="Choose another time").click()
+    expect(second).to_have_url(re.compile(f"{FALL_URL}$"))
+    expect(heading(second)).to_have_text(FALL)
+    taken = second.locator("#times ul.slots > li").nth(chosen.index)
+    expect(taken.locator("a")).to_have_count(0)
+    _, offered = first_available_slot(second)
+    assert offered.slot_id != chosen.slot_id
+    assert text_of(taken.locator(".slot-time")) == chosen.time

@@ -1,0 +1,169 @@
+"""The `minis` command, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+import sqlalchemy as sa
+
+from tests.support.live_server import free_port
+from tests.support.queries import rows
+from widget_server.db.tables import studios, users
+
+MINIS = str(Path(sys.executable).with_name("minis"))
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MINIS_")}
+    return subprocess.run(
+        [MINIS, *args],
+        env={**clean, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run("serve", env={"MINIS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode == 2 and "MINIS_SECRET_KEY is required" in result.stderr
+
+
+def test_unknown_setting_is_refused(tmp_path: Path) -> None:
+    result = run("migrate", env={"MINIS_SECRET_KEY": "x" * 20, "MINIS_DATABSE_URL": "oops"})
+    assert result.returncode == 2 and "MINIS_DATABSE_URL" in result.stderr
+
+
+def test_migrate_and_create_user(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/prod.db"
+    env = {"MINIS_DATABASE_URL": url, "MINIS_SECRET_KEY": "x" * 20}
+    assert run("migrate", env=env).returncode == 0
+    created = run(
+        "create-user",
+        "--studio",
+        "jane-doe",
+        "--email",
+        "Jane@Example.com",
+        "--studio-name",
+        "Jane Doe Photo",
+        "--timezone",
+        "Europe/Paris",
+        "--currency",
+        "EUR",
+        "--password-stdin",
+        env=env,
+        stdin="correct horse battery\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "created studio 'jane-doe'" in created.stdout
+    [studio] = rows(url, sa.select(studios))
+    assert (studio["name"], studio["timezone"], studio["currency"]) == (
+        "Jane Doe Photo",
+        "Europe/Paris",
+        "EUR",
+    )
+    [user] = rows(url, sa.select(users))
+    assert user["email"] == "jane@example.com"
+    assert user["password_hash"].startswith("$argon2") and "correct" not in user["password_hash"]
+
+    again = run(
+        "create-user",
+        "--studio",
+        "jane-doe",
+        "--email",
+        "jane@example.com",
+        "--password-stdin",
+        env=env,
+        stdin="another password\n",
+    )
+    assert again.returncode == 2 and "could not create the user" in again.stderr
+    short = run(
+        "create-user",
+        "--studio",
+        "jane-doe",
+        "--email",
+        "b@example.com",
+        "--password-stdin",
+        env=env,
+        stdin="short\n",
+    )
+    assert short.returncode == 2 and "at least 8" in short.stderr
+    reserved = run(
+        "create-user",
+        "--studio",
+        "admin",
+        "--email",
+        "c@example.com",
+        "--password-stdin",
+        env=env,
+        stdin="long enough password\n",
+    )
+    assert reserved.returncode == 2 and "slug" in reserved.stderr
+
+
+def _start_demo(db: Path, port: int) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MINIS_")}
+    return subprocess.Popen(
+        [MINIS, "demo", "--port", str(port), "--db", str(db)],
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx2.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("demo did not start")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=15)
+    return output
+
+
+def test_demo_serves_seeded_data_and_keeps_it(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = _start_demo(db, port)
+    try:
+        _wait(base)
+        studio = httpx2.get(f"{base}/demo")
+        assert "Fall Minis" in studio.text and "Santa Minis" in studio.text
+        page = httpx2.get(f"{base}/demo/fall-minis").text
+        slot = page.split("book?slot=")[1].split('"')[0]
+        booked = httpx2.post(
+            f"{base}/demo/fall-minis/book?slot={slot}",
+            data={"name": "Kept", "email": "kept@example.com", "phone": "+12125550143"},
+        )
+        assert booked.status_code == 303
+    finally:
+        output = _stop(process)
+    assert "seeded" in output and f"{base}/demo/fall-minis" in output
+    assert "demo@minis.test" in output
+
+    process = _start_demo(db, port)
+    try:
+        _wait(base)
+        quote = httpx2.get(base + booked.headers["location"])
+        assert quote.status_code == 200 and "Kept" in quote.text
+    finally:
+        output = _stop(process)
+    assert "existing data kept" in output
