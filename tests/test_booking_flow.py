@@ -16,6 +16,8 @@ from tests.support.flow import (
 )
 from tests.support.queries import all_bookings, all_leads, all_payments, event_kinds, taken
 from tests.support.world import World
+from widget_server.app import create_app
+from widget_server.config import Settings
 
 
 def test_studio_page_lists_public_sessions_only(client: TestClient) -> None:
@@ -325,3 +327,22 @@ class TestHoldExpiry:
         refused = pay_demo(client, token)
         assert refused.status_code == 409 and "Choose another time" in refused.text
         assert all_payments(db_url) == []
+
+
+def test_demo_payment_exists_only_in_demo_mode(
+    settings: Settings, clock: FakeClock, world: World, db_url: str
+) -> None:
+    production = create_app(settings.with_(demo=False), clock=clock)
+    with TestClient(production, follow_redirects=False) as client:
+        # "card-only" offers only the demo method: nothing to pay with, so no hold is taken.
+        slot_id = world.slots["card-only"][0]
+        refused = client.get(f"/acme/card-only/book?slot={slot_id}")
+        assert refused.status_code == 409 and "available for this session" in refused.text
+        assert submit_details(client, slot_id, "card-only").status_code == 409
+        assert all_bookings(db_url) == []
+        # "portraits" offers demo and offline: only offline remains, chosen directly.
+        token = start(client, world.slots["portraits"][0])
+        assert accept_quote(client, token).headers["location"] == f"/b/{token}/pay/offline"
+        assert client.get(f"/b/{token}/pay").headers["location"] == f"/b/{token}/pay/offline"
+        assert client.get(f"/b/{token}/pay/demo").status_code == 404
+        assert pay_demo(client, token).status_code == 404

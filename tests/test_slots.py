@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -64,7 +65,7 @@ def test_fall_back_has_no_duplicate_slots_in_the_repeated_hour() -> None:
     instants = [start for start, _ in plan_slots(plan)]
     assert len(instants) == len(set(instants)) == 9
     assert all(
-        b - a == instants[1] - instants[0] for a, b in zip(instants, instants[1:], strict=False)
+        b - a == instants[1] - instants[0] for a, b in itertools.pairwise(instants)
     )
     starts = local_starts(plan)
     assert "01:20-0400" in starts and "01:10-0500" in starts  # both passes through 1 a.m.

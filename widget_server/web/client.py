@@ -93,6 +93,8 @@ async def choose_payment_page(request: Request) -> Response:
             studio=booking.studio,
             title="Payment unavailable",
         )
+    if request.method == "GET" and len(methods) == 1:
+        return RedirectResponse(await _begin(request, booking, methods[0]), status_code=303)
     error = None
     if request.method == "POST":
         chosen = (await read_form(request)).get("method", "")

@@ -13,6 +13,7 @@ from ..booking.details import UTM_KEYS, clean_utm, region_for_timezone, validate
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.offers import mini_session_offer, studio_offers
 from ..booking.places import location_of_slot
+from ..payments import methods_for
 from .forms import parse_id, read_form
 from .pages import error_page, render
 from .urls import booking_url, mini_url
@@ -95,6 +96,15 @@ async def book_page(request: Request) -> Response:
     slot = found[0]
     if request.method == "GET" and not slot.bookable:
         return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
+    if not mini.is_free and not methods_for(mini, request.app.state.settings):
+        return error_page(
+            request,
+            409,
+            f"Online booking isn't available for this session right now. "
+            f"Please contact {studio.name} to book.",
+            studio=studio,
+            title="Booking unavailable",
+        )
     location = await location_of_slot(db, slot_id)
     context = {"mini": mini, "slot": slot, "location": location, "errors": {}}
 
