@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from icalendar import Calendar
 from starlette.testclient import TestClient
 
@@ -346,3 +348,17 @@ def test_demo_payment_exists_only_in_demo_mode(
         assert client.get(f"/b/{token}/pay").headers["location"] == f"/b/{token}/pay/offline"
         assert client.get(f"/b/{token}/pay/demo").status_code == 404
         assert pay_demo(client, token).status_code == 404
+
+
+def test_confirming_the_quote_again_does_not_extend_the_hold(
+    client: TestClient, world: World, clock: FakeClock, db_url: str
+) -> None:
+    token = start(client, world.slots["portraits"][0])
+    clock.advance(minutes=5)
+    accept_quote(client, token)  # first confirmation: a fresh 15 minutes from now
+    first_expiry = all_bookings(db_url)[0]["expires_at"]
+    assert first_expiry == clock() + timedelta(minutes=15)
+    clock.advance(minutes=10)
+    accept_quote(client, token)
+    assert all_bookings(db_url)[0]["expires_at"] == first_expiry
+    assert event_kinds(db_url, all_bookings(db_url)[0]["id"]).count("quote_accepted") == 1

@@ -64,9 +64,7 @@ def test_fall_back_has_no_duplicate_slots_in_the_repeated_hour() -> None:
     plan = SessionDayPlan(date(2026, 11, 1), time(0, 30), time(3, 30), 20, 5, 1, "America/New_York")
     instants = [start for start, _ in plan_slots(plan)]
     assert len(instants) == len(set(instants)) == 9
-    assert all(
-        b - a == instants[1] - instants[0] for a, b in itertools.pairwise(instants)
-    )
+    assert all(b - a == instants[1] - instants[0] for a, b in itertools.pairwise(instants))
     starts = local_starts(plan)
     assert "01:20-0400" in starts and "01:10-0500" in starts  # both passes through 1 a.m.
 

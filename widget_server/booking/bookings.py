@@ -175,12 +175,20 @@ async def _secure_spot(db: Database, booking_id: int, hold_until: datetime, now:
 
 
 async def accept_quote(db: Database, booking: BookingView, now: datetime) -> None:
-    """The client confirmed the quote: note it, and renew the hold for the payment step."""
+    """The client confirmed the quote: note it, and give them a fresh hold for the payment step.
+
+    The hold is renewed on the first confirmation, or when it has lapsed (and
+    the spot is still free); confirming again while it runs does not extend
+    it, so nobody can keep a slot forever by resubmitting.
+    """
+    renew = not booking.quote_accepted or booking.hold_lapsed(now)
     hold_until = now + timedelta(minutes=booking.mini.hold_minutes)
+    if not renew and booking.expires_at is not None:
+        hold_until = booking.expires_at
     async with db.transaction():
         await lock_slot(db, booking.slot_id)
         status = await _secure_spot(db, booking.id, hold_until, now)
-        if status == "held":
+        if status == "held" and not booking.quote_accepted:
             await db.execute(
                 quotes.update()
                 .where(quotes.c.booking_id == booking.id, quotes.c.accepted_at.is_(None))

@@ -47,7 +47,6 @@ async def quote_page(request: Request) -> Response:
         return elsewhere
     now = request.app.state.clock()
     if request.method == "POST":
-        await read_form(request)
         try:
             await accept_quote(request.app.state.db, booking, now)
         except SlotUnavailable as exc:
