@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from ..db.tables import bookings, slots
+from .errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,19 @@ async def slot_availability(
             )
         )
     return result
+
+
+async def slot_of(
+    db: Database, mini_session_id: int, min_notice_hours: int, slot_id: int, now: datetime
+) -> SlotAvailability:
+    """One slot of this mini session as a client sees it now; NotFound if it is not its slot."""
+    found = await slot_availability(
+        db,
+        now=now,
+        min_notice_hours={mini_session_id: min_notice_hours},
+        slot_id=slot_id,
+        upcoming_only=False,
+    )
+    if not found:
+        raise NotFound(f"slot {slot_id}")
+    return found[0]

@@ -18,13 +18,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db.tables import bookings, leads, payments, quotes
 from ..formatting import slot_label
-from .availability import slot_availability
-from .catalog import MiniSession, Studio
+from .availability import SlotAvailability
+from .catalog import Location, MiniSession, Studio
 from .details import ClientDetails
-from .errors import NotFound, SlotUnavailable, WrongState
+from .errors import SlotUnavailable, WrongState
 from .events import record_event
 from .holds import claim_spot, lock_slot, sweep_slot
-from .places import location_of_slot
 from .quotes import quote_for
 from .tokens import new_public_id
 from .views import BookingView
@@ -58,31 +57,22 @@ async def start_booking(
     *,
     studio: Studio,
     mini: MiniSession,
-    slot_id: int,
+    slot: SlotAvailability,
+    location: Location,
     details: ClientDetails,
     utm: dict[str, str],
     now: datetime,
 ) -> StartedBooking:
     """Create the lead and claim the slot: a hold (quote process) or a booking (free).
 
-    Raises NotFound for a slot that is not this mini session's, SlotUnavailable
-    for a past, too-soon, blocked or full one. Nothing is written unless the
-    claim succeeds.
+    ``slot`` comes from ``availability.slot_of`` for this mini session. Raises
+    SlotUnavailable for a past, too-soon, blocked or full slot. Nothing is
+    written unless the claim succeeds.
     """
-    found = await slot_availability(
-        db,
-        now=now,
-        min_notice_hours={mini.id: mini.min_notice_hours},
-        slot_id=slot_id,
-        upcoming_only=False,
-    )
-    if not found:
-        raise NotFound(f"slot {slot_id}")
-    slot = found[0]
     if slot.unavailable_reason in {"past", "too_soon", "blocked"}:
         raise SlotUnavailable(slot.unavailable_reason)
     # "full" may be stale by the time we claim: the claim below decides.
-    location = await location_of_slot(db, slot_id)
+    slot_id = slot.id
     status = "booked" if mini.is_free else "held"
     public_id = new_public_id()
 

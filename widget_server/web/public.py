@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..booking.availability import slot_availability
+from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
 from ..booking.details import UTM_KEYS, clean_utm, region_for_timezone, validate_details
@@ -84,16 +84,10 @@ async def book_page(request: Request) -> Response:
     slot_id = parse_id(request.query_params.get("slot"))
     if slot_id is None:
         raise HTTPException(404)
-    found = await slot_availability(
-        db,
-        now=now,
-        min_notice_hours={mini.id: mini.min_notice_hours},
-        slot_id=slot_id,
-        upcoming_only=False,
-    )
-    if not found:
-        raise HTTPException(404)
-    slot = found[0]
+    try:
+        slot = await slot_of(db, mini.id, mini.min_notice_hours, slot_id, now)
+    except NotFound as exc:
+        raise HTTPException(404) from exc
     if request.method == "GET" and not slot.bookable:
         return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
     if not mini.is_free and not methods_for(mini, request.app.state.settings):
@@ -127,7 +121,14 @@ async def book_page(request: Request) -> Response:
             default_region=region_for_timezone(location.timezone),
         )
         started = await start_booking(
-            db, studio=studio, mini=mini, slot_id=slot_id, details=details, utm=utm, now=now
+            db,
+            studio=studio,
+            mini=mini,
+            slot=slot,
+            location=location,
+            details=details,
+            utm=utm,
+            now=now,
         )
     except InvalidDetails as exc:
         return render(
@@ -139,7 +140,5 @@ async def book_page(request: Request) -> Response:
         )
     except SlotUnavailable as exc:
         return slot_unavailable(request, studio, mini, exc.reason)
-    except NotFound as exc:
-        raise HTTPException(404) from exc
     page = "" if started.status == "booked" else "quote"
     return RedirectResponse(booking_url(request, started.public_id, page), status_code=303)
