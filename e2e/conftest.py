@@ -83,5 +83,5 @@ def new_context(
 
 @pytest.fixture
 def page(new_context: ContextFactory) -> Page:
-    """A page in its own browser context, 1280×720."""
+    """A page in its own browser context, 1280 by 720."""
     return new_context(viewport={"width": 1280, "height": 720}).new_page()

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from databases import Database
 from playwright.sync_api import BrowserContext, ConsoleMessage, Request, Response, WebError
@@ -45,8 +44,8 @@ def chromium_executable() -> str | None:
 
 
 def screenshot_dir() -> Path:
-    """$MINIS_SCREENSHOTS, else artifacts/screenshots in the repository (git-ignored)."""
-    configured = os.environ.get("MINIS_SCREENSHOTS")
+    """$E2E_SCREENSHOTS, else artifacts/screenshots in the repository (git-ignored)."""
+    configured = os.environ.get("E2E_SCREENSHOTS")
     return Path(configured) if configured else ROOT / "artifacts" / "screenshots"
 
 
@@ -129,10 +128,6 @@ class DemoSite:
         return off_the_loop(lambda: run_db(self.database_url, read))
 
 
-# Known app bug, reported: no page links an icon, so Chromium asks for /favicon.ico,
-# which is a 404 and logs a console error. test_layout.py has a strict xfail for it;
-# drop this allowance when that test starts passing.
-IGNORED_CONSOLE_URL_PATHS = {"/favicon.ico"}
 LOAD_FAILED = "Failed to load resource: the server responded with a status of {status}"
 
 
@@ -186,9 +181,10 @@ class PageProblems:
             if (url, status) not in expected_pages
         ]
         for kind, text, url in self.console:
-            if urlsplit(url).path in IGNORED_CONSOLE_URL_PATHS:
-                continue
-            if any(url == u and text.startswith(LOAD_FAILED.format(status=s)) for u, s in expected_pages):
+            if any(
+                url == page_url and text.startswith(LOAD_FAILED.format(status=status))
+                for page_url, status in expected_pages
+            ):
                 continue
             found.append(f"console {kind}: {text} ({url or 'no url'})")
         return found + self.other

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -23,7 +23,7 @@ from .db.connection import create_database
 from .web import client, public
 from .web.pages import http_exception, render, server_error
 from .web.security import BodyLimit, SecurityHeaders
-from .web.templating import STATIC, make_templates
+from .web.templating import STATIC, make_templates, static_url
 
 logger = logging.getLogger("minis")
 
@@ -42,6 +42,11 @@ async def sweep_holds_forever(app: Starlette, interval: float = SWEEP_INTERVAL_S
 
 async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
+
+
+async def favicon(request: Request) -> Response:
+    """Crawlers ask for /favicon.ico whatever a page links; answer it without a database query."""
+    return RedirectResponse(static_url("icon.svg"), status_code=302)
 
 
 async def home(request: Request) -> Response:
@@ -79,6 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     routes = [
         Route("/", home),
         Route("/healthz", healthz),
+        Route("/favicon.ico", favicon),
         Mount("/static", CachedStatic(directory=str(STATIC)), name="static"),
         Route("/b/{token}", client.confirmation_page),
         Route("/b/{token}/quote", client.quote_page, methods=token_page),
