@@ -167,3 +167,54 @@ def test_demo_serves_seeded_data_and_keeps_it(tmp_path: Path) -> None:
     finally:
         output = _stop(process)
     assert "existing data kept" in output
+
+
+def test_worker_releases_lapsed_holds(db_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from databases import Database
+
+    from tests.support.databases import run_db
+    from tests.support.queries import all_bookings, taken
+    from tests.support.world import build_world
+    from widget_server.booking.availability import slot_of
+    from widget_server.booking.bookings import start_booking
+    from widget_server.booking.catalog import bookable_mini_session
+    from widget_server.booking.details import ClientDetails
+    from widget_server.booking.places import location_of_slot
+
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+
+    async def hold_that_lapsed(db: Database) -> int:
+        world = await build_world(db, an_hour_ago, edge_slots=False)
+        found = await bookable_mini_session(db, "acme", "portraits")
+        assert found is not None
+        studio, mini = found
+        slot = await slot_of(db, mini.id, 0, world.slots["portraits"][0], an_hour_ago)
+        await start_booking(
+            db,
+            studio=studio,
+            mini=mini,
+            slot=slot,
+            location=await location_of_slot(db, slot.id),
+            details=ClientDetails("Ada", "ada@example.com", "+12125550143"),
+            utm={},
+            now=an_hour_ago,
+        )
+        return slot.id
+
+    slot_id = run_db(db_url, hold_that_lapsed)
+    assert taken(db_url, slot_id) == 1
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MINIS_")}
+    env = {**clean, "MINIS_DATABASE_URL": db_url, "MINIS_SECRET_KEY": "x" * 20}
+    worker = subprocess.Popen([MINIS, "worker"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while all_bookings(db_url)[0]["status"] == "held" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        _, errors = worker.communicate(timeout=15)
+    assert all_bookings(db_url)[0]["status"] == "expired", errors
+    assert taken(db_url, slot_id) == 0
+    assert "released 1 expired holds" in errors and "Traceback" not in errors

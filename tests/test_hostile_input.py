@@ -246,3 +246,16 @@ def test_static_files_are_versioned_and_cached(client: TestClient) -> None:
     assert css.startswith("/static/minis.css?v=")
     response = client.get(css)
     assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+
+
+def test_booking_pages_are_never_cached_nor_leak_their_url(
+    client: TestClient, world: World
+) -> None:
+    token = book_with_demo_card(client, world.slots["portraits"][0])
+    for path in (f"/b/{token}", f"/b/{token}/calendar.ics", "/b/forged"):
+        response = client.get(path)
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    public = client.get("/acme/portraits")
+    assert public.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "no-store" not in public.headers.get("cache-control", "")

@@ -7,13 +7,16 @@ import secrets
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
+PRIVATE_PREFIX = "/b/"
 
 
 class SecurityHeaders:
     """Pure ASGI middleware: sets a CSP nonce on the request and hardening headers on responses.
 
     Pages may not be framed unless a route says otherwise (embed pages, later,
-    set their own ``frame-ancestors``).
+    set their own ``frame-ancestors``). A client's booking pages (``/b/{token}``)
+    carry personal details and a secret in the URL: never cached, never sent
+    on as a referrer.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -24,6 +27,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         nonce = secrets.token_urlsafe(16)
+        private = scope["path"].startswith(PRIVATE_PREFIX)
         scope.setdefault("state", {})["csp_nonce"] = nonce
         csp = (
             "default-src 'self'; img-src 'self' https: data:; "
@@ -38,9 +42,15 @@ class SecurityHeaders:
                 defaults = [
                     (b"content-security-policy", csp.encode()),
                     (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
                     (b"x-frame-options", b"DENY"),
                 ]
+                if private:
+                    defaults += [
+                        (b"referrer-policy", b"no-referrer"),
+                        (b"cache-control", b"no-store"),
+                    ]
+                else:
+                    defaults.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
                 headers += [(k, v) for k, v in defaults if k not in present]
                 message["headers"] = headers
             await send(message)
