@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -17,13 +17,17 @@ from databases import Database
 from sqlalchemy.engine import make_url
 
 from tests.support.databases import drop_postgres_database, run_db
+from widget_server.accounts import create_studio
+from widget_server.booking.slots import SessionDayPlan, create_session_day
 from widget_server.db.migrate import migrate
-from widget_server.db.tables import bookings, mini_sessions, slots
+from widget_server.db.tables import bookings, locations, mini_sessions, slots
 from widget_server.demo import seed_demo
 
 # The same variable the tests read; without it, the local server this project's CI uses.
 POSTGRES_ENV = "MINIS_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Slots of the sized databases: five minutes, back to back, from 08:00.
+SIZED_SLOT_MINUTES = 5
 
 
 def seed_demo_database(url: str) -> None:
@@ -39,23 +43,27 @@ def demo_sqlite(directory: Path, name: str = "demo.db") -> str:
     return url
 
 
-def first_open_slot(url: str, mini_slug: str = "fall-minis") -> int:
-    """The earliest slot of the mini session that is still bookable (well past the notice)."""
+def open_slots(url: str, count: int, mini_slug: str = "fall-minis") -> list[int]:
+    """The earliest ``count`` slots of the mini session still bookable (well past the notice)."""
     soon = datetime.now(UTC) + timedelta(hours=6)
 
-    async def work(db: Database) -> int:
-        slot_id = await db.fetch_val(
+    async def work(db: Database) -> list[int]:
+        rows = await db.fetch_all(
             sa.select(slots.c.id)
             .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
             .where(mini_sessions.c.slug == mini_slug, slots.c.starts_at > soon)
             .order_by(slots.c.starts_at, slots.c.id)
-            .limit(1)
+            .limit(count)
         )
-        if slot_id is None:
-            raise RuntimeError(f"no open slot for {mini_slug}")
-        return int(slot_id)
+        if len(rows) < count:
+            raise RuntimeError(f"fewer than {count} open slots for {mini_slug}")
+        return [int(r["id"]) for r in rows]
 
     return run_db(url, work)
+
+
+def first_open_slot(url: str, mini_slug: str = "fall-minis") -> int:
+    return open_slots(url, 1, mini_slug)[0]
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def slot_state(url: str, slot_id: int) -> SlotState:
             sa.select(slots.c.taken, slots.c.capacity).where(slots.c.id == slot_id)
         )
         assert slot is not None
-        return SlotState({r.status: r.n for r in rows}, slot.taken, slot.capacity)
+        return SlotState({r["status"]: r["n"] for r in rows}, slot["taken"], slot["capacity"])
 
     return run_db(url, work)
 
@@ -125,3 +133,77 @@ def scratch_postgres(admin_url: str) -> Iterator[str]:
         yield rendered
     finally:
         drop_postgres_database(admin_url, rendered)
+
+
+async def _sized_studio(db: Database, days: int, per_day: int, now: datetime) -> None:
+    studio_id = await create_studio(
+        db,
+        slug="demo",
+        name="Bench Photography",
+        notify_email="studio@example.com",
+        timezone="America/New_York",
+        currency="USD",
+        now=now,
+    )
+    location_id = await db.execute(
+        locations.insert().values(
+            studio_id=studio_id,
+            name="Riverside Park",
+            address="Riverside Dr & W 79th St, New York, NY",
+            map_url="https://maps.example.com/riverside",
+            notes="",
+            timezone="America/New_York",
+        )
+    )
+    mini_id = await db.execute(
+        mini_sessions.insert().values(
+            studio_id=studio_id,
+            slug="fall-minis",
+            title="Fall Minis",
+            description="Twenty golden minutes among the autumn leaves.",
+            image_url="/static/demo-fall.svg",
+            price_minor=22500,
+            deposit_minor=7500,
+            visibility="public",
+            booking_process="quote",
+            payment_methods="demo offline",
+            hold_minutes=15,
+            min_notice_hours=2,
+            terms="",
+        )
+    )
+    first_day = now.date() + timedelta(days=2)
+    start = time(8, 0)
+    end = (
+        datetime.combine(first_day, start) + timedelta(minutes=SIZED_SLOT_MINUTES * per_day)
+    ).time()
+    for n in range(days):
+        await create_session_day(
+            db,
+            mini_session_id=mini_id,
+            location_id=location_id,
+            plan=SessionDayPlan(
+                first_day + timedelta(days=n),
+                start,
+                end,
+                SIZED_SLOT_MINUTES,
+                0,
+                1,
+                "America/New_York",
+            ),
+        )
+
+
+def sized_sqlite(directory: Path, days: int, per_day: int) -> str:
+    """Studio ``demo`` with one mini session ``fall-minis`` of ``days`` x ``per_day`` slots."""
+    url = f"sqlite:///{directory / f'sized-{days}x{per_day}.db'}"
+    migrate(url)
+    run_db(url, lambda db: _sized_studio(db, days, per_day, datetime.now(UTC)))
+    return url
+
+
+def count_slots(url: str) -> int:
+    async def work(db: Database) -> int:
+        return int(await db.fetch_val(sa.select(sa.func.count()).select_from(slots)))
+
+    return run_db(url, work)

@@ -47,7 +47,8 @@ def descendants_cpu_seconds() -> float | None:
         fields = stat[stat.rindex(")") + 2 :].split()
         parents[int(entry.name)] = int(fields[1])
         times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    wanted, frontier = set(), {os.getpid()}
+    wanted: set[int] = set()
+    frontier = {os.getpid()}
     while frontier:
         frontier = {pid for pid, ppid in parents.items() if ppid in frontier} - wanted
         wanted |= frontier
@@ -138,12 +139,14 @@ Send = Callable[[int, httpx2.AsyncClient], Awaitable[httpx2.Response]]
 
 async def burst(clients: list[httpx2.AsyncClient], send: Send) -> list[Outcome]:
     """Every client sends one request at the same moment; outcomes in client order."""
-    go = asyncio.Event()
-    ready = 0
+    go, all_waiting = asyncio.Event(), asyncio.Event()
+    waiting = 0
 
     async def one(index: int, client: httpx2.AsyncClient) -> Outcome:
-        nonlocal ready
-        ready += 1
+        nonlocal waiting
+        waiting += 1
+        if waiting == len(clients):
+            all_waiting.set()
         await go.wait()
         began = time.perf_counter()
         try:
@@ -153,7 +156,6 @@ async def burst(clients: list[httpx2.AsyncClient], send: Send) -> list[Outcome]:
         return Outcome(response.status_code, time.perf_counter() - began)
 
     tasks = [asyncio.create_task(one(i, c)) for i, c in enumerate(clients)]
-    while ready < len(clients):
-        await asyncio.sleep(0)
+    await all_waiting.wait()
     go.set()
     return await asyncio.gather(*tasks)

@@ -18,11 +18,16 @@ def ms(seconds: float) -> str:
 
 
 def ratio(value: float, base: float) -> str:
-    return f"{value / base:.2f}x" if base else "n/a"
+    """``value / base`` as "2.50x", with three decimals below 0.1 and none from 10 up."""
+    if not base:
+        return "n/a"
+    r = value / base
+    return f"{r:.0f}x" if r >= 10 else f"{r:.2f}x" if r >= 0.1 else f"{r:.3f}x"
 
 
-def share(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "n/a"
+def share(part: float | None, whole: float) -> str:
+    """``part`` as a percentage of ``whole``; "n/a" when either is unknown."""
+    return f"{100 * part / whole:.0f}%" if part is not None and whole else "n/a"
 
 
 def heading(title: str) -> None:

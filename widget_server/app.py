@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -22,6 +23,7 @@ from .config import Settings, load_settings
 from .db.connection import create_database
 from .web import client, public
 from .web.pages import http_exception, render, server_error
+from .web.request_connection import RequestConnection
 from .web.security import BodyLimit, SecurityHeaders
 from .web.templating import STATIC, make_templates, static_url
 
@@ -97,7 +99,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
+        middleware=[
+            Middleware(GZipMiddleware, minimum_size=500),
+            Middleware(SecurityHeaders),
+            Middleware(BodyLimit),
+            Middleware(RequestConnection, db=db),
+        ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
     )

@@ -23,6 +23,7 @@ import uvicorn
 from .config import ConfigError, Settings, load_settings
 from .db.connection import create_database
 from .db.migrate import migrate
+from .db.transactions import write_transaction
 
 
 def _fail(message: str) -> None:
@@ -132,7 +133,7 @@ async def _create_user(settings: Settings, args: argparse.Namespace, password: s
     try:
         now = system_clock()
         studio = await studio_by_slug(db, args.studio)
-        async with db.transaction():
+        async with write_transaction(db):
             if studio is None:
                 studio_id = await create_studio(
                     db,

@@ -10,6 +10,7 @@ from .accounts import create_studio, create_user
 from .booking.catalog import studio_by_slug
 from .booking.slots import SessionDayPlan, create_session_day
 from .db.tables import locations, mini_sessions
+from .db.transactions import write_transaction
 
 DEMO_STUDIO = "demo"
 DEMO_EMAIL = "demo@minis.test"
@@ -26,7 +27,7 @@ async def seed_demo(db: Database, now: datetime) -> bool:
     if await studio_by_slug(db, DEMO_STUDIO) is not None:
         return False
     today = now.date()
-    async with db.transaction():
+    async with write_transaction(db):
         studio_id = await create_studio(
             db,
             slug=DEMO_STUDIO,

@@ -17,6 +17,7 @@ from databases import Database
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..db.tables import bookings, leads, payments, quotes
+from ..db.transactions import write_transaction
 from ..formatting import slot_label
 from .availability import SlotAvailability
 from .catalog import Location, MiniSession, Studio
@@ -66,17 +67,20 @@ async def start_booking(
     """Create the lead and claim the slot: a hold (quote process) or a booking (free).
 
     ``slot`` comes from ``availability.slot_of`` for this mini session. Raises
-    SlotUnavailable for a past, too-soon, blocked or full slot. Nothing is
-    written unless the claim succeeds.
+    SlotUnavailable for a past, too-soon, blocked or full slot ("taken" when
+    full). Nothing is written unless the claim succeeds.
     """
-    if slot.unavailable_reason in {"past", "too_soon", "blocked"}:
+    if slot.unavailable_reason == "full":
+        # Full as of now (lapsed holds already discounted): refuse without
+        # queueing for the write lock, as the claim would.
+        raise SlotUnavailable("taken")
+    if slot.unavailable_reason is not None:
         raise SlotUnavailable(slot.unavailable_reason)
-    # "full" may be stale by the time we claim: the claim below decides.
     slot_id = slot.id
     status = "booked" if mini.is_free else "held"
     public_id = new_public_id()
 
-    async with db.transaction():
+    async with write_transaction(db):
         await lock_slot(db, slot_id)
         await sweep_slot(db, slot_id, now)
         await claim_spot(db, slot_id, now)
@@ -175,7 +179,7 @@ async def accept_quote(db: Database, booking: BookingView, now: datetime) -> Non
     hold_until = now + timedelta(minutes=booking.mini.hold_minutes)
     if not renew and booking.expires_at is not None:
         hold_until = booking.expires_at
-    async with db.transaction():
+    async with write_transaction(db):
         await lock_slot(db, booking.slot_id)
         status = await _secure_spot(db, booking.id, hold_until, now)
         if status == "held" and not booking.quote_accepted:
@@ -208,7 +212,7 @@ async def book(
     slot filled meanwhile, WrongState for a cancelled booking; in both cases
     nothing is written.
     """
-    async with db.transaction():
+    async with write_transaction(db):
         await lock_slot(db, booking.slot_id)
         if payment is not None:
             inserted = await db.fetch_one(

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from ..db.tables import bookings, slots
+from ..db.transactions import write_transaction
 from .errors import NotFound, SlotUnavailable
 from .events import record_event
 
@@ -89,7 +90,7 @@ async def release_expired_holds(db: Database, now: datetime) -> int:
     )
     released = 0
     for row in rows:
-        async with db.transaction():
+        async with write_transaction(db):
             await lock_slot(db, row.slot_id)
             released += await sweep_slot(db, row.slot_id, now)
     return released

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from databases import Database
 
 from ..db.tables import session_days, slots
+from ..db.transactions import write_transaction
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ async def create_session_day(
     db: Database, *, mini_session_id: int, location_id: int, plan: SessionDayPlan
 ) -> int:
     """Write a session day and its slots in one transaction; returns the day's id."""
-    async with db.transaction():
+    async with write_transaction(db):
         day_id = await db.execute(
             session_days.insert().values(
                 mini_session_id=mini_session_id,

@@ -44,9 +44,12 @@ def create_database(url: str) -> Database:
 
 
 def prepare_sqlite_file(url: str) -> None:
-    """Switch a SQLite file to WAL so readers never block the writer (persists in the file)."""
+    """Switch a SQLite file to WAL so readers never block the writer (persists in the file).
+
+    ``synchronous`` stays at SQLite's default (FULL): every committed booking is
+    on disk before the client is told, power cut or not.
+    """
     if not is_sqlite(url):
         return
     with sqlite3.connect(sqlite_path(url), timeout=SQLITE_BUSY_TIMEOUT_SECONDS) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
