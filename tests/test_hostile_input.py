@@ -261,3 +261,18 @@ def test_booking_pages_are_never_cached_nor_leak_their_url(
     public = client.get("/acme/portraits")
     assert public.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert "no-store" not in public.headers.get("cache-control", "")
+
+
+def test_payment_forms_refuse_garbage(client: TestClient, world: World, db_url: str) -> None:
+    token = start(client, world.slots["portraits"][0])
+    client.post(f"/b/{token}/quote", data={"anything": SCRIPT})
+    for method in ("", SCRIPT, "offline ", "DEMO", "x" * 10_000):
+        response = client.post(f"/b/{token}/pay", data={"method": method})
+        assert response.status_code == 422 and SCRIPT not in response.text
+    for card in ("", SCRIPT, "4242 4242 4242 424", "٤٢٤٢٤٢٤٢٤٢٤٢٤٢٤٢", "4242" * 100):
+        response = client.post(f"/b/{token}/pay/demo", data={"card": card})
+        assert response.status_code == 422 and SCRIPT not in response.text
+    assert client.get(f"/b/{token}/pay/{SCRIPT}").status_code == 404
+    assert all_bookings(db_url)[0]["status"] == "held"
+    assert client.put(f"/b/{token}/quote").status_code == 405
+    assert client.delete(f"/b/{token}").status_code == 405
