@@ -218,3 +218,28 @@ def test_worker_releases_lapsed_holds(db_url: str) -> None:
     assert all_bookings(db_url)[0]["status"] == "expired", errors
     assert taken(db_url, slot_id) == 0
     assert "released 1 expired holds" in errors and "Traceback" not in errors
+
+
+def test_serve_migrates_and_serves_with_several_workers(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MINIS_")}
+    env = {
+        **clean,
+        "MINIS_DATABASE_URL": f"sqlite:///{tmp_path}/prod.db",
+        "MINIS_SECRET_KEY": "a-production-secret-key",
+    }
+    process = subprocess.Popen(
+        [MINIS, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait(base)
+        assert httpx2.get(f"{base}/no-such-studio").status_code == 404
+    finally:
+        output = _stop(process)
+    assert "Traceback" not in output
+    assert rows(f"sqlite:///{tmp_path}/prod.db", sa.select(studios)) == []
