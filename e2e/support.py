@@ -163,6 +163,11 @@ class PageProblems:
         self.other.append(f"uncaught page error: {error.error}")
 
     def _on_request_failed(self, request: Request) -> None:
+        # ERR_ABORTED is the browser cancelling a request itself: the page navigated
+        # away while the (lazily fetched) icon loaded, or a download took over.
+        # Refusals (a server gone, a route aborted) are other errors.
+        if request.failure == "net::ERR_ABORTED":
+            return
         self.other.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
     def _on_response(self, response: Response) -> None:
