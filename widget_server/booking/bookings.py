@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from databases import Database
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..db.insert_once import insert_once
 from ..db.tables import bookings, leads, payments, quotes
 from ..db.transactions import write_transaction
 from ..formatting import slot_label
@@ -191,17 +191,6 @@ async def accept_quote(db: Database, booking: BookingView, now: datetime) -> Non
             await record_event(db, booking.id, "quote_accepted", now, hold_until=hold_until)
 
 
-def _insert_payment_once(dialect: str, values: dict[str, object]) -> sa.Insert:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in the database's own dialect."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(payments)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["method", "provider_ref"])
-        .returning(payments.c.id)
-    )
-
-
 async def book(
     db: Database, booking: BookingView, payment: NewPayment | None, now: datetime
 ) -> bool:
@@ -215,11 +204,11 @@ async def book(
     async with write_transaction(db):
         await lock_slot(db, booking.slot_id)
         if payment is not None:
-            inserted = await db.fetch_one(
-                _insert_payment_once(
-                    db.url.dialect,
-                    {**payment.__dict__, "booking_id": booking.id, "created_at": now},
-                )
+            inserted = await insert_once(
+                db,
+                payments,
+                {**payment.__dict__, "booking_id": booking.id, "created_at": now},
+                unique=["method", "provider_ref"],
             )
             if inserted is None:
                 return False

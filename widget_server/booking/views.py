@@ -15,6 +15,7 @@ from ..db.tables import (
     mini_sessions,
     payments,
     quotes,
+    refunds,
     session_days,
     slots,
     studios,
@@ -25,11 +26,19 @@ from .quotes import Quote, quote_from_row
 
 @dataclass(frozen=True)
 class PaymentLine:
+    id: int
     method: str
+    provider_ref: str
     status: str
     amount_minor: int
     currency: str
     created_at: datetime
+    # Refunds on this payment that went through or are on their way.
+    refunded_minor: int = 0
+
+    @property
+    def refundable_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor if self.status == "succeeded" else 0
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,14 @@ class BookingView:
 
     @property
     def paid_minor(self) -> int:
-        return sum(p.amount_minor for p in self.payments if p.status == "succeeded")
+        """Money the studio holds for this booking: payments taken less refunds."""
+        return sum(
+            p.amount_minor - p.refunded_minor for p in self.payments if p.status == "succeeded"
+        )
+
+    @property
+    def refunded_minor(self) -> int:
+        return sum(p.refunded_minor for p in self.payments)
 
     @property
     def total_minor(self) -> int:
@@ -112,8 +128,17 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
     if row is None:
         return None
     m = row._mapping
+    refunded = (
+        sa.select(refunds.c.payment_id, sa.func.sum(refunds.c.amount_minor).label("refunded"))
+        .where(refunds.c.booking_id == m["id"], refunds.c.status != "failed")
+        .group_by(refunds.c.payment_id)
+        .subquery()
+    )
     payment_rows = await db.fetch_all(
-        payments.select().where(payments.c.booking_id == m["id"]).order_by(payments.c.id)
+        sa.select(payments, sa.func.coalesce(refunded.c.refunded, 0).label("refunded"))
+        .outerjoin(refunded, refunded.c.payment_id == payments.c.id)
+        .where(payments.c.booking_id == m["id"])
+        .order_by(payments.c.id)
     )
     quote = None
     if m["q_id"] is not None:
@@ -141,11 +166,14 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
         quote_accepted=m["q_accepted_at"] is not None,
         payments=[
             PaymentLine(
+                id=p.id,
                 method=p.method,
+                provider_ref=p.provider_ref,
                 status=p.status,
                 amount_minor=p.amount_minor,
                 currency=p.currency,
                 created_at=p.created_at,
+                refunded_minor=int(p.refunded),
             )
             for p in payment_rows
         ],

@@ -206,6 +206,25 @@ payments = sa.Table(
     sa.CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
 )
 
+refunds = sa.Table(
+    "refunds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("payment_id", sa.ForeignKey("payments.id"), nullable=False, index=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("method", sa.String(32), nullable=False),
+    # The provider's refund id, or our idempotency key for methods without one.
+    # Unique per method: a refund requested or reported twice is recorded once.
+    sa.Column("provider_ref", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("amount_minor", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("method", "provider_ref", name="uq_refunds_method_ref"),
+    sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_known"),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+)
+
 booking_events = sa.Table(
     "booking_events",
     metadata,

@@ -10,9 +10,12 @@ its webhook. Either way ``book`` makes the effect idempotent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from ..booking.views import BookingView
+from databases import Database
+
+from ..booking.views import BookingView, PaymentLine
 from ..config import Settings
 
 
@@ -36,4 +39,23 @@ class PaymentMethod(Protocol):
 
     async def begin(self, start: PaymentStart) -> str:
         """The URL the client's browser goes to next to pay."""
+        ...
+
+    async def refund(
+        self,
+        db: Database,
+        booking: BookingView,
+        payment: PaymentLine,
+        amount_minor: int,
+        *,
+        key: str,
+        reason: str,
+        now: datetime,
+    ) -> bool:
+        """Give ``amount_minor`` of ``payment`` back and record it (booking.refunds).
+
+        ``key`` names this refund request ("cancel", "admin-3", ...): asking
+        twice with the same key refunds once. Returns False on such a repeat.
+        Callers check ``payment.refundable_minor`` first.
+        """
         ...

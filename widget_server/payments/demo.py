@@ -11,7 +11,8 @@ from datetime import datetime
 from databases import Database
 
 from ..booking.bookings import NewPayment, book
-from ..booking.views import BookingView
+from ..booking.refunds import NewRefund, record_refund
+from ..booking.views import BookingView, PaymentLine
 from ..config import Settings
 from .base import PaymentStart
 
@@ -38,6 +39,19 @@ class DemoPayment:
     async def begin(self, start: PaymentStart) -> str:
         return start.method_page_url
 
+    async def refund(
+        self,
+        db: Database,
+        booking: BookingView,
+        payment: PaymentLine,
+        amount_minor: int,
+        *,
+        key: str,
+        reason: str,
+        now: datetime,
+    ) -> bool:
+        return await refund_demo_payment(db, booking, payment, amount_minor, key, reason, now)
+
 
 def check_card(number: str) -> None:
     digits = "".join(ch for ch in number if not ch.isspace() and ch != "-")
@@ -60,3 +74,24 @@ async def charge_demo_card(db: Database, booking: BookingView, number: str, now:
         currency=booking.currency,
     )
     return await book(db, booking, payment, now)
+
+
+async def refund_demo_payment(
+    db: Database,
+    booking: BookingView,
+    payment: PaymentLine,
+    amount_minor: int,
+    key: str,
+    reason: str,
+    now: datetime,
+) -> bool:
+    """The test card's refund: succeeds at once."""
+    refund = NewRefund(
+        payment_id=payment.id,
+        method="demo",
+        provider_ref=f"demo-refund:{booking.public_id}:{key}",
+        status="succeeded",
+        amount_minor=amount_minor,
+        reason=reason,
+    )
+    return await record_refund(db, booking.id, refund, now)
