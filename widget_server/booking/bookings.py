@@ -63,6 +63,7 @@ async def start_booking(
     details: ClientDetails,
     utm: dict[str, str],
     now: datetime,
+    return_url: str = "",
 ) -> StartedBooking:
     """Create the lead and claim the slot: a hold (quote process) or a booking (free).
 
@@ -107,6 +108,7 @@ async def start_booking(
                 expires_at=None if mini.is_free else now + timedelta(minutes=mini.hold_minutes),
                 created_at=now,
                 booked_at=now if mini.is_free else None,
+                return_url=return_url,
             )
         )
         if mini.is_free:

@@ -18,6 +18,7 @@ from .errors import InvalidDetails
 MAX_NAME = 200
 MAX_EMAIL = 254
 MAX_PHONE_INPUT = 40
+PREFILL_KEYS = ("name", "email", "phone")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 MAX_UTM = 200
 

@@ -62,6 +62,7 @@ class BookingView:
     quote: Quote | None
     quote_accepted: bool
     payments: list[PaymentLine]
+    return_url: str = ""  # the host page of an embed booking (web/embed.py checked it)
 
     @property
     def timezone(self) -> str:
@@ -164,6 +165,7 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
         location=Location.from_mapping(m, "l_"),
         quote=quote,
         quote_accepted=m["q_accepted_at"] is not None,
+        return_url=m["return_url"],
         payments=[
             PaymentLine(
                 id=p.id,

@@ -165,6 +165,9 @@ bookings = sa.Table(
     sa.Column("booked_at", UTCDateTime, nullable=True),
     sa.Column("cancelled_at", UTCDateTime, nullable=True),
     sa.Column("rescheduled_from_slot_id", sa.ForeignKey("slots.id"), nullable=True),
+    # The host page the client booked from through the embed ("Back to <site>"),
+    # kept only when its origin was allowed to embed the studio; else empty.
+    sa.Column("return_url", sa.Text, nullable=False, server_default=""),
     sa.CheckConstraint("status IN ('held', 'booked', 'cancelled', 'expired')", name="status_known"),
     sa.CheckConstraint("status != 'held' OR expires_at IS NOT NULL", name="hold_has_expiry"),
     sa.Index("ix_bookings_slot_status", "slot_id", "status"),

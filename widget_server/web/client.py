@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,6 +16,7 @@ from ..payments import METHODS, methods_for
 from ..payments.base import PaymentMethod, PaymentStart
 from ..payments.demo import CardDeclined, InvalidCard, charge_demo_card
 from ..payments.offline import reserve_offline
+from .embed import event_detail, origin_allowed, page_origin
 from .forms import read_form
 from .pages import error_page, render
 from .public import slot_unavailable
@@ -172,9 +175,38 @@ async def confirmation_page(request: Request) -> Response:
             "google_url": google_calendar_link(booking, manage_url),
             "ics_url": booking_url(request, booking.public_id, "calendar.ics"),
             "mini_url": mini_url(booking.studio.slug, booking.mini.slug),
+            "back_to_site": back_to_site(booking),
         },
         studio=booking.studio,
     )
+
+
+async def handoff_page(request: Request) -> Response:
+    """In the iframe, after the details: hand the client over to the top-level quote page."""
+    booking = await _booking(request)
+    page = "quote" if booking.status in {"held", "expired"} else ""
+    return render(
+        request,
+        "embed/handoff.html",
+        {
+            "booking": booking,
+            "next_url": booking_url(request, booking.public_id, page),
+            "event_detail": event_detail(booking.mini, booking.starts_at, booking.location.name),
+        },
+        studio=booking.studio,
+    )
+
+
+def back_to_site(booking: BookingView) -> tuple[str, str] | None:
+    """(URL, host name) of the page the client booked from, if that site may still embed us.
+
+    The fragment tells the loader there to fire ``minis:booked`` for the site's analytics.
+    """
+    origin = page_origin(booking.return_url) if booking.return_url else None
+    if booking.status != "booked" or not origin_allowed(booking.studio, origin):
+        return None
+    fragment = f"#minis-booked={booking.reference}"
+    return booking.return_url.split("#")[0] + fragment, urlsplit(booking.return_url).hostname or ""
 
 
 async def calendar_file(request: Request) -> Response:

@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..booking.catalog import Studio
+from ..booking.details import PREFILL_KEYS, UTM_KEYS
+from .embed import EMBED_PREFIX, EmbedContext, embed_context, frame_ancestors
 
 logger = logging.getLogger("minis")
 
@@ -23,6 +25,13 @@ ERROR_TITLES = {
 }
 
 
+def carried_params(request: Request, embed: EmbedContext | None) -> dict[str, str]:
+    """Query parameters carried from page to page: utm_*, prefill, and the embed's own."""
+    keep = (*UTM_KEYS, *PREFILL_KEYS)
+    carried = {k: v[:200] for k, v in request.query_params.items() if k in keep and v}
+    return {**carried, **(embed.query() if embed else {})}
+
+
 def render(
     request: Request,
     template: str,
@@ -31,8 +40,23 @@ def render(
     status_code: int = 200,
     studio: Studio | None = None,
 ) -> Response:
+    """A page in the hosted layout, or in the embed layout under ``/embed/``."""
     templates = request.app.state.templates
-    context = {"studio": studio, "brand": studio.brand_color if studio else None, **context}
+    in_embed = request.url.path.startswith(EMBED_PREFIX + "/")
+    embed = embed_context(request, studio) if studio else None
+    if in_embed:
+        # Read by SecurityHeaders: who may frame this response.
+        request.state.frame_ancestors = frame_ancestors(studio) if studio else "*"
+    brand = (embed.color if embed else None) or (studio.brand_color if studio else None)
+    context = {
+        "studio": studio,
+        "brand": brand,
+        "embed": embed,
+        "layout": "embed/base.html" if in_embed else "base.html",
+        "prefix": EMBED_PREFIX if in_embed else "",
+        "carry": carried_params(request, embed),
+        **context,
+    }
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 

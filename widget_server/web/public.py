@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -9,13 +11,14 @@ from starlette.responses import RedirectResponse, Response
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
-from ..booking.details import UTM_KEYS, clean_utm, region_for_timezone, validate_details
+from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, validate_details
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.offers import mini_session_offer, studio_offers
 from ..booking.places import location_of_slot
 from ..payments import methods_for
+from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
-from .pages import error_page, render
+from .pages import carried_params, error_page, render
 from .urls import booking_url, mini_url
 
 UNAVAILABLE_MESSAGES = {
@@ -54,25 +57,23 @@ async def mini_page(request: Request) -> Response:
     return render(
         request,
         "public/mini.html",
-        {"mini": mini, "offer": offer, "selected": selected, "passthrough": _passthrough(request)},
+        {"mini": mini, "offer": offer, "selected": selected},
         studio=studio,
     )
 
 
-def _passthrough(request: Request) -> dict[str, str]:
-    """Query parameters carried from page to page: utm_* and prefill."""
-    keep = (*UTM_KEYS, "name", "email", "phone")
-    return {k: v[:200] for k, v in request.query_params.items() if k in keep and v}
-
-
 def slot_unavailable(request: Request, studio: Studio, mini: MiniSession, reason: str) -> Response:
+    back = mini_url(studio.slug, mini.slug)
+    if request.url.path.startswith(EMBED_PREFIX + "/"):
+        carried = carried_params(request, embed_context(request, studio))
+        back = EMBED_PREFIX + back + (f"?{urlencode(carried)}" if carried else "")
     return error_page(
         request,
         409,
         UNAVAILABLE_MESSAGES.get(reason, UNAVAILABLE_MESSAGES["blocked"]),
         studio=studio,
         title="This time was just taken" if reason == "taken" else "That time isn't available",
-        back_url=mini_url(studio.slug, mini.slug),
+        back_url=back,
         back_label="Choose another time",
     )
 
@@ -103,13 +104,17 @@ async def book_page(request: Request) -> Response:
     context = {"mini": mini, "slot": slot, "location": location, "errors": {}}
 
     if request.method == "GET":
-        passthrough = _passthrough(request)
-        values = {k: passthrough.get(k, "") for k in ("name", "email", "phone")}
-        utm = clean_utm(passthrough)
+        values = {k: request.query_params.get(k, "")[:200] for k in PREFILL_KEYS}
+        utm = clean_utm(dict(request.query_params))
+        detail = event_detail(mini, slot.starts_at, location.name)
         return render(
-            request, "public/book.html", {**context, "values": values, "utm": utm}, studio=studio
+            request,
+            "public/book.html",
+            {**context, "values": values, "utm": utm, "event_detail": detail},
+            studio=studio,
         )
 
+    embed = embed_context(request, studio)
     form = await read_form(request)
     values = {k: form.get(k, "") for k in ("name", "email", "phone")}
     utm = clean_utm(form)
@@ -129,6 +134,7 @@ async def book_page(request: Request) -> Response:
             details=details,
             utm=utm,
             now=now,
+            return_url=embed.page if embed else "",
         )
     except InvalidDetails as exc:
         return render(
@@ -140,5 +146,10 @@ async def book_page(request: Request) -> Response:
         )
     except SlotUnavailable as exc:
         return slot_unavailable(request, studio, mini, exc.reason)
-    page = "" if started.status == "booked" else "quote"
-    return RedirectResponse(booking_url(request, started.public_id, page), status_code=303)
+    if embed is None:
+        page = "" if started.status == "booked" else "quote"
+        return RedirectResponse(booking_url(request, started.public_id, page), status_code=303)
+    # In the iframe: the quote and payment are top-level pages (payment providers
+    # refuse to be framed); the handoff page sends the client's window there.
+    handoff = f"{EMBED_PREFIX}{booking_url(request, started.public_id)}?{urlencode(embed.query())}"
+    return RedirectResponse(handoff, status_code=303)

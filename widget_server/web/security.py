@@ -7,7 +7,8 @@ import secrets
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
-PRIVATE_PREFIX = "/b/"
+PRIVATE_PREFIXES = ("/b/", "/embed/b/")
+NO_FRAMING = "'none'"
 
 
 class SecurityHeaders:
@@ -27,23 +28,27 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         nonce = secrets.token_urlsafe(16)
-        private = scope["path"].startswith(PRIVATE_PREFIX)
+        private = scope["path"].startswith(PRIVATE_PREFIXES)
         scope.setdefault("state", {})["csp_nonce"] = nonce
         csp = (
             "default-src 'self'; img-src 'self' https: data:; "
             f"style-src 'self' 'nonce-{nonce}'; script-src 'self'; "
-            "form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+            "form-action 'self'; base-uri 'none'; object-src 'none'; "
         )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
+                # Embed pages say who may frame them (web/embed.py); nothing else may be framed.
+                ancestors = scope["state"].get("frame_ancestors")
+                policy = f"{csp}frame-ancestors {ancestors or NO_FRAMING}"
                 defaults = [
-                    (b"content-security-policy", csp.encode()),
+                    (b"content-security-policy", policy.encode()),
                     (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
                 ]
+                if not ancestors:
+                    defaults.append((b"x-frame-options", b"DENY"))
                 if private:
                     defaults += [
                         (b"referrer-policy", b"no-referrer"),

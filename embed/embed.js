@@ -1,0 +1,186 @@
+/* Minis embed loader: mounts booking widgets (inline, popup, floating button) as iframes.
+   The contract is in DESIGN.md ("Embed contract"). Kept tiny on purpose: /embed.js serves
+   this file minified, and its gzipped size is a benchmark figure. No globals but
+   window.Minis; no cookies; styles via CSSOM only, so a strict host CSP does not break it. */
+(function (w, d) {
+  var M = w.Minis;
+  if (M && M.loaded) return; // embed.js loaded twice: the first one stays in charge
+  var script = d.currentScript || d.querySelector('script[src*="/embed.js"]');
+  var origin = new URL(script.src, location.href).origin;
+  var listeners = {};
+  var frames = [];
+  var TOP = "position:fixed;z-index:2147483000;";
+  var LABEL = "Book a mini session";
+
+  function fire(el, type, data) {
+    [el, w].forEach(function (t) {
+      if (t) t.dispatchEvent(new CustomEvent("minis:" + type, { detail: data }));
+    });
+    (listeners[type] || []).forEach(function (fn) {
+      try { fn(data); } catch (e) { console.error(e); } // one bad listener spoils nothing
+    });
+  }
+
+  function here() { return location.href.split("#")[0]; }
+
+  // The iframe's color-scheme must match the host's for its background to stay transparent.
+  function scheme(theme) {
+    return /^(dark|light)$/.test(theme) ? theme : getComputedStyle(d.documentElement).colorScheme;
+  }
+
+  function make(tag, css, parent) {
+    var el = d.createElement(tag);
+    el.style.cssText = css;
+    if (parent) parent.appendChild(el);
+    return el;
+  }
+
+  // An iframe for `o.link` in `el`, behind a skeleton until it says it is ready.
+  function frame(el, o) {
+    var p = o.prefill || {};
+    var q = new URLSearchParams();
+    var params = {
+      parent: location.origin, page: here(), theme: o.theme || "auto", color: o.color,
+      tab: o.newTab && "new", name: p.name, email: p.email, phone: p.phone
+    };
+    new URLSearchParams(location.search).forEach(function (v, k) {
+      if (!k.indexOf("utm_")) q.set(k, v);
+    });
+    for (var k in params) if (params[k]) q.set(k, params[k]);
+    var sk = make("div", "height:320px;border-radius:12px;background:#8882", el);
+    var f = make("iframe", "display:block;width:100%;border:0;height:0;color-scheme:" + scheme(o.theme), el);
+    var rec = { f: f, el: el, sk: sk, o: o };
+    f.title = LABEL;
+    f.src = origin + "/embed/" + String(o.link).split("/").map(encodeURIComponent).join("/") + "?" + q;
+    frames.push(rec);
+    // No word from the widget: this site may not embed it (the browser refused the
+    // frame), so take the placeholder away rather than leave an empty box.
+    rec.t = setTimeout(function () {
+      sk.remove();
+      f.remove();
+    }, 20000);
+    return rec;
+  }
+
+  function mount(el, o) {
+    if (el && !el.minis) { // mounting twice into one element: no-op
+      el.minis = 1;
+      frame(el, o);
+    }
+  }
+
+  function options(el, link) {
+    function a(k) { return el.getAttribute("data-minis-" + k); }
+    return {
+      link: link, theme: a("theme"), color: a("color"), newTab: a("new-tab") != null,
+      prefill: { name: a("name"), email: a("email"), phone: a("phone") }
+    };
+  }
+
+  // A modal dialog: focus moves in and stays in, Escape closes, focus returns to the trigger.
+  function popup(o, trigger) {
+    var root = d.documentElement;
+    var overflow = root.style.overflow;
+    var hidden = [].filter.call(d.body.children, function (c) { return !c.inert; });
+    var back = make("div", TOP + "inset:0;background:#0009;overflow:auto;padding:24px 8px");
+    var first = make("span", "", back);
+    // Canvas follows the color-scheme: a light or dark sheet to match the widget.
+    var box = make("div", "position:relative;max-width:760px;margin:auto;padding:44px 8px 8px;border-radius:14px;background:Canvas;color:CanvasText;color-scheme:" + scheme(o.theme), back);
+    var x = make("button", "position:absolute;top:0;right:0;width:44px;height:44px;border:0;background:none;font-size:28px;color:inherit", box);
+    var last = make("span", "", back);
+    var rec = frame(box, o);
+    function close() {
+      back.remove();
+      hidden.forEach(function (c) { c.inert = false; });
+      root.style.overflow = overflow;
+      frames.splice(frames.indexOf(rec), 1);
+      d.removeEventListener("keydown", key, true);
+      if (trigger) trigger.focus();
+    }
+    function key(e) {
+      if (e.key == "Escape") { e.preventDefault(); close(); }
+    }
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-modal", "true");
+    box.setAttribute("aria-label", LABEL);
+    x.setAttribute("aria-label", "Close");
+    x.textContent = "\u00d7";
+    box.tabIndex = -1;
+    first.tabIndex = last.tabIndex = 0;
+    first.onfocus = function () { rec.f.focus(); }; // wrap around, both ways
+    last.onfocus = function () { x.focus(); };
+    x.onclick = rec.close = close;
+    back.onclick = function (e) { if (e.target == back) close(); };
+    d.addEventListener("keydown", key, true);
+    d.body.appendChild(back);
+    hidden.forEach(function (c) { c.inert = true; });
+    root.style.overflow = "hidden";
+    box.focus();
+  }
+
+  function floating(o) {
+    var b = make("button", TOP + "right:20px;bottom:20px;border:0;border-radius:99px;padding:14px 22px;font:600 16px system-ui;color:#fff;box-shadow:0 6px 20px #0004;background:" + (o.color || "#3b5bdb"), d.body);
+    b.textContent = o.text || "Book a session";
+    b.onclick = function () { popup(o, b); };
+  }
+
+  w.addEventListener("message", function (e) {
+    var m = e.data;
+    var rec = frames.find(function (r) { return r.f.contentWindow == e.source; });
+    // Only messages from our origin, and from an iframe this loader made.
+    if (e.origin != origin || !rec || !m || m.minis != 1) return;
+    var data = m.data || {};
+    var type = m.type;
+    if (type == "resize") rec.f.style.height = (+data.height || 0) + "px";
+    if (type == "close" && rec.close) rec.close();
+    if (type == "navigate" && !String(data.url).indexOf(origin + "/b/")) location.assign(data.url);
+    if (type == "ready" && !rec.ready) {
+      rec.ready = 1;
+      clearTimeout(rec.t);
+      rec.sk.remove();
+      fire(rec.el, type, { link: rec.o.link });
+    }
+    if (/^(slot-selected|lead-created|booked)$/.test(type)) {
+      data.link = rec.o.link;
+      fire(rec.el, type, data);
+    }
+  });
+
+  function scan() {
+    d.querySelectorAll("[data-minis]").forEach(function (el) {
+      mount(el, options(el, el.getAttribute("data-minis")));
+    });
+    d.querySelectorAll("[data-minis-popup]").forEach(function (el) {
+      if (!el.minis) {
+        el.minis = 1;
+        el.addEventListener("click", function (e) {
+          e.preventDefault();
+          popup(options(el, el.getAttribute("data-minis-popup")), el);
+        });
+      }
+    });
+  }
+
+  function api(cmd, o, fn) {
+    if (cmd == "on") (listeners[o] = listeners[o] || []).push(fn);
+    if (cmd == "inline") mount(typeof o.el == "string" ? d.querySelector(o.el) : o.el, o);
+    if (cmd == "popup") popup(o);
+    if (cmd == "floating") floating(o);
+  }
+  api.loaded = 1;
+  w.Minis = api;
+  ((M && M.q) || []).forEach(function (args) { api.apply(null, args); });
+
+  function start() {
+    scan();
+    new MutationObserver(scan).observe(d.body, { childList: true, subtree: true });
+    // Back from the hosted confirmation: tell the site's analytics, once.
+    var done = /[#&]minis-booked=([\w-]{1,40})/.exec(location.hash);
+    if (done) {
+      history.replaceState(null, "", here());
+      fire(null, "booked", { reference: done[1], returned: true });
+    }
+  }
+  if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", start);
+  else start();
+})(window, document);
