@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import contention, queries, throughput, weights
+from . import contention, embed, queries, throughput, weights
 
 
 def load_average() -> str:
@@ -34,6 +34,7 @@ def main() -> None:
         contention.run(workdir)
         queries.run(workdir)
         weights.run(workdir)
+        embed.run(workdir)
     elapsed = time.perf_counter() - started
     print(f"\nTotal: {elapsed:.0f} s; load average now {load_average()}")
 
