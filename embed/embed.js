@@ -23,9 +23,18 @@
 
   function here() { return location.href.split("#")[0]; }
 
-  // The iframe's color-scheme must match the host's for its background to stay transparent.
-  function scheme(theme) {
-    return /^(dark|light)$/.test(theme) ? theme : getComputedStyle(d.documentElement).colorScheme;
+  // "auto" becomes light or dark from what is really behind the widget: the first opaque
+  // background up the tree, else the page's color-scheme. The iframe element and its page
+  // then share that scheme, which keeps the iframe's own background transparent.
+  function theme(o, el) {
+    if (/^(dark|light)$/.test(o.theme)) return o.theme;
+    for (; el; el = el.parentElement) {
+      var c = getComputedStyle(el).backgroundColor.match(/[\d.]+/g);
+      if (c && !(c[3] < 0.5)) return c[0] * 0.3 + c[1] * 0.6 + c[2] * 0.1 < 128 ? "dark" : "light";
+    }
+    var cs = getComputedStyle(d.documentElement).colorScheme;
+    return cs == "dark" || (/dark/.test(cs) && matchMedia("(prefers-color-scheme:dark)").matches)
+      ? "dark" : "light";
   }
 
   function make(tag, css, parent) {
@@ -38,9 +47,10 @@
   // An iframe for `o.link` in `el`, behind a skeleton until it says it is ready.
   function frame(el, o) {
     var p = o.prefill || {};
+    var scheme = theme(o, el);
     var q = new URLSearchParams();
     var params = {
-      parent: location.origin, page: here(), theme: o.theme || "auto", color: o.color,
+      parent: location.origin, page: here(), theme: scheme, color: o.color,
       tab: o.newTab && "new", name: p.name, email: p.email, phone: p.phone
     };
     new URLSearchParams(location.search).forEach(function (v, k) {
@@ -48,7 +58,7 @@
     });
     for (var k in params) if (params[k]) q.set(k, params[k]);
     var sk = make("div", "height:320px;border-radius:12px;background:#8882", el);
-    var f = make("iframe", "display:block;width:100%;border:0;height:0;color-scheme:" + scheme(o.theme), el);
+    var f = make("iframe", "display:block;width:100%;border:0;height:0;color-scheme:" + scheme, el);
     var rec = { f: f, el: el, sk: sk, o: o };
     f.title = LABEL;
     f.src = origin + "/embed/" + String(o.link).split("/").map(encodeURIComponent).join("/") + "?" + q;
@@ -85,7 +95,7 @@
     var back = make("div", TOP + "inset:0;background:#0009;overflow:auto;padding:24px 8px");
     var first = make("span", "", back);
     // Canvas follows the color-scheme: a light or dark sheet to match the widget.
-    var box = make("div", "position:relative;max-width:760px;margin:auto;padding:44px 8px 8px;border-radius:14px;background:Canvas;color:CanvasText;color-scheme:" + scheme(o.theme), back);
+    var box = make("div", "position:relative;max-width:760px;margin:auto;padding:44px 8px 8px;border-radius:14px;background:Canvas;color:CanvasText;color-scheme:" + theme(o, trigger), back);
     var x = make("button", "position:absolute;top:0;right:0;width:44px;height:44px;border:0;background:none;font-size:28px;color:inherit", box);
     var last = make("span", "", back);
     var rec = frame(box, o);
