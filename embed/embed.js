@@ -1,4 +1,5 @@
 /* Minis embed loader: mounts booking widgets (inline, popup, floating button) as iframes.
+   Popups and the floating button are in dialog.js, loaded only on pages that use them.
    The contract is in DESIGN.md ("Embed contract"). Kept tiny on purpose: /embed.js serves
    this file minified, and its gzipped size is a benchmark figure. No globals but
    window.Minis; no cookies; styles via CSSOM only, so a strict host CSP does not break it. */
@@ -11,6 +12,7 @@
   var frames = [];
   var TOP = "position:fixed;z-index:2147483000;";
   var LABEL = "Book a mini session";
+  var api;
 
   function fire(el, type, data) {
     [el, w].forEach(function (t) {
@@ -87,51 +89,20 @@
     };
   }
 
-  // A modal dialog: focus moves in and stays in, Escape closes, focus returns to the trigger.
-  function popup(o, trigger) {
-    var root = d.documentElement;
-    var overflow = root.style.overflow;
-    var hidden = [].filter.call(d.body.children, function (c) { return !c.inert; });
-    var back = make("div", TOP + "inset:0;background:#0009;overflow:auto;padding:24px 8px");
-    var first = make("span", "", back);
-    // Canvas follows the color-scheme: a light or dark sheet to match the widget.
-    var box = make("div", "position:relative;max-width:760px;margin:auto;padding:44px 8px 8px;border-radius:14px;background:Canvas;color:CanvasText;color-scheme:" + theme(o, trigger), back);
-    var x = make("button", "position:absolute;top:0;right:0;width:44px;height:44px;border:0;background:none;font-size:28px;color:inherit", box);
-    var last = make("span", "", back);
-    var rec = frame(box, o);
-    function close() {
-      back.remove();
-      hidden.forEach(function (c) { c.inert = false; });
-      root.style.overflow = overflow;
-      frames.splice(frames.indexOf(rec), 1);
-      d.removeEventListener("keydown", key, true);
-      if (trigger) trigger.focus();
+  // Popups and the floating button live in dialog.js, fetched the first time a page
+  // needs one (pages with popup triggers fetch it up front, so a click opens at once).
+  var waiting;
+  function dialog(kind, o, trigger) {
+    if (api.popup) return o && (kind == "floating" ? api.floating(o) : api.popup(o, trigger));
+    if (!waiting) {
+      waiting = [];
+      var s = make("script", "", d.head);
+      s.src = origin + "/embed-dialog.js";
+      s.onload = function () {
+        waiting.forEach(function (args) { dialog.apply(null, args); });
+      };
     }
-    function key(e) {
-      if (e.key == "Escape") { e.preventDefault(); close(); }
-    }
-    box.setAttribute("role", "dialog");
-    box.setAttribute("aria-modal", "true");
-    box.setAttribute("aria-label", LABEL);
-    x.setAttribute("aria-label", "Close");
-    x.textContent = "\u00d7";
-    box.tabIndex = -1;
-    first.tabIndex = last.tabIndex = 0;
-    first.onfocus = function () { rec.f.focus(); }; // wrap around, both ways
-    last.onfocus = function () { x.focus(); };
-    x.onclick = rec.close = close;
-    back.onclick = function (e) { if (e.target == back) close(); };
-    d.addEventListener("keydown", key, true);
-    d.body.appendChild(back);
-    hidden.forEach(function (c) { c.inert = true; });
-    root.style.overflow = "hidden";
-    box.focus();
-  }
-
-  function floating(o) {
-    var b = make("button", TOP + "right:20px;bottom:20px;border:0;border-radius:99px;padding:14px 22px;font:600 16px system-ui;color:#fff;box-shadow:0 6px 20px #0004;background:" + (o.color || "#3b5bdb"), d.body);
-    b.textContent = o.text || "Book a session";
-    b.onclick = function () { popup(o, b); };
+    if (o) waiting.push([kind, o, trigger]);
   }
 
   w.addEventListener("message", function (e) {
@@ -163,21 +134,23 @@
     d.querySelectorAll("[data-minis-popup]").forEach(function (el) {
       if (!el.minis) {
         el.minis = 1;
+        dialog(); // fetch it now, not on the click
         el.addEventListener("click", function (e) {
           e.preventDefault();
-          popup(options(el, el.getAttribute("data-minis-popup")), el);
+          dialog("popup", options(el, el.getAttribute("data-minis-popup")), el);
         });
       }
     });
   }
 
-  function api(cmd, o, fn) {
+  api = function (cmd, o, fn) {
     if (cmd == "on") (listeners[o] = listeners[o] || []).push(fn);
     if (cmd == "inline") mount(typeof o.el == "string" ? d.querySelector(o.el) : o.el, o);
-    if (cmd == "popup") popup(o);
-    if (cmd == "floating") floating(o);
-  }
+    if (cmd == "popup" || cmd == "floating") dialog(cmd, o);
+  };
   api.loaded = 1;
+  // What dialog.js builds on.
+  api.parts = { frame: frame, frames: frames, theme: theme, make: make, top: TOP, label: LABEL };
   w.Minis = api;
   ((M && M.q) || []).forEach(function (args) { api.apply(null, args); });
 

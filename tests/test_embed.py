@@ -37,7 +37,9 @@ def test_loader_is_served_minified_short_cached_and_gzipped(client: TestClient) 
     body = response.content
     assert b"/*" not in body and b"\n  " not in body  # comments and indentation gone
     assert b"Minis" in body and b"postMessage" not in body  # the loader only listens
-    assert len(gzip.compress(body, 9)) < 2300
+    assert len(gzip.compress(body, 9)) < 2048  # the goal: under 2 KB
+    dialog = client.get("/embed-dialog.js")
+    assert dialog.status_code == 200 and b'role","dialog' in dialog.content
     again = client.get("/embed.js", headers={"if-none-match": response.headers["etag"]})
     assert again.status_code == 304
 

@@ -22,7 +22,7 @@ from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
 from .db.connection import create_database
 from .web import client, public
-from .web.loader import loader, minified_loader
+from .web.loader import embed_script, minify_all
 from .web.pages import http_exception, render, server_error
 from .web.request_connection import RequestConnection
 from .web.security import BodyLimit, SecurityHeaders
@@ -68,7 +68,7 @@ class CachedStatic(StaticFiles):
 
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> Starlette:
     settings = settings or load_settings()
-    minified_loader()  # fail at start, not on a visitor's first page, if the loader is broken
+    minify_all()
     db = create_database(settings.database_url)
 
     @contextlib.asynccontextmanager
@@ -90,7 +90,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/healthz", healthz),
         Route("/favicon.ico", favicon),
         Mount("/static", CachedStatic(directory=str(STATIC)), name="static"),
-        Route("/embed.js", loader),
+        Route("/embed.js", embed_script),
+        Route("/embed-dialog.js", embed_script),
         Route("/embed/b/{token}", client.handoff_page),
         Route("/embed/{studio}", public.studio_page),
         Route("/embed/{studio}/{mini}", public.mini_page),

@@ -1,9 +1,10 @@
-"""``/embed.js``: the loader in embed/embed.js, minified once when the app starts.
+"""The embed's scripts: embed/embed.js at ``/embed.js`` and embed/dialog.js (popups and the
+floating button, fetched by the loader on first need) at ``/embed-dialog.js``.
 
-The source stays readable; clients get it with comments and whitespace gone and
-local names shortened (calmjs.parse), then gzipped by the middleware. It is
-cached briefly rather than for a year: sites embed this URL unversioned, and a
-fix must reach them within minutes.
+Both are minified once when the app starts: the sources stay readable; clients get
+them with comments and whitespace gone and local names shortened (calmjs.parse),
+then gzipped by the middleware. They are cached briefly rather than for a year:
+sites embed these URLs unversioned, and a fix must reach them within minutes.
 """
 
 from __future__ import annotations
@@ -18,22 +19,29 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 # Served from the source tree (Minis runs from a checkout: `pip install -e .`).
-LOADER_SOURCE = Path(__file__).resolve().parents[2] / "embed" / "embed.js"
-LOADER_MAX_AGE = 300
+EMBED_SOURCES = Path(__file__).resolve().parents[2] / "embed"
+SCRIPTS = {"/embed.js": "embed.js", "/embed-dialog.js": "dialog.js"}
+MAX_AGE = 300
 
 
 @cache
-def minified_loader() -> tuple[bytes, str]:
-    """The minified loader and its ETag."""
-    program = es5(LOADER_SOURCE.read_text(encoding="utf-8"))
+def minified(name: str) -> tuple[bytes, str]:
+    """A script from embed/, minified, and its ETag."""
+    program = es5((EMBED_SOURCES / name).read_text(encoding="utf-8"))
     body = minify_print(program, obfuscate=True, obfuscate_globals=True, drop_semi=True)
     data = body.encode("utf-8")
     return data, '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
 
 
-async def loader(request: Request) -> Response:
-    body, etag = minified_loader()
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={LOADER_MAX_AGE}"}
+def minify_all() -> None:
+    """Minify every script now, so a broken one fails the start rather than a visitor."""
+    for name in SCRIPTS.values():
+        minified(name)
+
+
+async def embed_script(request: Request) -> Response:
+    body, etag = minified(SCRIPTS[request.url.path])
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
