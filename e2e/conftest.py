@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 
 from tests.support.live_server import live_server
 
+from .host_site import HostSite, serve
 from .support import (
     CHROMIUM_ARGS,
     ContextFactory,
@@ -85,3 +86,10 @@ def new_context(
 def page(new_context: ContextFactory) -> Page:
     """A page in its own browser context, 1280 by 720."""
     return new_context(viewport={"width": 1280, "height": 720}).new_page()
+
+
+@pytest.fixture
+def host(server: DemoSite) -> Iterator[HostSite]:
+    """The photographer's website: e2e/hosts/*.html on http://localhost:PORT, another site."""
+    with serve(HostSite(widget=server.base_url)) as site:
+        yield site

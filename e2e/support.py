@@ -142,6 +142,7 @@ class PageProblems:
     """
 
     allowed_statuses: set[int] = field(default_factory=set)
+    allowed_console: list[str] = field(default_factory=list)
     console: list[tuple[str, str, str]] = field(default_factory=list)
     responses: list[tuple[int, str, str]] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
@@ -154,6 +155,10 @@ class PageProblems:
 
     def allow_error_page(self, status: int) -> None:
         self.allowed_statuses.add(status)
+
+    def allow_console(self, fragment: str) -> None:
+        """Console messages containing ``fragment`` are expected (a refusal under test)."""
+        self.allowed_console.append(fragment)
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type in {"error", "warning"}:
@@ -189,7 +194,7 @@ class PageProblems:
             if any(
                 url == page_url and text.startswith(LOAD_FAILED.format(status=status))
                 for page_url, status in expected_pages
-            ):
+            ) or any(fragment in text for fragment in self.allowed_console):
                 continue
             found.append(f"console {kind}: {text} ({url or 'no url'})")
         return found + self.other
