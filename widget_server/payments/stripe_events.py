@@ -120,6 +120,8 @@ async def session_settled(db: Database, session: dict[str, Any], now: datetime) 
     if attempt is None:
         return "unknown_session"
     session_id, payment_intent = session["id"], session.get("payment_intent")
+    if session.get("status") != "complete":
+        return "not_complete"  # a return URL opened before paying: nothing to do
     if session.get("payment_status") not in PAID:
         # A delayed method (bank debit): wait for async_payment_succeeded.
         if await mark_attempt(
