@@ -326,3 +326,26 @@ def test_photographer_refunds_go_through_the_api_and_the_log(
     assert booking.refunded_minor == 5000 and booking.paid_minor == 4000
     kinds = event_kinds(db_url, booking.id)
     assert kinds.count("refund_recorded") == 2
+
+
+def test_paying_on_stripe_after_paying_another_way_is_refunded(
+    stripe_client: TestClient, stripe_api: StandInStripe, world: World, db_url: str
+) -> None:
+    token, session_id = start_deposit_checkout(
+        stripe_client, stripe_api, world.slots["portraits"][0]
+    )
+    # Back on our site, the client pays the deposit with the demo card instead...
+    assert (
+        stripe_client.post(f"/b/{token}/pay/demo", data={"card": "4242424242424242"}).status_code
+        == 303
+    )
+    # ... and then pays the Stripe page left open in another tab as well.
+    session = stripe_api.pay(session_id)
+    response = post_event(stripe_client, stripe_api, "checkout.session.completed", session)
+    assert response.json()["outcome"] == "refunded"
+    [refund] = stripe_api.refunds.values()
+    assert refund["amount"] == 5000
+    booking = view_of(stripe_client, db_url, token)
+    assert booking.status == "booked" and booking.paid_minor == 5000
+    kinds = event_kinds(db_url, booking.id)
+    assert kinds.count("paid_when_not_bookable") == 1 and kinds.count("booked") == 1

@@ -85,7 +85,9 @@ def _stale(signature: str | None) -> bool:
 async def handle_event(db: Database, event: dict[str, Any], now: datetime) -> str:
     """Apply one verified event; returns what happened, for the reply and the log."""
     kind = event.get("type", "")
-    obj = event["data"].get("object") or {}
+    obj = event["data"].get("object")
+    if not isinstance(obj, dict):
+        return "ignored"
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         return await session_settled(db, obj, now)
     if kind == "checkout.session.async_payment_failed":
@@ -119,7 +121,7 @@ async def session_settled(db: Database, session: dict[str, Any], now: datetime) 
     attempt = await _attempt_of(db, session)
     if attempt is None:
         return "unknown_session"
-    session_id, payment_intent = session["id"], session.get("payment_intent")
+    session_id, payment_intent = str(session.get("id") or ""), session.get("payment_intent")
     if session.get("status") != "complete":
         return "not_complete"  # a return URL opened before paying: nothing to do
     if session.get("payment_status") not in PAID:
@@ -142,6 +144,8 @@ async def session_settled(db: Database, session: dict[str, Any], now: datetime) 
         currency=str(session.get("currency") or attempt.currency).upper(),
     )
     try:
+        if _already_paid_otherwise(booking, attempt, session_id):
+            raise WrongState("already_paid")
         return "booked" if await book(db, booking, payment, now) else "duplicate"
     except SlotUnavailable as exc:
         reason = exc.reason
@@ -150,6 +154,18 @@ async def session_settled(db: Database, session: dict[str, Any], now: datetime) 
     await record_unbookable_payment(db, booking, payment, reason, now)
     await refund_unbookable(db, booking.id, session_id, now)
     return "refunded"
+
+
+def _already_paid_otherwise(
+    booking: BookingView, attempt: CheckoutAttempt, session_id: str
+) -> bool:
+    """The amount due now was already paid another way (the demo card, another tab) while this
+    session stayed open: paying it too would charge the client twice."""
+    if attempt.purpose != "due_now" or booking.status != "booked" or booking.quote is None:
+        return False
+    if any(p.method == KEY and p.provider_ref == session_id for p in booking.payments):
+        return False  # this very payment, delivered again
+    return booking.paid_minor >= booking.quote.due_now_minor > 0
 
 
 async def refund_unbookable(db: Database, booking_id: int, session_id: str, now: datetime) -> None:
