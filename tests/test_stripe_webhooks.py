@@ -152,8 +152,13 @@ def test_a_failed_delayed_payment_keeps_the_hold_until_it_runs_out(
 
 
 def test_an_expired_session_frees_the_hold(
-    stripe_client: TestClient, stripe_api: StandInStripe, world: World, db_url: str
+    stripe_client: TestClient,
+    stripe_api: StandInStripe,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
 ) -> None:
+    clock.now = clock.now.replace(microsecond=654321)  # Stripe's expires_at is whole seconds
     slot = world.slots["card-only"][0]
     token, session_id = start_card_checkout(stripe_client, stripe_api, slot)
     assert taken(db_url, slot) == 1

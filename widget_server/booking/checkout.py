@@ -93,16 +93,16 @@ async def start_checkout(
         )
         if live is not None:
             return _attempt(live)
-        expires_at = now + MIN_LIFETIME
+        # Whole seconds: the provider takes a Unix time, and the hold must end exactly then.
+        expires_at = (now + MIN_LIFETIME).replace(microsecond=0) + timedelta(seconds=1)
         if purpose == "due_now":
             if booking.expires_at is not None and booking.expires_at > expires_at:
-                expires_at = min(booking.expires_at, now + MAX_LIFETIME)
+                expires_at = min(booking.expires_at, now + MAX_LIFETIME).replace(microsecond=0)
             status = await _secure_spot(db, booking.id, expires_at, now)
             if status != "held":
                 raise WrongState(status)
         else:
-            expires_at = now + MAX_LIFETIME
-        expires_at = expires_at.replace(microsecond=0)
+            expires_at = (now + MAX_LIFETIME).replace(microsecond=0)
         tries = await db.fetch_val(
             sa.select(sa.func.count())
             .select_from(checkout_sessions)

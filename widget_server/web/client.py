@@ -183,7 +183,14 @@ async def method_page(request: Request) -> Response:
     return render(
         request,
         f"public/pay_{key}.html",
-        {"booking": booking, "quote": booking.quote, "error": error, "method": method},
+        {
+            "booking": booking,
+            "quote": booking.quote,
+            "error": error,
+            "method": method,
+            # Methods this deployment has on (a session may list one that is off here).
+            "other_methods": len(methods_for(booking.mini, settings)) > 1,
+        },
         status_code=422 if error else 200,
         studio=booking.studio,
     )
