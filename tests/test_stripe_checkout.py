@@ -185,3 +185,16 @@ def test_webhooks_are_refused_when_card_payments_are_off(client: TestClient) -> 
     response = client.post("/webhooks/stripe", content=b"{}")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_configured"
+
+
+def test_forms_may_lead_to_the_hosted_page_only_when_card_payments_are_on(
+    client: TestClient, stripe_client: TestClient, stripe_api: StandInStripe
+) -> None:
+    def form_action(response: object) -> str:
+        csp = response.headers["content-security-policy"]  # type: ignore[attr-defined]
+        return next(p for p in csp.split("; ") if p.startswith("form-action"))
+
+    assert form_action(client.get("/acme")) == "form-action 'self'"
+    assert form_action(stripe_client.get("/acme")) == (
+        f"form-action 'self' https://checkout.stripe.com {stripe_api.base_url}"
+    )

@@ -26,6 +26,7 @@ from tests.support.world import World
 from widget_server.booking.views import load_booking_view
 from widget_server.config import Settings
 from widget_server.db.tables import refunds
+from widget_server.payments import stripe as stripe_method
 from widget_server.payments.stripe import STRIPE
 from widget_server.payments.stripe_events import session_settled, settle_from_return
 
@@ -354,3 +355,35 @@ def test_paying_on_stripe_after_paying_another_way_is_refunded(
     assert booking.status == "booked" and booking.paid_minor == 5000
     kinds = event_kinds(db_url, booking.id)
     assert kinds.count("paid_when_not_bookable") == 1 and kinds.count("booked") == 1
+
+
+def test_a_refund_stripe_refuses_is_retried_with_the_next_delivery(
+    stripe_client: TestClient,
+    stripe_api: StandInStripe,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+) -> None:
+    slot = world.slots["portraits"][0]
+    token, session_id = start_deposit_checkout(stripe_client, stripe_api, slot)
+    clock.advance(minutes=40)
+    book_with_demo_card(stripe_client, slot)
+    session = stripe_api.pay(session_id)
+    stripe_api.fail_next_create(500, times=1 + stripe_method.NETWORK_RETRIES, path="/v1/refunds")
+    response = post_event(stripe_client, stripe_api, "checkout.session.completed", session)
+    # Stripe is asked to deliver again later; the payment is already on record.
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "provider_unavailable"
+    assert stripe_api.refunds == {}
+    booking = view_of(stripe_client, db_url, token)
+    assert [p.amount_minor for p in booking.payments] == [5000]
+    assert "paid_after_slot_taken" in event_kinds(db_url, booking.id)
+    page = stripe_client.get(f"/b/{token}")
+    assert page.status_code == 409 and "is being refunded in full" in page.text
+
+    response = post_event(stripe_client, stripe_api, "checkout.session.completed", session)
+    assert response.status_code == 200 and response.json()["outcome"] == "refunded"
+    assert [r["amount"] for r in stripe_api.refunds.values()] == [5000]
+    assert view_of(stripe_client, db_url, token).refunded_minor == 5000
+    page = stripe_client.get(f"/b/{token}")
+    assert "We refunded your payment of $50.00 in full" in page.text

@@ -89,6 +89,7 @@ def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = N
 
 @dataclass
 class Failure:
+    path: str
     status: int = 0  # answer with this error status (500, 402...)
     hang_seconds: float = 0.0  # or do the work, then answer this late
 
@@ -114,13 +115,18 @@ class StandInStripe:
 
     # --- test controls ---------------------------------------------------------------
 
-    def fail_next_create(self, status: int = 500, times: int = 1) -> None:
-        """The next ``times`` create calls answer ``status`` without doing anything."""
-        self._create_failures += [Failure(status=status)] * times
+    def fail_next_create(
+        self, status: int = 500, times: int = 1, path: str = "/v1/checkout/sessions"
+    ) -> None:
+        """The next ``times`` create calls (POST ``path``) answer ``status``, doing nothing."""
+        self._create_failures += [Failure(path, status=status)] * times
 
-    def hang_next_create(self, seconds: float, times: int = 1) -> None:
-        """The next ``times`` create calls do their work, then answer after ``seconds``."""
-        self._create_failures += [Failure(hang_seconds=seconds)] * times
+    def hang_next_create(
+        self, seconds: float, times: int = 1, path: str = "/v1/checkout/sessions"
+    ) -> None:
+        """The next ``times`` create calls (POST ``path``) do their work, then answer after
+        ``seconds``."""
+        self._create_failures += [Failure(path, hang_seconds=seconds)] * times
 
     def creates(self, path: str = "/v1/checkout/sessions") -> list[str | None]:
         """Idempotency keys of the create calls made to ``path``."""
@@ -210,8 +216,10 @@ class StandInStripe:
         with self._lock:
             self.requests.append((method, path, idem_key))
             failure = None
-            if method == "POST" and path == "/v1/checkout/sessions" and self._create_failures:
-                failure = self._create_failures.pop(0)
+            pending = [f for f in self._create_failures if f.path == path]
+            if method == "POST" and pending:
+                failure = pending[0]
+                self._create_failures.remove(failure)
             if failure and failure.status:
                 error = StripeError(failure.status, "api_error", "Injected failure")
                 if failure.status == 402:

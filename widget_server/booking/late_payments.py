@@ -9,12 +9,14 @@ caller can refund it.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+import sqlalchemy as sa
 from databases import Database
 
 from ..db.insert_once import insert_once
-from ..db.tables import payments
+from ..db.tables import booking_events, payments
 from ..db.transactions import write_transaction
 from .bookings import NewPayment
 from .events import record_event
@@ -54,3 +56,14 @@ async def record_unbookable_payment(
             reason=reason,
         )
     return True
+
+
+async def was_unbookable(db: Database, booking_id: int, provider_ref: str) -> bool:
+    """Whether this payment was recorded by ``record_unbookable_payment`` (so it is owed back)."""
+    rows = await db.fetch_all(
+        sa.select(booking_events.c.detail).where(
+            booking_events.c.booking_id == booking_id,
+            booking_events.c.kind.in_((SLOT_TAKEN, NOT_BOOKABLE)),
+        )
+    )
+    return any(json.loads(r.detail).get("provider_ref") == provider_ref for r in rows)

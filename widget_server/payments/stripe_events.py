@@ -32,7 +32,7 @@ from ..booking.checkout import (
 )
 from ..booking.errors import SlotUnavailable, WrongState
 from ..booking.events import record_event
-from ..booking.late_payments import record_unbookable_payment
+from ..booking.late_payments import record_unbookable_payment, was_unbookable
 from ..booking.refunds import NewRefund, record_refund
 from ..booking.views import BookingView, load_booking_by_id
 from ..config import Settings
@@ -146,7 +146,13 @@ async def session_settled(db: Database, session: dict[str, Any], now: datetime) 
     try:
         if _already_paid_otherwise(booking, attempt, session_id):
             raise WrongState("already_paid")
-        return "booked" if await book(db, booking, payment, now) else "duplicate"
+        if await book(db, booking, payment, now):
+            return "booked"
+        if not await was_unbookable(db, booking.id, session_id):
+            return "duplicate"
+        # Recorded before but not yet refunded (Stripe was down): try again now.
+        await refund_unbookable(db, booking.id, session_id, now)
+        return "refunded"
     except SlotUnavailable as exc:
         reason = exc.reason
     except WrongState as exc:
