@@ -178,6 +178,38 @@ async def attempt_by_payment_intent(db: Database, payment_intent: str) -> Checko
     return None if row is None else _attempt(row)
 
 
+async def _move_attempt(
+    db: Database,
+    attempt: CheckoutAttempt,
+    status: str,
+    session_id: str | None = None,
+    payment_intent: str | None = None,
+) -> bool:
+    """The conditional UPDATE behind ``mark_attempt``; call inside a write transaction."""
+    values: dict[str, object] = {"status": status}
+    if session_id:
+        values["session_id"] = session_id
+    if payment_intent:
+        values["payment_intent"] = payment_intent
+    changed = await db.fetch_one(
+        checkout_sessions.update()
+        .where(
+            checkout_sessions.c.id == attempt.id,
+            checkout_sessions.c.status != status,
+            checkout_sessions.c.status != "complete",
+        )
+        .values(**values)
+        .returning(checkout_sessions.c.id)
+    )
+    if changed is None and len(values) > 1:
+        await db.execute(
+            checkout_sessions.update()
+            .where(checkout_sessions.c.id == attempt.id)
+            .values({k: v for k, v in values.items() if k != "status"})
+        )
+    return changed is not None
+
+
 async def mark_attempt(
     db: Database,
     attempt: CheckoutAttempt,
@@ -186,47 +218,30 @@ async def mark_attempt(
     *,
     session_id: str | None = None,
     payment_intent: str | None = None,
+    event: str | None = None,
 ) -> bool:
     """Move an attempt to ``status``; a finished one (complete) never moves back.
 
-    Returns True when the status changed, so the caller records its event once.
+    ``event`` goes in the booking's log in the same transaction, only when the status
+    changed (so a replayed notification logs nothing). Returns whether it changed.
     """
-    values: dict[str, object] = {"status": status}
-    if session_id:
-        values["session_id"] = session_id
-    if payment_intent:
-        values["payment_intent"] = payment_intent
     async with write_transaction(db):
-        changed = await db.fetch_one(
-            checkout_sessions.update()
-            .where(
-                checkout_sessions.c.id == attempt.id,
-                checkout_sessions.c.status != status,
-                checkout_sessions.c.status != "complete",
-            )
-            .values(**values)
-            .returning(checkout_sessions.c.id)
-        )
-        if changed is None and (session_id or payment_intent):
-            await db.execute(
-                checkout_sessions.update()
-                .where(checkout_sessions.c.id == attempt.id)
-                .values({k: v for k, v in values.items() if k != "status"})
-            )
-    return changed is not None
+        changed = await _move_attempt(db, attempt, status, session_id, payment_intent)
+        if changed and event:
+            await record_event(db, attempt.booking_id, event, now, purpose=attempt.purpose)
+    return changed
 
 
 async def checkout_expired(db: Database, attempt: CheckoutAttempt, now: datetime) -> bool:
     """The provider expired a session: free the hold it was keeping, unless a newer attempt
     extended it. True when a hold was freed."""
-    if not await mark_attempt(db, attempt, "expired", now) or attempt.purpose != "due_now":
-        return False
+    slot_id = await db.fetch_val(
+        sa.select(bookings.c.slot_id).where(bookings.c.id == attempt.booking_id)
+    )
     async with write_transaction(db):
-        row = await db.fetch_one(
-            sa.select(bookings.c.slot_id).where(bookings.c.id == attempt.booking_id)
-        )
-        assert row is not None
-        await lock_slot(db, row.slot_id)
+        await lock_slot(db, slot_id)  # first: the write lock, then read and change
+        if not await _move_attempt(db, attempt, "expired") or attempt.purpose != "due_now":
+            return False
         freed = await db.fetch_one(
             bookings.update()
             .where(
@@ -239,6 +254,6 @@ async def checkout_expired(db: Database, attempt: CheckoutAttempt, now: datetime
         )
         if freed is None:
             return False
-        await release_spot(db, row.slot_id)
+        await release_spot(db, slot_id)
         await record_event(db, attempt.booking_id, "hold_expired", now, reason="checkout_expired")
     return True

@@ -31,12 +31,10 @@ from ..booking.checkout import (
     mark_attempt,
 )
 from ..booking.errors import SlotUnavailable, WrongState
-from ..booking.events import record_event
 from ..booking.late_payments import record_unbookable_payment, was_unbookable
 from ..booking.refunds import NewRefund, record_refund
 from ..booking.views import BookingView, load_booking_by_id
 from ..config import Settings
-from ..db.transactions import write_transaction
 from .stripe import KEY, REFUND_STATUSES, STRIPE, call, client_for
 
 logger = logging.getLogger("minis.stripe")
@@ -105,6 +103,8 @@ async def _attempt_of(db: Database, session: dict[str, Any]) -> CheckoutAttempt 
     attempt = await find_attempt(
         db, session_id=session.get("id"), attempt_id=int(raw) if raw.isdigit() else None
     )
+    if attempt is not None and attempt.session_id not in (None, session.get("id")):
+        attempt = None  # metadata naming an attempt that belongs to another session
     if attempt is None:
         logger.info("Stripe event for unknown Checkout Session %s ignored", session.get("id"))
     return attempt
@@ -126,11 +126,15 @@ async def session_settled(db: Database, session: dict[str, Any], now: datetime) 
         return "not_complete"  # a return URL opened before paying: nothing to do
     if session.get("payment_status") not in PAID:
         # A delayed method (bank debit): wait for async_payment_succeeded.
-        if await mark_attempt(
-            db, attempt, "processing", now, session_id=session_id, payment_intent=payment_intent
-        ):
-            async with write_transaction(db):
-                await record_event(db, attempt.booking_id, "payment_processing", now)
+        await mark_attempt(
+            db,
+            attempt,
+            "processing",
+            now,
+            session_id=session_id,
+            payment_intent=payment_intent,
+            event="payment_processing",
+        )
         return "processing"
     await mark_attempt(
         db, attempt, "complete", now, session_id=session_id, payment_intent=payment_intent
@@ -198,9 +202,7 @@ async def _session_failed(db: Database, session: dict[str, Any], now: datetime) 
     attempt = await _attempt_of(db, session)
     if attempt is None:
         return "unknown_session"
-    if await mark_attempt(db, attempt, "failed", now):
-        async with write_transaction(db):
-            await record_event(db, attempt.booking_id, "payment_failed", now, method=KEY)
+    await mark_attempt(db, attempt, "failed", now, event="payment_failed")
     return "failed"
 
 
