@@ -387,3 +387,43 @@ def test_a_refund_stripe_refuses_is_retried_with_the_next_delivery(
     assert view_of(stripe_client, db_url, token).refunded_minor == 5000
     page = stripe_client.get(f"/b/{token}")
     assert "We refunded your payment of $50.00 in full" in page.text
+
+
+def test_metadata_cannot_point_an_event_at_another_sessions_attempt(
+    stripe_client: TestClient, stripe_api: StandInStripe, world: World, db_url: str
+) -> None:
+    token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
+    forged = {**stripe_api.pay(session_id), "id": "cs_test_someone_else"}
+    response = post_event(stripe_client, stripe_api, "checkout.session.completed", forged)
+    assert response.json()["outcome"] == "unknown_session"
+    assert view_of(stripe_client, db_url, token).status == "held" and all_payments(db_url) == []
+
+
+def test_no_balance_to_pay_online_after_a_refund(
+    stripe_client: TestClient,
+    stripe_api: StandInStripe,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+) -> None:
+    token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
+    post_event(stripe_client, stripe_api, "checkout.session.completed", stripe_api.pay(session_id))
+    stripe_api.handle(
+        "POST",
+        "/v1/refunds",
+        "",
+        f"payment_intent={stripe_api.sessions[session_id]['payment_intent']}&amount=1000",
+        None,
+    )
+    post_event(stripe_client, stripe_api, "charge.refunded", stripe_api.charge_of(session_id))
+    booking = view_of(stripe_client, db_url, token)
+    assert booking.refunded_minor == 1000 and booking.balance_minor == 1000
+    assert "/balance" not in stripe_client.get(f"/b/{token}").text
+    assert stripe_client.post(f"/b/{token}/balance").headers["location"] == f"/b/{token}"
+    assert len(stripe_api.sessions) == 1
+
+
+def test_an_oversized_webhook_is_refused_before_reading_it(stripe_client: TestClient) -> None:
+    payload = b"{" + b" " * (70 * 1024) + b"}"
+    response = stripe_client.post("/webhooks/stripe", content=payload)
+    assert response.status_code == 413

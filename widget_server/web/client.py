@@ -222,7 +222,7 @@ async def confirmation_page(request: Request) -> Response:
             "google_url": google_calendar_link(booking, manage_url),
             "ics_url": booking_url(request, booking.public_id, "calendar.ics"),
             "mini_url": mini_url(booking.studio.slug, booking.mini.slug),
-            "pay_balance_url": _balance_url(request, booking),
+            "pay_balance_url": balance_url(request, booking),
         },
         studio=booking.studio,
     )
@@ -241,9 +241,12 @@ async def calendar_file(request: Request) -> Response:
     )
 
 
-def _balance_url(request: Request, booking: BookingView) -> str | None:
-    """Where the client pays the balance online, when card payments are on for this session."""
-    if booking.status != "booked" or booking.balance_minor <= 0:
+def balance_url(request: Request, booking: BookingView) -> str | None:
+    """Where the client pays the balance online, when card payments are on for this session.
+
+    Not after a refund: money the studio gave back is not a balance to collect again.
+    """
+    if booking.status != "booked" or booking.balance_minor <= 0 or booking.refunded_minor:
         return None
     methods = methods_for(booking.mini, request.app.state.settings)
     if not any(m.key == STRIPE_KEY for m in methods):

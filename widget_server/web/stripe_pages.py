@@ -9,7 +9,7 @@ from ..booking.errors import WrongState
 from ..payments.base import PaymentUnavailable
 from ..payments.stripe import begin_balance
 from ..payments.stripe_events import settle_from_return
-from .client import _booking, _to, payment_unavailable
+from .client import _booking, _to, balance_url, payment_unavailable
 from .pages import error_page
 from .urls import absolute, booking_url
 
@@ -56,7 +56,7 @@ async def checkout_return(request: Request) -> Response:
 async def pay_balance(request: Request) -> Response:
     """A second Checkout Session for what is left after the deposit."""
     booking = await _booking(request)
-    if booking.status != "booked" or booking.balance_minor <= 0:
+    if balance_url(request, booking) is None:
         return _to(request, booking)
     confirmation = absolute(request, booking_url(request, booking.public_id))
     try:
