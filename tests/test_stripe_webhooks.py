@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
 from databases import Database
 from starlette.testclient import TestClient
 
@@ -27,7 +28,7 @@ from widget_server.booking.views import load_booking_view
 from widget_server.config import Settings
 from widget_server.db.tables import refunds
 from widget_server.payments import stripe as stripe_method
-from widget_server.payments.stripe import STRIPE
+from widget_server.payments.refunds import RefundNotAllowed, refund_payment
 from widget_server.payments.stripe_events import session_settled, settle_from_return
 
 
@@ -305,12 +306,15 @@ def test_photographer_refunds_go_through_the_api_and_the_log(
         booking = await load_booking_view(db, public_id)
         assert booking is not None
         [payment] = booking.payments
-        return await STRIPE.refund(
-            db, booking, payment, amount, key=key, reason="Rain date", now=clock()
+        return await refund_payment(
+            db, booking, payment.id, amount, key=key, reason="Rain date", now=clock()
         )
 
     assert run_db(db_url, lambda db: refund(db, 2000, "admin-1")) is True
     assert run_db(db_url, lambda db: refund(db, 2000, "admin-1")) is False  # same request
+    for too_much in (0, -5, 9001):
+        with pytest.raises(RefundNotAllowed):
+            run_db(db_url, lambda db, amount=too_much: refund(db, amount, "admin-2"))
     assert [r["amount"] for r in stripe_api.refunds.values()] == [2000]
     booking = view_of(stripe_client, db_url, token)
     assert booking.refunded_minor == 2000 and booking.paid_minor == 7000
