@@ -21,7 +21,8 @@ from .booking.holds import release_expired_holds
 from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
 from .db.connection import create_database
-from .web import client, public
+from .payments.stripe import STRIPE, hosted_page_origins
+from .web import client, public, stripe_pages, webhooks
 from .web.loader import embed_script, minify_all
 from .web.pages import http_exception, render, server_error
 from .web.request_connection import RequestConnection
@@ -101,6 +102,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/b/{token}/pay", client.choose_payment_page, methods=token_page),
         Route("/b/{token}/pay/{method}", client.method_page, methods=token_page),
         Route("/b/{token}/calendar.ics", client.calendar_file),
+        Route("/b/{token}/stripe/return", stripe_pages.checkout_return),
+        Route("/b/{token}/balance", stripe_pages.pay_balance, methods=["POST"]),
+        Route("/webhooks/stripe", webhooks.stripe_webhook, methods=["POST"]),
         Route("/{studio}", public.studio_page),
         Route("/{studio}/{mini}", public.mini_page),
         Route("/{studio}/{mini}/book", public.book_page, methods=token_page),
@@ -109,7 +113,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         routes=routes,
         middleware=[
             Middleware(GZipMiddleware, minimum_size=500),
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, form_targets=hosted_page_origins(settings)),
             Middleware(BodyLimit),
             Middleware(RequestConnection, db=db),
         ],
@@ -117,6 +121,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if STRIPE.enabled(settings):
+        STRIPE.configure(settings)  # one Stripe account per deployment
     app.state.db = db
     app.state.clock = clock
     app.state.tokens = BookingTokens(settings.secret_key)

@@ -62,6 +62,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
     settings = _settings(demo=True)
     migrate(settings.database_url)
     created = asyncio.run(_seed_demo(settings))
+    stripe_line = (
+        f"\n  Card (Stripe)    on: webhooks to {base}/webhooks/stripe"
+        if settings.stripe_secret_key
+        else ""
+    )
     print(
         f"""
 Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database_url}
@@ -69,7 +74,7 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Booking site     {base}/demo
   Fall minis       {base}/demo/fall-minis      (1 client per slot, deposit, 2 time zones)
   Santa minis      {base}/demo/santa-minis     (3 clients per slot)
-  Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined
+  Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
   Admin login      {DEMO_EMAIL} / {DEMO_PASSWORD}  (the dashboard at {base}/admin is coming)
 """,

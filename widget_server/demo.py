@@ -89,7 +89,8 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 deposit_minor=7500,
                 visibility="public",
                 booking_process="quote",
-                payment_methods="demo offline",
+                # "stripe" is offered only when STRIPE_SECRET_KEY is set (payments.methods_for).
+                payment_methods="stripe demo offline",
                 hold_minutes=15,
                 min_notice_hours=2,
                 terms="The deposit is non-refundable; the balance is due on the day.",
@@ -108,7 +109,7 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 deposit_minor=None,
                 visibility="public",
                 booking_process="quote",
-                payment_methods="demo",
+                payment_methods="stripe demo",
                 hold_minutes=15,
                 min_notice_hours=2,
                 terms="Full payment secures your spot.",

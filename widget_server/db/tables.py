@@ -228,6 +228,34 @@ refunds = sa.Table(
     sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
 )
 
+checkout_sessions = sa.Table(
+    "checkout_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    # "due_now" (deposit or full price, holds the slot) or "balance" (after booking).
+    sa.Column("purpose", sa.String(16), nullable=False),
+    # Sent with the create call: a retry after an error or a timeout asks for the
+    # same session again instead of creating (and charging) a second one.
+    sa.Column("idempotency_key", sa.String(255), nullable=False, unique=True),
+    # The provider's session id (cs_...), known once the create call answered.
+    sa.Column("session_id", sa.String(255), nullable=True, unique=True),
+    sa.Column("url", sa.Text, nullable=True),
+    sa.Column("payment_intent", sa.String(255), nullable=True, index=True),
+    sa.Column("amount_minor", sa.Integer, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    # The session's own expiry; for "due_now" the hold runs until then too.
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("purpose IN ('due_now', 'balance')", name="purpose_known"),
+    sa.CheckConstraint(
+        "status IN ('creating', 'open', 'processing', 'complete', 'expired', 'failed')",
+        name="status_known",
+    ),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+)
+
 booking_events = sa.Table(
     "booking_events",
     metadata,

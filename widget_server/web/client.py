@@ -11,11 +11,13 @@ from starlette.responses import RedirectResponse, Response
 from ..booking.bookings import accept_quote
 from ..booking.errors import SlotUnavailable, WrongState
 from ..booking.views import BookingView, load_booking_view
+from ..formatting import money as format_money
 from ..mail.ics import booking_ics, google_calendar_link
 from ..payments import METHODS, methods_for
-from ..payments.base import PaymentMethod, PaymentStart
+from ..payments.base import PaymentMethod, PaymentStart, PaymentUnavailable
 from ..payments.demo import CardDeclined, InvalidCard, charge_demo_card
 from ..payments.offline import reserve_offline
+from ..payments.stripe import KEY as STRIPE_KEY
 from .embed import event_detail, origin_allowed, page_origin
 from .forms import read_form
 from .pages import error_page, render
@@ -58,12 +60,17 @@ async def quote_page(request: Request) -> Response:
             return _to(request, booking)
         methods = methods_for(booking.mini, request.app.state.settings)
         if len(methods) == 1:
-            return RedirectResponse(await _begin(request, booking, methods[0]), status_code=303)
+            return await _go_pay(request, booking, methods[0])
         return _to(request, booking, "pay")
     return render(
         request,
         "public/quote.html",
-        {"booking": booking, "quote": booking.quote, "lapsed": booking.hold_lapsed(now)},
+        {
+            "booking": booking,
+            "quote": booking.quote,
+            "lapsed": booking.hold_lapsed(now),
+            "payment_cancelled": request.query_params.get("payment") == "cancelled",
+        },
         studio=booking.studio,
     )
 
@@ -72,11 +79,43 @@ async def _begin(request: Request, booking: BookingView, method: PaymentMethod) 
     start = PaymentStart(
         booking=booking,
         settings=request.app.state.settings,
+        db=request.app.state.db,
+        now=request.app.state.clock(),
         method_page_url=booking_url(request, booking.public_id, f"pay/{method.key}"),
         confirmation_url=absolute(request, booking_url(request, booking.public_id)),
         quote_url=absolute(request, booking_url(request, booking.public_id, "quote")),
     )
     return await method.begin(start)
+
+
+async def _go_pay(request: Request, booking: BookingView, method: PaymentMethod) -> Response:
+    """Send the client on to pay with ``method``; a provider that can't be reached gets a
+    friendly page with a way to try again (which reuses the same idempotency key)."""
+    try:
+        return RedirectResponse(await _begin(request, booking, method), status_code=303)
+    except SlotUnavailable as exc:
+        return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
+    except WrongState:
+        return _to(request, booking)
+    except PaymentUnavailable:
+        return payment_unavailable(
+            request, booking, booking_url(request, booking.public_id, f"pay/{method.key}")
+        )
+
+
+def payment_unavailable(request: Request, booking: BookingView, retry_url: str) -> Response:
+    fresh = booking.status == "held"
+    held = " Your time is still held for you." if fresh else ""
+    return error_page(
+        request,
+        503,
+        "We couldn't reach the card payment service just now. You have not been charged."
+        f"{held} Please try again in a moment.",
+        studio=booking.studio,
+        title="Payment didn't start",
+        back_url=retry_url,
+        back_label="Try again",
+    )
 
 
 async def choose_payment_page(request: Request) -> Response:
@@ -96,13 +135,13 @@ async def choose_payment_page(request: Request) -> Response:
             title="Payment unavailable",
         )
     if request.method == "GET" and len(methods) == 1:
-        return RedirectResponse(await _begin(request, booking, methods[0]), status_code=303)
+        return await _go_pay(request, booking, methods[0])
     error = None
     if request.method == "POST":
         chosen = (await read_form(request)).get("method", "")
         method = next((m for m in methods if m.key == chosen), None)
         if method is not None:
-            return RedirectResponse(await _begin(request, booking, method), status_code=303)
+            return await _go_pay(request, booking, method)
         error = "Please choose how you'd like to pay."
     return render(
         request,
@@ -125,6 +164,8 @@ async def method_page(request: Request) -> Response:
     if not booking.quote_accepted:
         return _to(request, booking, "quote")
     db, now = request.app.state.db, request.app.state.clock()
+    if key == STRIPE_KEY and request.method == "POST":
+        return await _go_pay(request, booking, method)
     error = None
     if request.method == "POST":
         form = await read_form(request)
@@ -145,7 +186,14 @@ async def method_page(request: Request) -> Response:
     return render(
         request,
         f"public/pay_{key}.html",
-        {"booking": booking, "quote": booking.quote, "error": error, "method": method},
+        {
+            "booking": booking,
+            "quote": booking.quote,
+            "error": error,
+            "method": method,
+            # Methods this deployment has on (a session may list one that is off here).
+            "other_methods": len(methods_for(booking.mini, settings)) > 1,
+        },
         status_code=422 if error else 200,
         studio=booking.studio,
     )
@@ -155,6 +203,8 @@ async def confirmation_page(request: Request) -> Response:
     booking = await _booking(request)
     if booking.status == "held":
         return _to(request, booking, "quote")
+    if booking.status == "expired" and any(p.status == "succeeded" for p in booking.payments):
+        return paid_after_slot_taken(request, booking)
     if booking.status == "expired":
         return error_page(
             request,
@@ -176,6 +226,7 @@ async def confirmation_page(request: Request) -> Response:
             "ics_url": booking_url(request, booking.public_id, "calendar.ics"),
             "mini_url": mini_url(booking.studio.slug, booking.mini.slug),
             "back_to_site": back_to_site(booking),
+            "pay_balance_url": balance_url(request, booking),
         },
         studio=booking.studio,
     )
@@ -219,4 +270,40 @@ async def calendar_file(request: Request) -> Response:
         body,
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{booking.reference}.ics"'},
+    )
+
+
+def balance_url(request: Request, booking: BookingView) -> str | None:
+    """Where the client pays the balance online, when card payments are on for this session.
+
+    Not after a refund: money the studio gave back is not a balance to collect again.
+    """
+    if booking.status != "booked" or booking.balance_minor <= 0 or booking.refunded_minor:
+        return None
+    methods = methods_for(booking.mini, request.app.state.settings)
+    if not any(m.key == STRIPE_KEY for m in methods):
+        return None
+    return booking_url(request, booking.public_id, "balance")
+
+
+def paid_after_slot_taken(request: Request, booking: BookingView) -> Response:
+    """The client paid after their hold ran out and someone else took the time: say so plainly."""
+    paid = sum(p.amount_minor for p in booking.payments if p.status == "succeeded")
+    amount = format_money(paid, booking.currency)
+    done = booking.refunded_minor >= paid
+    refund = (
+        f"We refunded your payment of {amount} in full"
+        if done
+        else f"Your payment of {amount} is being refunded in full"
+    )
+    return error_page(
+        request,
+        409,
+        f"Your hold ran out while you were paying, and someone else booked this time meanwhile. "
+        f"{refund}; it reaches your card within 5 to 10 business days. "
+        f"Please choose another time.",
+        studio=booking.studio,
+        title="This time was taken while you paid",
+        back_url=mini_url(booking.studio.slug, booking.mini.slug),
+        back_label="Choose another time",
     )
