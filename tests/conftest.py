@@ -18,6 +18,7 @@ from tests.support.databases import (
     sqlite_copy,
     truncate_all,
 )
+from tests.support.smtp import SmtpServer
 from tests.support.world import World, build_world
 from widget_server.app import create_app
 from widget_server.config import Settings
@@ -70,7 +71,9 @@ def world(db_url: str, clock: FakeClock) -> World:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key=SECRET, demo=True, run_sweeper=False)
+    return Settings(
+        database_url=db_url, secret_key=SECRET, demo=True, run_sweeper=False, run_mailer=False
+    )
 
 
 @pytest.fixture
@@ -78,3 +81,10 @@ def client(settings: Settings, clock: FakeClock, world: World) -> Iterator[TestC
     app = create_app(settings, clock=clock)
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free local port, recording what it accepts."""
+    with SmtpServer() as server:
+        yield server

@@ -21,7 +21,8 @@ from .booking.holds import release_expired_holds
 from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
 from .db.connection import create_database
-from .web import client, public
+from .mail.sender import send_mail_forever
+from .web import changes, client, public
 from .web.pages import http_exception, render, server_error
 from .web.request_connection import RequestConnection
 from .web.security import BodyLimit, SecurityHeaders
@@ -72,14 +73,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.connect()
-        sweeper = asyncio.create_task(sweep_holds_forever(app)) if settings.run_sweeper else None
+        tasks = []
+        if settings.run_sweeper:
+            tasks.append(asyncio.create_task(sweep_holds_forever(app)))
+        if settings.run_mailer:
+            # Queues due reminders; sends only when MINIS_SMTP_URL is set.
+            tasks.append(asyncio.create_task(send_mail_forever(db, settings, app.state.clock)))
         try:
             yield
         finally:
-            if sweeper:
-                sweeper.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                    await task
             await db.disconnect()
 
     token_page = ["GET", "POST"]
@@ -93,6 +99,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/b/{token}/pay", client.choose_payment_page, methods=token_page),
         Route("/b/{token}/pay/{method}", client.method_page, methods=token_page),
         Route("/b/{token}/calendar.ics", client.calendar_file),
+        Route("/b/{token}/reschedule", changes.reschedule_page, methods=token_page),
+        Route("/b/{token}/cancel", changes.cancel_page, methods=token_page),
         Route("/{studio}", public.studio_page),
         Route("/{studio}/{mini}", public.mini_page),
         Route("/{studio}/{mini}/book", public.book_page, methods=token_page),

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from databases import Database
 
 from .config import ConfigError, Settings, load_settings
 from .db.connection import create_database
@@ -100,18 +101,32 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     print("database is up to date")
 
 
-async def _work(settings: Settings) -> None:
+async def _sweep_holds(db: Database, interval: float) -> None:
     from .booking.clock import system_clock
     from .booking.holds import release_expired_holds
+
+    while True:
+        try:
+            released = await release_expired_holds(db, system_clock())
+            if released:
+                logging.getLogger("minis").info("released %d expired holds", released)
+        except Exception:  # keep going; the next round tries again
+            logging.getLogger("minis").exception("hold sweep failed")
+        await asyncio.sleep(interval)
+
+
+async def _work(settings: Settings, mail_interval: float) -> None:
+    """Hold sweeping and the outbox (reminders, delivery), side by side until interrupted."""
+    from .booking.clock import system_clock
+    from .mail.sender import send_mail_forever
 
     db = create_database(settings.database_url)
     await db.connect()
     try:
-        while True:
-            released = await release_expired_holds(db, system_clock())
-            if released:
-                logging.getLogger("minis").info("released %d expired holds", released)
-            await asyncio.sleep(15)
+        await asyncio.gather(
+            _sweep_holds(db, 15),
+            send_mail_forever(db, settings, system_clock, interval=mail_interval),
+        )
     finally:
         await db.disconnect()
 
@@ -119,8 +134,12 @@ async def _work(settings: Settings) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     settings = _settings()
     logging.basicConfig(level=logging.INFO)
+    if not settings.smtp_url:
+        logging.getLogger("minis").warning(
+            "MINIS_SMTP_URL is not set: emails stay in the outbox (pending) until it is"
+        )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_work(settings))
+        asyncio.run(_work(settings, args.mail_interval))
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> str:
@@ -188,9 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate
     )
-    sub.add_parser("worker", help="release expired holds (and, later, send email)").set_defaults(
-        func=cmd_worker
+    worker = sub.add_parser("worker", help="release expired holds, queue reminders, send email")
+    worker.add_argument(
+        "--mail-interval", type=float, default=2.0, help="seconds between outbox rounds"
     )
+    worker.set_defaults(func=cmd_worker)
 
     user = sub.add_parser("create-user", help="create an admin user (and its studio if new)")
     user.add_argument("--studio", required=True, help="studio slug, e.g. jane-doe-photo")

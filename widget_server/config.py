@@ -45,6 +45,8 @@ class Settings:
     demo: bool = False
     # Background loop that releases expired holds; `minis worker` runs it instead.
     run_sweeper: bool = True
+    # Background loop that queues reminders and sends the outbox; `minis worker` runs it too.
+    run_mailer: bool = True
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..booking.bookings import accept_quote
+from ..booking.changes import change_options
 from ..booking.errors import SlotUnavailable, WrongState
 from ..booking.views import BookingView, load_booking_view
 from ..mail.ics import booking_ics, google_calendar_link
@@ -14,13 +15,15 @@ from ..payments import METHODS, methods_for
 from ..payments.base import PaymentMethod, PaymentStart
 from ..payments.demo import CardDeclined, InvalidCard, charge_demo_card
 from ..payments.offline import reserve_offline
+from .change_text import why_not
 from .forms import read_form
 from .pages import error_page, render
 from .public import slot_unavailable
 from .urls import absolute, booking_url, mini_url
 
 
-async def _booking(request: Request) -> BookingView:
+async def load_booking_or_404(request: Request) -> BookingView:
+    """The booking the URL's token names; 404 for a forged token before any query."""
     public_id = request.app.state.tokens.read(request.path_params["token"])
     if public_id is None:
         raise HTTPException(404)
@@ -42,7 +45,7 @@ def _ended(request: Request, booking: BookingView) -> Response | None:
 
 
 async def quote_page(request: Request) -> Response:
-    booking = await _booking(request)
+    booking = await load_booking_or_404(request)
     if (elsewhere := _ended(request, booking)) is not None:
         return elsewhere
     now = request.app.state.clock()
@@ -77,7 +80,7 @@ async def _begin(request: Request, booking: BookingView, method: PaymentMethod) 
 
 
 async def choose_payment_page(request: Request) -> Response:
-    booking = await _booking(request)
+    booking = await load_booking_or_404(request)
     if (elsewhere := _ended(request, booking)) is not None:
         return elsewhere
     if not booking.quote_accepted:
@@ -111,7 +114,7 @@ async def choose_payment_page(request: Request) -> Response:
 
 
 async def method_page(request: Request) -> Response:
-    booking = await _booking(request)
+    booking = await load_booking_or_404(request)
     key = request.path_params["method"]
     method = METHODS.get(key)
     settings = request.app.state.settings
@@ -149,7 +152,7 @@ async def method_page(request: Request) -> Response:
 
 
 async def confirmation_page(request: Request) -> Response:
-    booking = await _booking(request)
+    booking = await load_booking_or_404(request)
     if booking.status == "held":
         return _to(request, booking, "quote")
     if booking.status == "expired":
@@ -164,11 +167,19 @@ async def confirmation_page(request: Request) -> Response:
             back_label="Continue booking",
         )
     manage_url = absolute(request, booking_url(request, booking.public_id))
+    options = change_options(booking, request.app.state.clock())
+    done = request.query_params.get("done")
     return render(
         request,
         "public/confirmation.html",
         {
             "booking": booking,
+            "options": options,
+            "reschedule_note": why_not(booking, options, options.reschedule_reason, "reschedule"),
+            "cancel_note": why_not(booking, options, options.cancel_reason, "cancel"),
+            "done": done if done in {"rescheduled", "cancelled"} else None,
+            "reschedule_url": booking_url(request, booking.public_id, "reschedule"),
+            "cancel_url": booking_url(request, booking.public_id, "cancel"),
             "google_url": google_calendar_link(booking, manage_url),
             "ics_url": booking_url(request, booking.public_id, "calendar.ics"),
             "mini_url": mini_url(booking.studio.slug, booking.mini.slug),
@@ -178,7 +189,7 @@ async def confirmation_page(request: Request) -> Response:
 
 
 async def calendar_file(request: Request) -> Response:
-    booking = await _booking(request)
+    booking = await load_booking_or_404(request)
     if booking.status != "booked":
         raise HTTPException(404)
     manage_url = absolute(request, booking_url(request, booking.public_id))
