@@ -235,6 +235,8 @@ def test_cancel_refunds_by_the_policy_once(
     form = unescape(client.get(f"/b/{token}/cancel").text)
     if refunded:
         assert "You'll get back everything you paid: $50.00" in form
+    elif policy == "keep_deposit":
+        assert "Acme Photo keeps the $50.00 deposit you paid" in form
     else:
         assert "the $50.00 you paid is kept" in form
     client.post(f"/b/{token}/cancel", data={"confirm": "yes"})

@@ -280,3 +280,42 @@ def test_names_cannot_inject_headers(name: str) -> None:
     ]
     assert b"bcc" not in names and names.count(b"subject") == 1
     assert [a.addr_spec for a in message["To"].addresses] == ["ada@example.com"]
+
+
+def test_reschedule_and_cancel_emails_tell_both_sides(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
+) -> None:
+    set_mini(db_url, "portraits", change_cutoff_hours=1, cancel_refund_policy="full")
+    token = book_with_demo_card(client, world.slots["portraits"][0])
+    new = world.slots["portraits"][1]
+    assert client.post(f"/b/{token}/reschedule", data={"slot": str(new)}).status_code == 303
+    settings = settings.with_(smtp_url=smtp.url)
+    assert deliver(settings, clock).sent == 4
+    message = "Sick kids <b>again</b>\r\nBcc: evil@example.com"
+    client.post(f"/b/{token}/cancel", data={"message": message, "confirm": "yes"})
+    assert deliver(settings, clock).sent == 2
+    received = {m["Subject"]: m for m in smtp.wait_for(6)}
+
+    moved = received["Your session has moved to Thu, Nov 26, 9:25 AM EST"]
+    text, _, attachments = parts(moved)
+    assert "it was Thu, Nov 26, 9:00 AM EST at Park" in text
+    event = Calendar.from_ical(attachments[0].get_content()).walk("VEVENT")[0]
+    assert event.decoded("dtstart").isoformat() == "2026-11-26T14:25:00+00:00"
+    studio_moved = received[
+        "Rescheduled: Ada Lovelace, Thu, Nov 26, 9:00 AM EST → Thu, Nov 26, 9:25 AM EST"
+    ]
+    assert studio_moved["To"].addresses[0].addr_spec == "acme@studio.test"
+
+    cancelled = received["Your booking is cancelled: Portraits, Thu, Nov 26, 9:25 AM EST"]
+    text, html, attachments = parts(cancelled)
+    assert attachments == [] and "$50.00 is being refunded to you" in text
+    studio = received["Cancelled: Ada Lovelace, Portraits, Thu, Nov 26, 9:25 AM EST"]
+    text, html, _ = parts(studio)
+    assert "Sick kids <b>again</b>\r\nBcc: evil@example.com" in text  # SMTP line endings
+    assert "Sick kids &lt;b&gt;again&lt;/b&gt;" in html and "<b>again" not in html
+    assert studio["Bcc"] is None and studio["Reply-To"].addresses[0].addr_spec == "ada@example.com"

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from databases import Database
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .. import formatting
 from ..booking.catalog import Location
@@ -82,13 +82,16 @@ class SlotPlace:
 
 
 @cache
-def mail_templates() -> Environment:
+def mail_templates(kind: str) -> Environment:
+    """Jinja for ``html`` (autoescaped) or ``txt`` (plain; block tags keep their line breaks)."""
+    html = kind == "html"
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        autoescape=html,
         undefined=StrictUndefined,
-        trim_blocks=True,
+        trim_blocks=html,
         lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     env.filters.update(
         money=formatting.money,
@@ -102,6 +105,12 @@ def mail_templates() -> Environment:
         markdown=notice_html,
     )
     return env
+
+
+def _tidy_text(text: str) -> str:
+    """Plain text with at most one blank line in a row (template tags leave some behind)."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
 async def slot_place(db: Database, slot_id: int) -> SlotPlace:
@@ -161,7 +170,6 @@ async def render_email(
         client=booking.client_name,
         balance=formatting.money(booking.balance_minor, booking.currency),
     )
-    env = mail_templates()
     attachments = []
     if email.kind in WITH_CALENDAR and booking.status == "booked":
         attachments.append(
@@ -178,8 +186,8 @@ async def render_email(
         recipient=email.recipient,
         recipient_name=booking.client_name if to_client else booking.studio.name,
         subject=_one_line(subject),
-        text=env.get_template(f"{email.kind}.txt").render(context),
-        html=env.get_template(f"{email.kind}.html").render(context),
+        text=_tidy_text(mail_templates("txt").get_template(f"{email.kind}.txt").render(context)),
+        html=mail_templates("html").get_template(f"{email.kind}.html").render(context),
         studio_name=booking.studio.name,
         reply_to=booking.studio.notify_email if to_client else booking.client_email,
         attachments=attachments,

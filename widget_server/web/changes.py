@@ -126,6 +126,7 @@ async def reschedule_page(request: Request) -> Response:
             "location": location,
             "back_url": booking_url(request, booking.public_id, "reschedule"),
             "post_url": booking_url(request, booking.public_id, "reschedule"),
+            "booking_url": booking_url(request, booking.public_id),
         },
         studio=booking.studio,
     )
