@@ -22,7 +22,8 @@ from widget_server.config import Settings
 from widget_server.db.connection import create_database
 from widget_server.mail.compose import build_message
 from widget_server.mail.outbox import LEASE, MAX_ATTEMPTS, claim_due, emails_for_studio, mark_sent
-from widget_server.mail.render import RenderedEmail, render_email
+from widget_server.mail.preview import outbox_previews
+from widget_server.mail.render import RenderedEmail
 from widget_server.mail.sender import deliver_due, transport_for
 
 NOTICE = (
@@ -54,13 +55,12 @@ def test_booking_queues_two_emails_that_stay_pending_without_smtp(
     studio_id = outbox_rows(db_url)[0]["studio_id"]
 
     async def dashboard(db: Database) -> list[str]:
-        emails = await emails_for_studio(db, studio_id)
         tokens = BookingTokens(settings.secret_key)
-        rendered = [
-            await render_email(db, e, base_url="https://book.test", tokens=tokens, now=clock())
-            for e in emails
-        ]
-        return [r.subject for r in rendered]
+        previews = await outbox_previews(
+            db, studio_id, base_url="https://book.test", tokens=tokens, now=clock()
+        )
+        assert all(p.rendered and p.email.status == "pending" for p in previews)
+        return [p.rendered.subject for p in previews if p.rendered]
 
     subjects = run_db(db_url, dashboard)
     assert subjects[0].startswith("New booking: Ada Lovelace for Portraits, Thu, Nov 26")

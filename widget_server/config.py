@@ -96,6 +96,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     smtp_url = env.get("MINIS_SMTP_URL") or None
     if smtp_url:
         _check_url("MINIS_SMTP_URL", smtp_url, ("smtp", "smtps"))
+        from .mail.smtp import SmtpUrlError, parse_smtp_url
+
+        try:
+            parse_smtp_url(smtp_url)
+        except SmtpUrlError as exc:
+            raise ConfigError(str(exc)) from exc
     redis_url = env.get("MINIS_REDIS_URL") or None
     if redis_url:
         _check_url("MINIS_REDIS_URL", redis_url, ("redis", "rediss"))
