@@ -31,6 +31,8 @@ from .web.templating import STATIC, make_templates, static_url
 logger = logging.getLogger("minis")
 
 SWEEP_INTERVAL_SECONDS = 30
+# How long shutdown waits for the mail sender to finish the email it is sending.
+MAIL_SHUTDOWN_SECONDS = 70
 
 
 async def sweep_holds_forever(app: Starlette, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
@@ -73,19 +75,27 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.connect()
-        tasks = []
-        if settings.run_sweeper:
-            tasks.append(asyncio.create_task(sweep_holds_forever(app)))
-        if settings.run_mailer:
-            # Queues due reminders; sends only when MINIS_SMTP_URL is set.
-            tasks.append(asyncio.create_task(send_mail_forever(db, settings, app.state.clock)))
+        sweeper = asyncio.create_task(sweep_holds_forever(app)) if settings.run_sweeper else None
+        stop_mail = asyncio.Event()
+        # Queues due reminders; sends only when MINIS_SMTP_URL is set.
+        mailer = (
+            asyncio.create_task(send_mail_forever(db, settings, app.state.clock, stop=stop_mail))
+            if settings.run_mailer
+            else None
+        )
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if mailer:
+                # Let the sender finish the email in hand (sent and marked), then stop.
+                stop_mail.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(mailer), MAIL_SHUTDOWN_SECONDS)
+            for task in (sweeper, mailer):
+                if task:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await db.disconnect()
 
     token_page = ["GET", "POST"]

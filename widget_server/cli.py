@@ -15,6 +15,7 @@ import contextlib
 import getpass
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -101,34 +102,44 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     print("database is up to date")
 
 
-async def _sweep_holds(db: Database, interval: float) -> None:
+async def _sweep_holds(db: Database, interval: float, stop: asyncio.Event) -> None:
     from .booking.clock import system_clock
     from .booking.holds import release_expired_holds
 
-    while True:
+    while not stop.is_set():
         try:
             released = await release_expired_holds(db, system_clock())
             if released:
                 logging.getLogger("minis").info("released %d expired holds", released)
         except Exception:  # keep going; the next round tries again
             logging.getLogger("minis").exception("hold sweep failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 async def _work(settings: Settings, mail_interval: float) -> None:
-    """Hold sweeping and the outbox (reminders, delivery), side by side until interrupted."""
+    """Hold sweeping and the outbox (reminders, delivery), side by side until interrupted.
+
+    SIGINT and SIGTERM stop it gracefully: the email being sent is finished and
+    marked sent first, so a restart never sends it again.
+    """
     from .booking.clock import system_clock
     from .mail.sender import send_mail_forever
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     db = create_database(settings.database_url)
     await db.connect()
     try:
         await asyncio.gather(
-            _sweep_holds(db, 15),
-            send_mail_forever(db, settings, system_clock, interval=mail_interval),
+            _sweep_holds(db, 15, stop),
+            send_mail_forever(db, settings, system_clock, interval=mail_interval, stop=stop),
         )
     finally:
         await db.disconnect()
+    logging.getLogger("minis").info("worker stopped")
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

@@ -10,6 +10,7 @@ email failed, where the photographer's dashboard lists it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -60,13 +61,24 @@ async def message_for(
 
 
 async def deliver_due(
-    db: Database, settings: Settings, transport: Transport, clock: Clock
+    db: Database,
+    settings: Settings,
+    transport: Transport,
+    clock: Clock,
+    stop: asyncio.Event | None = None,
 ) -> DeliveryReport:
-    """Send every email that is due now, one claimed batch after another."""
+    """Send every email that is due now, one claimed batch after another.
+
+    When ``stop`` is set it finishes the email in hand (sent and marked, so a
+    shutdown never leaves a sent email looking unsent) and returns; the rest of
+    the batch stays leased until the lease runs out, then any sender takes it.
+    """
     tokens = BookingTokens(settings.secret_key)
     report = DeliveryReport()
     while batch := await claim_due(db, clock()):
         for email in batch:
+            if stop is not None and stop.is_set():
+                return report
             try:
                 message = await message_for(db, email, settings, tokens, clock)
                 await transport.send(message)
@@ -92,13 +104,17 @@ async def deliver_due(
 
 
 async def mail_tick(
-    db: Database, settings: Settings, transport: Transport | None, clock: Clock
+    db: Database,
+    settings: Settings,
+    transport: Transport | None,
+    clock: Clock,
+    stop: asyncio.Event | None = None,
 ) -> DeliveryReport:
     """One round: queue the reminders that are due, then send what can be sent."""
     await queue_due_reminders(db, clock())
     if transport is None:
         return DeliveryReport()
-    return await deliver_due(db, settings, transport, clock)
+    return await deliver_due(db, settings, transport, clock, stop)
 
 
 async def send_mail_forever(
@@ -108,14 +124,21 @@ async def send_mail_forever(
     *,
     transport: Transport | None = None,
     interval: float = POLL_SECONDS,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """The loop behind the app's lifespan task and ``minis worker``; never raises."""
+    """The loop behind the app's lifespan task and ``minis worker``; never raises.
+
+    Runs until ``stop`` is set (then returns after the email in hand), or
+    forever without one.
+    """
     transport = transport or transport_for(settings)
-    while True:
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
         try:
-            report = await mail_tick(db, settings, transport, clock)
+            report = await mail_tick(db, settings, transport, clock, stop)
             if report.sent or report.failed:
                 logger.info("emails sent: %d, failed: %d", report.sent, report.failed)
         except Exception:  # the database may be briefly unreachable; try again next round
             logger.exception("mail round failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
