@@ -319,3 +319,46 @@ def test_reschedule_and_cancel_emails_tell_both_sides(
     assert "Sick kids <b>again</b>\r\nBcc: evil@example.com" in text  # SMTP line endings
     assert "Sick kids &lt;b&gt;again&lt;/b&gt;" in html and "<b>again" not in html
     assert studio["Bcc"] is None and studio["Reply-To"].addresses[0].addr_spec == "ada@example.com"
+
+
+def test_a_free_booking_queues_its_emails_too(
+    client: TestClient, world: World, db_url: str
+) -> None:
+    slot = world.slots["free-day"][0]
+    response = client.post(
+        f"/acme/free-day/book?slot={slot}",
+        data={"name": "Ada Lovelace", "email": "ada@example.com", "phone": "212 555 0143"},
+    )
+    assert response.status_code == 303
+    assert kinds(db_url) == [("booked", "ada@example.com"), ("new_booking", "acme@studio.test")]
+
+
+class StopAfterFirst:
+    """A transport that asks the sender to stop while the first email is on the wire."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.stop = stop
+        self.sent: list[EmailMessage] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        self.stop.set()
+        self.sent.append(message)
+
+
+def test_stopping_finishes_the_email_in_hand_and_leaves_the_rest(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, settings: Settings
+) -> None:
+    book_with_demo_card(client, world.slots["portraits"][0])
+
+    async def work(db: Database) -> int:
+        stop = asyncio.Event()
+        transport = StopAfterFirst(stop)
+        report = await deliver_due(db, settings, transport, clock, stop)
+        return report.sent + len(transport.sent)
+
+    assert run_db(db_url, work) == 2  # one sent, and marked sent
+    first, second = outbox_rows(db_url)
+    assert (first["status"], second["status"]) == ("sent", "pending")
+    # The rest stays leased to the stopped sender until its lease runs out.
+    clock.advance(seconds=LEASE.total_seconds())
+    assert len(run_db(db_url, lambda db: claim_due(db, clock()))) == 1
