@@ -33,6 +33,10 @@ async def load_booking_or_404(request: Request) -> BookingView:
     return booking
 
 
+# The handlers below use the short name; web/changes.py imports the public one.
+_booking = load_booking_or_404
+
+
 def _to(request: Request, booking: BookingView, page: str = "") -> Response:
     return RedirectResponse(booking_url(request, booking.public_id, page), status_code=303)
 
@@ -45,7 +49,7 @@ def _ended(request: Request, booking: BookingView) -> Response | None:
 
 
 async def quote_page(request: Request) -> Response:
-    booking = await load_booking_or_404(request)
+    booking = await _booking(request)
     if (elsewhere := _ended(request, booking)) is not None:
         return elsewhere
     now = request.app.state.clock()
@@ -80,7 +84,7 @@ async def _begin(request: Request, booking: BookingView, method: PaymentMethod) 
 
 
 async def choose_payment_page(request: Request) -> Response:
-    booking = await load_booking_or_404(request)
+    booking = await _booking(request)
     if (elsewhere := _ended(request, booking)) is not None:
         return elsewhere
     if not booking.quote_accepted:
@@ -114,7 +118,7 @@ async def choose_payment_page(request: Request) -> Response:
 
 
 async def method_page(request: Request) -> Response:
-    booking = await load_booking_or_404(request)
+    booking = await _booking(request)
     key = request.path_params["method"]
     method = METHODS.get(key)
     settings = request.app.state.settings
@@ -152,7 +156,7 @@ async def method_page(request: Request) -> Response:
 
 
 async def confirmation_page(request: Request) -> Response:
-    booking = await load_booking_or_404(request)
+    booking = await _booking(request)
     if booking.status == "held":
         return _to(request, booking, "quote")
     if booking.status == "expired":
@@ -189,7 +193,7 @@ async def confirmation_page(request: Request) -> Response:
 
 
 async def calendar_file(request: Request) -> Response:
-    booking = await load_booking_or_404(request)
+    booking = await _booking(request)
     if booking.status != "booked":
         raise HTTPException(404)
     manage_url = absolute(request, booking_url(request, booking.public_id))
