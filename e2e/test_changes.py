@@ -26,13 +26,16 @@ from .support import DemoSite, PageProblems, off_the_loop
 from .test_layout import capture
 
 
-def _changes_open_until_the_start(server: DemoSite) -> None:
-    """The demo's first times may be inside its 24-hour cutoff, depending on today's weekday."""
-
+def _set_cutoff(server: DemoSite, hours: int) -> None:
     async def work(db: Database) -> None:
-        await db.execute(mini_sessions.update().values(change_cutoff_hours=0))
+        await db.execute(mini_sessions.update().values(change_cutoff_hours=hours))
 
     off_the_loop(lambda: run_db(server.database_url, work))
+
+
+def _changes_open_until_the_start(server: DemoSite) -> None:
+    """The demo's first times may be inside its 24-hour cutoff, depending on today's weekday."""
+    _set_cutoff(server, 0)
 
 
 def _book_fall_minis(page: Page) -> None:
@@ -98,3 +101,21 @@ def test_cancel_with_a_message(page: Page, server: DemoSite, problems: PageProbl
     capture(page, "13-cancelled")
     [booking] = server.bookings()
     assert booking.status == "cancelled"
+
+
+def test_past_the_cutoff_the_page_says_why(
+    page: Page, server: DemoSite, problems: PageProblems
+) -> None:
+    problems.allow_error_page(409)
+    _changes_open_until_the_start(server)
+    _book_fall_minis(page)
+    _set_cutoff(server, 24 * 60)  # sixty days: the session is now inside it
+    page.reload()
+    expect(page.get_by_role("link", name="Reschedule")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel booking")).to_have_count(0)
+    expect(page.locator(".change-note")).to_contain_text("Online changes close 1440 hours before")
+    capture(page, "14-changes-closed")
+    page.goto(page.url + "/cancel")
+    expect(heading(page)).to_have_text("You can't cancel online")
+    page.get_by_role("link", name="Back to your booking").click()
+    expect(heading(page)).to_have_text("You're booked, Ada!")
