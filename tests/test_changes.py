@@ -270,3 +270,21 @@ def test_offline_pending_payment_has_nothing_to_refund(
     assert form.status_code == 200 and "get back" not in form.text
     assert client.post(f"/b/{token}/cancel", data={"confirm": "yes"}).status_code == 303
     assert rows(db_url, sa.select(refunds)) == [] and booking(db_url)["status"] == "cancelled"
+
+
+def test_a_free_booking_can_be_moved_and_cancelled(
+    client: TestClient, world: World, db_url: str
+) -> None:
+    set_mini(db_url, "free-day", change_cutoff_hours=1)
+    first, second = world.slots["free-day"][:2]
+    booked = client.post(
+        f"/acme/free-day/book?slot={first}",
+        data={"name": "Ada Lovelace", "email": "ada@example.com", "phone": "212 555 0143"},
+    )
+    token = booked.headers["location"].removeprefix("/b/")
+    assert client.post(f"/b/{token}/reschedule", data={"slot": str(second)}).status_code == 303
+    calendar = client.get(f"/b/{token}/calendar.ics").text
+    assert "DTSTART:20261126T142500Z" in calendar  # the new time
+    assert client.post(f"/b/{token}/cancel", data={"confirm": "yes"}).status_code == 303
+    assert booking(db_url)["status"] == "cancelled" and taken(db_url, second) == 0
+    assert rows(db_url, sa.select(refunds)) == []
