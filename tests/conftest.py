@@ -18,6 +18,7 @@ from tests.support.databases import (
     sqlite_copy,
     truncate_all,
 )
+from tests.support.smtp import SmtpServer
 from tests.support.stripe_server import SECRET_KEY as STRIPE_SECRET_KEY
 from tests.support.stripe_server import WEBHOOK_SECRET as STRIPE_WEBHOOK_SECRET
 from tests.support.stripe_server import StandInStripe, stand_in_stripe
@@ -73,7 +74,9 @@ def world(db_url: str, clock: FakeClock) -> World:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key=SECRET, demo=True, run_sweeper=False)
+    return Settings(
+        database_url=db_url, secret_key=SECRET, demo=True, run_sweeper=False, run_mailer=False
+    )
 
 
 @pytest.fixture
@@ -109,3 +112,10 @@ def stripe_client(
     app = create_app(stripe_settings, clock=clock)
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free local port, recording what it accepts."""
+    with SmtpServer() as server:
+        yield server

@@ -21,8 +21,9 @@ from .booking.holds import release_expired_holds
 from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
 from .db.connection import create_database
+from .mail.sender import send_mail_forever
 from .payments.stripe import STRIPE, hosted_page_origins
-from .web import client, public, stripe_pages, webhooks
+from .web import changes, client, public, stripe_pages, webhooks
 from .web.loader import embed_script, minify_all
 from .web.pages import http_exception, render, server_error
 from .web.request_connection import RequestConnection
@@ -32,6 +33,8 @@ from .web.templating import STATIC, make_templates, static_url
 logger = logging.getLogger("minis")
 
 SWEEP_INTERVAL_SECONDS = 30
+# How long shutdown waits for the mail sender to finish the email it is sending.
+MAIL_SHUTDOWN_SECONDS = 70
 
 
 async def sweep_holds_forever(app: Starlette, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
@@ -76,13 +79,26 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.connect()
         sweeper = asyncio.create_task(sweep_holds_forever(app)) if settings.run_sweeper else None
+        stop_mail = asyncio.Event()
+        # Queues due reminders; sends only when MINIS_SMTP_URL is set.
+        mailer = (
+            asyncio.create_task(send_mail_forever(db, settings, app.state.clock, stop=stop_mail))
+            if settings.run_mailer
+            else None
+        )
         try:
             yield
         finally:
-            if sweeper:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+            if mailer:
+                # Let the sender finish the email in hand (sent and marked), then stop.
+                stop_mail.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(mailer), MAIL_SHUTDOWN_SECONDS)
+            for task in (sweeper, mailer):
+                if task:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await db.disconnect()
 
     token_page = ["GET", "POST"]
@@ -105,6 +121,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/b/{token}/stripe/return", stripe_pages.checkout_return),
         Route("/b/{token}/balance", stripe_pages.pay_balance, methods=["POST"]),
         Route("/webhooks/stripe", webhooks.stripe_webhook, methods=["POST"]),
+        Route("/b/{token}/reschedule", changes.reschedule_page, methods=token_page),
+        Route("/b/{token}/cancel", changes.cancel_page, methods=token_page),
         Route("/{studio}", public.studio_page),
         Route("/{studio}/{mini}", public.mini_page),
         Route("/{studio}/{mini}/book", public.book_page, methods=token_page),

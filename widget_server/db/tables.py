@@ -82,6 +82,10 @@ mini_sessions = sa.Table(
     sa.Column("confirmation_notice", sa.Text, nullable=False, server_default=""),
     sa.Column("terms", sa.Text, nullable=False, server_default=""),
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    # What a client's own cancellation gives back: none, full, or all but the deposit.
+    sa.Column("cancel_refund_policy", sa.String(16), nullable=False, server_default="keep_deposit"),
+    # The reminder email goes this many hours before the session; 0 sends none.
+    sa.Column("reminder_hours", sa.Integer, nullable=False, server_default="24"),
     sa.UniqueConstraint("studio_id", "slug", name="uq_mini_sessions_studio_slug"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint(
@@ -91,6 +95,11 @@ mini_sessions = sa.Table(
     sa.CheckConstraint("visibility IN ('public', 'unlisted', 'draft')", name="visibility_known"),
     sa.CheckConstraint("booking_process IN ('quote', 'free')", name="booking_process_known"),
     sa.CheckConstraint("hold_minutes BETWEEN 1 AND 1440", name="hold_minutes_range"),
+    sa.CheckConstraint(
+        "cancel_refund_policy IN ('none', 'full', 'keep_deposit')", name="refund_policy_known"
+    ),
+    sa.CheckConstraint("reminder_hours BETWEEN 0 AND 168", name="reminder_hours_range"),
+    sa.CheckConstraint("change_cutoff_hours >= 0", name="change_cutoff_not_negative"),
 )
 
 session_days = sa.Table(
@@ -265,4 +274,33 @@ booking_events = sa.Table(
     # JSON object with what the reader of the log needs (old/new slot, amounts...).
     sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    # Emails waiting for delivery, written in the transaction of the change that
+    # caused them (mail/outbox.py). A sender claims a row by setting a lease
+    # (claim_token, lease_until) with a conditional UPDATE … RETURNING; a lease
+    # that runs out (a crashed sender) makes the row claimable again.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=True, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    # JSON object with what the message needs beyond the booking (slots, message).
+    sa.Column("payload", sa.Text, nullable=False, server_default="{}"),
+    # Set for scheduled emails (reminders): enqueued at most once per key.
+    sa.Column("dedupe_key", sa.String(200), nullable=True, unique=True),
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("claim_token", sa.String(32), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
+    sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
 )

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..booking.bookings import accept_quote
+from ..booking.changes import change_options
 from ..booking.errors import SlotUnavailable, WrongState
 from ..booking.views import BookingView, load_booking_view
 from ..formatting import money as format_money
@@ -18,6 +19,7 @@ from ..payments.base import PaymentMethod, PaymentStart, PaymentUnavailable
 from ..payments.demo import CardDeclined, InvalidCard, charge_demo_card
 from ..payments.offline import reserve_offline
 from ..payments.stripe import KEY as STRIPE_KEY
+from .change_text import why_not
 from .embed import event_detail, origin_allowed, page_origin
 from .forms import read_form
 from .pages import error_page, render
@@ -25,7 +27,8 @@ from .public import slot_unavailable
 from .urls import absolute, booking_url, mini_url
 
 
-async def _booking(request: Request) -> BookingView:
+async def load_booking_or_404(request: Request) -> BookingView:
+    """The booking the URL's token names; 404 for a forged token before any query."""
     public_id = request.app.state.tokens.read(request.path_params["token"])
     if public_id is None:
         raise HTTPException(404)
@@ -33,6 +36,10 @@ async def _booking(request: Request) -> BookingView:
     if booking is None:
         raise HTTPException(404)
     return booking
+
+
+# The handlers below use the short name; web/changes.py imports the public one.
+_booking = load_booking_or_404
 
 
 def _to(request: Request, booking: BookingView, page: str = "") -> Response:
@@ -217,11 +224,19 @@ async def confirmation_page(request: Request) -> Response:
             back_label="Continue booking",
         )
     manage_url = absolute(request, booking_url(request, booking.public_id))
+    options = change_options(booking, request.app.state.clock())
+    done = request.query_params.get("done")
     return render(
         request,
         "public/confirmation.html",
         {
             "booking": booking,
+            "options": options,
+            "reschedule_note": why_not(booking, options, options.reschedule_reason, "reschedule"),
+            "cancel_note": why_not(booking, options, options.cancel_reason, "cancel"),
+            "done": done if done in {"rescheduled", "cancelled"} else None,
+            "reschedule_url": booking_url(request, booking.public_id, "reschedule"),
+            "cancel_url": booking_url(request, booking.public_id, "cancel"),
             "google_url": google_calendar_link(booking, manage_url),
             "ics_url": booking_url(request, booking.public_id, "calendar.ics"),
             "mini_url": mini_url(booking.studio.slug, booking.mini.slug),
