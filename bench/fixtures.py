@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from databases import Database
 from sqlalchemy.engine import make_url
 
-from tests.support.databases import drop_postgres_database, run_db
+from tests.support.databases import admin_execute, drop_postgres_database, run_db
 from widget_server.accounts import create_studio
 from widget_server.booking.slots import SessionDayPlan, create_session_day
 from widget_server.db.migrate import migrate
@@ -99,33 +99,17 @@ def postgres_admin_url() -> str | None:
     """An admin URL for a reachable PostgreSQL, or None when there is none."""
     url = os.environ.get(POSTGRES_ENV) or DEFAULT_POSTGRES_ADMIN_URL
     try:
-        asyncio.run(_admin(url, "SELECT 1"))
+        asyncio.run(admin_execute(url, "SELECT 1", connect_timeout=5))
     except (OSError, asyncpg.PostgresError):
         return None
     return url
-
-
-async def _admin(url: str, sql: str) -> None:
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        user=parsed.username,
-        password=parsed.password,
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        database=parsed.database,
-        timeout=5,
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @contextmanager
 def scratch_postgres(admin_url: str) -> Iterator[str]:
     """A migrated database named ``minis_bench_*``, dropped on the way out."""
     name = f"minis_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_execute(admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(drivername="postgresql", database=name)
     rendered = url.render_as_string(hide_password=False)
     try:

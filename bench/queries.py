@@ -37,7 +37,7 @@ STUDIO = "/demo"
 
 @contextmanager
 def app_client(url: str) -> Iterator[TestClient]:
-    settings = Settings(database_url=url, demo=True, run_sweeper=False)
+    settings = Settings(database_url=url, demo=True, run_sweeper=False, run_mailer=False)
     with TestClient(create_app(settings), follow_redirects=False) as client:
         yield client
 

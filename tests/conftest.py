@@ -18,7 +18,11 @@ from tests.support.databases import (
     sqlite_copy,
     truncate_all,
 )
-from tests.support.world import World, build_world
+from tests.support.smtp import SmtpServer
+from tests.support.stripe_server import SECRET_KEY as STRIPE_SECRET_KEY
+from tests.support.stripe_server import WEBHOOK_SECRET as STRIPE_WEBHOOK_SECRET
+from tests.support.stripe_server import StandInStripe, stand_in_stripe
+from tests.support.world import World, build_world, offer_stripe
 from widget_server.app import create_app
 from widget_server.config import Settings
 
@@ -70,7 +74,9 @@ def world(db_url: str, clock: FakeClock) -> World:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key=SECRET, demo=True, run_sweeper=False)
+    return Settings(
+        database_url=db_url, secret_key=SECRET, demo=True, run_sweeper=False, run_mailer=False
+    )
 
 
 @pytest.fixture
@@ -78,3 +84,38 @@ def client(settings: Settings, clock: FakeClock, world: World) -> Iterator[TestC
     app = create_app(settings, clock=clock)
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def stripe_api(clock: FakeClock) -> Iterator[StandInStripe]:
+    """The stand-in Stripe API, judging session expiry by the test's clock."""
+    with stand_in_stripe(clock=lambda: clock().timestamp()) as api:
+        yield api
+
+
+@pytest.fixture
+def stripe_settings(settings: Settings, stripe_api: StandInStripe) -> Settings:
+    return settings.with_(
+        stripe_secret_key=STRIPE_SECRET_KEY,
+        stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
+        stripe_api_base=stripe_api.base_url,
+    )
+
+
+@pytest.fixture
+def stripe_client(
+    stripe_settings: Settings, clock: FakeClock, world: World, db_url: str
+) -> Iterator[TestClient]:
+    """The app with card payments on: "card-only" offers only Stripe, "portraits" (deposit)
+    offers Stripe, the demo card and offline."""
+    run_db(db_url, offer_stripe)
+    app = create_app(stripe_settings, clock=clock)
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free local port, recording what it accepts."""
+    with SmtpServer() as server:
+        yield server

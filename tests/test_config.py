@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from widget_server.config import DEMO_SECRET_KEY, ConfigError, load_settings
+from widget_server.mail.smtp import parse_smtp_url
 
 GOOD = {"MINIS_SECRET_KEY": "a-long-enough-secret-key"}
 
@@ -29,6 +30,9 @@ def test_secret_key_is_required_outside_demo_mode() -> None:
         ({"MINIS_DATABASE_URL": "mysql://x/y"}, "MINIS_DATABASE_URL"),
         ({"MINIS_BASE_URL": "ftp://x"}, "MINIS_BASE_URL"),
         ({"MINIS_SMTP_URL": "http://mail"}, "MINIS_SMTP_URL"),
+        ({"MINIS_SMTP_URL": "smtp://mail?starttls=maybe"}, "MINIS_SMTP_URL"),
+        ({"MINIS_SMTP_URL": "smtp://mail:notaport"}, "MINIS_SMTP_URL"),
+        ({"MINIS_SMTP_URL": "smtp:///nohost"}, "MINIS_SMTP_URL"),
         ({"MINIS_REDIS_URL": "memcached://x"}, "MINIS_REDIS_URL"),
         ({"MINIS_DEMO": "maybe"}, "MINIS_DEMO"),
         ({"STRIPE_API_BASE": "localhost:12111"}, "STRIPE_API_BASE"),
@@ -54,3 +58,18 @@ def test_values_are_read() -> None:
     assert settings.base_url == "https://book.example.com"
     assert settings.smtp_url == "smtps://u:p@mail:465"
     assert settings.stripe_secret_key == "sk_test_x"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.test", ("mail.test", 587, None, None, False, None)),
+        ("smtp://u%40x:p%3Aw@mail.test:25", ("mail.test", 25, "u@x", "p:w", False, None)),
+        ("smtp://mail.test?starttls=require", ("mail.test", 587, None, None, False, True)),
+        ("smtp://mail.test:2525?starttls=off", ("mail.test", 2525, None, None, False, False)),
+        ("smtps://u:p@mail.test", ("mail.test", 465, "u", "p", True, None)),
+    ],
+)
+def test_smtp_urls(url: str, expected: tuple[object, ...]) -> None:
+    c = parse_smtp_url(url)
+    assert (c.hostname, c.port, c.username, c.password, c.use_tls, c.start_tls) == expected

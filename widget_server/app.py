@@ -21,7 +21,9 @@ from .booking.holds import release_expired_holds
 from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
 from .db.connection import create_database
-from .web import client, public
+from .mail.sender import send_mail_forever
+from .payments.stripe import STRIPE, hosted_page_origins
+from .web import changes, client, public, stripe_pages, webhooks
 from .web.loader import embed_script, minify_all
 from .web.pages import http_exception, render, server_error
 from .web.request_connection import RequestConnection
@@ -31,6 +33,8 @@ from .web.templating import STATIC, make_templates, static_url
 logger = logging.getLogger("minis")
 
 SWEEP_INTERVAL_SECONDS = 30
+# How long shutdown waits for the mail sender to finish the email it is sending.
+MAIL_SHUTDOWN_SECONDS = 70
 
 
 async def sweep_holds_forever(app: Starlette, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
@@ -75,13 +79,26 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.connect()
         sweeper = asyncio.create_task(sweep_holds_forever(app)) if settings.run_sweeper else None
+        stop_mail = asyncio.Event()
+        # Queues due reminders; sends only when MINIS_SMTP_URL is set.
+        mailer = (
+            asyncio.create_task(send_mail_forever(db, settings, app.state.clock, stop=stop_mail))
+            if settings.run_mailer
+            else None
+        )
         try:
             yield
         finally:
-            if sweeper:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+            if mailer:
+                # Let the sender finish the email in hand (sent and marked), then stop.
+                stop_mail.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(mailer), MAIL_SHUTDOWN_SECONDS)
+            for task in (sweeper, mailer):
+                if task:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await db.disconnect()
 
     token_page = ["GET", "POST"]
@@ -101,6 +118,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/b/{token}/pay", client.choose_payment_page, methods=token_page),
         Route("/b/{token}/pay/{method}", client.method_page, methods=token_page),
         Route("/b/{token}/calendar.ics", client.calendar_file),
+        Route("/b/{token}/stripe/return", stripe_pages.checkout_return),
+        Route("/b/{token}/balance", stripe_pages.pay_balance, methods=["POST"]),
+        Route("/webhooks/stripe", webhooks.stripe_webhook, methods=["POST"]),
+        Route("/b/{token}/reschedule", changes.reschedule_page, methods=token_page),
+        Route("/b/{token}/cancel", changes.cancel_page, methods=token_page),
         Route("/{studio}", public.studio_page),
         Route("/{studio}/{mini}", public.mini_page),
         Route("/{studio}/{mini}/book", public.book_page, methods=token_page),
@@ -109,7 +131,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         routes=routes,
         middleware=[
             Middleware(GZipMiddleware, minimum_size=500),
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, form_targets=hosted_page_origins(settings)),
             Middleware(BodyLimit),
             Middleware(RequestConnection, db=db),
         ],
@@ -117,6 +139,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if STRIPE.enabled(settings):
+        STRIPE.configure(settings)  # one Stripe account per deployment
     app.state.db = db
     app.state.clock = clock
     app.state.tokens = BookingTokens(settings.secret_key)

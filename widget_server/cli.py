@@ -15,10 +15,12 @@ import contextlib
 import getpass
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
 import uvicorn
+from databases import Database
 
 from .config import ConfigError, Settings, load_settings
 from .db.connection import create_database
@@ -62,6 +64,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
     settings = _settings(demo=True)
     migrate(settings.database_url)
     created = asyncio.run(_seed_demo(settings))
+    stripe_line = (
+        f"\n  Card (Stripe)    on: webhooks to {base}/webhooks/stripe"
+        if settings.stripe_secret_key
+        else ""
+    )
     print(
         f"""
 Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database_url}
@@ -69,7 +76,7 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Booking site     {base}/demo
   Fall minis       {base}/demo/fall-minis      (1 client per slot, deposit, 2 time zones)
   Santa minis      {base}/demo/santa-minis     (3 clients per slot)
-  Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined
+  Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
   Admin login      {DEMO_EMAIL} / {DEMO_PASSWORD}  (the dashboard at {base}/admin is coming)
 """,
@@ -100,27 +107,55 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     print("database is up to date")
 
 
-async def _work(settings: Settings) -> None:
+async def _sweep_holds(db: Database, interval: float, stop: asyncio.Event) -> None:
     from .booking.clock import system_clock
     from .booking.holds import release_expired_holds
 
-    db = create_database(settings.database_url)
-    await db.connect()
-    try:
-        while True:
+    while not stop.is_set():
+        try:
             released = await release_expired_holds(db, system_clock())
             if released:
                 logging.getLogger("minis").info("released %d expired holds", released)
-            await asyncio.sleep(15)
+        except Exception:  # keep going; the next round tries again
+            logging.getLogger("minis").exception("hold sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+async def _work(settings: Settings, mail_interval: float) -> None:
+    """Hold sweeping and the outbox (reminders, delivery), side by side until interrupted.
+
+    SIGINT and SIGTERM stop it gracefully: the email being sent is finished and
+    marked sent first, so a restart never sends it again.
+    """
+    from .booking.clock import system_clock
+    from .mail.sender import send_mail_forever
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    db = create_database(settings.database_url)
+    await db.connect()
+    try:
+        await asyncio.gather(
+            _sweep_holds(db, 15, stop),
+            send_mail_forever(db, settings, system_clock, interval=mail_interval, stop=stop),
+        )
     finally:
         await db.disconnect()
+    logging.getLogger("minis").info("worker stopped")
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
     settings = _settings()
     logging.basicConfig(level=logging.INFO)
+    if not settings.smtp_url:
+        logging.getLogger("minis").warning(
+            "MINIS_SMTP_URL is not set: emails stay in the outbox (pending) until it is"
+        )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_work(settings))
+        asyncio.run(_work(settings, args.mail_interval))
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> str:
@@ -188,9 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate
     )
-    sub.add_parser("worker", help="release expired holds (and, later, send email)").set_defaults(
-        func=cmd_worker
+    worker = sub.add_parser("worker", help="release expired holds, queue reminders, send email")
+    worker.add_argument(
+        "--mail-interval", type=float, default=2.0, help="seconds between outbox rounds"
     )
+    worker.set_defaults(func=cmd_worker)
 
     user = sub.add_parser("create-user", help="create an admin user (and its studio if new)")
     user.add_argument("--studio", required=True, help="studio slug, e.g. jane-doe-photo")

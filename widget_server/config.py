@@ -45,6 +45,8 @@ class Settings:
     demo: bool = False
     # Background loop that releases expired holds; `minis worker` runs it instead.
     run_sweeper: bool = True
+    # Background loop that queues reminders and sends the outbox; `minis worker` runs it too.
+    run_mailer: bool = True
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -94,6 +96,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     smtp_url = env.get("MINIS_SMTP_URL") or None
     if smtp_url:
         _check_url("MINIS_SMTP_URL", smtp_url, ("smtp", "smtps"))
+        from .mail.smtp import SmtpUrlError, parse_smtp_url
+
+        try:
+            parse_smtp_url(smtp_url)
+        except SmtpUrlError as exc:
+            raise ConfigError(str(exc)) from exc
     redis_url = env.get("MINIS_REDIS_URL") or None
     if redis_url:
         _check_url("MINIS_REDIS_URL", redis_url, ("redis", "rediss"))

@@ -89,10 +89,20 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 deposit_minor=7500,
                 visibility="public",
                 booking_process="quote",
-                payment_methods="demo offline",
+                # "stripe" is offered only when STRIPE_SECRET_KEY is set (payments.methods_for).
+                payment_methods="stripe demo offline",
                 hold_minutes=15,
                 min_notice_hours=2,
                 terms="The deposit is non-refundable; the balance is due on the day.",
+                change_cutoff_hours=24,
+                cancel_refund_policy="keep_deposit",
+                confirmation_notice=(
+                    "**What to wear:** soft, layered colours (rust, cream, olive) photograph "
+                    "beautifully against the leaves. Avoid big logos.\n\n"
+                    "**Bring** a blanket or a favourite toy for little ones, and arrive "
+                    "*five minutes early*: sessions start on time.\n\n"
+                    "Questions? See our [session guide](https://example.com/fall-guide)."
+                ),
             )
         )
         santa = await db.execute(
@@ -108,10 +118,12 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 deposit_minor=None,
                 visibility="public",
                 booking_process="quote",
-                payment_methods="demo",
+                payment_methods="stripe demo",
                 hold_minutes=15,
                 min_notice_hours=2,
                 terms="Full payment secures your spot.",
+                cancel_refund_policy="full",
+                confirmation_notice="Santa has a treat for every child. Please arrive on time!",
             )
         )
         # Fall: three Saturdays in New York, two Sundays in Colorado (another time zone).

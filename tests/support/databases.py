@@ -56,7 +56,8 @@ def postgres_admin_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
 
-async def _admin(url: str, sql: str) -> None:
+async def admin_execute(url: str, sql: str, connect_timeout: float = 10) -> None:
+    """Run one statement on the server at ``url`` (creating and dropping databases)."""
     parsed = make_url(url)
     conn = await asyncpg.connect(
         user=parsed.username,
@@ -64,6 +65,7 @@ async def _admin(url: str, sql: str) -> None:
         host=parsed.host or "127.0.0.1",
         port=parsed.port or 5432,
         database=parsed.database,
+        timeout=connect_timeout,
     )
     try:
         await conn.execute(sql)
@@ -73,7 +75,7 @@ async def _admin(url: str, sql: str) -> None:
 
 def create_postgres_database(admin_url: str) -> str:
     name = f"minis_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_execute(admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(drivername="postgresql", database=name)
     rendered = url.render_as_string(hide_password=False)
     migrate(rendered)
@@ -82,7 +84,7 @@ def create_postgres_database(admin_url: str) -> str:
 
 def drop_postgres_database(admin_url: str, url: str) -> None:
     name = make_url(url).database
-    asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def truncate_all(url: str) -> None:

@@ -184,3 +184,13 @@ async def _find_edge_slots(db: Database, world: World, now: datetime) -> None:
     )
     assert past is not None and soon is not None
     world.past_slot, world.too_soon_slot = past.id, soon.id
+
+
+async def offer_stripe(db: Database) -> None:
+    """Card payments through Stripe on "card-only" (alone) and "portraits" (with others)."""
+    for slug, methods in (("card-only", "stripe"), ("portraits", "stripe demo offline")):
+        await db.execute(
+            mini_sessions.update()
+            .where(mini_sessions.c.slug == slug)
+            .values(payment_methods=methods)
+        )

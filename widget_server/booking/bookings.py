@@ -25,6 +25,7 @@ from .details import ClientDetails
 from .errors import SlotUnavailable, WrongState
 from .events import record_event
 from .holds import claim_spot, lock_slot, sweep_slot
+from .notices import queue_notices
 from .quotes import quote_for
 from .tokens import new_public_id
 from .views import BookingView
@@ -113,6 +114,7 @@ async def start_booking(
         )
         if mini.is_free:
             await record_event(db, booking_id, "booked", now, slot_id=slot_id, free=True)
+            await queue_notices(db, booking_id, "booked", now, slot_id=slot_id)
         else:
             quote = quote_for(mini, studio.currency, slot_label(slot.starts_at, location.timezone))
             await db.execute(
@@ -198,9 +200,11 @@ async def book(
 ) -> bool:
     """Mark the booking booked, recording ``payment`` with it. Idempotent.
 
-    Returns False when this payment was already recorded (a replay: nothing
-    changes). Raises SlotUnavailable("taken") when the hold was lost and the
-    slot filled meanwhile, WrongState for a cancelled booking; in both cases
+    Queues the confirmation emails (client and photographer) in the same
+    transaction, so they exist exactly when the booking does. Returns False
+    when this payment was already recorded (a replay: nothing changes).
+    Raises SlotUnavailable("taken") when the hold was lost and the slot filled
+    meanwhile, WrongState for a cancelled booking; in both cases
     nothing is written.
     """
     async with write_transaction(db):
@@ -238,4 +242,5 @@ async def book(
             .values(status="booked", updated_at=now)
         )
         await record_event(db, booking.id, "booked", now, slot_id=booking.slot_id)
+        await queue_notices(db, booking.id, "booked", now, slot_id=booking.slot_id)
     return True

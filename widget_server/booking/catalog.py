@@ -55,6 +55,8 @@ class MiniSession(Row):
     confirmation_notice: str
     terms: str
     archived: bool
+    cancel_refund_policy: str  # none, full, keep_deposit
+    reminder_hours: int
 
     @property
     def is_free(self) -> bool:

@@ -38,3 +38,14 @@ class WrongState(BookingError):
     """The booking is not in a state that allows this step (e.g. paying a cancelled one)."""
 
     code = "wrong_state"
+
+
+class ChangeNotAllowed(BookingError):
+    """A reschedule or cancel the booking doesn't allow; ``reason`` as in booking.changes."""
+
+    code = "change_not_allowed"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        # "not_booked", "disabled", "cutoff", "same_slot"
+        self.reason = reason

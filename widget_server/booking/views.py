@@ -180,3 +180,11 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
             for p in payment_rows
         ],
     )
+
+
+async def load_booking_by_id(db: Database, booking_id: int) -> BookingView | None:
+    """The same view, for callers that know the internal id (provider webhooks)."""
+    public_id = await db.fetch_val(
+        sa.select(bookings.c.public_id).where(bookings.c.id == booking_id)
+    )
+    return None if public_id is None else await load_booking_view(db, public_id)

@@ -82,6 +82,10 @@ mini_sessions = sa.Table(
     sa.Column("confirmation_notice", sa.Text, nullable=False, server_default=""),
     sa.Column("terms", sa.Text, nullable=False, server_default=""),
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    # What a client's own cancellation gives back: none, full, or all but the deposit.
+    sa.Column("cancel_refund_policy", sa.String(16), nullable=False, server_default="keep_deposit"),
+    # The reminder email goes this many hours before the session; 0 sends none.
+    sa.Column("reminder_hours", sa.Integer, nullable=False, server_default="24"),
     sa.UniqueConstraint("studio_id", "slug", name="uq_mini_sessions_studio_slug"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint(
@@ -91,6 +95,11 @@ mini_sessions = sa.Table(
     sa.CheckConstraint("visibility IN ('public', 'unlisted', 'draft')", name="visibility_known"),
     sa.CheckConstraint("booking_process IN ('quote', 'free')", name="booking_process_known"),
     sa.CheckConstraint("hold_minutes BETWEEN 1 AND 1440", name="hold_minutes_range"),
+    sa.CheckConstraint(
+        "cancel_refund_policy IN ('none', 'full', 'keep_deposit')", name="refund_policy_known"
+    ),
+    sa.CheckConstraint("reminder_hours BETWEEN 0 AND 168", name="reminder_hours_range"),
+    sa.CheckConstraint("change_cutoff_hours >= 0", name="change_cutoff_not_negative"),
 )
 
 session_days = sa.Table(
@@ -228,6 +237,34 @@ refunds = sa.Table(
     sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
 )
 
+checkout_sessions = sa.Table(
+    "checkout_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    # "due_now" (deposit or full price, holds the slot) or "balance" (after booking).
+    sa.Column("purpose", sa.String(16), nullable=False),
+    # Sent with the create call: a retry after an error or a timeout asks for the
+    # same session again instead of creating (and charging) a second one.
+    sa.Column("idempotency_key", sa.String(255), nullable=False, unique=True),
+    # The provider's session id (cs_...), known once the create call answered.
+    sa.Column("session_id", sa.String(255), nullable=True, unique=True),
+    sa.Column("url", sa.Text, nullable=True),
+    sa.Column("payment_intent", sa.String(255), nullable=True, index=True),
+    sa.Column("amount_minor", sa.Integer, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    # The session's own expiry; for "due_now" the hold runs until then too.
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("purpose IN ('due_now', 'balance')", name="purpose_known"),
+    sa.CheckConstraint(
+        "status IN ('creating', 'open', 'processing', 'complete', 'expired', 'failed')",
+        name="status_known",
+    ),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+)
+
 booking_events = sa.Table(
     "booking_events",
     metadata,
@@ -237,4 +274,33 @@ booking_events = sa.Table(
     # JSON object with what the reader of the log needs (old/new slot, amounts...).
     sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    # Emails waiting for delivery, written in the transaction of the change that
+    # caused them (mail/outbox.py). A sender claims a row by setting a lease
+    # (claim_token, lease_until) with a conditional UPDATE … RETURNING; a lease
+    # that runs out (a crashed sender) makes the row claimable again.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=True, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    # JSON object with what the message needs beyond the booking (slots, message).
+    sa.Column("payload", sa.Text, nullable=False, server_default="{}"),
+    # Set for scheduled emails (reminders): enqueued at most once per key.
+    sa.Column("dedupe_key", sa.String(200), nullable=True, unique=True),
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("claim_token", sa.String(32), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
+    sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
 )

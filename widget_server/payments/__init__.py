@@ -11,8 +11,9 @@ from ..config import Settings
 from .base import PaymentMethod
 from .demo import DemoPayment
 from .offline import OfflinePayment
+from .stripe import STRIPE
 
-METHODS: dict[str, PaymentMethod] = {m.key: m for m in (OfflinePayment(), DemoPayment())}
+METHODS: dict[str, PaymentMethod] = {m.key: m for m in (OfflinePayment(), DemoPayment(), STRIPE)}
 
 
 def methods_for(mini: MiniSession, settings: Settings) -> list[PaymentMethod]:

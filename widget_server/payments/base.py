@@ -21,13 +21,23 @@ from ..config import Settings
 
 @dataclass(frozen=True)
 class PaymentStart:
-    """What ``begin`` needs: the booking and the URLs of its pages."""
+    """What ``begin`` needs: the booking, the URLs of its pages, and (for a provider that
+    tracks its sessions) the database and the time."""
 
     booking: BookingView
     settings: Settings
+    db: Database
+    now: datetime
     method_page_url: str  # our page for this method: /b/{token}/pay/{key}
     confirmation_url: str
     quote_url: str
+
+
+class PaymentUnavailable(Exception):
+    """The provider could not be reached or refused the request; nothing was charged.
+
+    Retrying is safe: a provider method repeats its idempotency key.
+    """
 
 
 class PaymentMethod(Protocol):

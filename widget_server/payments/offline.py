@@ -11,7 +11,7 @@ from datetime import datetime
 from databases import Database
 
 from ..booking.bookings import NewPayment, book
-from ..booking.refunds import NewRefund, record_refund
+from ..booking.refunds import record_settled_refund
 from ..booking.views import BookingView, PaymentLine
 from ..config import Settings
 from .base import PaymentStart
@@ -39,7 +39,9 @@ class OfflinePayment:
         reason: str,
         now: datetime,
     ) -> bool:
-        return await refund_offline_payment(db, booking, payment, amount_minor, key, reason, now)
+        # The studio gives the money back itself (it received it outside Minis): record that.
+        reason = reason or "Refunded by the studio directly"
+        return await record_settled_refund(db, booking, payment, amount_minor, key, reason, now)
 
 
 async def reserve_offline(db: Database, booking: BookingView, now: datetime) -> bool:
@@ -53,24 +55,3 @@ async def reserve_offline(db: Database, booking: BookingView, now: datetime) -> 
         currency=booking.currency,
     )
     return await book(db, booking, payment, now)
-
-
-async def refund_offline_payment(
-    db: Database,
-    booking: BookingView,
-    payment: PaymentLine,
-    amount_minor: int,
-    key: str,
-    reason: str,
-    now: datetime,
-) -> bool:
-    """The studio gives the money back itself (it received it outside Minis); record that."""
-    refund = NewRefund(
-        payment_id=payment.id,
-        method="offline",
-        provider_ref=f"offline-refund:{booking.public_id}:{key}",
-        status="succeeded",
-        amount_minor=amount_minor,
-        reason=reason or "Refunded by the studio directly",
-    )
-    return await record_refund(db, booking.id, refund, now)

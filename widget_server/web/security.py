@@ -20,8 +20,11 @@ class SecurityHeaders:
     on as a referrer.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, form_targets: list[str] | None = None) -> None:
         self.app = app
+        # A payment provider's hosted page that our forms redirect to: Chromium applies
+        # form-action to the redirects that follow a form submission too.
+        self.form_action = " ".join(["'self'", *(form_targets or [])])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,7 +36,8 @@ class SecurityHeaders:
         csp = (
             "default-src 'self'; img-src 'self' https: data:; "
             f"style-src 'self' 'nonce-{nonce}'; script-src 'self'; "
-            "form-action 'self'; base-uri 'none'; object-src 'none'; "
+            f"form-action {self.form_action}; "
+            "base-uri 'none'; object-src 'none'; "
         )
 
         async def send_with_headers(message: Message) -> None:

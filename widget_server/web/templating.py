@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from .. import formatting
+from ..notice import notice_html
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
@@ -68,5 +69,6 @@ def make_templates() -> Jinja2Templates:
         local_date=lambda instant, tz: formatting.local(instant, tz).date(),
         safe_color=safe_color,
         safe_url=safe_url,
+        markdown=notice_html,
     )
     return templates

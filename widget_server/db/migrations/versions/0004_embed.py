@@ -1,7 +1,7 @@
 """embed: remember the host page a booking came from
 
 Revision ID: 0004_embed
-Revises: 0002
+Revises: 0003_stripe
 Create Date: 2026-11-24 23:05:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_embed"
-down_revision = "0002"
+down_revision = "0003_stripe"
 branch_labels = None
 depends_on = None
 

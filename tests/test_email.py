@@ -1,0 +1,364 @@
+"""Emails through the outbox to a real SMTP server: contents, retries, failures, no duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from databases import Database
+from icalendar import Calendar
+from starlette.testclient import TestClient
+
+from tests.support.clock import FakeClock
+from tests.support.databases import run_db
+from tests.support.flow import book_with_demo_card
+from tests.support.mail import deliver, kinds, outbox_rows, set_mini
+from tests.support.smtp import SmtpServer
+from tests.support.world import World
+from widget_server.booking.tokens import BookingTokens
+from widget_server.config import Settings
+from widget_server.db.connection import create_database
+from widget_server.mail.compose import build_message
+from widget_server.mail.outbox import LEASE, MAX_ATTEMPTS, claim_due, emails_for_studio, mark_sent
+from widget_server.mail.preview import outbox_previews
+from widget_server.mail.render import RenderedEmail
+from widget_server.mail.sender import deliver_due, transport_for
+
+NOTICE = (
+    "**Bring** a favourite toy.\n\n"
+    "<script>alert('notice')</script>\n\n"
+    "[Parking](javascript:alert(1)) · [Our FAQ](https://acme.test/faq)"
+)
+
+
+def parts(message: EmailMessage) -> tuple[str, str, list[EmailMessage]]:
+    """(plain text, HTML, attachments) of a received message."""
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content(), list(message.iter_attachments())
+
+
+def by_recipient(messages: list[EmailMessage]) -> dict[str, EmailMessage]:
+    return {m["To"].addresses[0].addr_spec: m for m in messages}
+
+
+def test_booking_queues_two_emails_that_stay_pending_without_smtp(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, settings: Settings
+) -> None:
+    book_with_demo_card(client, world.slots["portraits"][0])
+    assert kinds(db_url) == [("booked", "ada@example.com"), ("new_booking", "acme@studio.test")]
+    assert {r["status"] for r in outbox_rows(db_url)} == {"pending"}
+
+    studio_id = outbox_rows(db_url)[0]["studio_id"]
+
+    async def dashboard(db: Database) -> list[str]:
+        tokens = BookingTokens(settings.secret_key)
+        previews = await outbox_previews(
+            db, studio_id, base_url="https://book.test", tokens=tokens, now=clock()
+        )
+        assert all(p.rendered and p.email.status == "pending" for p in previews)
+        return [p.rendered.subject for p in previews if p.rendered]
+
+    subjects = run_db(db_url, dashboard)
+    assert subjects[0].startswith("New booking: Ada Lovelace for Portraits, Thu, Nov 26")
+    assert subjects[1] == "You're booked: Portraits, Thu, Nov 26, 9:00 AM EST"
+
+
+def test_confirmation_email_has_the_notice_details_calendar_and_manage_link(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
+) -> None:
+    set_mini(db_url, "portraits", confirmation_notice=NOTICE)
+    token = book_with_demo_card(client, world.slots["portraits"][0])
+    settings = settings.with_(smtp_url=smtp.url, mail_from="Bookings <mail@minis.test>")
+    report = deliver(settings, clock)
+    assert (report.sent, report.retrying, report.failed) == (2, 0, 0)
+    received = by_recipient(smtp.wait_for(2))
+
+    client_mail = received["ada@example.com"]
+    assert client_mail["From"].addresses[0].display_name == "Acme Photo"
+    assert client_mail["From"].addresses[0].addr_spec == "mail@minis.test"
+    assert client_mail["To"].addresses[0].display_name == "Ada Lovelace"
+    assert client_mail["Reply-To"].addresses[0].addr_spec == "acme@studio.test"
+    assert client_mail["Subject"] == "You're booked: Portraits, Thu, Nov 26, 9:00 AM EST"
+    text, html, attachments = parts(client_mail)
+    manage = f"{settings.base_url}/b/{token}"
+    assert manage in text and f'href="{manage}"' in html
+    assert "Thursday, November 26, 2026" in text and "9:00 AM EST \u2013 9:20 AM" in text
+    assert "Park, 1 Park Ave" in text and "Paid: $50.00, balance due: $150.00" in text
+    assert "**Bring** a favourite toy." in text  # plain text keeps the Markdown source
+    assert "<strong>Bring</strong> a favourite toy." in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript' not in html and 'href="https://acme.test/faq"' in html
+    assert "#3b5bdb" in html  # the studio's brand colour
+    [ics] = attachments
+    assert ics.get_content_type() == "text/calendar" and ics.get_filename().endswith(".ics")
+    event = Calendar.from_ical(ics.get_content()).walk("VEVENT")[0]
+    assert event.decoded("dtstart").isoformat() == "2026-11-26T14:00:00+00:00"
+    assert "Portraits with Acme Photo" in str(event["summary"])
+
+    studio_mail = received["acme@studio.test"]
+    assert studio_mail["Subject"].startswith("New booking: Ada Lovelace for Portraits")
+    assert studio_mail["Reply-To"].addresses[0].addr_spec == "ada@example.com"
+    studio_text, _, studio_attachments = parts(studio_mail)
+    assert "ada@example.com" in studio_text and "+12125550143" in studio_text
+    assert studio_attachments == []
+    assert {r["status"] for r in outbox_rows(db_url)} == {"sent"}
+    # Delivered once: another round finds nothing to send.
+    assert deliver(settings, clock).sent == 0 and len(smtp.messages()) == 2
+
+
+def test_a_server_outage_is_retried_with_backoff_and_nothing_is_lost(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
+) -> None:
+    book_with_demo_card(client, world.slots["portraits"][0])
+    settings = settings.with_(smtp_url=smtp.url)
+    smtp.stop()
+    report = deliver(settings, clock)
+    assert (report.sent, report.retrying) == (0, 2)
+    rows = outbox_rows(db_url)
+    assert {(r["status"], r["attempts"]) for r in rows} == {("pending", 1)}
+    assert all(r["last_error"] for r in rows)
+    assert {r["next_attempt_at"] for r in rows} == {clock() + timedelta(seconds=30)}
+
+    smtp.start()
+    assert deliver(settings, clock).sent == 0  # not due yet: backoff
+    clock.advance(seconds=30)
+    assert deliver(settings, clock).sent == 2
+    assert len(smtp.wait_for(2)) == 2
+    assert {(r["status"], r["attempts"]) for r in outbox_rows(db_url)} == {("sent", 2)}
+
+
+def test_backoff_grows_and_too_many_attempts_fail_visibly(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
+) -> None:
+    book_with_demo_card(client, world.slots["portraits"][0])
+    settings = settings.with_(smtp_url=smtp.url)
+    smtp.stop()
+    waits = []
+    for _ in range(MAX_ATTEMPTS):
+        before = clock()
+        deliver(settings, clock)
+        row = outbox_rows(db_url)[0]
+        waits.append(row["next_attempt_at"] - before)
+        clock.now = row["next_attempt_at"]
+    assert waits[:3] == [timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2)]
+    assert {(r["status"], r["attempts"]) for r in outbox_rows(db_url)} == {("failed", MAX_ATTEMPTS)}
+
+    studio_id = outbox_rows(db_url)[0]["studio_id"]
+
+    async def failed(db: Database) -> list[str]:
+        return [e.kind for e in await emails_for_studio(db, studio_id, ("failed",))]
+
+    assert sorted(run_db(db_url, failed)) == ["booked", "new_booking"]
+
+
+def test_a_refused_recipient_fails_at_once_and_the_rest_is_sent(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
+) -> None:
+    smtp.recorder.refuse.add("ada@example.com")
+    book_with_demo_card(client, world.slots["portraits"][0])
+    report = deliver(settings.with_(smtp_url=smtp.url), clock)
+    assert (report.sent, report.failed) == (1, 1)
+    by_kind = {r["kind"]: r for r in outbox_rows(db_url)}
+    assert by_kind["booked"]["status"] == "failed" and by_kind["booked"]["attempts"] == 1
+    assert "550" in by_kind["booked"]["last_error"]
+    assert by_kind["new_booking"]["status"] == "sent"
+
+
+def _many_emails(client: TestClient, world: World) -> int:
+    for slot in world.slots["family"]:
+        book_with_demo_card_on(client, slot)
+    return 2 * len(world.slots["family"])
+
+
+def book_with_demo_card_on(client: TestClient, slot: int) -> None:
+    from tests.support.flow import accept_quote, start
+
+    token = start(client, slot, "family")
+    accept_quote(client, token)
+    assert client.post(f"/b/{token}/pay/offline").status_code == 303
+
+
+def test_two_concurrent_senders_never_send_an_email_twice(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
+) -> None:
+    expected = _many_emails(client, world)
+    settings = settings.with_(smtp_url=smtp.url)
+    transport = transport_for(settings)
+    assert transport is not None
+
+    async def two_senders() -> list[int]:
+        # Two connections (pools), as two processes would have.
+        dbs = [create_database(db_url), create_database(db_url)]
+        for db in dbs:
+            await db.connect()
+        try:
+            reports = await asyncio.gather(
+                *(deliver_due(db, settings, transport, clock) for db in dbs)
+            )
+        finally:
+            for db in dbs:
+                await db.disconnect()
+        return [r.sent for r in reports]
+
+    sent = asyncio.run(two_senders())
+    assert sum(sent) == expected
+    ids = [m["Message-ID"] for m in smtp.wait_for(expected)]
+    assert len(ids) == expected == len(set(ids))
+    assert {r["status"] for r in outbox_rows(db_url)} == {"sent"}
+
+
+def test_a_lapsed_lease_is_claimed_again_and_the_old_holder_cannot_mark_it(
+    client: TestClient, world: World, db_url: str, clock: FakeClock
+) -> None:
+    book_with_demo_card(client, world.slots["portraits"][0])
+
+    async def work(db: Database) -> tuple[int, int, int, bool, bool]:
+        first = await claim_due(db, clock())
+        during = await claim_due(db, clock() + LEASE - timedelta(seconds=1))
+        after = await claim_due(db, clock() + LEASE)
+        stale = await mark_sent(db, first[0], clock())
+        fresh = await mark_sent(db, after[0], clock())
+        return len(first), len(during), len(after), stale, fresh
+
+    assert run_db(db_url, work) == (2, 0, 2, False, True)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ada\r\nBcc: victim@example.com", "Ada\nSubject: spam", '"Ada" <evil@example.com>, x'],
+)
+def test_names_cannot_inject_headers(name: str) -> None:
+    rendered = RenderedEmail(
+        kind="booked",
+        recipient="ada@example.com",
+        recipient_name=name,
+        subject=f"You're booked, {' '.join(name.split())}",
+        text="hello",
+        html="<p>hello</p>",
+        studio_name=f"Studio\r\nBcc: x@example.com {name}",
+        reply_to="studio@example.com",
+        attachments=[],
+    )
+    from datetime import UTC, datetime
+
+    message = build_message(
+        rendered, mail_from="m@minis.test", message_id="<1@minis.test>", date=datetime.now(UTC)
+    )
+    raw = message.as_bytes()
+    header_block = raw.split(b"\r\n\r\n", 1)[0]
+    names = [
+        line.split(b":")[0].lower() for line in header_block.split(b"\r\n") if line[:1] != b" "
+    ]
+    assert b"bcc" not in names and names.count(b"subject") == 1
+    assert [a.addr_spec for a in message["To"].addresses] == ["ada@example.com"]
+
+
+def test_reschedule_and_cancel_emails_tell_both_sides(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
+) -> None:
+    set_mini(db_url, "portraits", change_cutoff_hours=1, cancel_refund_policy="full")
+    token = book_with_demo_card(client, world.slots["portraits"][0])
+    new = world.slots["portraits"][1]
+    assert client.post(f"/b/{token}/reschedule", data={"slot": str(new)}).status_code == 303
+    settings = settings.with_(smtp_url=smtp.url)
+    assert deliver(settings, clock).sent == 4
+    message = "Sick kids <b>again</b>\r\nBcc: evil@example.com"
+    client.post(f"/b/{token}/cancel", data={"message": message, "confirm": "yes"})
+    assert deliver(settings, clock).sent == 2
+    received = {m["Subject"]: m for m in smtp.wait_for(6)}
+
+    moved = received["Your session has moved to Thu, Nov 26, 9:25 AM EST"]
+    text, _, attachments = parts(moved)
+    assert "it was Thu, Nov 26, 9:00 AM EST at Park" in text
+    event = Calendar.from_ical(attachments[0].get_content()).walk("VEVENT")[0]
+    assert event.decoded("dtstart").isoformat() == "2026-11-26T14:25:00+00:00"
+    studio_moved = received[
+        "Rescheduled: Ada Lovelace, Thu, Nov 26, 9:00 AM EST → Thu, Nov 26, 9:25 AM EST"
+    ]
+    assert studio_moved["To"].addresses[0].addr_spec == "acme@studio.test"
+
+    cancelled = received["Your booking is cancelled: Portraits, Thu, Nov 26, 9:25 AM EST"]
+    text, html, attachments = parts(cancelled)
+    assert attachments == [] and "$50.00 is being refunded to you" in text
+    studio = received["Cancelled: Ada Lovelace, Portraits, Thu, Nov 26, 9:25 AM EST"]
+    text, html, _ = parts(studio)
+    assert "Sick kids <b>again</b>\r\nBcc: evil@example.com" in text  # SMTP line endings
+    assert "Sick kids &lt;b&gt;again&lt;/b&gt;" in html and "<b>again" not in html
+    assert studio["Bcc"] is None and studio["Reply-To"].addresses[0].addr_spec == "ada@example.com"
+
+
+def test_a_free_booking_queues_its_emails_too(
+    client: TestClient, world: World, db_url: str
+) -> None:
+    slot = world.slots["free-day"][0]
+    response = client.post(
+        f"/acme/free-day/book?slot={slot}",
+        data={"name": "Ada Lovelace", "email": "ada@example.com", "phone": "212 555 0143"},
+    )
+    assert response.status_code == 303
+    assert kinds(db_url) == [("booked", "ada@example.com"), ("new_booking", "acme@studio.test")]
+
+
+class StopAfterFirst:
+    """A transport that asks the sender to stop while the first email is on the wire."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.stop = stop
+        self.sent: list[EmailMessage] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        self.stop.set()
+        self.sent.append(message)
+
+
+def test_stopping_finishes_the_email_in_hand_and_leaves_the_rest(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, settings: Settings
+) -> None:
+    book_with_demo_card(client, world.slots["portraits"][0])
+
+    async def work(db: Database) -> int:
+        stop = asyncio.Event()
+        transport = StopAfterFirst(stop)
+        report = await deliver_due(db, settings, transport, clock, stop)
+        return report.sent + len(transport.sent)
+
+    assert run_db(db_url, work) == 2  # one sent, and marked sent
+    first, second = outbox_rows(db_url)
+    assert (first["status"], second["status"]) == ("sent", "pending")
+    # The rest stays leased to the stopped sender until its lease runs out.
+    clock.advance(seconds=LEASE.total_seconds())
+    assert len(run_db(db_url, lambda db: claim_due(db, clock()))) == 1

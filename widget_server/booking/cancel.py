@@ -1,0 +1,122 @@
+"""A client cancels their booking: the spot is freed at once, the lead stays open.
+
+The cancellation, its event, the spot given back and the two emails commit
+together. The lead keeps its status: the photographer closes it (the client
+may still want another date). What is refunded follows the mini session's
+``cancel_refund_policy``; ``refund_plan`` computes it here, and
+payments/cancellation.py asks each payment's method to give it back.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from databases import Database
+
+from ..db.tables import bookings
+from ..db.transactions import write_transaction
+from .changes import change_options
+from .errors import ChangeNotAllowed, InvalidDetails, WrongState
+from .events import record_event
+from .holds import lock_slot, release_spot
+from .notices import queue_notices
+from .views import BookingView, PaymentLine
+
+MAX_MESSAGE = 2000
+# Line breaks and tabs are how people write messages; other control and
+# format characters (bidi overrides, NUL…) only serve to disguise text.
+KEEP = {"\n", "\t"}
+
+
+def clean_message(raw: str) -> str:
+    """The client's message to the photographer, normalised; InvalidDetails when unusable."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > MAX_MESSAGE:
+        raise InvalidDetails(
+            {"message": f"Please keep your message under {MAX_MESSAGE} characters."}
+        )
+    if any(
+        unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} and ch not in KEEP
+        for ch in text
+        if ch not in {"\u200c", "\u200d"}
+    ):
+        raise InvalidDetails({"message": "Your message contains characters we can't accept."})
+    return text
+
+
+@dataclass(frozen=True)
+class PlannedRefund:
+    payment: PaymentLine
+    amount_minor: int
+
+
+def refund_plan(booking: BookingView) -> list[PlannedRefund]:
+    """What the policy gives back on a client's cancellation, payment by payment.
+
+    ``none`` keeps everything; ``full`` returns every payment taken;
+    ``keep_deposit`` keeps the quote's deposit (nothing when there was no
+    deposit) and returns the rest, newest payment first. Pending payments
+    (offline, not yet received) have nothing to give back.
+    """
+    policy = booking.mini.cancel_refund_policy
+    if policy == "none":
+        return []
+    keep = 0
+    if policy == "keep_deposit" and booking.quote is not None and booking.quote.is_deposit:
+        keep = booking.quote.due_now_minor
+    to_refund = max(booking.paid_minor - keep, 0)
+    plan = []
+    for payment in reversed(booking.payments):
+        amount = min(payment.refundable_minor, to_refund)
+        if amount > 0:
+            plan.append(PlannedRefund(payment, amount))
+            to_refund -= amount
+    return plan
+
+
+async def cancel(db: Database, booking: BookingView, message: str, now: datetime) -> None:
+    """Cancel the booked ``booking`` with the client's cleaned message, or raise and change nothing.
+
+    Raises ChangeNotAllowed (switched off, past the cutoff) or WrongState when
+    the booking is no longer booked (cancelled in another tab).
+    """
+    options = change_options(booking, now)
+    if not options.can_cancel:
+        raise ChangeNotAllowed(options.cancel_reason or "disabled")
+    refund_minor = sum(r.amount_minor for r in refund_plan(booking))
+    async with write_transaction(db):
+        await lock_slot(db, booking.slot_id)
+        row = await db.fetch_one(
+            bookings.update()
+            .where(
+                bookings.c.id == booking.id,
+                bookings.c.status == "booked",
+                bookings.c.slot_id == booking.slot_id,
+            )
+            .values(status="cancelled", cancelled_at=now)
+            .returning(bookings.c.id)
+        )
+        if row is None:
+            raise WrongState("not_booked")
+        await release_spot(db, booking.slot_id)
+        await record_event(
+            db,
+            booking.id,
+            "cancelled",
+            now,
+            slot_id=booking.slot_id,
+            by="client",
+            message=message,
+            refund_minor=refund_minor,
+        )
+        await queue_notices(
+            db,
+            booking.id,
+            "cancelled",
+            now,
+            slot_id=booking.slot_id,
+            message=message,
+            refund_minor=refund_minor,
+        )

@@ -1,0 +1,69 @@
+"""Money that arrived for a booking that can no longer be booked.
+
+A client may finish paying on the provider's page after their hold ran out and
+someone else took the last spot (or after the booking was cancelled). ``book``
+refuses such a payment and writes nothing; this module records it anyway, with
+an event for the photographer, so the payment is never silently lost and the
+caller can refund it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.insert_once import insert_once
+from ..db.tables import booking_events, payments
+from ..db.transactions import write_transaction
+from .bookings import NewPayment
+from .events import record_event
+from .holds import lock_slot
+from .views import BookingView
+
+SLOT_TAKEN = "paid_after_slot_taken"
+NOT_BOOKABLE = "paid_when_not_bookable"
+
+
+async def record_unbookable_payment(
+    db: Database, booking: BookingView, payment: NewPayment, reason: str, now: datetime
+) -> bool:
+    """Record ``payment`` without booking; False when it was already recorded.
+
+    ``reason`` is "taken" (someone else has the slot) or the booking's state.
+    """
+    kind = SLOT_TAKEN if reason == "taken" else NOT_BOOKABLE
+    async with write_transaction(db):
+        await lock_slot(db, booking.slot_id)  # same order as book(): slot first
+        inserted = await insert_once(
+            db,
+            payments,
+            {**payment.__dict__, "booking_id": booking.id, "created_at": now},
+            unique=["method", "provider_ref"],
+        )
+        if inserted is None:
+            return False
+        await record_event(
+            db,
+            booking.id,
+            kind,
+            now,
+            method=payment.method,
+            provider_ref=payment.provider_ref,
+            amount_minor=payment.amount_minor,
+            reason=reason,
+        )
+    return True
+
+
+async def was_unbookable(db: Database, booking_id: int, provider_ref: str) -> bool:
+    """Whether this payment was recorded by ``record_unbookable_payment`` (so it is owed back)."""
+    rows = await db.fetch_all(
+        sa.select(booking_events.c.detail).where(
+            booking_events.c.booking_id == booking_id,
+            booking_events.c.kind.in_((SLOT_TAKEN, NOT_BOOKABLE)),
+        )
+    )
+    return any(json.loads(r.detail).get("provider_ref") == provider_ref for r in rows)

@@ -1,0 +1,49 @@
+"""Which emails a booking change sends, queued in the change's own transaction.
+
+Each change writes its emails to the outbox (mail/outbox.py) inside the
+transaction that makes the change: the email exists if and only if the change
+committed. One to the client, one to the photographer (studio.notify_email).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import bookings, leads, studios
+from ..mail.outbox import enqueue
+
+# change: (client's email kind, photographer's email kind)
+NOTICES = {
+    "booked": ("booked", "new_booking"),
+    "rescheduled": ("rescheduled", "rescheduled_studio"),
+    "cancelled": ("cancelled", "cancelled_studio"),
+}
+
+
+async def queue_notices(
+    db: Database, booking_id: int, change: str, now: datetime, **payload: Any
+) -> None:
+    """Queue the client's and the photographer's email about ``change``, inside its transaction."""
+    row = await db.fetch_one(
+        sa.select(leads.c.email, studios.c.id.label("studio_id"), studios.c.notify_email)
+        .select_from(bookings)
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .join(studios, studios.c.id == leads.c.studio_id)
+        .where(bookings.c.id == booking_id)
+    )
+    assert row is not None, booking_id
+    client_kind, studio_kind = NOTICES[change]
+    for kind, recipient in ((client_kind, row.email), (studio_kind, row.notify_email)):
+        await enqueue(
+            db,
+            studio_id=row.studio_id,
+            booking_id=booking_id,
+            kind=kind,
+            recipient=recipient,
+            payload=payload,
+            now=now,
+        )

@@ -1,0 +1,94 @@
+"""Scheduled emails: the reminder N hours before a session, and the balance reminder.
+
+``queue_due_reminders`` runs on every round of the sender loop with the
+clock's "now". A reminder is due once ``now`` is within the mini session's
+``reminder_hours`` of the start; it is queued with a dedupe key naming the
+booking and its slot, so however many rounds or processes run, each booking
+gets one reminder per time it is booked for (a reschedule to a new time gets
+a new one). Bookings made inside the reminder window get none: their
+confirmation has just told them. The balance reminder goes with it when only
+a deposit was paid.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import bookings, leads, mini_sessions, outbox, slots
+from ..db.transactions import write_transaction
+from ..mail.outbox import enqueue
+from .views import load_booking_view
+
+# reminder_hours is at most this (a CHECK on mini_sessions).
+LONGEST_REMINDER = timedelta(hours=168)
+
+
+def reminder_key(booking_id: int, slot_id: int) -> str:
+    return f"reminder:{booking_id}:{slot_id}"
+
+
+def balance_key(booking_id: int, slot_id: int) -> str:
+    return f"balance:{booking_id}:{slot_id}"
+
+
+async def queue_due_reminders(db: Database, now: datetime) -> int:
+    """Queue the reminders that are due now and not queued yet; returns how many."""
+    query = (
+        sa.select(
+            bookings.c.id,
+            bookings.c.public_id,
+            bookings.c.slot_id,
+            bookings.c.booked_at,
+            slots.c.starts_at,
+            mini_sessions.c.reminder_hours,
+            mini_sessions.c.studio_id,
+            leads.c.email,
+        )
+        .join(slots, slots.c.id == bookings.c.slot_id)
+        .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .where(
+            bookings.c.status == "booked",
+            mini_sessions.c.reminder_hours > 0,
+            slots.c.starts_at > now,
+            slots.c.starts_at <= now + LONGEST_REMINDER,
+            ~sa.exists().where(
+                outbox.c.dedupe_key
+                == sa.literal("reminder:")
+                + sa.cast(bookings.c.id, sa.String)
+                + sa.literal(":")
+                + sa.cast(bookings.c.slot_id, sa.String)
+            ),
+        )
+    )
+    queued = 0
+    for row in await db.fetch_all(query):
+        remind_at = row.starts_at - timedelta(hours=row.reminder_hours)
+        if now < remind_at or (row.booked_at is not None and row.booked_at >= remind_at):
+            continue
+        view = await load_booking_view(db, row.public_id)
+        if view is None:
+            continue
+        async with write_transaction(db):
+            common = {
+                "studio_id": row.studio_id,
+                "booking_id": row.id,
+                "recipient": row.email,
+                "payload": {"slot_id": row.slot_id},
+                "now": now,
+            }
+            if await enqueue(
+                db, kind="reminder", dedupe_key=reminder_key(row.id, row.slot_id), **common
+            ):
+                queued += 1
+            if view.paid_minor > 0 and view.balance_minor > 0:
+                await enqueue(
+                    db,
+                    kind="balance_reminder",
+                    dedupe_key=balance_key(row.id, row.slot_id),
+                    **common,
+                )
+    return queued

@@ -1,0 +1,194 @@
+"""Turning an outbox row into the email people read: subject, plain text, HTML, .ics.
+
+Rendered when the email is sent (or shown on the dashboard), from the booking
+as it is then and the slots named in the row's payload, so every email
+describes the time it was written about. Templates live in templates/mail/:
+``{kind}.html`` is autoescaped, ``{kind}.txt`` is not (plain text has nothing
+to escape, and escaping would garble names like "O'Brien").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from databases import Database
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .. import formatting
+from ..booking.catalog import Location
+from ..booking.tokens import BookingTokens
+from ..booking.views import load_booking_view
+from ..db.tables import bookings, locations, session_days, slots
+from ..notice import notice_html
+from .ics import booking_ics
+from .outbox import OutboxEmail
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_BRAND = "#3b5bdb"
+
+# kind: (audience, subject). Subjects are format strings over the context below.
+KINDS: dict[str, tuple[str, str]] = {
+    "booked": ("client", "You're booked: {title}, {when}"),
+    "rescheduled": ("client", "Your session has moved to {when}"),
+    "cancelled": ("client", "Your booking is cancelled: {title}, {when}"),
+    "reminder": ("client", "Reminder: {title}, {when}"),
+    "balance_reminder": ("client", "Balance due for {title}: {balance}"),
+    "new_booking": ("studio", "New booking: {client} for {title}, {when}"),
+    "rescheduled_studio": ("studio", "Rescheduled: {client}, {old_when} → {when}"),
+    "cancelled_studio": ("studio", "Cancelled: {client}, {title}, {when}"),
+}
+# Emails that carry the calendar entry of the (new) time.
+WITH_CALENDAR = {"booked", "rescheduled", "reminder"}
+
+
+class RenderError(Exception):
+    """The email can't be rendered any more (e.g. its booking is gone): it fails for good."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    maintype: str
+    subtype: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    kind: str
+    recipient: str
+    recipient_name: str
+    subject: str
+    text: str
+    html: str
+    studio_name: str
+    reply_to: str | None
+    attachments: list[Attachment]
+
+
+@dataclass(frozen=True)
+class SlotPlace:
+    starts_at: datetime
+    ends_at: datetime
+    location: Location
+
+
+@cache
+def mail_templates(kind: str) -> Environment:
+    """Jinja for ``html`` (autoescaped) or ``txt`` (plain; block tags keep their line breaks)."""
+    html = kind == "html"
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=html,
+        undefined=StrictUndefined,
+        trim_blocks=html,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        money=formatting.money,
+        day_long=formatting.day_long,
+        slot_time=formatting.slot_time,
+        clock_time=formatting.clock_time,
+        slot_label=formatting.slot_label,
+        zone_long=formatting.zone_long,
+        local_date=lambda instant, tz: formatting.local(instant, tz).date(),
+        safe_color=lambda c: c if c and HEX_COLOR.match(c) else DEFAULT_BRAND,
+        markdown=notice_html,
+    )
+    return env
+
+
+def _tidy_text(text: str) -> str:
+    """Plain text with at most one blank line in a row (template tags leave some behind)."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+async def slot_place(db: Database, slot_id: int) -> SlotPlace:
+    row = await db.fetch_one(
+        sa.select(slots.c.starts_at, slots.c.ends_at, *locations.c)
+        .join(session_days, session_days.c.id == slots.c.session_day_id)
+        .join(locations, locations.c.id == session_days.c.location_id)
+        .where(slots.c.id == slot_id)
+    )
+    if row is None:
+        raise RenderError(f"slot {slot_id} is gone")
+    return SlotPlace(row.starts_at, row.ends_at, Location.from_mapping(row._mapping))
+
+
+def _one_line(text: str) -> str:
+    """Header-safe: no line breaks can reach a header, whatever a name contains."""
+    return " ".join(text.split())
+
+
+async def render_email(
+    db: Database, email: OutboxEmail, *, base_url: str, tokens: BookingTokens, now: datetime
+) -> RenderedEmail:
+    """The email for this outbox row. Raises RenderError when it can no longer be written."""
+    if email.kind not in KINDS or email.booking_id is None:
+        raise RenderError(f"unknown email kind {email.kind!r}")
+    audience, subject_format = KINDS[email.kind]
+    public_id = await db.fetch_val(
+        sa.select(bookings.c.public_id).where(bookings.c.id == email.booking_id)
+    )
+    view = await load_booking_view(db, public_id) if public_id else None
+    if view is None:
+        raise RenderError(f"booking {email.booking_id} is gone")
+    payload = email.payload
+    place = await slot_place(db, int(payload.get("slot_id", view.slot_id)))
+    # The booking as it was at the time this email is about.
+    booking = dataclasses.replace(
+        view, starts_at=place.starts_at, ends_at=place.ends_at, location=place.location
+    )
+    old = await slot_place(db, int(payload["old_slot_id"])) if "old_slot_id" in payload else None
+    manage_url = f"{base_url}/b/{tokens.make(view.public_id)}"
+    tz = place.location.timezone
+    context: dict[str, Any] = {
+        "booking": booking,
+        "studio": booking.studio,
+        "mini": booking.mini,
+        "old": old,
+        "message": str(payload.get("message", "")),
+        "refund_minor": int(payload.get("refund_minor", 0)),
+        "manage_url": manage_url,
+        "audience": audience,
+    }
+    when = formatting.slot_label(place.starts_at, tz)
+    subject = subject_format.format(
+        title=booking.mini.title,
+        when=when,
+        old_when=formatting.slot_label(old.starts_at, old.location.timezone) if old else "",
+        client=booking.client_name,
+        balance=formatting.money(booking.balance_minor, booking.currency),
+    )
+    attachments = []
+    if email.kind in WITH_CALENDAR and booking.status == "booked":
+        attachments.append(
+            Attachment(
+                f"{booking.reference}.ics",
+                "text",
+                "calendar",
+                booking_ics(booking, manage_url, now),
+            )
+        )
+    to_client = audience == "client"
+    return RenderedEmail(
+        kind=email.kind,
+        recipient=email.recipient,
+        recipient_name=booking.client_name if to_client else booking.studio.name,
+        subject=_one_line(subject),
+        text=_tidy_text(mail_templates("txt").get_template(f"{email.kind}.txt").render(context)),
+        html=mail_templates("html").get_template(f"{email.kind}.html").render(context),
+        studio_name=booking.studio.name,
+        reply_to=booking.studio.notify_email if to_client else booking.client_email,
+        attachments=attachments,
+    )

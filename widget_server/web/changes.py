@@ -1,0 +1,180 @@
+"""The client's two self-service changes behind their booking token: reschedule and cancel.
+
+GET pages only show; every change is a POST. The domain (booking.reschedule,
+booking.cancel) checks the rules again, so a forged or replayed form gets a
+friendly refusal and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ..booking.availability import slot_of
+from ..booking.cancel import cancel as cancel_booking
+from ..booking.cancel import clean_message, refund_plan
+from ..booking.changes import change_options
+from ..booking.errors import ChangeNotAllowed, InvalidDetails, NotFound, SlotUnavailable, WrongState
+from ..booking.offers import mini_session_offer
+from ..booking.places import location_of_slot
+from ..booking.reschedule import check_can_move, reschedule
+from ..booking.views import BookingView
+from ..payments.cancellation import refund_cancellation
+from .change_text import why_not
+from .client import load_booking_or_404
+from .forms import parse_id, read_form
+from .pages import error_page, render
+from .public import UNAVAILABLE_MESSAGES
+from .urls import booking_url
+
+logger = logging.getLogger("minis")
+
+
+def _refused(request: Request, booking: BookingView, reason: str, what: str) -> Response:
+    options = change_options(booking, request.app.state.clock())
+    return error_page(
+        request,
+        409,
+        why_not(booking, options, reason, what),
+        studio=booking.studio,
+        title=f"You can't {what} online" if reason != "same_slot" else "Choose another time",
+        back_url=booking_url(request, booking.public_id),
+        back_label="Back to your booking",
+    )
+
+
+def _done(request: Request, booking: BookingView, what: str) -> Response:
+    url = booking_url(request, booking.public_id) + f"?done={what}"
+    return RedirectResponse(url, status_code=303)
+
+
+async def reschedule_page(request: Request) -> Response:
+    booking = await load_booking_or_404(request)
+    db, now = request.app.state.db, request.app.state.clock()
+    options = change_options(booking, now)
+    if not options.can_reschedule:
+        return _refused(request, booking, options.reschedule_reason or "disabled", "reschedule")
+    raw_slot = (await read_form(request)).get("slot") if request.method == "POST" else None
+    slot_id = parse_id(raw_slot if raw_slot is not None else request.query_params.get("slot"))
+    if slot_id is None and (request.method == "POST" or "slot" in request.query_params):
+        raise HTTPException(404)
+    if slot_id is None:
+        offer = await mini_session_offer(db, booking.mini, now)
+        wanted = parse_id(request.query_params.get("day"))
+        current_day = next(
+            (d for d in offer.days if any(s.id == booking.slot_id for s in d.slots)), None
+        )
+        selected = (
+            next((d for d in offer.days if d.day.id == wanted), None)
+            or current_day
+            or (offer.days[0] if offer.days else None)
+        )
+        return render(
+            request,
+            "public/reschedule.html",
+            {
+                "booking": booking,
+                "offer": offer,
+                "selected": selected,
+                "booking_url": booking_url(request, booking.public_id),
+            },
+            studio=booking.studio,
+        )
+    try:
+        slot = await slot_of(db, booking.mini.id, booking.mini.min_notice_hours, slot_id, now)
+    except NotFound:
+        return error_page(
+            request,
+            404,
+            "That time isn't part of this session. Please choose one of its times.",
+            studio=booking.studio,
+            title="We couldn't find that time",
+            back_url=booking_url(request, booking.public_id, "reschedule"),
+            back_label="Choose another time",
+        )
+    try:
+        check_can_move(booking, slot, now)
+        if request.method == "POST":
+            await reschedule(db, booking, slot, now)
+            return _done(request, booking, "rescheduled")
+    except ChangeNotAllowed as exc:
+        return _refused(request, booking, exc.reason, "reschedule")
+    except SlotUnavailable as exc:
+        return error_page(
+            request,
+            409,
+            UNAVAILABLE_MESSAGES.get(exc.reason, UNAVAILABLE_MESSAGES["blocked"]),
+            studio=booking.studio,
+            title="This time was just taken"
+            if exc.reason == "taken"
+            else "That time isn't available",
+            back_url=booking_url(request, booking.public_id, "reschedule"),
+            back_label="Choose another time",
+        )
+    except WrongState:
+        return RedirectResponse(booking_url(request, booking.public_id), status_code=303)
+    location = await location_of_slot(db, slot.id)
+    return render(
+        request,
+        "public/reschedule_confirm.html",
+        {
+            "booking": booking,
+            "slot": slot,
+            "location": location,
+            "back_url": booking_url(request, booking.public_id, "reschedule"),
+            "post_url": booking_url(request, booking.public_id, "reschedule"),
+            "booking_url": booking_url(request, booking.public_id),
+        },
+        studio=booking.studio,
+    )
+
+
+async def cancel_page(request: Request) -> Response:
+    booking = await load_booking_or_404(request)
+    db, now = request.app.state.db, request.app.state.clock()
+    options = change_options(booking, now)
+    if booking.status == "cancelled":
+        return RedirectResponse(booking_url(request, booking.public_id), status_code=303)
+    if not options.can_cancel:
+        return _refused(request, booking, options.cancel_reason or "disabled", "cancel")
+    refund_minor = sum(r.amount_minor for r in refund_plan(booking))
+    errors: dict[str, str] = {}
+    message = ""
+    if request.method == "POST":
+        form = await read_form(request)
+        message = form.get("message", "")
+        try:
+            message = clean_message(message)
+        except InvalidDetails as exc:
+            errors.update(exc.errors)
+        if form.get("confirm") != "yes":
+            errors["confirm"] = "Please tick the box to confirm you want to cancel."
+        if not errors:
+            try:
+                await cancel_booking(db, booking, message, now)
+            except ChangeNotAllowed as exc:
+                return _refused(request, booking, exc.reason, "cancel")
+            except WrongState:
+                return RedirectResponse(booking_url(request, booking.public_id), status_code=303)
+            try:
+                await refund_cancellation(db, booking, now)
+            except Exception:  # the cancellation stands; the refund is retried by key
+                logger.exception("refund after cancelling booking %s failed", booking.id)
+            return _done(request, booking, "cancelled")
+    return render(
+        request,
+        "public/cancel.html",
+        {
+            "booking": booking,
+            "refund_minor": refund_minor,
+            "message": message[:4000],
+            "errors": errors,
+            "back_url": booking_url(request, booking.public_id),
+            "post_url": booking_url(request, booking.public_id, "cancel"),
+        },
+        status_code=422 if errors else 200,
+        studio=booking.studio,
+    )
