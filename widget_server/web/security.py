@@ -7,7 +7,8 @@ import secrets
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
-PRIVATE_PREFIXES = ("/b/", "/embed/b/")
+# The dashboard shows clients' details too.
+PRIVATE_PREFIXES = ("/b/", "/embed/b/", "/admin")
 NO_FRAMING = "'none'"
 
 
