@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from html import unescape
 
 import pytest
 import sqlalchemy as sa
+from databases import Database
 from starlette.testclient import TestClient
 
 from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, csrf_from, log_in
 from tests.support.clock import FakeClock
+from tests.support.databases import run_db
 from tests.support.flow import accept_quote, book_with_demo_card, start
 from tests.support.mail import set_mini
 from tests.support.queries import all_bookings, all_payments, event_kinds, rows
 from tests.support.world import World
+from widget_server.booking.offline_paid import mark_offline_paid
 from widget_server.db.tables import booking_events, session_days, slots
 
 
@@ -209,3 +213,19 @@ def test_the_day_list_links_every_upcoming_day(
     days = rows(db_url, sa.select(session_days.c.id))
     links = re.findall(r'href="/admin/minis/\d+/days/(\d+)"', page)
     assert len(links) == len(days) - 1  # every day but the rival's
+
+
+def test_concurrent_mark_paid_flips_once_and_logs_once(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
+    book_offline(client, acme.slots["family"][0])
+    booking_id = booking_id_of(db_url, acme.slots["family"][0])
+    [payment] = all_payments(db_url)
+
+    async def race(db: Database) -> list[bool]:
+        tries = [mark_offline_paid(db, booking_id, payment["id"], clock()) for _ in range(8)]
+        return list(await asyncio.gather(*tries))
+
+    assert sorted(run_db(db_url, race)) == [False] * 7 + [True]
+    assert all_payments(db_url)[0]["status"] == "succeeded"
+    assert event_kinds(db_url, booking_id).count("offline_payment_received") == 1
