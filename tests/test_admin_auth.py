@@ -17,7 +17,8 @@ from tests.support.admin import (
 from tests.support.clock import FakeClock
 from tests.support.world import World
 from widget_server.app import create_app
-from widget_server.config import Settings
+from widget_server.config import ConfigError, Settings
+from widget_server.web.admin.ratelimit import LoginLimiter
 from widget_server.web.admin.session import COOKIE
 
 ADMIN_PAGES = ["/admin/bookings", "/admin/bookings/1", "/admin/minis/1/days/1"]
@@ -182,3 +183,14 @@ def test_admin_pages_are_never_framed_nor_cached(client: TestClient, users: Worl
         assert response.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["cache-control"] == "no-store"
+
+
+def test_redis_storage_without_its_client_library_names_the_setting() -> None:
+    try:
+        import coredis  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match="MINIS_REDIS_URL"):
+            LoginLimiter.from_settings(Settings(redis_url="redis://127.0.0.1:6399"))
+    else:
+        assert LoginLimiter.from_settings(Settings(redis_url="redis://127.0.0.1:6399"))
+    assert LoginLimiter.from_settings(Settings())  # in memory needs nothing

@@ -10,9 +10,10 @@ from __future__ import annotations
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 
-from ...config import Settings
+from ...config import ConfigError, Settings
 
 LOGIN_LIMIT = RateLimitItemPerMinute(10, 15)  # 10 attempts per 15 minutes
 
@@ -24,7 +25,12 @@ class LoginLimiter:
     @classmethod
     def from_settings(cls, settings: Settings) -> LoginLimiter:
         uri = f"async+{settings.redis_url}" if settings.redis_url else "async+memory://"
-        storage = storage_from_string(uri)
+        try:
+            storage = storage_from_string(uri)
+        except ConfigurationError as exc:  # e.g. the Redis client library is not installed
+            raise ConfigError(
+                f"MINIS_REDIS_URL: {exc} (install Minis with the extra: pip install 'minis[redis]')"
+            ) from exc
         assert isinstance(storage, Storage)
         return cls(storage)
 
