@@ -155,6 +155,8 @@ def test_booking_page_shows_payments_events_and_emails(
     ):
         assert expected in page, expected
     assert "Mark paid" not in page  # a card payment is not the studio's to mark
+    mini, day = day_of(db_url, acme.slots["portraits"][0])
+    assert f'href="/admin/minis/{mini}/days/{day}"' in page
 
 
 def test_mark_offline_paid_once_and_only_with_the_token(

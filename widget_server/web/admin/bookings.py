@@ -6,6 +6,7 @@ another studio's ids are simply not found: 404, the same answer as an id that ne
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -21,7 +22,7 @@ from ...booking.dashboard import (
 from ...booking.events import events_for
 from ...booking.offline_paid import mark_offline_paid
 from ...booking.views import BookingView, load_booking_by_id
-from ...db.tables import refunds
+from ...db.tables import refunds, slots
 from ...formatting import local
 from ...mail.outbox import emails_for_booking
 from .auth import Admin, admin_context, admin_page
@@ -129,6 +130,9 @@ async def booking_page(request: Request, admin: Admin) -> Response:
         {**event, "name": event_name(event["kind"])} for event in await events_for(db, booking.id)
     ]
     emails = await emails_for_booking(db, booking.id)
+    day_id = await db.fetch_val(
+        sa.select(slots.c.session_day_id).where(slots.c.id == booking.slot_id)
+    )
     return admin_render(
         request,
         "admin/booking.html",
@@ -136,6 +140,7 @@ async def booking_page(request: Request, admin: Admin) -> Response:
             **admin_context(admin),
             "title": f"Booking {booking.reference}",
             "booking": booking,
+            "day_url": f"/admin/minis/{booking.mini.id}/days/{day_id}",
             "events": events,
             "refunds": refund_rows,
             "emails": [(e, EMAIL_NAMES.get(e.kind, event_name(e.kind))) for e in emails],
