@@ -15,7 +15,9 @@ from tests.support.admin import (
     post_login,
 )
 from tests.support.clock import FakeClock
+from tests.support.databases import run_db
 from tests.support.world import World
+from widget_server import accounts
 from widget_server.app import create_app
 from widget_server.config import ConfigError, Settings
 from widget_server.web.admin.ratelimit import LoginLimiter
@@ -194,3 +196,22 @@ def test_redis_storage_without_its_client_library_names_the_setting() -> None:
     else:
         assert LoginLimiter.from_settings(Settings(redis_url="redis://127.0.0.1:6399"))
     assert LoginLimiter.from_settings(Settings())  # in memory needs nothing
+
+
+def test_an_unknown_email_costs_an_argon2_verify_too(
+    db_url: str, users: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same work for both answers, so timing does not reveal which emails have accounts."""
+    checked: list[str] = []
+    real_verify = accounts._verify
+
+    def counting(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "_verify", counting)
+    assert run_db(db_url, lambda db: accounts.authenticate(db, "nobody@x.test", PASSWORD)) is None
+    assert run_db(db_url, lambda db: accounts.authenticate(db, ACME_EMAIL, "wrong")) is None
+    user = run_db(db_url, lambda db: accounts.authenticate(db, ACME_EMAIL, PASSWORD))
+    assert user is not None and user.email == ACME_EMAIL
+    assert len(checked) == 3 and checked[0].startswith("$argon2")
