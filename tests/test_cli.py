@@ -158,6 +158,7 @@ def test_demo_serves_seeded_data_and_keeps_it(tmp_path: Path) -> None:
         output = _stop(process)
     assert "seeded" in output and f"{base}/demo/fall-minis" in output
     assert "demo@minis.test" in output
+    assert f"Dashboard        {base}/admin" in output
 
     process = _start_demo(db, port)
     try:

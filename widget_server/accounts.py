@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import anyio.to_thread
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from babel.numbers import get_currency_name
 from databases import Database
 
@@ -74,3 +77,44 @@ async def create_user(
             created_at=now,
         )
     )
+
+
+# Verified against when the email is unknown, so both answers take an argon2 verify's time
+# and the response time does not tell which emails have accounts.
+_DUMMY_HASH = _hasher.hash("minis-no-such-user-dummy-password")
+MAX_EMAIL = 320
+MAX_PASSWORD = 1024
+
+
+@dataclass(frozen=True)
+class AdminUser:
+    id: int
+    email: str
+    studio_id: int
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError, VerificationError):
+        return False
+
+
+async def authenticate(db: Database, email: str, password: str) -> AdminUser | None:
+    """The user with this email and password, or None; argon2 runs off the event loop."""
+    email = email.strip().lower()
+    if not email or not password or len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
+        return None
+    row = await db.fetch_one(users.select().where(users.c.email == email))
+    ok = await anyio.to_thread.run_sync(
+        _verify, row.password_hash if row else _DUMMY_HASH, password
+    )
+    if row is None or not ok:
+        return None
+    return AdminUser(id=row.id, email=row.email, studio_id=row.studio_id)
+
+
+async def load_user(db: Database, user_id: int) -> AdminUser | None:
+    """The logged-in user, read again on every request (a deleted user is logged out)."""
+    row = await db.fetch_one(users.select().where(users.c.id == user_id))
+    return AdminUser(id=row.id, email=row.email, studio_id=row.studio_id) if row else None

@@ -24,6 +24,9 @@ from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments.stripe import STRIPE, hosted_page_origins
 from .web import changes, client, public, stripe_pages, webhooks
+from .web.admin import auth as admin_auth
+from .web.admin import bookings as admin_bookings
+from .web.admin.ratelimit import LoginLimiter
 from .web.loader import embed_script, minify_all
 from .web.pages import http_exception, render, server_error
 from .web.request_connection import RequestConnection
@@ -123,6 +126,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/webhooks/stripe", webhooks.stripe_webhook, methods=["POST"]),
         Route("/b/{token}/reschedule", changes.reschedule_page, methods=token_page),
         Route("/b/{token}/cancel", changes.cancel_page, methods=token_page),
+        Route("/admin", admin_auth.login_page, methods=["GET", "POST"]),
+        Route("/admin/logout", admin_auth.logout, methods=["POST"]),
+        Route("/admin/bookings", admin_bookings.bookings_page),
+        Route("/admin/bookings/{booking_id:int}", admin_bookings.booking_page),
+        Route(
+            "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/mark-paid",
+            admin_bookings.mark_paid,
+            methods=["POST"],
+        ),
+        Route("/admin/minis/{mini_id:int}/days/{day_id:int}", admin_bookings.day_sheet_page),
         Route("/{studio}", public.studio_page),
         Route("/{studio}/{mini}", public.mini_page),
         Route("/{studio}/{mini}/book", public.book_page, methods=token_page),
@@ -145,6 +158,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.clock = clock
     app.state.tokens = BookingTokens(settings.secret_key)
     app.state.templates = make_templates()
+    app.state.login_limiter = LoginLimiter.from_settings(settings)
     return app
 
 

@@ -78,7 +78,7 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Santa minis      {base}/demo/santa-minis     (3 clients per slot)
   Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
-  Admin login      {DEMO_EMAIL} / {DEMO_PASSWORD}  (the dashboard at {base}/admin is coming)
+  Dashboard        {base}/admin  (log in as {DEMO_EMAIL} / {DEMO_PASSWORD})
 """,
         flush=True,
     )

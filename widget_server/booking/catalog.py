@@ -93,6 +93,11 @@ async def studio_by_slug(db: Database, slug: str) -> Studio | None:
     return Studio.from_mapping(row._mapping) if row else None
 
 
+async def studio_by_id(db: Database, studio_id: int) -> Studio | None:
+    row = await db.fetch_one(studios.select().where(studios.c.id == studio_id))
+    return Studio.from_mapping(row._mapping) if row else None
+
+
 async def public_mini_sessions(db: Database, studio_id: int) -> list[MiniSession]:
     """Mini sessions listed on the studio's booking site."""
     rows = await db.fetch_all(

@@ -197,3 +197,11 @@ async def emails_for_studio(
 async def email_by_id(db: Database, email_id: int) -> OutboxEmail | None:
     row = await db.fetch_one(outbox.select().where(outbox.c.id == email_id))
     return OutboxEmail.from_row(row) if row else None
+
+
+async def emails_for_booking(db: Database, booking_id: int) -> list[OutboxEmail]:
+    """Every email about one booking, sent, pending or failed, oldest first (its page)."""
+    rows = await db.fetch_all(
+        outbox.select().where(outbox.c.booking_id == booking_id).order_by(outbox.c.id)
+    )
+    return [OutboxEmail.from_row(r) for r in rows]

@@ -7,7 +7,9 @@ import secrets
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
-PRIVATE_PREFIXES = ("/b/", "/embed/b/")
+# The dashboard shows clients' details too (but /administrator-photo is a studio's site).
+PRIVATE_PREFIXES = ("/b/", "/embed/b/", "/admin/")
+PRIVATE_PATHS = {"/admin"}
 NO_FRAMING = "'none'"
 
 
@@ -31,7 +33,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         nonce = secrets.token_urlsafe(16)
-        private = scope["path"].startswith(PRIVATE_PREFIXES)
+        private = scope["path"].startswith(PRIVATE_PREFIXES) or scope["path"] in PRIVATE_PATHS
         scope.setdefault("state", {})["csp_nonce"] = nonce
         csp = (
             "default-src 'self'; img-src 'self' https: data:; "

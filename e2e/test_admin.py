@@ -1,0 +1,66 @@
+"""The photographer's dashboard in the browser: log in on a phone, a client books in another
+browser, the booking is on the day sheet."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from widget_server.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+from .steps import (
+    ADA,
+    FALL,
+    SUCCESS_CARD,
+    choose_method,
+    confirm_quote,
+    heading,
+    pay_with_card,
+    reach_quote,
+    text_of,
+)
+from .support import ContextFactory
+
+
+def log_in(page: Page) -> None:
+    page.goto("/admin")
+    expect(heading(page)).to_have_text("Log in")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(heading(page)).to_have_text("Bookings")
+
+
+def fits_the_width(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_a_clients_booking_shows_on_the_day_sheet(new_context: ContextFactory) -> None:
+    photographer = new_context(viewport={"width": 375, "height": 740}).new_page()
+    log_in(photographer)
+    expect(photographer.get_by_text("Nothing here yet.")).to_be_visible()
+
+    client = new_context(viewport={"width": 1280, "height": 720}).new_page()
+    chosen = reach_quote(client, FALL, ADA)
+    confirm_quote(client)
+    choose_method(client, "Card (demo)")
+    pay_with_card(client, SUCCESS_CARD)
+    expect(heading(client)).to_have_text("You're booked, Ada!")
+    assert not client.context.cookies(), "the client's flow must stay cookie-free"
+
+    photographer.reload()
+    row = photographer.locator("table.admin-table tbody tr").filter(has_text=ADA.name)
+    expect(row).to_have_count(1)
+    assert fits_the_width(photographer)
+    row.get_by_role("link", name=f"{chosen.time}", exact=False).click()
+    expect(heading(photographer)).to_have_text(FALL)
+    booked = photographer.locator("table.sheet-table tbody tr").filter(has_text=ADA.name)
+    expect(booked).to_have_count(1)
+    line = text_of(booked)
+    assert chosen.time in line and "Booked" in line and "$75.00 paid" in line, line
+    assert fits_the_width(photographer)
+
+    booked.get_by_role("link", name=ADA.name).click()
+    expect(heading(photographer)).to_have_text(ADA.name)
+    expect(photographer.get_by_text("Payment recorded")).to_be_visible()
+    [cookie] = photographer.context.cookies()
+    assert cookie["path"] == "/admin" and cookie["httpOnly"] and cookie["sameSite"] == "Lax"

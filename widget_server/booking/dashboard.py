@@ -1,0 +1,303 @@
+"""What the photographer's dashboard reads: a studio's bookings, a day sheet, event names.
+
+Every function takes the viewer's ``studio_id`` and filters by it in the query
+itself, so a request naming another studio's ids finds nothing (the pages turn
+that into a 404): scoping is part of the data access, not a check a page may forget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import bookings, leads, locations, mini_sessions, payments, session_days, slots
+
+# The list's filters: key -> (label, condition). "Holds to follow up" are clients who
+# gave their details but have not booked: their lead is still scheduling_in_progress.
+FILTERS: dict[str, tuple[str, sa.ColumnElement[bool]]] = {
+    "scheduling_in_progress": (
+        "Holds to follow up",
+        sa.and_(
+            leads.c.status == "scheduling_in_progress",
+            bookings.c.status.in_(("held", "expired")),
+        ),
+    ),
+    "booked": ("Booked", bookings.c.status == "booked"),
+    "cancelled": ("Cancelled", bookings.c.status == "cancelled"),
+    "all": ("All", sa.true()),
+}
+DEFAULT_FILTER = "booked"
+LIST_LIMIT = 500
+
+# Event kinds (booking/events.py) as the photographer reads them.
+EVENT_NAMES = {
+    "hold_created": "Client chose a time (spot held)",
+    "hold_reclaimed": "Lapsed hold renewed",
+    "hold_expired": "Hold expired",
+    "quote_accepted": "Quote accepted",
+    "checkout_started": "Card checkout started",
+    "checkout_expired": "Card checkout expired",
+    "payment_recorded": "Payment recorded",
+    "offline_payment_received": "Offline payment marked as received",
+    "booked": "Booked",
+    "rescheduled": "Rescheduled",
+    "cancelled": "Cancelled",
+    "refund_recorded": "Refund recorded",
+    "paid_after_slot_taken": "Paid after the time was taken (refunded)",
+    "paid_when_not_bookable": "Paid when the booking could no longer be booked (refunded)",
+}
+
+
+def event_name(kind: str) -> str:
+    """A readable name for any event kind, including ones added after this list."""
+    return EVENT_NAMES.get(kind, kind.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    id: int
+    reference: str
+    status: str
+    lead_status: str
+    client_name: str
+    client_email: str
+    client_phone: str
+    mini_id: int
+    mini_title: str
+    session_day_id: int
+    starts_at: datetime
+    timezone: str
+    location_name: str
+    expires_at: datetime | None
+    created_at: datetime
+
+
+async def list_bookings(db: Database, studio_id: int, filter_key: str) -> list[BookingRow]:
+    """The studio's bookings matching one of FILTERS, soonest session first."""
+    _label, condition = FILTERS[filter_key]
+    rows = await db.fetch_all(
+        sa.select(
+            bookings.c.id,
+            bookings.c.reference,
+            bookings.c.status,
+            bookings.c.expires_at,
+            bookings.c.created_at,
+            leads.c.status.label("lead_status"),
+            leads.c.name,
+            leads.c.email,
+            leads.c.phone,
+            mini_sessions.c.id.label("mini_id"),
+            mini_sessions.c.title,
+            slots.c.session_day_id,
+            slots.c.starts_at,
+            locations.c.timezone,
+            locations.c.name.label("location_name"),
+        )
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .join(slots, slots.c.id == bookings.c.slot_id)
+        .join(session_days, session_days.c.id == slots.c.session_day_id)
+        .join(locations, locations.c.id == session_days.c.location_id)
+        .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
+        .where(mini_sessions.c.studio_id == studio_id, condition)
+        .order_by(slots.c.starts_at, bookings.c.id)
+        .limit(LIST_LIMIT)
+    )
+    return [
+        BookingRow(
+            id=r.id,
+            reference=r.reference,
+            status=r.status,
+            lead_status=r.lead_status,
+            client_name=r.name,
+            client_email=r.email,
+            client_phone=r.phone,
+            mini_id=r.mini_id,
+            mini_title=r.title,
+            session_day_id=r.session_day_id,
+            starts_at=r.starts_at,
+            timezone=r.timezone,
+            location_name=r.location_name,
+            expires_at=r.expires_at,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class DayLink:
+    mini_id: int
+    mini_title: str
+    day_id: int
+    date: date
+    location_name: str
+
+
+async def upcoming_days(db: Database, studio_id: int, today: date) -> list[DayLink]:
+    """The studio's session days from ``today`` on: the way into the day sheets."""
+    rows = await db.fetch_all(
+        sa.select(
+            session_days.c.id,
+            session_days.c.date,
+            mini_sessions.c.id.label("mini_id"),
+            mini_sessions.c.title,
+            locations.c.name,
+        )
+        .join(mini_sessions, mini_sessions.c.id == session_days.c.mini_session_id)
+        .join(locations, locations.c.id == session_days.c.location_id)
+        .where(mini_sessions.c.studio_id == studio_id, session_days.c.date >= today)
+        .order_by(session_days.c.date, session_days.c.start_time, session_days.c.id)
+        .limit(LIST_LIMIT)
+    )
+    return [DayLink(r.mini_id, r.title, r.id, r.date, r.name) for r in rows]
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """One client on a slot, with where their money stands."""
+
+    booking_id: int
+    reference: str
+    status: str
+    client_name: str
+    client_email: str
+    client_phone: str
+    expires_at: datetime | None
+    paid_minor: int
+    pending_minor: int
+
+
+@dataclass
+class SheetSlot:
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    blocked: bool
+    entries: list[SheetEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DaySheet:
+    mini_id: int
+    mini_title: str
+    currency: str
+    day_id: int
+    date: date
+    start_time: time
+    end_time: time
+    location_name: str
+    location_address: str
+    timezone: str
+    slots: list[SheetSlot]
+
+
+# Bookings a day sheet shows: those holding or having held a spot worth knowing about.
+SHEET_STATUSES = ("held", "booked")
+
+
+async def day_sheet(
+    db: Database, studio_id: int, mini_id: int, day_id: int, currency: str
+) -> DaySheet | None:
+    """A session day's slots and who is on each, or None when the studio has no such day."""
+    day = await db.fetch_one(
+        sa.select(
+            session_days,
+            mini_sessions.c.title,
+            locations.c.name.label("location_name"),
+            locations.c.address,
+            locations.c.timezone,
+        )
+        .join(mini_sessions, mini_sessions.c.id == session_days.c.mini_session_id)
+        .join(locations, locations.c.id == session_days.c.location_id)
+        .where(
+            session_days.c.id == day_id,
+            session_days.c.mini_session_id == mini_id,
+            mini_sessions.c.studio_id == studio_id,
+        )
+    )
+    if day is None:
+        return None
+    slot_rows = await db.fetch_all(
+        sa.select(slots).where(slots.c.session_day_id == day_id).order_by(slots.c.starts_at)
+    )
+    sheet_slots = {
+        s.id: SheetSlot(s.id, s.starts_at, s.ends_at, s.capacity, s.blocked) for s in slot_rows
+    }
+    paid = sa.func.coalesce(
+        sa.func.sum(sa.case((payments.c.status == "succeeded", payments.c.amount_minor), else_=0)),
+        0,
+    )
+    pending = sa.func.coalesce(
+        sa.func.sum(sa.case((payments.c.status == "pending", payments.c.amount_minor), else_=0)),
+        0,
+    )
+    entry_rows = await db.fetch_all(
+        sa.select(
+            bookings.c.id,
+            bookings.c.reference,
+            bookings.c.status,
+            bookings.c.expires_at,
+            bookings.c.slot_id,
+            leads.c.name,
+            leads.c.email,
+            leads.c.phone,
+            paid.label("paid"),
+            pending.label("pending"),
+        )
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .join(slots, slots.c.id == bookings.c.slot_id)
+        .outerjoin(payments, payments.c.booking_id == bookings.c.id)
+        .where(slots.c.session_day_id == day_id, bookings.c.status.in_(SHEET_STATUSES))
+        .group_by(
+            bookings.c.id,
+            bookings.c.reference,
+            bookings.c.status,
+            bookings.c.expires_at,
+            bookings.c.slot_id,
+            leads.c.name,
+            leads.c.email,
+            leads.c.phone,
+        )
+        .order_by(bookings.c.id)
+    )
+    for r in entry_rows:
+        sheet_slots[r.slot_id].entries.append(
+            SheetEntry(
+                booking_id=r.id,
+                reference=r.reference,
+                status=r.status,
+                client_name=r.name,
+                client_email=r.email,
+                client_phone=r.phone,
+                expires_at=r.expires_at,
+                paid_minor=int(r.paid),
+                pending_minor=int(r.pending),
+            )
+        )
+    return DaySheet(
+        mini_id=mini_id,
+        mini_title=day.title,
+        currency=currency,
+        day_id=day_id,
+        date=day.date,
+        start_time=day.start_time,
+        end_time=day.end_time,
+        location_name=day.location_name,
+        location_address=day.address,
+        timezone=day.timezone,
+        slots=list(sheet_slots.values()),
+    )
+
+
+async def booking_studio_id(db: Database, booking_id: int) -> int | None:
+    """Which studio a booking belongs to (None when there is no such booking)."""
+    return await db.fetch_val(
+        sa.select(mini_sessions.c.studio_id)
+        .join(slots, slots.c.mini_session_id == mini_sessions.c.id)
+        .join(bookings, bookings.c.slot_id == slots.c.id)
+        .where(bookings.c.id == booking_id)
+    )

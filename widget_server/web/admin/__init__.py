@@ -1,0 +1,1 @@
+"""The photographer's dashboard under /admin: HTTP only, over booking/ and payments/."""

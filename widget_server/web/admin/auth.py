@@ -1,0 +1,154 @@
+"""Logging in and out of the dashboard, and the guard every admin page goes through.
+
+``admin_page`` is the one door: it loads the session and its user (no user: a 303 to
+the login form), checks the CSRF token on every POST (403 and nothing runs), and
+hands the handler an ``Admin`` whose ``studio`` is the only one it may read.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ...accounts import MAX_EMAIL, AdminUser, authenticate, load_user
+from ...booking.catalog import Studio, studio_by_id
+from .csrf import token_matches
+from .pages import admin_error, admin_render
+from .session import AdminSession, clear_session, read_session, write_session
+
+HOME = "/admin/bookings"
+LOGIN = "/admin"
+
+
+@dataclass(frozen=True)
+class Admin:
+    """Who is asking: the user, their studio, and their session (for the CSRF token)."""
+
+    user: AdminUser
+    studio: Studio
+    session: AdminSession
+
+
+Handler = Callable[[Request, Admin], Awaitable[Response]]
+
+
+def _safe_next(value: str | None) -> str:
+    """Where to go after logging in: only a path inside the dashboard, never another site."""
+    if value and value.startswith("/admin/") and "//" not in value and "\\" not in value:
+        return value[:500]
+    return HOME
+
+
+def admin_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        session = read_session(request)
+        user = None
+        if session is not None and session.user_id is not None:
+            user = await load_user(request.app.state.db, session.user_id)
+        studio = await studio_by_id(request.app.state.db, user.studio_id) if user else None
+        if session is None or user is None or studio is None:
+            if request.method != "GET":
+                return admin_error(request, None, 403, "Please log in again.")
+            target = quote(request.url.path, safe="/")
+            return RedirectResponse(f"{LOGIN}?next={target}", status_code=303)
+        if request.method == "POST":
+            form = await request.form()
+            if not token_matches(session, form):
+                return csrf_failure(request, session)
+        return await handler(request, Admin(user, studio, session))
+
+    return guarded
+
+
+def csrf_failure(request: Request, session: AdminSession | None) -> Response:
+    return admin_error(
+        request,
+        session,
+        403,
+        "This form had expired or did not come from your dashboard. "
+        "Please go back, reload the page and try again.",
+        title="Please try that again",
+    )
+
+
+def _login_form(
+    request: Request,
+    session: AdminSession,
+    *,
+    email: str = "",
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    response = admin_render(
+        request,
+        "admin/login.html",
+        {
+            "title": "Log in",
+            "email": email[:MAX_EMAIL],
+            "error": error,
+            "next": _safe_next(request.query_params.get("next")),
+        },
+        session=session,
+        status_code=status_code,
+    )
+    write_session(request, response, session)
+    return response
+
+
+async def login_page(request: Request) -> Response:
+    """GET: the form (or straight to the dashboard). POST: check and start a session."""
+    session = read_session(request)
+    if request.method == "GET":
+        user_id = session.user_id if session else None
+        if user_id is not None and await load_user(request.app.state.db, user_id):
+            return RedirectResponse(HOME, status_code=303)
+        return _login_form(request, session or AdminSession.fresh())
+    form = await request.form()
+    if not token_matches(session, form):
+        return csrf_failure(request, session)
+    assert session is not None
+    email = form.get("email")
+    password = form.get("password")
+    email = email.strip() if isinstance(email, str) else ""
+    password = password if isinstance(password, str) else ""
+    address = request.client.host if request.client else "unknown"
+    limiter = request.app.state.login_limiter
+    if not await limiter.attempt(email.lower()[:MAX_EMAIL], address):
+        return _login_form(
+            request,
+            session,
+            email=email,
+            error="Too many attempts. Please wait 15 minutes and try again.",
+            status_code=429,
+        )
+    user = await authenticate(request.app.state.db, email, password)
+    if user is None:
+        return _login_form(
+            request,
+            session,
+            email=email,
+            error="That email and password don't match an account.",
+            status_code=401,
+        )
+    # A new session (and CSRF token) at login: a token planted before it is worthless after.
+    response = RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
+    write_session(request, response, AdminSession.fresh(user.id))
+    return response
+
+
+@admin_page
+async def logout(request: Request, admin: Admin) -> Response:
+    response = RedirectResponse(LOGIN, status_code=303)
+    clear_session(request, response)
+    return response
+
+
+def admin_context(admin: Admin) -> dict[str, Any]:
+    return {"admin": admin, "studio": admin.studio}

@@ -1,0 +1,168 @@
+"""The dashboard's booking pages: the list with filters, a day sheet, one booking, mark paid.
+
+Every lookup passes the viewer's studio id into the query (booking/dashboard.py), so
+another studio's ids are simply not found: 404, the same answer as an id that never existed.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ...booking.dashboard import (
+    DEFAULT_FILTER,
+    FILTERS,
+    booking_studio_id,
+    day_sheet,
+    event_name,
+    list_bookings,
+    upcoming_days,
+)
+from ...booking.events import events_for
+from ...booking.offline_paid import mark_offline_paid
+from ...booking.views import BookingView, load_booking_by_id
+from ...db.tables import refunds, slots
+from ...formatting import local
+from ...mail.outbox import emails_for_booking
+from .auth import Admin, admin_context, admin_page
+from .pages import admin_error, admin_render
+
+MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse to compare them
+
+EMAIL_NAMES = {
+    "booked": "Confirmation to the client",
+    "new_booking": "New booking, to you",
+    "rescheduled": "Reschedule, to the client",
+    "rescheduled_studio": "Reschedule, to you",
+    "cancelled": "Cancellation, to the client",
+    "cancelled_studio": "Cancellation, to you",
+    "reminder": "Reminder to the client",
+    "balance_reminder": "Balance reminder to the client",
+}
+
+
+def _not_found(request: Request, admin: Admin) -> Response:
+    return admin_error(
+        request,
+        admin.session,
+        404,
+        "There is nothing with that number in your studio.",
+        context=admin_context(admin),
+    )
+
+
+def _id(request: Request, name: str) -> int | None:
+    value = request.path_params[name]
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+
+
+@admin_page
+async def bookings_page(request: Request, admin: Admin) -> Response:
+    """Bookings across the studio's mini sessions, by status, and the days ahead."""
+    key = request.query_params.get("status", DEFAULT_FILTER)
+    if key not in FILTERS:
+        key = DEFAULT_FILTER
+    db = request.app.state.db
+    now = request.app.state.clock()
+    today = local(now, admin.studio.timezone).date()
+    return admin_render(
+        request,
+        "admin/bookings.html",
+        {
+            **admin_context(admin),
+            "title": "Bookings",
+            "filters": {k: label for k, (label, _) in FILTERS.items()},
+            "current": key,
+            "rows": await list_bookings(db, admin.studio.id, key),
+            "days": await upcoming_days(db, admin.studio.id, today),
+            "now": now,
+        },
+        session=admin.session,
+    )
+
+
+@admin_page
+async def day_sheet_page(request: Request, admin: Admin) -> Response:
+    """One session day's slots and who is on each; prints as a sheet for the day."""
+    mini_id, day_id = _id(request, "mini_id"), _id(request, "day_id")
+    if mini_id is None or day_id is None:
+        return _not_found(request, admin)
+    sheet = await day_sheet(
+        request.app.state.db, admin.studio.id, mini_id, day_id, admin.studio.currency
+    )
+    if sheet is None:
+        return _not_found(request, admin)
+    return admin_render(
+        request,
+        "admin/day_sheet.html",
+        {
+            **admin_context(admin),
+            "title": f"{sheet.mini_title}, day sheet",
+            "sheet": sheet,
+            "now": request.app.state.clock(),
+        },
+        session=admin.session,
+    )
+
+
+async def _studio_booking(request: Request, admin: Admin) -> BookingView | None:
+    booking_id = _id(request, "booking_id")
+    if booking_id is None:
+        return None
+    db = request.app.state.db
+    if await booking_studio_id(db, booking_id) != admin.studio.id:
+        return None
+    return await load_booking_by_id(db, booking_id)
+
+
+@admin_page
+async def booking_page(request: Request, admin: Admin) -> Response:
+    """One booking: the client, the time, the money, what happened and the emails."""
+    booking = await _studio_booking(request, admin)
+    if booking is None:
+        return _not_found(request, admin)
+    db = request.app.state.db
+    refund_rows = await db.fetch_all(
+        refunds.select().where(refunds.c.booking_id == booking.id).order_by(refunds.c.id)
+    )
+    events = [
+        {**event, "name": event_name(event["kind"])} for event in await events_for(db, booking.id)
+    ]
+    emails = await emails_for_booking(db, booking.id)
+    day_id = await db.fetch_val(
+        sa.select(slots.c.session_day_id).where(slots.c.id == booking.slot_id)
+    )
+    return admin_render(
+        request,
+        "admin/booking.html",
+        {
+            **admin_context(admin),
+            "title": f"Booking {booking.reference}",
+            "booking": booking,
+            "day_url": f"/admin/minis/{booking.mini.id}/days/{day_id}",
+            "events": events,
+            "refunds": refund_rows,
+            "emails": [(e, EMAIL_NAMES.get(e.kind, event_name(e.kind))) for e in emails],
+            "flash": request.query_params.get("done", ""),
+            "now": request.app.state.clock(),
+        },
+        session=admin.session,
+    )
+
+
+@admin_page
+async def mark_paid(request: Request, admin: Admin) -> Response:
+    """POST: the studio received an offline payment. Repeating it changes nothing."""
+    booking = await _studio_booking(request, admin)
+    payment_id = _id(request, "payment_id")
+    if booking is None or payment_id is None:
+        return _not_found(request, admin)
+    payment = next((p for p in booking.payments if p.id == payment_id), None)
+    if payment is None:
+        return _not_found(request, admin)
+    changed = await mark_offline_paid(
+        request.app.state.db, booking.id, payment_id, request.app.state.clock()
+    )
+    done = "paid" if changed else "already"
+    return RedirectResponse(f"/admin/bookings/{booking.id}?done={done}", status_code=303)
