@@ -9,8 +9,6 @@ page ``/demo/fall-minis`` opened directly.
 
 from __future__ import annotations
 
-import os
-import shutil
 import statistics
 import threading
 import time
@@ -21,34 +19,17 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from e2e.support import CHROMIUM_ARGS, chromium_executable
 from tests.support.live_server import free_port, live_server
 
 from .fixtures import demo_sqlite
 from .report import heading, ms, note, ratio, table
 
 RUNS = 20
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOST_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Host</title>
 <link rel="icon" href="data:,"></head><body><h1>Jane Doe Photography</h1>
 <div data-minis="demo/fall-minis"></div>
 <script async src="{widget}/embed.js"></script></body></html>"""
-
-
-def chromium_path() -> str | None:
-    configured = os.environ.get("CHROMIUM_PATH")
-    if configured:
-        return configured
-    return shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-    )
 
 
 @contextmanager
@@ -101,7 +82,7 @@ def run(workdir: Path) -> None:
     heading(
         f"5. Embed in Chromium: host page (another origin) to slots visible, {RUNS} cold runs each"
     )
-    executable = chromium_path()
+    executable = chromium_executable()
     url = demo_sqlite(workdir, "embed.db")
     with (
         live_server(url) as widget,
