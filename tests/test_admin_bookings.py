@@ -131,7 +131,7 @@ def test_day_sheet_lists_each_slot_with_client_status_and_payment(
     assert "9:00 AM (2/3) Holding Hank" in text and "Held Nothing paid" in text
     assert "9:25 AM (1/3) Ada Lovelace" in text and "Booked $90.00 paid" in text
     assert "9:50 AM Open (3 spots)" in text
-    stylesheet = re.search(r'href="(/static/minis.css[^"]*)"', page.text)
+    stylesheet = re.search(r'href="(/static/admin.css[^"]*)"', page.text)
     assert stylesheet and "@media print" in client.get(stylesheet[1]).text
 
 
