@@ -73,3 +73,12 @@ def test_values_are_read() -> None:
 def test_smtp_urls(url: str, expected: tuple[object, ...]) -> None:
     c = parse_smtp_url(url)
     assert (c.hostname, c.port, c.username, c.password, c.use_tls, c.start_tls) == expected
+
+
+def test_background_jobs_run_in_process_unless_a_worker_takes_them() -> None:
+    default = load_settings(GOOD)
+    assert default.run_sweeper and default.run_mailer
+    scaled = load_settings({**GOOD, "MINIS_BACKGROUND_JOBS": "worker"})
+    assert not scaled.run_sweeper and not scaled.run_mailer
+    with pytest.raises(ConfigError, match="MINIS_BACKGROUND_JOBS"):
+        load_settings({**GOOD, "MINIS_BACKGROUND_JOBS": "cron"})

@@ -20,9 +20,11 @@ KNOWN_VARIABLES = {
     "MINIS_MAIL_FROM",
     "MINIS_REDIS_URL",
     "MINIS_DEMO",
+    "MINIS_BACKGROUND_JOBS",
     "MINIS_TEST_POSTGRES_URL",
 }
 
+BACKGROUND_JOBS = ("in-process", "worker")
 DEMO_SECRET_KEY = "minis-demo-secret-key-do-not-use-in-production"
 
 
@@ -105,6 +107,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     redis_url = env.get("MINIS_REDIS_URL") or None
     if redis_url:
         _check_url("MINIS_REDIS_URL", redis_url, ("redis", "rediss"))
+    # Where lapsed holds are swept and email is sent: in every web process (the default,
+    # nothing else to run) or only in `minis worker` processes (scale-out).
+    jobs = env.get("MINIS_BACKGROUND_JOBS", "in-process")
+    if jobs not in BACKGROUND_JOBS:
+        raise ConfigError(f"MINIS_BACKGROUND_JOBS must be one of {', '.join(BACKGROUND_JOBS)}")
     stripe_api_base = env.get("STRIPE_API_BASE") or None
     if stripe_api_base:
         _check_url("STRIPE_API_BASE", stripe_api_base, ("http", "https"))
@@ -119,4 +126,6 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
         stripe_api_base=stripe_api_base,
         demo=demo,
+        run_sweeper=jobs == "in-process",
+        run_mailer=jobs == "in-process",
     )
