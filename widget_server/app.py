@@ -26,6 +26,7 @@ from .payments.stripe import STRIPE, hosted_page_origins
 from .web import changes, client, public, stripe_pages, webhooks
 from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
+from .web.admin import export as admin_export
 from .web.admin.ratelimit import LoginLimiter
 from .web.loader import embed_script, minify_all
 from .web.pages import http_exception, render, server_error
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/admin", admin_auth.login_page, methods=["GET", "POST"]),
         Route("/admin/logout", admin_auth.logout, methods=["POST"]),
         Route("/admin/bookings", admin_bookings.bookings_page),
+        Route("/admin/bookings.csv", admin_export.bookings_csv),
         Route("/admin/bookings/{booking_id:int}", admin_bookings.booking_page),
         Route(
             "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/mark-paid",
