@@ -40,6 +40,7 @@ def test_booked_row_has_every_column(client: TestClient, acme: World) -> None:
     [row] = records(client)
     assert row["status"] == "booked" and row["lead status"] == "booked"
     assert row["client name"] == "Ada Lovelace" and row["email"] == "ada@example.com"
+    assert row["phone"] == "'+12125550143"  # a leading + is a formula to a spreadsheet
     assert row["mini session"] and row["location"] == "Park"
     assert row["time zone"] == "America/New_York"
     assert row["start time"] == "09:00"  # the location's wall clock, not UTC

@@ -34,7 +34,6 @@ class ExportRow:
     """One booking with its client, place, time and money (minor units)."""
 
     id: int
-    public_id: str
     reference: str
     status: str
     lead_status: str
@@ -89,7 +88,6 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
     query = (
         sa.select(
             bookings.c.id,
-            bookings.c.public_id,
             bookings.c.reference,
             bookings.c.status,
             bookings.c.created_at,
@@ -131,7 +129,6 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
     return [
         ExportRow(
             id=r.id,
-            public_id=r.public_id,
             reference=r.reference,
             status=r.status,
             lead_status=r.lead_status,
