@@ -28,6 +28,7 @@ from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
 from .web.admin import export as admin_export
 from .web.admin import feed as admin_feed
+from .web.admin import share as admin_share
 from .web.admin.ratelimit import LoginLimiter
 from .web.loader import embed_script, minify_all
 from .web.pages import http_exception, render, server_error
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/admin/feed", admin_feed.feed_page),
         Route("/admin/feed/new", admin_feed.new_feed_link, methods=["POST"]),
         Route("/admin/feed/{token}.ics", admin_feed.feed_file),
+        Route("/admin/share", admin_share.share_page),
         Route("/admin/bookings/{booking_id:int}", admin_bookings.booking_page),
         Route(
             "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/mark-paid",

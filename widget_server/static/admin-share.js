@@ -15,3 +15,10 @@
     });
   });
 })();
+/* The share page's options: apply a change at once instead of waiting for "Update". */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosubmit]");
+  if (!form) return;
+  form.addEventListener("change", function () { form.submit(); });
+})();
