@@ -27,7 +27,8 @@ def records(client: TestClient, query: str = "") -> list[dict[str, str]]:
     response = client.get(f"/admin/bookings.csv{query}")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.text)))
+    assert response.content.startswith("\ufeff".encode())  # so Excel reads UTF-8
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_booked_row_has_every_column(client: TestClient, acme: World) -> None:
@@ -36,7 +37,8 @@ def test_booked_row_has_every_column(client: TestClient, acme: World) -> None:
     disposition = response.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="acme-bookings-booked-20')
     assert disposition.endswith('.csv"')
-    assert next(csv.reader(io.StringIO(response.text))) == list(HEADER)
+    text = response.content.decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text))) == list(HEADER)
     [row] = records(client)
     assert row["status"] == "booked" and row["lead status"] == "booked"
     assert row["client name"] == "Ada Lovelace" and row["email"] == "ada@example.com"

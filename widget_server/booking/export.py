@@ -61,7 +61,7 @@ class ExportRow:
         return max(self.total_minor - self.paid_minor, 0)
 
 
-def _paid() -> sa.ScalarSelect[int]:
+def _paid() -> sa.Label[int]:
     """Money received for a booking: succeeded payments less succeeded refunds."""
     received = (
         sa.select(sa.func.coalesce(sa.func.sum(payments.c.amount_minor), 0))
@@ -73,7 +73,7 @@ def _paid() -> sa.ScalarSelect[int]:
         .where(refunds.c.booking_id == bookings.c.id, refunds.c.status == "succeeded")
         .scalar_subquery()
     )
-    return (received - returned).label("paid")  # type: ignore[return-value]
+    return (received - returned).label("paid")
 
 
 def _utm(raw: str) -> dict[str, str]:

@@ -43,6 +43,9 @@ HEADER = (
     "utm_campaign",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel reads a CSV without a byte order mark as the system's legacy code page, which
+# garbles "Zoë"; with it, Excel, Numbers, LibreOffice and Google Sheets all read UTF-8.
+BOM = "\ufeff"
 
 
 def safe_cell(value: str) -> str:
@@ -91,6 +94,7 @@ async def bookings_csv(request: Request, admin: Admin) -> Response:
         key = DEFAULT_FILTER
     rows = await export_bookings(request.app.state.db, admin.studio.id, key)
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(HEADER)
     for row in rows:

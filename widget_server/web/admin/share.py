@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from ...booking.catalog import MiniSession, Studio
 from ...booking.dashboard import shareable_mini_sessions
-from ..embed import THEMES, allowed_origins, normalize_origin
+from ..embed import THEMES, allowed_origins, normalize_origin, page_origin
 from ..templating import HEX_COLOR
 from .auth import Admin, admin_context, admin_page
 from .pages import admin_render
@@ -137,12 +137,17 @@ def snippets(base_url: str, options: EmbedOptions) -> dict[str, str]:
 
 
 def preview_blocked(request: Request, studio: Studio) -> str | None:
-    """This dashboard's origin when the studio's allowed origins would refuse the preview."""
+    """The origin to add when the studio's allowed origins would refuse the preview.
+
+    The browser checks the dashboard page's own origin; behind a proxy that is the
+    public ``base_url`` rather than what the app sees, so either one being allowed will do.
+    """
     allowed = allowed_origins(studio)
+    public = page_origin(request.app.state.settings.base_url)
     here = normalize_origin(f"{request.url.scheme}://{request.url.netloc}")
-    if not allowed or here in allowed:
+    if not allowed or public in allowed or here in allowed:
         return None
-    return here or request.url.netloc
+    return public or here or request.url.netloc
 
 
 @admin_page
