@@ -106,3 +106,12 @@ def test_feed_page_needs_login(client: TestClient, world: World) -> None:
     response = client.get("/admin/feed")
     assert response.status_code == 303 and response.headers["location"].startswith("/admin?next=")
     assert client.post("/admin/feed/new", data={}).status_code == 403
+
+
+def test_feed_keeps_the_last_30_days(client: TestClient, acme: World, clock: FakeClock) -> None:
+    book_with_demo_card(client, acme.slots["portraits"][0])  # about two days ahead
+    path = feed_path(client)
+    clock.advance(days=2 + 29)  # the session was 29 days ago
+    assert len(events(client, path)) == 1
+    clock.advance(days=2)  # now 31 days ago
+    assert events(client, path) == []
