@@ -26,6 +26,9 @@ from .payments.stripe import STRIPE, hosted_page_origins
 from .web import changes, client, public, stripe_pages, webhooks
 from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
+from .web.admin import export as admin_export
+from .web.admin import feed as admin_feed
+from .web.admin import share as admin_share
 from .web.admin.ratelimit import LoginLimiter
 from .web.loader import embed_script, minify_all
 from .web.pages import http_exception, render, server_error
@@ -129,6 +132,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/admin", admin_auth.login_page, methods=["GET", "POST"]),
         Route("/admin/logout", admin_auth.logout, methods=["POST"]),
         Route("/admin/bookings", admin_bookings.bookings_page),
+        Route("/admin/bookings.csv", admin_export.bookings_csv),
+        Route("/admin/feed", admin_feed.feed_page),
+        Route("/admin/feed/new", admin_feed.new_feed_link, methods=["POST"]),
+        Route("/admin/feed/{token}.ics", admin_feed.feed_file),
+        Route("/admin/share", admin_share.share_page),
         Route("/admin/bookings/{booking_id:int}", admin_bookings.booking_page),
         Route(
             "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/mark-paid",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from ..db.tables import bookings, leads, locations, mini_sessions, payments, session_days, slots
+from .catalog import MiniSession
 
 # The list's filters: key -> (label, condition). "Holds to follow up" are clients who
 # gave their details but have not booked: their lead is still scheduling_in_progress.
@@ -301,3 +302,17 @@ async def booking_studio_id(db: Database, booking_id: int) -> int | None:
         .join(bookings, bookings.c.slot_id == slots.c.id)
         .where(bookings.c.id == booking_id)
     )
+
+
+async def shareable_mini_sessions(db: Database, studio_id: int) -> list[MiniSession]:
+    """The studio's mini sessions a client can open by link or embed: public and unlisted."""
+    rows = await db.fetch_all(
+        mini_sessions.select()
+        .where(
+            mini_sessions.c.studio_id == studio_id,
+            mini_sessions.c.visibility != "draft",
+            mini_sessions.c.archived == sa.false(),
+        )
+        .order_by(mini_sessions.c.id)
+    )
+    return [MiniSession.from_mapping(r._mapping) for r in rows]

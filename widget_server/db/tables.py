@@ -34,6 +34,8 @@ studios = sa.Table(
     sa.Column("allowed_origins", sa.Text, nullable=False, server_default=""),
     sa.Column("offline_instructions", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Signed into the calendar feed's URL (booking/feed.py); bumping it revokes old URLs.
+    sa.Column("feed_version", sa.Integer, nullable=False, server_default="1"),
 )
 
 users = sa.Table(

@@ -1,0 +1,165 @@
+"""The studio's bookings as flat records: for the CSV export and the calendar feed.
+
+Like booking/dashboard.py, every query filters by the viewer's ``studio_id`` itself,
+so neither the export nor a feed can ever carry another studio's clients.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import (
+    bookings,
+    leads,
+    locations,
+    mini_sessions,
+    payments,
+    quotes,
+    refunds,
+    session_days,
+    slots,
+)
+from .dashboard import FILTERS
+
+EXPORT_LIMIT = 20_000  # a studio's whole history; far more than a season of minis
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One booking with its client, place, time and money (minor units)."""
+
+    id: int
+    reference: str
+    status: str
+    lead_status: str
+    mini_title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location_name: str
+    location_address: str
+    client_name: str
+    client_email: str
+    client_phone: str
+    total_minor: int | None  # None: no quote yet (the client never reached it)
+    paid_minor: int
+    currency: str
+    payment_methods: tuple[str, ...]
+    created_at: datetime
+    utm: dict[str, str]
+
+    @property
+    def balance_minor(self) -> int | None:
+        """What the client still owes; never negative (an overpayment is not a debt)."""
+        if self.total_minor is None:
+            return None
+        return max(self.total_minor - self.paid_minor, 0)
+
+
+def _paid() -> sa.Label[int]:
+    """Money received for a booking: succeeded payments less succeeded refunds."""
+    received = (
+        sa.select(sa.func.coalesce(sa.func.sum(payments.c.amount_minor), 0))
+        .where(payments.c.booking_id == bookings.c.id, payments.c.status == "succeeded")
+        .scalar_subquery()
+    )
+    returned = (
+        sa.select(sa.func.coalesce(sa.func.sum(refunds.c.amount_minor), 0))
+        .where(refunds.c.booking_id == bookings.c.id, refunds.c.status == "succeeded")
+        .scalar_subquery()
+    )
+    return (received - returned).label("paid")
+
+
+def _utm(raw: str) -> dict[str, str]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool]) -> list[ExportRow]:
+    query = (
+        sa.select(
+            bookings.c.id,
+            bookings.c.reference,
+            bookings.c.status,
+            bookings.c.created_at,
+            leads.c.status.label("lead_status"),
+            leads.c.name,
+            leads.c.email,
+            leads.c.phone,
+            leads.c.utm,
+            mini_sessions.c.title,
+            slots.c.starts_at,
+            slots.c.ends_at,
+            locations.c.timezone,
+            locations.c.name.label("location_name"),
+            locations.c.address,
+            quotes.c.total_minor,
+            quotes.c.currency,
+            _paid(),
+        )
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .join(slots, slots.c.id == bookings.c.slot_id)
+        .join(session_days, session_days.c.id == slots.c.session_day_id)
+        .join(locations, locations.c.id == session_days.c.location_id)
+        .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
+        .outerjoin(quotes, quotes.c.booking_id == bookings.c.id)
+        .where(mini_sessions.c.studio_id == studio_id, condition)
+        .order_by(slots.c.starts_at, bookings.c.id)
+        .limit(EXPORT_LIMIT)
+    )
+    found = await db.fetch_all(query)
+    methods: dict[int, set[str]] = {}
+    if found:
+        ids = [r.id for r in found]
+        for p in await db.fetch_all(
+            sa.select(payments.c.booking_id, payments.c.method).where(
+                payments.c.booking_id.in_(ids), payments.c.status != "failed"
+            )
+        ):
+            methods.setdefault(p.booking_id, set()).add(p.method)
+    return [
+        ExportRow(
+            id=r.id,
+            reference=r.reference,
+            status=r.status,
+            lead_status=r.lead_status,
+            mini_title=r.title,
+            starts_at=r.starts_at,
+            ends_at=r.ends_at,
+            timezone=r.timezone,
+            location_name=r.location_name,
+            location_address=r.address,
+            client_name=r.name,
+            client_email=r.email,
+            client_phone=r.phone,
+            total_minor=r.total_minor,
+            paid_minor=int(r.paid),
+            currency=r.currency or "",
+            payment_methods=tuple(sorted(methods.get(r.id, ()))),
+            created_at=r.created_at,
+            utm=_utm(r.utm),
+        )
+        for r in found
+    ]
+
+
+async def export_bookings(db: Database, studio_id: int, filter_key: str) -> list[ExportRow]:
+    """The studio's bookings matching one of the list's FILTERS, soonest session first."""
+    _label, condition = FILTERS[filter_key]
+    return await _rows(db, studio_id, condition)
+
+
+async def feed_bookings(db: Database, studio_id: int, since: datetime) -> list[ExportRow]:
+    """Booked (not cancelled, not held) sessions ending after ``since``: the calendar feed."""
+    return await _rows(
+        db, studio_id, sa.and_(bookings.c.status == "booked", slots.c.ends_at >= since)
+    )
