@@ -7,6 +7,8 @@ happens, not where the client's laptop is.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,6 +17,8 @@ from babel.dates import format_date, format_time, get_timezone_name
 from babel.numbers import format_currency, get_currency_precision
 
 LOCALE = "en_US"
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_BRAND = "#3b5bdb"
 
 
 def money(amount_minor: int, currency: str) -> str:
@@ -57,3 +61,26 @@ def slot_time(instant: datetime, timezone: str) -> str:
 def slot_label(instant: datetime, timezone: str) -> str:
     """Sat, Dec 5, 10:00 AM EST: a slot in one line, for quotes and calendars."""
     return f"{day_short(local(instant, timezone).date())}, {slot_time(instant, timezone)}"
+
+
+def local_date(instant: datetime, timezone: str) -> date:
+    return local(instant, timezone).date()
+
+
+def safe_color(value: str | None) -> str:
+    """A brand colour fit for CSS, whatever is stored."""
+    return value if value and HEX_COLOR.match(value) else DEFAULT_BRAND
+
+
+# The filters every template environment (pages, emails) shares.
+TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
+    "money": money,
+    "day_long": day_long,
+    "day_short": day_short,
+    "slot_time": slot_time,
+    "clock_time": clock_time,
+    "zone_long": zone_long,
+    "slot_label": slot_label,
+    "local_date": local_date,
+    "safe_color": safe_color,
+}

@@ -195,6 +195,22 @@ async def accept_quote(db: Database, booking: BookingView, now: datetime) -> Non
             await record_event(db, booking.id, "quote_accepted", now, hold_until=hold_until)
 
 
+async def insert_payment_once(
+    db: Database, booking_id: int, payment: NewPayment, now: datetime
+) -> bool:
+    """Record ``payment``; False when this provider reference was already recorded.
+
+    Call inside a transaction that locked the booking's slot first.
+    """
+    inserted = await insert_once(
+        db,
+        payments,
+        {**payment.__dict__, "booking_id": booking_id, "created_at": now},
+        unique=["method", "provider_ref"],
+    )
+    return inserted is not None
+
+
 async def book(
     db: Database, booking: BookingView, payment: NewPayment | None, now: datetime
 ) -> bool:
@@ -209,15 +225,8 @@ async def book(
     """
     async with write_transaction(db):
         await lock_slot(db, booking.slot_id)
-        if payment is not None:
-            inserted = await insert_once(
-                db,
-                payments,
-                {**payment.__dict__, "booking_id": booking.id, "created_at": now},
-                unique=["method", "provider_ref"],
-            )
-            if inserted is None:
-                return False
+        if payment is not None and not await insert_payment_once(db, booking.id, payment, now):
+            return False
         status = await _secure_spot(db, booking.id, now, now)
         if payment is not None:
             await record_event(

@@ -15,10 +15,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from databases import Database
 
-from ..db.insert_once import insert_once
-from ..db.tables import booking_events, payments
+from ..db.tables import booking_events
 from ..db.transactions import write_transaction
-from .bookings import NewPayment
+from .bookings import NewPayment, insert_payment_once
 from .events import record_event
 from .holds import lock_slot
 from .views import BookingView
@@ -37,13 +36,7 @@ async def record_unbookable_payment(
     kind = SLOT_TAKEN if reason == "taken" else NOT_BOOKABLE
     async with write_transaction(db):
         await lock_slot(db, booking.slot_id)  # same order as book(): slot first
-        inserted = await insert_once(
-            db,
-            payments,
-            {**payment.__dict__, "booking_id": booking.id, "created_at": now},
-            unique=["method", "provider_ref"],
-        )
-        if inserted is None:
+        if not await insert_payment_once(db, booking.id, payment, now):
             return False
         await record_event(
             db,

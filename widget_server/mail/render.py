@@ -31,8 +31,6 @@ from .ics import booking_ics
 from .outbox import OutboxEmail
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DEFAULT_BRAND = "#3b5bdb"
 
 # kind: (audience, subject). Subjects are format strings over the context below.
 KINDS: dict[str, tuple[str, str]] = {
@@ -93,17 +91,7 @@ def mail_templates(kind: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(
-        money=formatting.money,
-        day_long=formatting.day_long,
-        slot_time=formatting.slot_time,
-        clock_time=formatting.clock_time,
-        slot_label=formatting.slot_label,
-        zone_long=formatting.zone_long,
-        local_date=lambda instant, tz: formatting.local(instant, tz).date(),
-        safe_color=lambda c: c if c and HEX_COLOR.match(c) else DEFAULT_BRAND,
-        markdown=notice_html,
-    )
+    env.filters.update(formatting.TEMPLATE_FILTERS, markdown=notice_html)
     return env
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from ..booking.catalog import MiniSession, Studio
-from .templating import HEX_COLOR
+from ..formatting import HEX_COLOR
 
 EMBED_PREFIX = "/embed"
 THEMES = ("light", "dark", "auto")

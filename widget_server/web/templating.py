@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from functools import cache
 from pathlib import Path
 
@@ -16,8 +15,6 @@ from ..notice import notice_html
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DEFAULT_BRAND = "#3b5bdb"
 
 
 @cache
@@ -28,11 +25,6 @@ def static_version(name: str) -> str:
 def static_url(name: str) -> str:
     """``/static/minis.css?v=<hash>``: safe to cache for a year, changes when the file does."""
     return f"/static/{name}?v={static_version(name)}"
-
-
-def safe_color(value: str | None) -> str:
-    """A brand colour fit for CSS, whatever is stored."""
-    return value if value and HEX_COLOR.match(value) else DEFAULT_BRAND
 
 
 def safe_url(value: str | None) -> str:
@@ -58,17 +50,5 @@ def make_templates() -> Jinja2Templates:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.globals.update(static_url=static_url, csp_nonce=csp_nonce)
-    env.filters.update(
-        money=formatting.money,
-        day_long=formatting.day_long,
-        day_short=formatting.day_short,
-        slot_time=formatting.slot_time,
-        clock_time=formatting.clock_time,
-        zone_long=formatting.zone_long,
-        slot_label=formatting.slot_label,
-        local_date=lambda instant, tz: formatting.local(instant, tz).date(),
-        safe_color=safe_color,
-        safe_url=safe_url,
-        markdown=notice_html,
-    )
+    env.filters.update(formatting.TEMPLATE_FILTERS, safe_url=safe_url, markdown=notice_html)
     return templates
