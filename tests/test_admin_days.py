@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, csrf_from, log_in
+from tests.support.admin import ACME_EMAIL, add_user, csrf_from, log_in
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import accept_quote, start, submit_details
@@ -33,7 +33,6 @@ DAY = {
 @pytest.fixture
 def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
     add_user(db_url, clock, "acme", ACME_EMAIL)
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
     log_in(client, ACME_EMAIL)
     return world
 
@@ -117,6 +116,21 @@ def test_preview_shows_the_slots_and_writes_nothing_then_save_creates_them(
     ]
     assert "Sat, Dec 5, 2026" in client.get(f"/admin/minis/{mini_id}").text
     assert "Sat, Dec 5" in client.get("/acme/family").text  # clients can book it
+    # A day overlapping another at the same place is a warning, not a refusal.
+    existing = before[0]
+    form = {
+        **DAY,
+        "location": str(existing["location_id"]),
+        "date": existing["date"].isoformat(),
+        "start_time": "10:30",
+        "end_time": "12:00",
+    }
+    preview = post(client, f"/admin/minis/{mini_id}/days", {**form, "action": "preview"})
+    assert "overlaps another day" in preview.text
+    saved = post(client, f"/admin/minis/{mini_id}/days", {**form, "action": "save"})
+    assert saved.headers["location"] == f"/admin/minis/{mini_id}?done=added&warn=overlap"
+    assert "overlaps another day" in client.get(saved.headers["location"]).text
+    assert len(days_of(db_url, mini_id)) == 3
 
 
 def test_a_day_across_the_dst_change_has_no_duplicate_or_missing_slot(
@@ -184,19 +198,18 @@ def test_day_mistakes_get_a_message_each_and_nothing_is_saved(
         ({"location": "x"}, {"location", "date", "start_time", "end_time", "slot_minutes"}),
     ]
     park = str(location_id(db_url, "Park"))
+    answers = []
     for fields, expected in cases:
         form = {"location": park, **fields}
         response = post(client, f"/admin/minis/{mini_id}/days", {**form, "action": "save"})
         assert response.status_code == 400, fields
         found = set(re.findall(r'<p class="field-error" id="([a-z_]+)-error">', response.text))
         assert expected <= found, (fields, found)
-    assert "&lt;script&gt;" in response.text or "<script>" not in response.text
+        answers.append(response.text)
+    # What was typed comes back as text, never as markup.
+    assert 'value="&lt;script&gt;"' in answers[0] and "<script>" not in answers[0]
     assert days_of(db_url, mini_id) == before
-
-
-def test_an_archived_location_cannot_take_a_new_day(
-    client: TestClient, acme: World, db_url: str
-) -> None:
+    # An archived location is no longer offered, nor taken.
     park = location_id(db_url, "Park")
 
     async def archive(db: Database) -> None:
@@ -211,26 +224,6 @@ def test_an_archived_location_cannot_take_a_new_day(
         {**DAY, "location": str(park), "action": "save"},
     )
     assert response.status_code == 400 and "Choose one of your locations" in response.text
-
-
-def test_an_overlapping_day_is_a_warning_not_a_refusal(
-    client: TestClient, acme: World, db_url: str, clock: FakeClock
-) -> None:
-    mini_id = acme.mini_ids["family"]
-    existing = days_of(db_url, mini_id)[0]
-    form = {
-        **DAY,
-        "location": str(existing["location_id"]),
-        "date": existing["date"].isoformat(),
-        "start_time": "10:30",
-        "end_time": "12:00",
-    }
-    preview = post(client, f"/admin/minis/{mini_id}/days", {**form, "action": "preview"})
-    assert "overlaps another day" in preview.text
-    saved = post(client, f"/admin/minis/{mini_id}/days", {**form, "action": "save"})
-    assert saved.headers["location"] == f"/admin/minis/{mini_id}?done=added&warn=overlap"
-    assert "overlaps another day" in client.get(saved.headers["location"]).text
-    assert len(days_of(db_url, mini_id)) == 2
 
 
 def test_blocking_a_slot_hides_it_from_clients_and_keeps_its_booking(
@@ -350,6 +343,9 @@ def test_a_change_that_would_drop_bookings_asks_first_even_when_one_arrives_mean
     book_offline(client, slot_ids[3], "Late Lucy")
     before = slots_of(db_url, day_id)
     form = change_form(db_url, mini_id, end_time="10:10")  # drops 10:15 and 10:40
+    previewed = post(client, f"{base}/edit", {**form, "action": "preview"})
+    assert previewed.status_code == 200 and len(preview_times(previewed.text)) == 3
+    assert slots_of(db_url, day_id) == before  # a preview writes nothing
 
     asked = post(client, f"{base}/edit", form)
     assert asked.status_code == 409
@@ -398,16 +394,6 @@ def test_lowering_capacity_below_the_clients_on_a_slot_asks_first(
     meadow = str(location_id(db_url, "Meadow"))
     moved = post(client, f"{base}/edit", change_form(db_url, mini_id, location=meadow))
     assert moved.status_code == 400 and "stays at its location" in moved.text
-
-
-def test_preview_of_a_change_writes_nothing(client: TestClient, acme: World, db_url: str) -> None:
-    mini_id = acme.mini_ids["family"]
-    day_id = day_of(db_url, acme.slots["family"][0])
-    before = slots_of(db_url, day_id)
-    form = change_form(db_url, mini_id, end_time="10:10", action="preview")
-    response = post(client, f"/admin/minis/{mini_id}/days/{day_id}/edit", form)
-    assert response.status_code == 200 and len(preview_times(response.text)) == 3
-    assert slots_of(db_url, day_id) == before
 
 
 def test_a_day_is_deleted_only_when_nobody_is_on_it(
