@@ -5,6 +5,7 @@ writes. A change that would touch clients' bookings shows them first and asks.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -43,15 +44,13 @@ from .pages import admin_render
 LIMITS = {"slot": SLOT_MINUTES, "gap": GAP_MINUTES, "capacity": CAPACITY}
 
 
-def _today(request: Request, admin: Admin, day: DayInput) -> Any:
+def _today(request: Request, day: DayInput) -> date:
     """Today where the day happens (a date is "past" by the location's calendar)."""
     return local(request.app.state.clock(), day.location.timezone).date()
 
 
 async def _preview(request: Request, admin: Admin, mini_id: int, day: DayInput, **kw: Any) -> dict:
-    codes = await day_warnings(
-        request.app.state.db, mini_id, day, _today(request, admin, day), **kw
-    )
+    codes = await day_warnings(request.app.state.db, mini_id, day, _today(request, day), **kw)
     return {
         "slots": day.slots(),
         "location": day.location,
@@ -81,7 +80,7 @@ async def add_day_action(request: Request, admin: Admin) -> Response:
     if fields.get("action") != "save":
         preview = await _preview(request, admin, mini.id, day)
         return await mini_page_response(request, admin, mini, day_values=fields, preview=preview)
-    codes = await day_warnings(db, mini.id, day, _today(request, admin, day))
+    codes = await day_warnings(db, mini.id, day, _today(request, day))
     await create_session_day(
         db, mini_session_id=mini.id, location_id=day.location.id, plan=day.plan
     )
