@@ -26,8 +26,10 @@ from .payments.stripe import STRIPE, hosted_page_origins
 from .web import changes, client, public, stripe_pages, webhooks
 from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
+from .web.admin import days as admin_days
 from .web.admin import export as admin_export
 from .web.admin import feed as admin_feed
+from .web.admin import minis as admin_minis
 from .web.admin import share as admin_share
 from .web.admin.ratelimit import LoginLimiter
 from .web.loader import embed_script, minify_all
@@ -144,6 +146,41 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             methods=["POST"],
         ),
         Route("/admin/minis/{mini_id:int}/days/{day_id:int}", admin_bookings.day_sheet_page),
+        Route("/admin/minis", admin_minis.minis_page),
+        Route("/admin/minis/new", admin_minis.new_mini_page, methods=["GET", "POST"]),
+        Route("/admin/minis/{mini_id:int}", admin_minis.mini_page),
+        Route(
+            "/admin/minis/{mini_id:int}/edit", admin_minis.edit_mini_page, methods=["GET", "POST"]
+        ),
+        Route(
+            "/admin/minis/{mini_id:int}/duplicate",
+            admin_minis.duplicate_mini_action,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/minis/{mini_id:int}/archive", admin_minis.archive_mini_action, methods=["POST"]
+        ),
+        Route("/admin/minis/{mini_id:int}/days", admin_days.add_day_action, methods=["POST"]),
+        Route(
+            "/admin/minis/{mini_id:int}/days/{day_id:int}/edit",
+            admin_days.day_edit_page,
+            methods=["GET", "POST"],
+        ),
+        Route(
+            "/admin/minis/{mini_id:int}/days/{day_id:int}/delete",
+            admin_days.delete_day_page,
+            methods=["GET", "POST"],
+        ),
+        Route(
+            "/admin/minis/{mini_id:int}/days/{day_id:int}/slots",
+            admin_days.add_slot_action,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/minis/{mini_id:int}/days/{day_id:int}/slots/{slot_id:int}/block",
+            admin_days.block_slot_action,
+            methods=["POST"],
+        ),
         Route("/{studio}", public.studio_page),
         Route("/{studio}/{mini}", public.mini_page),
         Route("/{studio}/{mini}/book", public.book_page, methods=token_page),

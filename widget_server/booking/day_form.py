@@ -1,0 +1,134 @@
+"""A session day as the photographer types it: where, when, how long each slot, how many per slot.
+
+``read_day`` validates the form into a ``DayInput`` whose plan yields at least one slot;
+``day_warnings`` adds what is allowed but probably a mistake (a past date, an overlap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import locations, session_days
+from .catalog import Location
+from .form_values import parse_clock, parse_day, parse_whole
+from .slots import SessionDayPlan, plan_slots
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+SLOT_MINUTES = (5, 480)
+GAP_MINUTES = (0, 480)
+CAPACITY = (1, 100)
+
+
+@dataclass(frozen=True)
+class DayInput:
+    location: Location
+    plan: SessionDayPlan
+
+    def slots(self) -> list[tuple[datetime, datetime]]:
+        return plan_slots(self.plan)
+
+
+async def studio_locations(db: Database, studio_id: int) -> list[Location]:
+    """The studio's locations a new day may use: every one not archived."""
+    rows = await db.fetch_all(
+        locations.select()
+        .where(locations.c.studio_id == studio_id, locations.c.archived == sa.false())
+        .order_by(locations.c.name, locations.c.id)
+    )
+    return [Location.from_mapping(r._mapping) for r in rows]
+
+
+def read_day(
+    fields: Mapping[str, str], choices: list[Location]
+) -> tuple[DayInput | None, dict[str, str]]:
+    """The day from the form, or None and an error message per field."""
+    errors: dict[str, str] = {}
+    by_id = {str(loc.id): loc for loc in choices}
+    location = by_id.get(fields.get("location", "").strip())
+    if location is None:
+        errors["location"] = "Choose one of your locations."
+    day: date | None = None
+    try:
+        day = parse_day(fields.get("date", ""))
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            errors["date"] = f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}."
+    except ValueError as exc:
+        errors["date"] = str(exc)
+    start: time | None = None
+    end: time | None = None
+    for name in ("start_time", "end_time"):
+        try:
+            value = parse_clock(fields.get(name, ""))
+        except ValueError as exc:
+            errors[name] = str(exc)
+            continue
+        if name == "start_time":
+            start = value
+        else:
+            end = value
+    if start is not None and end is not None and end <= start:
+        errors["end_time"] = "The day has to end after it starts."
+    numbers: dict[str, int] = {}
+    for name, (low, high), unit in (
+        ("slot_minutes", SLOT_MINUTES, "minutes"),
+        ("gap_minutes", GAP_MINUTES, "minutes"),
+        ("capacity", CAPACITY, "clients"),
+    ):
+        try:
+            numbers[name] = parse_whole(fields.get(name, ""), low, high, unit)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        return None, errors
+    assert location is not None and day is not None and start is not None and end is not None
+    result = DayInput(
+        location,
+        SessionDayPlan(
+            date=day,
+            start_time=start,
+            end_time=end,
+            slot_minutes=numbers["slot_minutes"],
+            gap_minutes=numbers["gap_minutes"],
+            capacity=numbers["capacity"],
+            timezone=location.timezone,
+        ),
+    )
+    if not result.slots():
+        return None, {
+            "slot_minutes": f"No {numbers['slot_minutes']}-minute slot fits between "
+            f"{start:%H:%M} and {end:%H:%M}."
+        }
+    return result, {}
+
+
+WARNINGS = {
+    "past": "This date is in the past: clients can't book it.",
+    "overlap": "It overlaps another day of this mini session at the same location.",
+}
+
+
+async def day_warnings(
+    db: Database, mini_id: int, day: DayInput, today: date, except_day_id: int | None = None
+) -> list[str]:
+    """Allowed, but worth a second look (keys of WARNINGS): a date gone by, a clash."""
+    warnings = []
+    plan = day.plan
+    if plan.date < today:
+        warnings.append("past")
+    query = sa.select(session_days.c.id).where(
+        session_days.c.mini_session_id == mini_id,
+        session_days.c.location_id == day.location.id,
+        session_days.c.date == plan.date,
+        session_days.c.start_time < plan.end_time,
+        session_days.c.end_time > plan.start_time,
+    )
+    if except_day_id is not None:
+        query = query.where(session_days.c.id != except_day_id)
+    if await db.fetch_one(query) is not None:
+        warnings.append("overlap")
+    return warnings

@@ -1,0 +1,107 @@
+"""Reading the values people type into the dashboard's forms: amounts, whole numbers, slugs.
+
+Each reader returns the value or raises ``ValueError`` with a message meant for the
+photographer, so every form states its limits the same way. Money goes through Babel
+(the same locale formatting.py writes it in) and respects the currency's decimal digits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import (
+    NumberFormatError,
+    get_currency_precision,
+    get_currency_symbol,
+    parse_decimal,
+)
+
+from ..formatting import LOCALE, money
+from .slugs import is_valid_slug
+
+# Prices live in an INTEGER column: keep well inside 32 bits whatever the currency.
+MAX_MINOR = 1_000_000_000
+MAX_NUMBER_CHARS = 32
+TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+WHOLE = re.compile(r"^[+-]?\d{1,12}$")
+
+
+def parse_money(text: str, currency: str) -> int:
+    """``"45.50"`` in USD is 4550 minor units; JPY has no decimals, so ``"4500"`` is 4500."""
+    cleaned = text.strip()
+    if len(cleaned) > MAX_NUMBER_CHARS:
+        raise ValueError("Enter an amount like 45.00.")
+    for mark in (get_currency_symbol(currency, locale=LOCALE), currency):
+        cleaned = cleaned.replace(mark, "")
+    cleaned = cleaned.strip()
+    digits = get_currency_precision(currency)
+    example = money(4500 * 10**digits, currency)
+    try:
+        amount = parse_decimal(cleaned, locale=LOCALE, strict=True)
+    except (NumberFormatError, InvalidOperation):
+        raise ValueError(f"Enter an amount like {example}.") from None
+    if not amount.is_finite():
+        raise ValueError(f"Enter an amount like {example}.")
+    if amount < 0:
+        raise ValueError("The amount can't be negative.")
+    minor = amount.scaleb(digits)
+    if minor != minor.to_integral_value():
+        if digits == 0:
+            raise ValueError(f"{currency} amounts have no decimals: e.g. {example}.")
+        raise ValueError(f"{currency} amounts have at most {digits} decimals: e.g. {example}.")
+    if minor > MAX_MINOR:
+        raise ValueError(f"The amount can be at most {money(MAX_MINOR, currency)}.")
+    return int(minor)
+
+
+def money_input(amount_minor: int | None, currency: str) -> str:
+    """What a money field shows for a stored amount: ``225.00`` (no symbol, no grouping)."""
+    if amount_minor is None:
+        return ""
+    return str(Decimal(amount_minor).scaleb(-get_currency_precision(currency)))
+
+
+def parse_whole(text: str, low: int, high: int, unit: str = "") -> int:
+    """A whole number between ``low`` and ``high`` (inclusive)."""
+    cleaned = text.strip()
+    suffix = f" {unit}" if unit else ""
+    if not WHOLE.match(cleaned):
+        raise ValueError(f"Enter a whole number from {low} to {high}{suffix}.")
+    value = int(cleaned)
+    if not low <= value <= high:
+        raise ValueError(f"Enter a whole number from {low} to {high}{suffix}.")
+    return value
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("Enter a date like 2026-12-05.") from None
+
+
+def parse_clock(text: str) -> time:
+    """A wall-clock time typed as ``HH:MM`` (what ``<input type="time">`` sends)."""
+    match = TIME.match(text.strip())
+    if match is None:
+        raise ValueError("Enter a time like 09:30.")
+    return time(int(match[1]), int(match[2]))
+
+
+def slug_from(title: str) -> str:
+    """``"Fall Minis 2026!"`` → ``"fall-minis-2026"``; accents fold to plain letters."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = words[:64].strip("-")
+    return slug if is_valid_slug(slug) else "mini-session"
+
+
+def is_web_address(value: str) -> bool:
+    """An absolute http(s) address (or a path on this site, as the demo's images are)."""
+    lowered = value.lower()
+    if lowered.startswith(("https://", "http://")):
+        return len(value) > len("https://") and not any(c.isspace() for c in value)
+    return lowered.startswith("/") and not lowered.startswith("//") and " " not in value

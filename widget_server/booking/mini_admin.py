@@ -1,0 +1,167 @@
+"""Creating, editing, duplicating and archiving a studio's mini sessions.
+
+Every function takes the viewer's ``studio_id`` and filters by it, so another studio's
+ids find nothing. Slugs are unique per studio: each write first takes the studio's row
+lock (a no-op UPDATE, which is also the transaction's first statement, as SQLite wants),
+so two edits can't both check a slug free and then both take it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from databases import Database
+
+from ..db.tables import bookings, mini_sessions, session_days, slots, studios
+from ..db.transactions import write_transaction
+from .catalog import MiniSession
+from .errors import InvalidDetails
+from .form_values import slug_from
+from .mini_settings import MAX_TITLE, MiniSettings, settings_of
+
+MAX_SLUG = 64
+
+
+@dataclass(frozen=True)
+class MiniSummary:
+    mini: MiniSession
+    days: int
+    upcoming_booked: int
+
+
+async def studio_minis(db: Database, studio_id: int, now: datetime) -> list[MiniSummary]:
+    """The studio's mini sessions, active ones first, with their days and upcoming bookings."""
+    day_counts = (
+        sa.select(session_days.c.mini_session_id, sa.func.count().label("n"))
+        .group_by(session_days.c.mini_session_id)
+        .subquery()
+    )
+    booked = (
+        sa.select(slots.c.mini_session_id, sa.func.count().label("n"))
+        .join(bookings, bookings.c.slot_id == slots.c.id)
+        .where(bookings.c.status == "booked", slots.c.starts_at > now)
+        .group_by(slots.c.mini_session_id)
+        .subquery()
+    )
+    rows = await db.fetch_all(
+        sa.select(
+            mini_sessions,
+            sa.func.coalesce(day_counts.c.n, 0).label("day_count"),
+            sa.func.coalesce(booked.c.n, 0).label("booked_count"),
+        )
+        .outerjoin(day_counts, day_counts.c.mini_session_id == mini_sessions.c.id)
+        .outerjoin(booked, booked.c.mini_session_id == mini_sessions.c.id)
+        .where(mini_sessions.c.studio_id == studio_id)
+        .order_by(mini_sessions.c.archived, mini_sessions.c.title, mini_sessions.c.id)
+    )
+    return [
+        MiniSummary(MiniSession.from_mapping(r._mapping), int(r.day_count), int(r.booked_count))
+        for r in rows
+    ]
+
+
+async def studio_mini(db: Database, studio_id: int, mini_id: int) -> MiniSession | None:
+    row = await db.fetch_one(
+        mini_sessions.select().where(
+            mini_sessions.c.id == mini_id, mini_sessions.c.studio_id == studio_id
+        )
+    )
+    return MiniSession.from_mapping(row._mapping) if row else None
+
+
+async def booking_count(db: Database, mini_id: int) -> int:
+    """Bookings ever made for this mini session (their clients may hold links to it)."""
+    return int(
+        await db.fetch_val(
+            sa.select(sa.func.count())
+            .select_from(bookings.join(slots, slots.c.id == bookings.c.slot_id))
+            .where(slots.c.mini_session_id == mini_id)
+        )
+    )
+
+
+async def _lock_studio(db: Database, studio_id: int) -> None:
+    await db.execute(studios.update().where(studios.c.id == studio_id).values(id=studios.c.id))
+
+
+async def _slug_taken(db: Database, studio_id: int, slug: str, except_id: int | None) -> bool:
+    query = sa.select(mini_sessions.c.id).where(
+        mini_sessions.c.studio_id == studio_id, mini_sessions.c.slug == slug
+    )
+    if except_id is not None:
+        query = query.where(mini_sessions.c.id != except_id)
+    return await db.fetch_one(query) is not None
+
+
+async def _free_slug(db: Database, studio_id: int, base: str, except_id: int | None) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever the studio doesn't use yet."""
+    candidate, n = base, 1
+    while await _slug_taken(db, studio_id, candidate, except_id):
+        n += 1
+        suffix = f"-{n}"
+        candidate = base[: MAX_SLUG - len(suffix)].rstrip("-") + suffix
+    return candidate
+
+
+async def save_mini(
+    db: Database, studio_id: int, mini_id: int | None, settings: MiniSettings
+) -> int | None:
+    """Create (``mini_id`` None) or update a mini session; its id, or None if not the studio's.
+
+    An empty slug is derived from the title. Raises InvalidDetails({"slug": ...}) when
+    the studio already uses the slug asked for.
+    """
+    async with write_transaction(db):
+        await _lock_studio(db, studio_id)
+        if settings.slug:
+            if await _slug_taken(db, studio_id, settings.slug, mini_id):
+                raise InvalidDetails(
+                    {"slug": "Another of your mini sessions uses this address. Choose another."}
+                )
+            slug = settings.slug
+        else:
+            slug = await _free_slug(db, studio_id, slug_from(settings.title), mini_id)
+        values = {**settings.columns(), "slug": slug}
+        if mini_id is None:
+            return await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+        row = await db.fetch_one(
+            mini_sessions.update()
+            .where(mini_sessions.c.id == mini_id, mini_sessions.c.studio_id == studio_id)
+            .values(**values)
+            .returning(mini_sessions.c.id)
+        )
+        return row.id if row else None
+
+
+async def duplicate_mini(db: Database, studio_id: int, mini_id: int) -> int | None:
+    """A draft copy of every setting (not the days, not the bookings); its id."""
+    async with write_transaction(db):
+        await _lock_studio(db, studio_id)
+        original = await studio_mini(db, studio_id, mini_id)
+        if original is None:
+            return None
+        suffix = " (copy)"
+        title = original.title[: MAX_TITLE - len(suffix)] + suffix
+        base = original.slug[: MAX_SLUG - len("-copy")].rstrip("-") + "-copy"
+        copy = settings_of(original)
+        values = {
+            **copy.columns(),
+            "title": title,
+            "slug": await _free_slug(db, studio_id, base, None),
+            "visibility": "draft",
+        }
+        return await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+
+
+async def set_archived(db: Database, studio_id: int, mini_id: int, archived: bool) -> bool:
+    """Archive (off the booking site, not bookable) or bring back; False if not the studio's."""
+    async with write_transaction(db):
+        row = await db.fetch_one(
+            mini_sessions.update()
+            .where(mini_sessions.c.id == mini_id, mini_sessions.c.studio_id == studio_id)
+            .values(archived=archived)
+            .returning(mini_sessions.c.id)
+        )
+    return row is not None

@@ -1,0 +1,40 @@
+"""Reading dashboard forms and paths: text values only, ids that can exist, the 404 page."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .auth import Admin, admin_context
+from .pages import admin_error
+
+MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse to compare them
+MAX_FIELD_CHARS = 50_000
+
+
+def text_fields(form: FormData) -> dict[str, str]:
+    """Each field's (last) text value; a file upload where text belongs counts as empty."""
+    return {
+        key: value[:MAX_FIELD_CHARS] if isinstance(value, str) else ""
+        for key, value in form.multi_items()
+    }
+
+
+def text_list(form: FormData, name: str) -> list[str]:
+    return [v[:100] for v in form.getlist(name) if isinstance(v, str)]
+
+
+def path_id(request: Request, name: str) -> int | None:
+    value = request.path_params[name]
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+
+
+def not_found(request: Request, admin: Admin) -> Response:
+    return admin_error(
+        request,
+        admin.session,
+        404,
+        "There is nothing with that number in your studio.",
+        context=admin_context(admin),
+    )

@@ -1,0 +1,314 @@
+"""``/admin/minis``: the studio's mini sessions: the list, every setting, duplicate, archive.
+
+Handlers parse the form, call booking/mini_admin.py and render; a form with mistakes
+comes back with the photographer's input and a message per field (status 400).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.numbers import get_currency_precision
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ...booking.catalog import MiniSession
+from ...booking.day_admin import mini_days
+from ...booking.day_form import CAPACITY, GAP_MINUTES, SLOT_MINUTES, WARNINGS, studio_locations
+from ...booking.errors import InvalidDetails
+from ...booking.form_values import money_input
+from ...booking.mini_admin import (
+    booking_count,
+    duplicate_mini,
+    save_mini,
+    set_archived,
+    studio_mini,
+    studio_minis,
+)
+from ...booking.mini_settings import (
+    BOOKING_PROCESSES,
+    DEFAULTS,
+    REFUND_POLICIES,
+    VISIBILITIES,
+    MiniSettings,
+    read_settings,
+    settings_of,
+)
+from ...formatting import local
+from ...payments import METHODS
+from .auth import Admin, admin_context, admin_page
+from .forms import not_found, path_id, text_fields, text_list
+from .pages import admin_render
+
+
+def _public_url(request: Request, admin: Admin, mini: MiniSession) -> str:
+    base = request.app.state.settings.base_url.rstrip("/")
+    return f"{base}/{admin.studio.slug}/{mini.slug}"
+
+
+def _method_choices(request: Request, current: list[str]) -> list[dict[str, Any]]:
+    """Every method this server can take, plus any the mini session already lists that it
+    can't (kept if left ticked, so turning Stripe on later brings it back), in offer order."""
+    settings = request.app.state.settings
+    keys = [k for k in current if k in METHODS]
+    keys += [k for k, m in METHODS.items() if m.enabled(settings) and k not in keys]
+    return [
+        {
+            "key": key,
+            "label": METHODS[key].label,
+            "summary": METHODS[key].summary,
+            "enabled": METHODS[key].enabled(settings),
+            "checked": key in current,
+            "position": index + 1,
+        }
+        for index, key in enumerate(keys)
+    ]
+
+
+def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
+    """What the form's fields show for stored settings."""
+    return {
+        "title": settings.title,
+        "slug": settings.slug,
+        "description": settings.description,
+        "image_url": settings.image_url,
+        "price": money_input(settings.price_minor, currency),
+        "deposit": money_input(settings.deposit_minor, currency),
+        "visibility": settings.visibility,
+        "booking_process": settings.booking_process,
+        "hold_minutes": str(settings.hold_minutes),
+        "min_notice_hours": str(settings.min_notice_hours),
+        "allow_reschedule": "1" if settings.allow_reschedule else "",
+        "allow_cancel": "1" if settings.allow_cancel else "",
+        "change_cutoff_hours": str(settings.change_cutoff_hours),
+        "cancel_refund_policy": settings.cancel_refund_policy,
+        "reminder_hours": str(settings.reminder_hours),
+        "confirmation_notice": settings.confirmation_notice,
+        "terms": settings.terms,
+    }
+
+
+def _form_page(
+    request: Request,
+    admin: Admin,
+    *,
+    mini: MiniSession | None,
+    values: dict[str, str],
+    methods: list[str],
+    errors: dict[str, str] | None = None,
+    bookings: int = 0,
+    status_code: int = 200,
+) -> Response:
+    return admin_render(
+        request,
+        "admin/mini_form.html",
+        {
+            **admin_context(admin),
+            "title": f"Edit {mini.title}" if mini else "New mini session",
+            "mini": mini,
+            "values": values,
+            "methods": _method_choices(request, methods),
+            "errors": errors or {},
+            "bookings": bookings,
+            "visibilities": VISIBILITIES,
+            "processes": BOOKING_PROCESSES,
+            "policies": REFUND_POLICIES,
+            "currency": admin.studio.currency,
+            "price_example": money_input(
+                225 * 10 ** get_currency_precision(admin.studio.currency), admin.studio.currency
+            ),
+            "public_url": _public_url(request, admin, mini) if mini else "",
+            "flash": request.query_params.get("done", ""),
+        },
+        session=admin.session,
+        status_code=status_code,
+    )
+
+
+def _ordered_methods(fields: dict[str, str], chosen: list[str]) -> list[str]:
+    """The ticked methods sorted by the position chosen beside each (ties: form order)."""
+
+    def position(item: tuple[int, str]) -> tuple[int, int]:
+        index, key = item
+        raw = fields.get(f"order_{key}", "").strip()
+        return (int(raw) if raw.isdigit() and len(raw) < 4 else 999, index)
+
+    return [key for _, key in sorted(enumerate(chosen), key=position)]
+
+
+async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> Response:
+    form = await request.form()
+    fields = text_fields(form)
+    methods = _ordered_methods(fields, text_list(form, "methods"))
+    settings = request.app.state.settings
+    current = mini.method_keys if mini else []
+    live = {k for k, m in METHODS.items() if m.enabled(settings)}
+    parsed, errors = read_settings(
+        fields,
+        methods,
+        currency=admin.studio.currency,
+        known_methods=live | {k for k in current if k in METHODS},
+        live_methods=live,
+    )
+    db = request.app.state.db
+    if not errors:
+        try:
+            saved = await save_mini(db, admin.studio.id, mini.id if mini else None, parsed)
+        except InvalidDetails as exc:
+            errors = exc.errors
+        else:
+            if saved is None:
+                return not_found(request, admin)
+            target = f"/admin/minis/{saved}" if mini is None else f"/admin/minis/{saved}/edit"
+            return RedirectResponse(f"{target}?done=saved", status_code=303)
+    return _form_page(
+        request,
+        admin,
+        mini=mini,
+        values=fields,
+        methods=methods,
+        errors=errors,
+        bookings=await booking_count(db, mini.id) if mini else 0,
+        status_code=400,
+    )
+
+
+async def _studio_mini(request: Request, admin: Admin) -> MiniSession | None:
+    mini_id = path_id(request, "mini_id")
+    if mini_id is None:
+        return None
+    return await studio_mini(request.app.state.db, admin.studio.id, mini_id)
+
+
+@admin_page
+async def minis_page(request: Request, admin: Admin) -> Response:
+    """Active mini sessions (with their visibility), then archived ones."""
+    summaries = await studio_minis(request.app.state.db, admin.studio.id, request.app.state.clock())
+    return admin_render(
+        request,
+        "admin/minis.html",
+        {
+            **admin_context(admin),
+            "title": "Mini sessions",
+            "active": [s for s in summaries if not s.mini.archived],
+            "archived": [s for s in summaries if s.mini.archived],
+            "urls": {s.mini.id: _public_url(request, admin, s.mini) for s in summaries},
+            "visibilities": VISIBILITIES,
+            "flash": request.query_params.get("done", ""),
+        },
+        session=admin.session,
+    )
+
+
+@admin_page
+async def new_mini_page(request: Request, admin: Admin) -> Response:
+    """GET: an empty form (a draft with the usual defaults). POST: create it."""
+    if request.method == "POST":
+        return await _submit(request, admin, None)
+    return _form_page(
+        request,
+        admin,
+        mini=None,
+        values={**_values(DEFAULTS, admin.studio.currency), "price": ""},
+        methods=DEFAULTS.payment_methods.split(),
+    )
+
+
+@admin_page
+async def edit_mini_page(request: Request, admin: Admin) -> Response:
+    """GET: every setting of one mini session. POST: save them."""
+    mini = await _studio_mini(request, admin)
+    if mini is None:
+        return not_found(request, admin)
+    if request.method == "POST":
+        return await _submit(request, admin, mini)
+    return _form_page(
+        request,
+        admin,
+        mini=mini,
+        values=_values(settings_of(mini), admin.studio.currency),
+        methods=mini.method_keys,
+        bookings=await booking_count(request.app.state.db, mini.id),
+    )
+
+
+async def mini_page_response(
+    request: Request,
+    admin: Admin,
+    mini: MiniSession,
+    *,
+    day_values: dict[str, str] | None = None,
+    day_errors: dict[str, str] | None = None,
+    preview: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The mini session's page: its days and slots, and the form to add a day."""
+    db = request.app.state.db
+    now = request.app.state.clock()
+    locations = await studio_locations(db, admin.studio.id)
+    today = local(now, admin.studio.timezone).date()
+    return admin_render(
+        request,
+        "admin/mini.html",
+        {
+            **admin_context(admin),
+            "title": mini.title,
+            "mini": mini,
+            "days": await mini_days(db, mini.id, now),
+            "locations": locations,
+            "day_values": day_values
+            or {
+                "date": today.isoformat(),
+                "start_time": "09:00",
+                "end_time": "12:00",
+                "slot_minutes": "20",
+                "gap_minutes": "5",
+                "capacity": "1",
+                "location": str(locations[0].id) if locations else "",
+            },
+            "day_errors": day_errors or {},
+            "preview": preview,
+            "limits": {"slot": SLOT_MINUTES, "gap": GAP_MINUTES, "capacity": CAPACITY},
+            "public_url": _public_url(request, admin, mini),
+            "visibilities": VISIBILITIES,
+            "flash": request.query_params.get("done", ""),
+            "flash_warnings": [
+                WARNINGS[code] for code in request.query_params.getlist("warn") if code in WARNINGS
+            ],
+            "now": now,
+        },
+        session=admin.session,
+        status_code=status_code,
+    )
+
+
+@admin_page
+async def mini_page(request: Request, admin: Admin) -> Response:
+    mini = await _studio_mini(request, admin)
+    if mini is None:
+        return not_found(request, admin)
+    return await mini_page_response(request, admin, mini)
+
+
+@admin_page
+async def duplicate_mini_action(request: Request, admin: Admin) -> Response:
+    """POST: a draft copy of every setting; on to its edit page."""
+    mini_id = path_id(request, "mini_id")
+    copy = await duplicate_mini(request.app.state.db, admin.studio.id, mini_id) if mini_id else None
+    if copy is None:
+        return not_found(request, admin)
+    return RedirectResponse(f"/admin/minis/{copy}/edit?done=copied", status_code=303)
+
+
+@admin_page
+async def archive_mini_action(request: Request, admin: Admin) -> Response:
+    """POST archived=1: off the booking site and not bookable; archived=0 brings it back."""
+    mini_id = path_id(request, "mini_id")
+    form = await request.form()
+    archived = form.get("archived") == "1"
+    if mini_id is None or not await set_archived(
+        request.app.state.db, admin.studio.id, mini_id, archived
+    ):
+        return not_found(request, admin)
+    done = "archived" if archived else "unarchived"
+    return RedirectResponse(f"/admin/minis?done={done}", status_code=303)
