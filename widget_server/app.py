@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/b/{token}/cancel", changes.cancel_page, methods=token_page),
         Route("/admin", admin_auth.login_page, methods=["GET", "POST"]),
         Route("/admin/logout", admin_auth.logout, methods=["POST"]),
+        Route("/admin/logout-everywhere", admin_auth.logout_everywhere, methods=["POST"]),
         Route("/admin/bookings", admin_bookings.bookings_page),
         Route("/admin/bookings.csv", admin_export.bookings_csv),
         Route("/admin/feed", admin_feed.feed_page),
