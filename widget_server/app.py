@@ -24,6 +24,7 @@ from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments.stripe import STRIPE, hosted_page_origins
 from .web import changes, client, public, stripe_pages, webhooks
+from .web.admin import actions as admin_actions
 from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
 from .web.admin import export as admin_export
@@ -145,6 +146,36 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             methods=["POST"],
         ),
         Route("/admin/minis/{mini_id:int}/days/{day_id:int}", admin_bookings.day_sheet_page),
+        Route(
+            "/admin/bookings/{booking_id:int}/cancel",
+            admin_actions.cancel_booking,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/move",
+            admin_actions.move_page,
+            methods=["GET", "POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/refund",
+            admin_actions.refund,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/refunds/retry",
+            admin_actions.retry_refunds,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/lead/close",
+            admin_actions.close_booking_lead,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/lead/reopen",
+            admin_actions.reopen_booking_lead,
+            methods=["POST"],
+        ),
         Route("/{studio}", public.studio_page),
         Route("/{studio}/{mini}", public.mini_page),
         Route("/{studio}/{mini}/book", public.book_page, methods=token_page),
