@@ -267,7 +267,8 @@ def test_studio_moves_a_booking_to_any_open_time_and_the_client_is_told(
     [email] = [m for m in smtp.wait_for(3) if "moved your session" in m["Subject"]]
     assert email["Subject"].strip().startswith("Acme Photo moved your session to")
     assert "Your studio moved your session" in plain(email)
-    assert [a.get_filename() for a in email.iter_attachments()][0].endswith(".ics")
+    [calendar] = email.iter_attachments()
+    assert calendar.get_filename().endswith(".ics")
 
 
 def test_moves_refused_change_nothing(client: TestClient, acme: World, db_url: str) -> None:
