@@ -33,6 +33,7 @@ from widget_server.booking.reschedule import move_for_client
 from widget_server.booking.views import load_booking_by_id
 from widget_server.config import Settings
 from widget_server.db.tables import booking_events, refunds
+from widget_server.payments.refunds import RefundNotAllowed, refund_payment
 
 REFUNDS_PATH = "/v1/refunds"
 
@@ -351,22 +352,21 @@ def test_refund_part_of_a_payment_once_however_often_the_form_is_sent(
     assert 'value="30.00"' in client.get(url).text
 
 
-@pytest.mark.parametrize(
-    ("amount", "error"),
-    [
-        ("", "Please enter an amount."),
-        ("abc", "like 50 or 49.50"),
-        ("-5", "above zero"),
-        ("0", "above zero"),
-        ("1e9", "like 50 or 49.50"),
-        ("20.005", "USD amounts have 2 decimal places."),
-        ("50.01", "more than is left to refund"),
-        ("99999999999999999999", "more than is left to refund"),
-        ("<script>", "like 50 or 49.50"),
-    ],
-)
+JUNK_AMOUNTS = {
+    "": "Please enter an amount.",
+    "abc": "like 50 or 49.50",
+    "-5": "above zero",
+    "0": "above zero",
+    "1e9": "like 50 or 49.50",
+    "20.005": "USD amounts have 2 decimal places.",
+    "50.01": "more than is left to refund",
+    "99999999999999999999": "more than is left to refund",
+    "<script>": "like 50 or 49.50",
+}
+
+
 def test_junk_refund_amounts_are_refused_with_the_input_kept(
-    client: TestClient, acme: World, db_url: str, amount: str, error: str
+    client: TestClient, acme: World, db_url: str
 ) -> None:
     book_with_demo_card(client, acme.slots["portraits"][0])
     booking = booking_on(db_url, acme.slots["portraits"][0])
@@ -374,15 +374,41 @@ def test_junk_refund_amounts_are_refused_with_the_input_kept(
     url = f"/admin/bookings/{booking['id']}"
     page = client.get(url).text
     key = refund_key(page, payment["id"])
-    response = client.post(
-        f"{url}/payments/{payment['id']}/refund",
-        data={"csrf": csrf_from(page), "key": key, "amount": amount},
-    )
-    assert response.status_code == 400
-    assert error in unescape(response.text)
-    assert f'name="key" value="{key}"' in response.text  # a retry sends the same request
-    assert "<script>" not in response.text.split("</header>", 1)[1]
+    for amount, error in JUNK_AMOUNTS.items():
+        response = client.post(
+            f"{url}/payments/{payment['id']}/refund",
+            data={"csrf": csrf_from(page), "key": key, "amount": amount},
+        )
+        assert response.status_code == 400, amount
+        assert error in unescape(response.text), amount
+        assert f'name="key" value="{key}"' in response.text  # a retry sends the same request
+        assert "<script>" not in response.text.split("</header>", 1)[1]
     assert rows(db_url, refunds.select()) == []
+
+
+def test_two_refunds_racing_never_give_back_more_than_was_paid(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
+    book_with_demo_card(client, acme.slots["portraits"][0])
+    booking_id = booking_on(db_url, acme.slots["portraits"][0])["id"]
+
+    async def race(db: Database) -> list[object]:
+        booking = await load_booking_by_id(db, booking_id)
+        assert booking is not None
+        [payment] = booking.payments
+
+        async def refund(key: str) -> object:
+            try:
+                return await refund_payment(
+                    db, booking, payment.id, 3000, key=key, reason="", now=clock()
+                )
+            except RefundNotAllowed:
+                return "refused"
+
+        return list(await asyncio.gather(refund("admin-a"), refund("admin-b")))
+
+    assert sorted(run_db(db_url, race), key=str) == [True, "refused"]
+    assert [r["amount_minor"] for r in rows(db_url, refunds.select())] == [3000]
 
 
 def test_refund_form_refuses_forged_keys_ids_and_tokens(

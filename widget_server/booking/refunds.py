@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from ..db.insert_once import insert_once
-from ..db.tables import refunds
+from ..db.tables import payments, refunds
 from ..db.transactions import write_transaction
 from .errors import BookingError
 from .events import record_event
@@ -59,6 +59,14 @@ async def record_refund(
     in its transaction, so two different requests racing can't both pass.
     """
     async with write_transaction(db):
+        if cap_minor is not None:
+            # Lock the payment first: two refunds of it queue here, so the second one's
+            # sum below sees the first (PostgreSQL), and SQLite takes its write lock at once.
+            await db.execute(
+                payments.update()
+                .where(payments.c.id == refund.payment_id)
+                .values(amount_minor=payments.c.amount_minor)
+            )
         new_id = await insert_once(
             db,
             refunds,
