@@ -280,10 +280,10 @@ def test_moves_refused_change_nothing(client: TestClient, acme: World, db_url: s
     url = f"/admin/bookings/{booking['id']}/move"
     token = csrf_from(client.get(url).text)
     cases = {
-        "": (409, "Please choose a new time."),
-        "abc": (409, "Please choose a new time."),
-        "-3": (409, "Please choose a new time."),
-        "9" * 40: (409, "Please choose a new time."),
+        "": (400, "Please choose a new time."),
+        "abc": (400, "Please choose a new time."),
+        "-3": (400, "Please choose a new time."),
+        "9" * 40: (400, "Please choose a new time."),
         str(portraits[1]): (409, "That time filled up just now"),
         str(portraits[0]): (409, "current time"),
         str(acme.past_slot): (409, "can't be booked any more"),

@@ -176,11 +176,12 @@ async def move_page(request: Request, admin: Admin) -> Response:
     if booking is None:
         return not_found(request, admin)
     db, now = request.app.state.db, request.app.state.clock()
-    error = ""
+    error, status_code = "", 200
     if request.method == "POST" and booking.status == "booked":
         slot_id = parse_id((await _text_fields(request)).get("slot"))
+        status_code = 409  # unless the form itself is wrong (400), the time was taken
         if slot_id is None:
-            error = "Please choose a new time."
+            error, status_code = "Please choose a new time.", 400
         else:
             try:
                 slot = await slot_of(db, booking.mini.id, 0, slot_id, now)
@@ -210,7 +211,7 @@ async def move_page(request: Request, admin: Admin) -> Response:
         "admin/move.html",
         context,
         session=admin.session,
-        status_code=409 if error else 200,
+        status_code=status_code if error else 200,
     )
 
 
