@@ -100,7 +100,9 @@ def test_reschedule_moves_the_booking_and_keeps_the_payment(
         ("rescheduled", "ada@example.com"),
         ("rescheduled_studio", "acme@studio.test"),
     ]
-    assert outbox_rows(db_url)[-1]["payload"] == f'{{"slot_id": {new}, "old_slot_id": {old}}}'
+    assert outbox_rows(db_url)[-1]["payload"] == (
+        f'{{"slot_id": {new}, "old_slot_id": {old}, "by": "client"}}'
+    )
     page = client.get(moved.headers["location"]).text
     assert "Your booking has moved" in page and "9:25 AM EST" in page
     # The freed time is bookable again.

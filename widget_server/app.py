@@ -24,6 +24,7 @@ from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments.stripe import STRIPE, hosted_page_origins
 from .web import changes, client, public, stripe_pages, webhooks
+from .web.admin import actions as admin_actions
 from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
 from .web.admin import days as admin_days
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/b/{token}/cancel", changes.cancel_page, methods=token_page),
         Route("/admin", admin_auth.login_page, methods=["GET", "POST"]),
         Route("/admin/logout", admin_auth.logout, methods=["POST"]),
+        Route("/admin/logout-everywhere", admin_auth.logout_everywhere, methods=["POST"]),
         Route("/admin/bookings", admin_bookings.bookings_page),
         Route("/admin/bookings.csv", admin_export.bookings_csv),
         Route("/admin/feed", admin_feed.feed_page),
@@ -179,6 +181,36 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route(
             "/admin/minis/{mini_id:int}/days/{day_id:int}/slots/{slot_id:int}/block",
             admin_days.block_slot_action,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/cancel",
+            admin_actions.cancel_booking,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/move",
+            admin_actions.move_page,
+            methods=["GET", "POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/refund",
+            admin_actions.refund,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/refunds/retry",
+            admin_actions.retry_refunds,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/lead/close",
+            admin_actions.close_booking_lead,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/bookings/{booking_id:int}/lead/reopen",
+            admin_actions.reopen_booking_lead,
             methods=["POST"],
         ),
         Route("/{studio}", public.studio_page),

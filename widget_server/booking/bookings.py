@@ -247,7 +247,8 @@ async def book(
         )
         await db.execute(
             leads.update()
-            .where(leads.c.id == booking.lead_id, leads.c.status == "scheduling_in_progress")
+            # A lead closed while its hold had lapsed opens again when the client books after all.
+            .where(leads.c.id == booking.lead_id, leads.c.status != "booked")
             .values(status="booked", updated_at=now)
         )
         await record_event(db, booking.id, "booked", now, slot_id=booking.slot_id)

@@ -1,10 +1,13 @@
-"""A client cancels their booking: the spot is freed at once, the lead stays open.
+"""Cancelling a booking: the spot is freed at once, the lead stays open.
 
-The cancellation, its event, the spot given back and the two emails commit
-together. The lead keeps its status: the photographer closes it (the client
-may still want another date). What is refunded follows the mini session's
-``cancel_refund_policy``; ``refund_plan`` computes it here, and
-payments/cancellation.py asks each payment's method to give it back.
+The client cancels within the mini session's rules (``cancel``); the studio
+cancels for them whatever those rules say (``cancel_for_client``). Both go
+through ``_cancel_booked``: the cancellation, its event, the spot given back and
+the emails commit together. The lead keeps its status: the photographer closes
+it (the client may still want another date). What is refunded follows the mini
+session's ``cancel_refund_policy`` (or the studio's choice); ``refund_plan``
+computes it here, and payments/cancellation.py asks each payment's method to
+give it back.
 """
 
 from __future__ import annotations
@@ -52,15 +55,19 @@ class PlannedRefund:
     amount_minor: int
 
 
-def refund_plan(booking: BookingView) -> list[PlannedRefund]:
-    """What the policy gives back on a client's cancellation, payment by payment.
+# The studio's refund choices when it cancels: a policy, or None for the mini session's own.
+STUDIO_REFUNDS: dict[str, str | None] = {"full": "full", "policy": None, "none": "none"}
+
+
+def refund_plan(booking: BookingView, policy: str | None = None) -> list[PlannedRefund]:
+    """What ``policy`` (by default the mini session's) gives back, payment by payment.
 
     ``none`` keeps everything; ``full`` returns every payment taken;
     ``keep_deposit`` keeps the quote's deposit (nothing when there was no
     deposit) and returns the rest, newest payment first. Pending payments
     (offline, not yet received) have nothing to give back.
     """
-    policy = booking.mini.cancel_refund_policy
+    policy = policy or booking.mini.cancel_refund_policy
     if policy == "none":
         return []
     keep = 0
@@ -77,7 +84,8 @@ def refund_plan(booking: BookingView) -> list[PlannedRefund]:
 
 
 async def cancel(db: Database, booking: BookingView, message: str, now: datetime) -> None:
-    """Cancel the booked ``booking`` with the client's cleaned message, or raise and change nothing.
+    """The client cancels the booked ``booking`` with their cleaned message, or raise and change
+    nothing.
 
     Raises ChangeNotAllowed (switched off, past the cutoff) or WrongState when
     the booking is no longer booked (cancelled in another tab).
@@ -86,6 +94,33 @@ async def cancel(db: Database, booking: BookingView, message: str, now: datetime
     if not options.can_cancel:
         raise ChangeNotAllowed(options.cancel_reason or "disabled")
     refund_minor = sum(r.amount_minor for r in refund_plan(booking))
+    await _cancel_booked(db, booking, now, by="client", message=message, refund_minor=refund_minor)
+
+
+async def cancel_for_client(
+    db: Database, booking: BookingView, message: str, refund: str, now: datetime
+) -> list[PlannedRefund]:
+    """The studio cancels ``booking``: the client's toggle and cutoff don't apply.
+
+    ``refund`` is a key of STUDIO_REFUNDS; returns the refunds to make once this
+    has committed (payments/cancellation.py). Raises WrongState when the booking
+    is not booked (already cancelled: a double submit changes nothing).
+    """
+    if booking.status != "booked":
+        raise WrongState("not_booked")
+    plan = refund_plan(booking, STUDIO_REFUNDS[refund]) if refund != "none" else []
+    refund_minor = sum(r.amount_minor for r in plan)
+    await _cancel_booked(db, booking, now, by="studio", message=message, refund_minor=refund_minor)
+    return plan
+
+
+async def _cancel_booked(
+    db: Database, booking: BookingView, now: datetime, *, by: str, message: str, refund_minor: int
+) -> None:
+    """Cancel, free the spot, log it and queue the emails, in one transaction.
+
+    The studio is not emailed about a cancellation it made itself; the client always is.
+    """
     async with write_transaction(db):
         await lock_slot(db, booking.slot_id)
         row = await db.fetch_one(
@@ -107,7 +142,7 @@ async def cancel(db: Database, booking: BookingView, message: str, now: datetime
             "cancelled",
             now,
             slot_id=booking.slot_id,
-            by="client",
+            by=by,
             message=message,
             refund_minor=refund_minor,
         )
@@ -116,7 +151,9 @@ async def cancel(db: Database, booking: BookingView, message: str, now: datetime
             booking.id,
             "cancelled",
             now,
+            studio_copy=by == "client",
             slot_id=booking.slot_id,
+            by=by,
             message=message,
             refund_minor=refund_minor,
         )

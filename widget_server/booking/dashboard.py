@@ -7,6 +7,7 @@ that into a 404): scoping is part of the data access, not a check a page may for
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -15,6 +16,8 @@ from databases import Database
 
 from ..db.tables import bookings, leads, locations, mini_sessions, payments, session_days, slots
 from .catalog import MiniSession
+from .offers import DayOffer, mini_session_offer
+from .views import BookingView
 
 # The list's filters: key -> (label, condition). "Holds to follow up" are clients who
 # gave their details but have not booked: their lead is still scheduling_in_progress.
@@ -28,6 +31,8 @@ FILTERS: dict[str, tuple[str, sa.ColumnElement[bool]]] = {
     ),
     "booked": ("Booked", bookings.c.status == "booked"),
     "cancelled": ("Cancelled", bookings.c.status == "cancelled"),
+    # Leads the photographer closed (booking/lead_status.py): done following up.
+    "closed": ("Closed leads", leads.c.status == "closed"),
     "all": ("All", sa.true()),
 }
 DEFAULT_FILTER = "booked"
@@ -49,6 +54,10 @@ EVENT_NAMES = {
     "refund_recorded": "Refund recorded",
     "paid_after_slot_taken": "Paid after the time was taken (refunded)",
     "paid_when_not_bookable": "Paid when the booking could no longer be booked (refunded)",
+    "refund_failed": "Refund failed (the payment provider could not be reached)",
+    "refund_confirmed": "Refund confirmed",
+    "lead_closed": "Lead closed",
+    "lead_reopened": "Lead reopened",
 }
 
 
@@ -316,3 +325,16 @@ async def shareable_mini_sessions(db: Database, studio_id: int) -> list[MiniSess
         .order_by(mini_sessions.c.id)
     )
     return [MiniSession.from_mapping(r._mapping) for r in rows]
+
+
+async def move_targets(db: Database, booking: BookingView, now: datetime) -> list[DayOffer]:
+    """Where the studio can move ``booking``: every upcoming slot of its mini session with
+    room (any day and location, the client's notice period aside), but its own."""
+    anytime = dataclasses.replace(booking.mini, min_notice_hours=0)
+    offer = await mini_session_offer(db, anytime, now)
+    days = []
+    for day in offer.days:
+        open_slots = [s for s in day.slots if s.bookable and s.id != booking.slot_id]
+        if open_slots:
+            days.append(DayOffer(day=day.day, slots=open_slots))
+    return days

@@ -2,7 +2,8 @@
 
 Each change writes its emails to the outbox (mail/outbox.py) inside the
 transaction that makes the change: the email exists if and only if the change
-committed. One to the client, one to the photographer (studio.notify_email).
+committed. One to the client, one to the photographer (studio.notify_email),
+except for changes the photographer made themselves (``studio_copy=False``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,16 @@ NOTICES = {
 
 
 async def queue_notices(
-    db: Database, booking_id: int, change: str, now: datetime, **payload: Any
+    db: Database,
+    booking_id: int,
+    change: str,
+    now: datetime,
+    *,
+    studio_copy: bool = True,
+    **payload: Any,
 ) -> None:
-    """Queue the client's and the photographer's email about ``change``, inside its transaction."""
+    """Queue the client's (and the photographer's) email about ``change``, inside its
+    transaction."""
     row = await db.fetch_one(
         sa.select(leads.c.email, studios.c.id.label("studio_id"), studios.c.notify_email)
         .select_from(bookings)
@@ -37,7 +45,10 @@ async def queue_notices(
     )
     assert row is not None, booking_id
     client_kind, studio_kind = NOTICES[change]
-    for kind, recipient in ((client_kind, row.email), (studio_kind, row.notify_email)):
+    recipients = [(client_kind, row.email)]
+    if studio_copy:
+        recipients.append((studio_kind, row.notify_email))
+    for kind, recipient in recipients:
         await enqueue(
             db,
             studio_id=row.studio_id,

@@ -3,18 +3,25 @@
 The payment method moves the money (payments/); this module only records the
 outcome, keyed by the method and the provider's refund id (or our idempotency
 key), so a refund requested twice or reported twice by a webhook counts once.
+
+A refund the provider could not make (it was down) is logged as ``refund_failed``
+with its request key; ``failed_refunds`` lists those not yet made since, which the
+dashboard offers to retry with the same key (so nothing is ever refunded twice).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from databases import Database
 
 from ..db.insert_once import insert_once
-from ..db.tables import refunds
+from ..db.tables import payments, refunds
 from ..db.transactions import write_transaction
+from .errors import BookingError
 from .events import record_event
 from .views import BookingView, PaymentLine
 
@@ -29,9 +36,37 @@ class NewRefund:
     reason: str = ""
 
 
-async def record_refund(db: Database, booking_id: int, refund: NewRefund, now: datetime) -> bool:
-    """Record ``refund`` and its event; False (and no change) when it was already recorded."""
+class OverRefund(BookingError):
+    """Recording this refund would give back more than the payment took; nothing recorded."""
+
+    code = "over_refund"
+
+
+async def record_refund(
+    db: Database,
+    booking_id: int,
+    refund: NewRefund,
+    now: datetime,
+    *,
+    key: str | None = None,
+    cap_minor: int | None = None,
+) -> bool:
+    """Record ``refund`` and its event; False (and no change) when it was already recorded.
+
+    ``key`` (the request's idempotency key) goes into the event, so a failed request
+    can be seen as done later. With ``cap_minor`` (refunds we settle ourselves), raises
+    OverRefund when the payment's refunds would exceed it: checked after the insert,
+    in its transaction, so two different requests racing can't both pass.
+    """
     async with write_transaction(db):
+        if cap_minor is not None:
+            # Lock the payment first: two refunds of it queue here, so the second one's
+            # sum below sees the first (PostgreSQL), and SQLite takes its write lock at once.
+            await db.execute(
+                payments.update()
+                .where(payments.c.id == refund.payment_id)
+                .values(amount_minor=payments.c.amount_minor)
+            )
         new_id = await insert_once(
             db,
             refunds,
@@ -40,6 +75,14 @@ async def record_refund(db: Database, booking_id: int, refund: NewRefund, now: d
         )
         if new_id is None:
             return False
+        if cap_minor is not None:
+            total = await db.fetch_val(
+                sa.select(sa.func.coalesce(sa.func.sum(refunds.c.amount_minor), 0)).where(
+                    refunds.c.payment_id == refund.payment_id, refunds.c.status != "failed"
+                )
+            )
+            if int(total) > cap_minor:
+                raise OverRefund(f"refunds would exceed {cap_minor}")
         await record_event(
             db,
             booking_id,
@@ -49,6 +92,7 @@ async def record_refund(db: Database, booking_id: int, refund: NewRefund, now: d
             status=refund.status,
             amount_minor=refund.amount_minor,
             reason=refund.reason,
+            **({"key": key} if key else {}),
         )
     return True
 
@@ -72,4 +116,46 @@ async def record_settled_refund(
         amount_minor=amount_minor,
         reason=reason,
     )
-    return await record_refund(db, booking.id, refund, now)
+    return await record_refund(db, booking.id, refund, now, key=key, cap_minor=payment.amount_minor)
+
+
+@dataclass(frozen=True)
+class FailedRefund:
+    """A refund request the provider could not carry out; retried with the same key."""
+
+    payment_id: int
+    amount_minor: int
+    key: str
+    reason: str
+    error: str
+
+
+async def record_refund_failure(
+    db: Database, booking_id: int, failed: FailedRefund, now: datetime
+) -> None:
+    async with write_transaction(db):
+        await record_event(db, booking_id, "refund_failed", now, **failed.__dict__)
+
+
+async def record_refund_confirmed(db: Database, booking_id: int, key: str, now: datetime) -> None:
+    """A retried request turned out to be done already (e.g. the provider's webhook recorded
+    it first): note that its key is settled."""
+    async with write_transaction(db):
+        await record_event(db, booking_id, "refund_confirmed", now, key=key)
+
+
+SETTLING_EVENTS = {"refund_recorded", "refund_confirmed"}
+
+
+def failed_refunds(events: list[dict[str, Any]]) -> list[FailedRefund]:
+    """Refund requests that failed and have not been carried out since, from a booking's log."""
+    failed: dict[str, FailedRefund] = {}
+    for event in events:
+        key = event["detail"].get("key")
+        if not isinstance(key, str):
+            continue
+        if event["kind"] == "refund_failed":
+            failed[key] = FailedRefund(**event["detail"])
+        elif event["kind"] in SETTLING_EVENTS:
+            failed.pop(key, None)
+    return list(failed.values())

@@ -1,5 +1,9 @@
 """Moving a booking to another slot of its mini session, atomically.
 
+The client moves within the mini session's rules (``reschedule``); the studio moves
+them whatever those rules and the notice period say (``move_for_client``), but never
+onto a full, blocked or past slot. Both go through ``_move``:
+
 One transaction locks both slots in id order (so two moves in opposite
 directions cannot deadlock on PostgreSQL), sweeps lapsed holds from the new
 slot, claims a spot there under the same conditional UPDATE as any booking,
@@ -52,12 +56,40 @@ async def reschedule(
     tab).
     """
     check_can_move(booking, new_slot, now)
+    await _move(db, booking, new_slot.id, now, by="client")
+
+
+async def move_for_client(
+    db: Database, booking: BookingView, new_slot: SlotAvailability, now: datetime
+) -> None:
+    """The studio moves ``booking`` to ``new_slot`` (from ``availability.slot_of``).
+
+    Ignores the client's toggle, cutoff and minimum notice. Raises WrongState when the
+    booking is not booked, ChangeNotAllowed("same_slot"), or SlotUnavailable: "past",
+    "blocked", another mini session's slot, or "taken" when it is full (checked again
+    under the lock, so two moves into the last spot can't both win).
+    """
+    if booking.status != "booked":
+        raise WrongState("not_booked")
+    if new_slot.mini_session_id != booking.mini.id:
+        raise SlotUnavailable("blocked")
+    if new_slot.id == booking.slot_id:
+        raise ChangeNotAllowed("same_slot")
+    if new_slot.unavailable_reason in ("past", "blocked"):
+        raise SlotUnavailable(new_slot.unavailable_reason)
+    await _move(db, booking, new_slot.id, now, by="studio")
+
+
+async def _move(
+    db: Database, booking: BookingView, new_slot_id: int, now: datetime, *, by: str
+) -> None:
+    """The move itself, in one transaction; the studio isn't emailed about its own moves."""
     old_slot_id = booking.slot_id
     async with write_transaction(db):
-        for slot_id in sorted((old_slot_id, new_slot.id)):
+        for slot_id in sorted((old_slot_id, new_slot_id)):
             await lock_slot(db, slot_id)
-        await sweep_slot(db, new_slot.id, now)
-        await claim_spot(db, new_slot.id, now)
+        await sweep_slot(db, new_slot_id, now)
+        await claim_spot(db, new_slot_id, now)
         moved = await db.fetch_one(
             bookings.update()
             .where(
@@ -65,15 +97,28 @@ async def reschedule(
                 bookings.c.status == "booked",
                 bookings.c.slot_id == old_slot_id,
             )
-            .values(slot_id=new_slot.id, rescheduled_from_slot_id=old_slot_id)
+            .values(slot_id=new_slot_id, rescheduled_from_slot_id=old_slot_id)
             .returning(bookings.c.id)
         )
         if moved is None:
             raise WrongState("moved_or_cancelled")
         await release_spot(db, old_slot_id)
         await record_event(
-            db, booking.id, "rescheduled", now, from_slot_id=old_slot_id, to_slot_id=new_slot.id
+            db,
+            booking.id,
+            "rescheduled",
+            now,
+            from_slot_id=old_slot_id,
+            to_slot_id=new_slot_id,
+            by=by,
         )
         await queue_notices(
-            db, booking.id, "rescheduled", now, slot_id=new_slot.id, old_slot_id=old_slot_id
+            db,
+            booking.id,
+            "rescheduled",
+            now,
+            studio_copy=by == "client",
+            slot_id=new_slot_id,
+            old_slot_id=old_slot_id,
+            by=by,
         )

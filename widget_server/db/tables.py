@@ -48,6 +48,20 @@ users = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
+admin_sessions = sa.Table(
+    "admin_sessions",
+    metadata,
+    # The dashboard's logins (accounts.py). The cookie carries a random id; only its
+    # SHA-256 is stored, so reading this table yields no cookie that would work.
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Index("ix_admin_sessions_expires_at", "expires_at"),
+)
+
 locations = sa.Table(
     "locations",
     metadata,

@@ -43,6 +43,11 @@ KINDS: dict[str, tuple[str, str]] = {
     "rescheduled_studio": ("studio", "Rescheduled: {client}, {old_when} → {when}"),
     "cancelled_studio": ("studio", "Cancelled: {client}, {title}, {when}"),
 }
+# The client's email about a change the studio made for them (payload ``by="studio"``).
+BY_STUDIO_SUBJECTS = {
+    "cancelled": "{studio} cancelled your booking: {title}, {when}",
+    "rescheduled": "{studio} moved your session to {when}",
+}
 # Emails that carry the calendar entry of the (new) time.
 WITH_CALENDAR = {"booked", "rescheduled", "reminder"}
 
@@ -125,6 +130,9 @@ async def render_email(
     if email.kind not in KINDS or email.booking_id is None:
         raise RenderError(f"unknown email kind {email.kind!r}")
     audience, subject_format = KINDS[email.kind]
+    by = "studio" if email.payload.get("by") == "studio" else "client"
+    if by == "studio":
+        subject_format = BY_STUDIO_SUBJECTS.get(email.kind, subject_format)
     public_id = await db.fetch_val(
         sa.select(bookings.c.public_id).where(bookings.c.id == email.booking_id)
     )
@@ -149,6 +157,7 @@ async def render_email(
         "refund_minor": int(payload.get("refund_minor", 0)),
         "manage_url": manage_url,
         "audience": audience,
+        "by": by,
     }
     when = formatting.slot_label(place.starts_at, tz)
     subject = subject_format.format(
@@ -156,6 +165,7 @@ async def render_email(
         when=when,
         old_when=formatting.slot_label(old.starts_at, old.location.timezone) if old else "",
         client=booking.client_name,
+        studio=booking.studio.name,
         balance=formatting.money(booking.balance_minor, booking.currency),
     )
     attachments = []

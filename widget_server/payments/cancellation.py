@@ -1,44 +1,50 @@
-"""Refunds on a client's cancellation, through each payment's own method.
+"""Refunds on a cancellation, through each payment's own method.
 
 Runs after the cancellation has committed (a provider's refund API must not
 be called inside a database transaction). Each refund uses the key
-"cancel", so running this again, after a crash or a retry, refunds nothing
-twice (PaymentMethod.refund is idempotent per key).
+"cancel-<payment id>" (a booking is cancelled once), so running this again,
+after a crash or a retry, refunds nothing twice (PaymentMethod.refund is
+idempotent per key). A refund the provider can't make now is logged as
+``refund_failed``; the cancellation stands and the dashboard offers a retry.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from databases import Database
 
-from ..booking.cancel import refund_plan
+from ..booking.cancel import PlannedRefund, refund_plan
 from ..booking.views import BookingView
-from . import METHODS
-
-logger = logging.getLogger("minis")
+from .refunds import attempt_refund
 
 CANCEL_KEY = "cancel"
+BY_CLIENT = "Cancelled by the client"
+BY_STUDIO = "Cancelled by the studio"
 
 
-async def refund_cancellation(db: Database, booking: BookingView, now: datetime) -> int:
-    """Refund what the policy gives back; returns the amount refunded now (minor units)."""
-    refunded = 0
-    for planned in refund_plan(booking):
-        method = METHODS.get(planned.payment.method)
-        if method is None:  # a method this deployment no longer has: the studio refunds by hand
-            logger.warning("no refund method %r for booking %s", planned.payment.method, booking.id)
-            continue
-        done = await method.refund(
+async def refund_cancellation(
+    db: Database,
+    booking: BookingView,
+    now: datetime,
+    plan: list[PlannedRefund] | None = None,
+    *,
+    reason: str = BY_CLIENT,
+) -> tuple[int, int]:
+    """Refund ``plan`` (by default the mini session's policy): (refunded now, failures)."""
+    refunded = failures = 0
+    for planned in refund_plan(booking) if plan is None else plan:
+        done = await attempt_refund(
             db,
             booking,
             planned.payment,
             planned.amount_minor,
             key=f"{CANCEL_KEY}-{planned.payment.id}",
-            reason="Cancelled by the client",
+            reason=reason,
             now=now,
         )
-        if done:
+        if done is None:
+            failures += 1
+        elif done:
             refunded += planned.amount_minor
-    return refunded
+    return refunded, failures

@@ -2,18 +2,32 @@
 
 The method moves the money (Stripe through its API; offline and demo just record it)
 and ``booking.refunds.record_refund`` writes it, with a ``refund_recorded`` event, once
-per request ``key``.
+per request ``key``. When the provider can't be reached, ``attempt_refund`` logs a
+``refund_failed`` event instead; ``retry_failed_refunds`` repeats those requests with
+their own keys, so a retry never refunds twice.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from databases import Database
 
 from ..booking.errors import BookingError
-from ..booking.views import BookingView
+from ..booking.refunds import (
+    FailedRefund,
+    OverRefund,
+    failed_refunds,
+    record_refund_confirmed,
+    record_refund_failure,
+)
+from ..booking.views import BookingView, PaymentLine
 from . import METHODS
+from .base import PaymentUnavailable
+
+logger = logging.getLogger("minis")
+MAX_ERROR = 300
 
 
 class RefundNotAllowed(BookingError):
@@ -44,6 +58,63 @@ async def refund_payment(
         raise RefundNotAllowed("no such payment on this booking")
     if not 0 < amount_minor <= payment.refundable_minor:
         raise RefundNotAllowed(f"between 1 and {payment.refundable_minor} can be refunded")
-    return await METHODS[payment.method].refund(
-        db, booking, payment, amount_minor, key=key, reason=reason, now=now
-    )
+    try:
+        return await METHODS[payment.method].refund(
+            db, booking, payment, amount_minor, key=key, reason=reason, now=now
+        )
+    except OverRefund as exc:  # another refund of this payment got in first
+        raise RefundNotAllowed("less is left to refund than that") from exc
+
+
+async def attempt_refund(
+    db: Database,
+    booking: BookingView,
+    payment: PaymentLine,
+    amount_minor: int,
+    *,
+    key: str,
+    reason: str,
+    now: datetime,
+) -> bool | None:
+    """One refund that must not be lost: True done, False done before, None failed and
+    logged as ``refund_failed`` for the dashboard to retry."""
+    method = METHODS.get(payment.method)
+    try:
+        if method is None:
+            raise PaymentUnavailable(f"this server has no {payment.method!r} payment method")
+        return await method.refund(
+            db, booking, payment, amount_minor, key=key, reason=reason, now=now
+        )
+    except PaymentUnavailable as exc:
+        logger.warning("refund %s of booking %s failed: %s", key, booking.id, exc)
+        failed = FailedRefund(payment.id, amount_minor, key, reason, str(exc)[:MAX_ERROR])
+        await record_refund_failure(db, booking.id, failed, now)
+        return None
+
+
+async def retry_failed_refunds(
+    db: Database, booking: BookingView, events: list[dict], now: datetime
+) -> tuple[int, int]:
+    """Retry every failed refund in ``booking``'s log ``events``: (made now, still failing)."""
+    made = still_failing = 0
+    for failed in failed_refunds(events):
+        payment = next((p for p in booking.payments if p.id == failed.payment_id), None)
+        if payment is None:
+            continue
+        done = await attempt_refund(
+            db,
+            booking,
+            payment,
+            failed.amount_minor,
+            key=failed.key,
+            reason=failed.reason,
+            now=now,
+        )
+        if done is None:
+            still_failing += 1
+        elif done:
+            made += 1
+        else:
+            await record_refund_confirmed(db, booking.id, failed.key, now)
+            made += 1
+    return made, still_failing

@@ -227,7 +227,7 @@ class StripePayment:
             amount_minor=refund.amount,
             reason=reason,
         )
-        return await record_refund(db, booking.id, recorded, now)
+        return await record_refund(db, booking.id, recorded, now, key=key)
 
 
 # The one instance: payments.METHODS offers it, the webhook handlers refund through it.

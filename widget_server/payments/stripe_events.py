@@ -250,6 +250,8 @@ async def _charge_refunded(db: Database, charge: dict[str, Any], now: datetime) 
                 reason=refund.get("reason") or "Refunded in Stripe",
             ),
             now,
+            # Ours carry the request's key: a request that timed out counts as done.
+            key=(refund.get("metadata") or {}).get("minis_key") or None,
         )
     return f"refunds_recorded:{recorded}"
 

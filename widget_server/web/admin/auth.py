@@ -1,8 +1,9 @@
 """Logging in and out of the dashboard, and the guard every admin page goes through.
 
-``admin_page`` is the one door: it loads the session and its user (no user: a 303 to
-the login form), checks the CSRF token on every POST (403 and nothing runs), and
-hands the handler an ``Admin`` whose ``studio`` is the only one it may read.
+``admin_page`` is the one door: it loads the server-side session named by the cookie,
+with its user and studio (none, or expired, or logged out: a 303 to the login form),
+checks the CSRF token on every POST (403 and nothing runs), and hands the handler an
+``Admin`` whose ``studio`` is the only one it may read.
 """
 
 from __future__ import annotations
@@ -16,11 +17,25 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ...accounts import MAX_EMAIL, AdminUser, authenticate, load_user
-from ...booking.catalog import Studio, studio_by_id
+from ...accounts import MAX_EMAIL, AdminUser, authenticate
+from ...admin_sessions import (
+    LiveSession,
+    end_all_sessions,
+    end_session,
+    find_session,
+    mark_seen,
+    start_session,
+)
+from ...booking.catalog import Studio
 from .csrf import token_matches
 from .pages import admin_error, admin_render
-from .session import AdminSession, clear_session, read_session, write_session
+from .session import (
+    AdminSession,
+    clear_session,
+    read_cookie,
+    write_login_cookie,
+    write_session_cookie,
+)
 
 HOME = "/admin/bookings"
 LOGIN = "/admin"
@@ -45,24 +60,30 @@ def _safe_next(value: str | None) -> str:
     return HOME
 
 
+async def live_session(request: Request) -> LiveSession | None:
+    """The logged-in session the request's cookie names, or None."""
+    cookie = read_cookie(request)
+    if cookie is None or cookie.session_id is None:
+        return None
+    return await find_session(request.app.state.db, cookie.session_id, request.app.state.clock())
+
+
 def admin_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     @functools.wraps(handler)
     async def guarded(request: Request) -> Response:
-        session = read_session(request)
-        user = None
-        if session is not None and session.user_id is not None:
-            user = await load_user(request.app.state.db, session.user_id)
-        studio = await studio_by_id(request.app.state.db, user.studio_id) if user else None
-        if session is None or user is None or studio is None:
+        live = await live_session(request)
+        if live is None:
             if request.method != "GET":
                 return admin_error(request, None, 403, "Please log in again.")
             target = quote(request.url.path, safe="/")
             return RedirectResponse(f"{LOGIN}?next={target}", status_code=303)
+        session = AdminSession(csrf=live.csrf, user_id=live.user.id, id_hash=live.id_hash)
         if request.method == "POST":
             form = await request.form()
             if not token_matches(session, form):
                 return csrf_failure(request, session)
-        return await handler(request, Admin(user, studio, session))
+        await mark_seen(request.app.state.db, live, request.app.state.clock())
+        return await handler(request, Admin(live.user, live.studio, session))
 
     return guarded
 
@@ -94,22 +115,27 @@ def _login_form(
             "email": email[:MAX_EMAIL],
             "error": error,
             "next": _safe_next(request.query_params.get("next")),
+            "everywhere": request.query_params.get("done") == "everywhere",
         },
         session=session,
         status_code=status_code,
     )
-    write_session(request, response, session)
+    write_login_cookie(request, response, session)
     return response
 
 
 async def login_page(request: Request) -> Response:
     """GET: the form (or straight to the dashboard). POST: check and start a session."""
-    session = read_session(request)
     if request.method == "GET":
-        user_id = session.user_id if session else None
-        if user_id is not None and await load_user(request.app.state.db, user_id):
+        if await live_session(request) is not None:
             return RedirectResponse(HOME, status_code=303)
-        return _login_form(request, session or AdminSession.fresh())
+        cookie = read_cookie(request)
+        # Keep a login form token already issued (two tabs), else start one.
+        if cookie is not None and cookie.csrf is not None:
+            return _login_form(request, AdminSession(csrf=cookie.csrf))
+        return _login_form(request, AdminSession.fresh())
+    cookie = read_cookie(request)
+    session = AdminSession(csrf=cookie.csrf) if cookie and cookie.csrf else None
     form = await request.form()
     if not token_matches(session, form):
         return csrf_failure(request, session)
@@ -138,14 +164,29 @@ async def login_page(request: Request) -> Response:
             status_code=401,
         )
     # A new session (and CSRF token) at login: a token planted before it is worthless after.
+    session_id, _csrf = await start_session(
+        request.app.state.db, user.id, request.app.state.clock()
+    )
     response = RedirectResponse(_safe_next(str(form.get("next") or "")), status_code=303)
-    write_session(request, response, AdminSession.fresh(user.id))
+    write_session_cookie(request, response, session_id)
     return response
 
 
 @admin_page
 async def logout(request: Request, admin: Admin) -> Response:
+    """POST: end this session; a copy of its cookie stops working too."""
+    assert admin.session.id_hash is not None
+    await end_session(request.app.state.db, admin.session.id_hash)
     response = RedirectResponse(LOGIN, status_code=303)
+    clear_session(request, response)
+    return response
+
+
+@admin_page
+async def logout_everywhere(request: Request, admin: Admin) -> Response:
+    """POST: end every session of this user (other browsers, a lost phone)."""
+    await end_all_sessions(request.app.state.db, admin.user.id)
+    response = RedirectResponse(f"{LOGIN}?done=everywhere", status_code=303)
     clear_session(request, response)
     return response
 

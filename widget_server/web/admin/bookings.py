@@ -21,11 +21,13 @@ from ...booking.dashboard import (
 )
 from ...booking.events import events_for
 from ...booking.offline_paid import mark_offline_paid
+from ...booking.refunds import failed_refunds
 from ...booking.views import BookingView, load_booking_by_id
-from ...db.tables import refunds, slots
+from ...db.tables import leads, refunds, slots
 from ...formatting import local
 from ...mail.outbox import emails_for_booking
 from .auth import Admin, admin_context, admin_page
+from .booking_forms import LEAD_LABELS, BookingForms, RefundForm, cancel_choices
 from .pages import admin_error, admin_render
 
 MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse to compare them
@@ -42,7 +44,7 @@ EMAIL_NAMES = {
 }
 
 
-def _not_found(request: Request, admin: Admin) -> Response:
+def not_found(request: Request, admin: Admin) -> Response:
     return admin_error(
         request,
         admin.session,
@@ -52,7 +54,7 @@ def _not_found(request: Request, admin: Admin) -> Response:
     )
 
 
-def _id(request: Request, name: str) -> int | None:
+def path_id(request: Request, name: str) -> int | None:
     value = request.path_params[name]
     return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
@@ -77,6 +79,8 @@ async def bookings_page(request: Request, admin: Admin) -> Response:
             "rows": await list_bookings(db, admin.studio.id, key),
             "days": await upcoming_days(db, admin.studio.id, today),
             "now": now,
+            "lead_labels": LEAD_LABELS,
+            "flash": request.query_params.get("done", ""),
         },
         session=admin.session,
     )
@@ -85,14 +89,14 @@ async def bookings_page(request: Request, admin: Admin) -> Response:
 @admin_page
 async def day_sheet_page(request: Request, admin: Admin) -> Response:
     """One session day's slots and who is on each; prints as a sheet for the day."""
-    mini_id, day_id = _id(request, "mini_id"), _id(request, "day_id")
+    mini_id, day_id = path_id(request, "mini_id"), path_id(request, "day_id")
     if mini_id is None or day_id is None:
-        return _not_found(request, admin)
+        return not_found(request, admin)
     sheet = await day_sheet(
         request.app.state.db, admin.studio.id, mini_id, day_id, admin.studio.currency
     )
     if sheet is None:
-        return _not_found(request, admin)
+        return not_found(request, admin)
     return admin_render(
         request,
         "admin/day_sheet.html",
@@ -106,8 +110,8 @@ async def day_sheet_page(request: Request, admin: Admin) -> Response:
     )
 
 
-async def _studio_booking(request: Request, admin: Admin) -> BookingView | None:
-    booking_id = _id(request, "booking_id")
+async def studio_booking(request: Request, admin: Admin) -> BookingView | None:
+    booking_id = path_id(request, "booking_id")
     if booking_id is None:
         return None
     db = request.app.state.db
@@ -119,20 +123,33 @@ async def _studio_booking(request: Request, admin: Admin) -> BookingView | None:
 @admin_page
 async def booking_page(request: Request, admin: Admin) -> Response:
     """One booking: the client, the time, the money, what happened and the emails."""
-    booking = await _studio_booking(request, admin)
+    booking = await studio_booking(request, admin)
     if booking is None:
-        return _not_found(request, admin)
+        return not_found(request, admin)
+    return await render_booking(request, admin, booking)
+
+
+async def render_booking(
+    request: Request,
+    admin: Admin,
+    booking: BookingView,
+    *,
+    forms: BookingForms | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The booking page, with its action forms (as submitted, with errors, when ``forms``)."""
     db = request.app.state.db
     refund_rows = await db.fetch_all(
         refunds.select().where(refunds.c.booking_id == booking.id).order_by(refunds.c.id)
     )
-    events = [
-        {**event, "name": event_name(event["kind"])} for event in await events_for(db, booking.id)
-    ]
+    log = await events_for(db, booking.id)
+    events = [{**event, "name": event_name(event["kind"])} for event in log]
     emails = await emails_for_booking(db, booking.id)
     day_id = await db.fetch_val(
         sa.select(slots.c.session_day_id).where(slots.c.id == booking.slot_id)
     )
+    lead_status = await db.fetch_val(sa.select(leads.c.status).where(leads.c.id == booking.lead_id))
+    forms = forms or BookingForms()
     return admin_render(
         request,
         "admin/booking.html",
@@ -144,23 +161,34 @@ async def booking_page(request: Request, admin: Admin) -> Response:
             "events": events,
             "refunds": refund_rows,
             "emails": [(e, EMAIL_NAMES.get(e.kind, event_name(e.kind))) for e in emails],
-            "flash": request.query_params.get("done", ""),
+            "flash": request.query_params.get("done", "") if status_code == 200 else "",
             "now": request.app.state.clock(),
+            "lead_status": lead_status,
+            "lead_label": LEAD_LABELS.get(lead_status, lead_status),
+            "cancel_choices": cancel_choices(booking),
+            "cancel_form": forms.cancel,
+            "refund_forms": {
+                p.id: forms.refunds.get(p.id) or RefundForm.fresh(p.refundable_minor, p.currency)
+                for p in booking.payments
+                if p.refundable_minor > 0 or p.id in forms.refunds
+            },
+            "failed_refunds": failed_refunds(log),
         },
         session=admin.session,
+        status_code=status_code,
     )
 
 
 @admin_page
 async def mark_paid(request: Request, admin: Admin) -> Response:
     """POST: the studio received an offline payment. Repeating it changes nothing."""
-    booking = await _studio_booking(request, admin)
-    payment_id = _id(request, "payment_id")
+    booking = await studio_booking(request, admin)
+    payment_id = path_id(request, "payment_id")
     if booking is None or payment_id is None:
-        return _not_found(request, admin)
+        return not_found(request, admin)
     payment = next((p for p in booking.payments if p.id == payment_id), None)
     if payment is None:
-        return _not_found(request, admin)
+        return not_found(request, admin)
     changed = await mark_offline_paid(
         request.app.state.db, booking.id, payment_id, request.app.state.clock()
     )

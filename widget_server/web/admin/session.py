@@ -1,8 +1,10 @@
-"""The admin session: one signed cookie, scoped to /admin, never seen by the public flow.
+"""The admin cookie: signed, scoped to /admin, never seen by the public flow.
 
-The cookie holds the user id (once logged in) and the session's CSRF token, signed and
-time-stamped with itsdangerous under the service's secret key. Its ``Path=/admin`` keeps
-it off every client page, so the booking flow stays cookie-free (and works in iframes).
+Before login it holds the login form's CSRF token; once logged in, the id of a
+server-side session (admin_sessions.py), whose row holds the user and the CSRF token.
+Signed and time-stamped with itsdangerous under the service's secret key, so a
+forged value is ignored before any query. Its ``Path=/admin`` keeps it off every
+client page, so the booking flow stays cookie-free (and works in iframes).
 """
 
 from __future__ import annotations
@@ -23,21 +25,32 @@ MAX_COOKIE_CHARS = 4096
 
 @dataclass(frozen=True)
 class AdminSession:
+    """The CSRF token forms must return, and (once logged in) the session row behind it."""
+
     csrf: str
     user_id: int | None = None
+    id_hash: str | None = None
 
     @classmethod
-    def fresh(cls, user_id: int | None = None) -> AdminSession:
-        """A new session with a new CSRF token (logging in rotates both)."""
-        return cls(csrf=secrets.token_urlsafe(32), user_id=user_id)
+    def fresh(cls) -> AdminSession:
+        """A logged-out visitor's session: only a token for the login form."""
+        return cls(csrf=secrets.token_urlsafe(32))
+
+
+@dataclass(frozen=True)
+class SessionCookie:
+    """What a valid cookie says: a login form token, or a session id (never both)."""
+
+    csrf: str | None = None
+    session_id: str | None = None
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(request.app.state.settings.secret_key, salt=SALT)
 
 
-def read_session(request: Request) -> AdminSession | None:
-    """The request's valid, unexpired session, or None (forged, stale or garbled: ignored)."""
+def read_cookie(request: Request) -> SessionCookie | None:
+    """The request's valid, unexpired cookie, or None (forged, stale or garbled: ignored)."""
     raw = request.cookies.get(COOKIE)
     if not raw or len(raw) > MAX_COOKIE_CHARS:
         return None
@@ -45,26 +58,37 @@ def read_session(request: Request) -> AdminSession | None:
         data = _serializer(request).loads(raw, max_age=MAX_AGE_SECONDS)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
+    if not isinstance(data, dict):
         return None
-    user_id = data.get("uid")
-    if user_id is not None and (not isinstance(user_id, int) or isinstance(user_id, bool)):
-        return None
-    return AdminSession(csrf=data["csrf"], user_id=user_id)
+    csrf, session_id = data.get("csrf"), data.get("sid")
+    if isinstance(session_id, str) and session_id:
+        return SessionCookie(session_id=session_id)
+    if isinstance(csrf, str) and csrf:
+        return SessionCookie(csrf=csrf)
+    return None
 
 
-def write_session(request: Request, response: Response, session: AdminSession) -> None:
+def _set(request: Request, response: Response, data: dict[str, str]) -> None:
     """Set the cookie: HttpOnly, SameSite=Lax, Path=/admin, Secure over https."""
-    value = _serializer(request).dumps({"csrf": session.csrf, "uid": session.user_id})
     response.set_cookie(
         COOKIE,
-        value,
+        _serializer(request).dumps(data),
         max_age=MAX_AGE_SECONDS,
         path=COOKIE_PATH,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
     )
+
+
+def write_login_cookie(request: Request, response: Response, session: AdminSession) -> None:
+    """The logged-out cookie: just the login form's CSRF token."""
+    _set(request, response, {"csrf": session.csrf})
+
+
+def write_session_cookie(request: Request, response: Response, session_id: str) -> None:
+    """The logged-in cookie: the id of a server-side session (its row has the rest)."""
+    _set(request, response, {"sid": session_id})
 
 
 def clear_session(request: Request, response: Response) -> None:

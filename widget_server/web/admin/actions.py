@@ -1,0 +1,247 @@
+"""What the photographer does to a booking: cancel it, move it, refund, close the lead.
+
+Each handler is thin: it finds the booking in the viewer's studio (404 otherwise),
+parses the form (errors re-render the booking page with the input kept, status 400),
+calls the domain, and redirects back with a ``done`` flash. Every action is safe to
+submit twice: the second one finds the change already made and says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ...booking.availability import slot_of
+from ...booking.cancel import STUDIO_REFUNDS, cancel_for_client, clean_message
+from ...booking.dashboard import FILTERS, move_targets
+from ...booking.errors import (
+    ChangeNotAllowed,
+    InvalidDetails,
+    NotFound,
+    SlotUnavailable,
+    WrongState,
+)
+from ...booking.events import events_for
+from ...booking.lead_status import close_lead, reopen_lead
+from ...booking.reschedule import move_for_client
+from ...booking.views import BookingView
+from ...payments.base import PaymentUnavailable
+from ...payments.cancellation import BY_STUDIO, refund_cancellation
+from ...payments.refunds import RefundNotAllowed, refund_payment, retry_failed_refunds
+from ..forms import parse_id
+from .amounts import parse_amount
+from .auth import Admin, admin_context, admin_page
+from .booking_forms import MAX_REASON, REFUND_KEY, BookingForms, CancelForm, RefundForm
+from .bookings import not_found, path_id, render_booking, studio_booking
+from .pages import admin_render
+
+# A refund request's key, namespaced so it can't collide with the cancellation's keys.
+REFUND_KEY_PREFIX = "admin-"
+
+
+def _back(booking: BookingView, done: str) -> Response:
+    return RedirectResponse(f"/admin/bookings/{booking.id}?done={done}", status_code=303)
+
+
+async def _text_fields(request: Request) -> dict[str, str]:
+    """The POSTed form's text fields (the guard has read and checked it already)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+@admin_page
+async def cancel_booking(request: Request, admin: Admin) -> Response:
+    """POST: the studio cancels for the client, with a message and a refund choice."""
+    booking = await studio_booking(request, admin)
+    if booking is None:
+        return not_found(request, admin)
+    form = await _text_fields(request)
+    cancel = CancelForm(message=form.get("message", "")[:4000], refund=form.get("refund", ""))
+    try:
+        message = clean_message(cancel.message)
+    except InvalidDetails as exc:
+        cancel.errors.update(exc.errors)
+    if cancel.refund not in STUDIO_REFUNDS:
+        cancel.errors["refund"] = "Please choose what to refund."
+    if form.get("confirm") != "yes":
+        cancel.errors["confirm"] = "Please tick the box to confirm the cancellation."
+    if booking.status != "booked":
+        return _back(booking, "already_cancelled" if booking.status == "cancelled" else "")
+    if cancel.errors:
+        forms = BookingForms(cancel=cancel)
+        return await render_booking(request, admin, booking, forms=forms, status_code=400)
+    db, now = request.app.state.db, request.app.state.clock()
+    try:
+        plan = await cancel_for_client(db, booking, message, cancel.refund, now)
+    except WrongState:
+        return _back(booking, "already_cancelled")
+    _refunded, failures = await refund_cancellation(db, booking, now, plan, reason=BY_STUDIO)
+    return _back(booking, "cancelled_refund_failed" if failures else "cancelled")
+
+
+@admin_page
+async def retry_refunds(request: Request, admin: Admin) -> Response:
+    """POST: try the refunds the provider could not make again, each with its own key."""
+    booking = await studio_booking(request, admin)
+    if booking is None:
+        return not_found(request, admin)
+    db = request.app.state.db
+    log = await events_for(db, booking.id)
+    made, failing = await retry_failed_refunds(db, booking, log, request.app.state.clock())
+    if failing:
+        return _back(booking, "retry_failed")
+    return _back(booking, "retried" if made else "nothing_to_retry")
+
+
+@admin_page
+async def refund(request: Request, admin: Admin) -> Response:
+    """POST: refund all or part of one payment; the form's random key makes it happen once."""
+    booking = await studio_booking(request, admin)
+    payment_id = path_id(request, "payment_id")
+    if booking is None or payment_id is None:
+        return not_found(request, admin)
+    payment = next((p for p in booking.payments if p.id == payment_id), None)
+    if payment is None:
+        return not_found(request, admin)
+    fields = await _text_fields(request)
+    key = fields.get("key", "")
+    if not REFUND_KEY.match(key):
+        return admin_render(
+            request,
+            "admin/error.html",
+            {
+                **admin_context(admin),
+                "title": "Please try that again",
+                "message": "This refund form is incomplete. Please reload the booking and retry.",
+            },
+            session=admin.session,
+            status_code=400,
+        )
+    db = request.app.state.db
+    full_key = REFUND_KEY_PREFIX + key
+    if any(e["detail"].get("key") == full_key for e in await events_for(db, booking.id)):
+        return _back(booking, "refund_already")  # a double submit: refunded once already
+    form = RefundForm(
+        key=key,
+        amount=fields.get("amount", "")[:64],
+        reason=fields.get("reason", "")[: MAX_REASON * 2],
+    )
+    amount_minor = 0
+    try:
+        amount_minor = parse_amount(form.amount, payment.currency)
+    except ValueError as exc:
+        form.errors["amount"] = str(exc)
+    try:
+        reason = clean_message(form.reason)
+    except InvalidDetails:
+        form.errors["reason"] = "Please use plain text for the reason."
+        reason = ""
+    if len(reason) > MAX_REASON:
+        form.errors["reason"] = f"Please keep the reason under {MAX_REASON} characters."
+    if not form.errors and amount_minor > payment.refundable_minor:
+        form.errors["amount"] = (
+            "That is more than is left to refund on this payment."
+            if payment.refundable_minor
+            else "Nothing is left to refund on this payment."
+        )
+    if not form.errors:
+        try:
+            done = await refund_payment(
+                db,
+                booking,
+                payment.id,
+                amount_minor,
+                key=full_key,
+                reason=reason or "Refunded by the studio",
+                now=request.app.state.clock(),
+            )
+            return _back(booking, "refunded" if done else "refund_already")
+        except RefundNotAllowed:
+            form.errors["amount"] = "That is more than is left to refund on this payment."
+        except PaymentUnavailable:
+            form.errors["amount"] = (
+                "The payment provider could not be reached, so nothing was refunded. "
+                "Please try again in a minute: the same request will be sent, never twice."
+            )
+    forms = BookingForms(refunds={payment.id: form})
+    return await render_booking(request, admin, booking, forms=forms, status_code=400)
+
+
+@admin_page
+async def move_page(request: Request, admin: Admin) -> Response:
+    """GET: the mini session's upcoming times with room. POST: move the booking there."""
+    booking = await studio_booking(request, admin)
+    if booking is None:
+        return not_found(request, admin)
+    db, now = request.app.state.db, request.app.state.clock()
+    error, status_code = "", 200
+    if request.method == "POST" and booking.status == "booked":
+        slot_id = parse_id((await _text_fields(request)).get("slot"))
+        status_code = 409  # unless the form itself is wrong (400), the time was taken
+        if slot_id is None:
+            error, status_code = "Please choose a new time.", 400
+        else:
+            try:
+                slot = await slot_of(db, booking.mini.id, 0, slot_id, now)
+                await move_for_client(db, booking, slot, now)
+                return _back(booking, "moved")
+            except NotFound:
+                return not_found(request, admin)
+            except SlotUnavailable as exc:
+                error = (
+                    "That time filled up just now, so nothing changed. Please choose another."
+                    if exc.reason in ("taken", "full")
+                    else "That time can't be booked any more. Please choose another."
+                )
+            except ChangeNotAllowed:
+                error = "That is the booking's current time. Please choose another."
+            except WrongState:
+                return _back(booking, "not_booked")
+    context: dict[str, Any] = {
+        **admin_context(admin),
+        "title": f"Move {booking.client_name}",
+        "booking": booking,
+        "days": await move_targets(db, booking, now) if booking.status == "booked" else [],
+        "error": error,
+    }
+    return admin_render(
+        request,
+        "admin/move.html",
+        context,
+        session=admin.session,
+        status_code=status_code if error else 200,
+    )
+
+
+def _lead_redirect(booking: BookingView, back: str, done: str) -> Response:
+    if back in FILTERS:
+        return RedirectResponse(f"/admin/bookings?status={back}&done={done}", status_code=303)
+    return _back(booking, done)
+
+
+@admin_page
+async def close_booking_lead(request: Request, admin: Admin) -> Response:
+    """POST: the photographer is done following this client up (refused while booked/held)."""
+    booking = await studio_booking(request, admin)
+    if booking is None:
+        return not_found(request, admin)
+    back = (await _text_fields(request)).get("back", "")
+    outcome = await close_lead(
+        request.app.state.db, admin.studio.id, booking.lead_id, request.app.state.clock()
+    )
+    return _lead_redirect(booking, back, f"lead_{outcome}")
+
+
+@admin_page
+async def reopen_booking_lead(request: Request, admin: Admin) -> Response:
+    """POST: follow this client up again."""
+    booking = await studio_booking(request, admin)
+    if booking is None:
+        return not_found(request, admin)
+    back = (await _text_fields(request)).get("back", "")
+    reopened = await reopen_lead(
+        request.app.state.db, admin.studio.id, booking.lead_id, request.app.state.clock()
+    )
+    return _lead_redirect(booking, back, "lead_reopened" if reopened else "lead_not_closed")

@@ -1,0 +1,74 @@
+"""The booking page's action forms as the page shows them: values, errors, refund keys."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from ...booking.cancel import STUDIO_REFUNDS, refund_plan
+from ...booking.views import BookingView
+from .amounts import major_units
+
+LEAD_LABELS = {
+    "scheduling_in_progress": "Open: following up",
+    "booked": "Booked",
+    "closed": "Closed",
+}
+POLICY_NAMES = {
+    "none": "no refund",
+    "full": "a full refund",
+    "keep_deposit": "everything but the deposit",
+}
+# The refund form's idempotency key: random, made when the page is rendered.
+REFUND_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class CancelChoice:
+    key: str  # a key of booking.cancel.STUDIO_REFUNDS
+    label: str
+    amount_minor: int
+
+
+def cancel_choices(booking: BookingView) -> list[CancelChoice]:
+    """The refund choices when the studio cancels, each with the amount it gives back."""
+
+    def amount(choice: str) -> int:
+        policy = STUDIO_REFUNDS[choice]
+        return 0 if choice == "none" else sum(r.amount_minor for r in refund_plan(booking, policy))
+
+    policy = POLICY_NAMES.get(booking.mini.cancel_refund_policy, "the policy")
+    return [
+        CancelChoice("full", "Full refund of what was paid", amount("full")),
+        CancelChoice("policy", f"As the cancellation policy says ({policy})", amount("policy")),
+        CancelChoice("none", "No refund", 0),
+    ]
+
+
+@dataclass
+class CancelForm:
+    message: str = ""
+    refund: str = "policy"
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RefundForm:
+    key: str
+    amount: str
+    reason: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def fresh(cls, refundable_minor: int, currency: str) -> RefundForm:
+        return cls(key=secrets.token_urlsafe(16), amount=major_units(refundable_minor, currency))
+
+
+@dataclass
+class BookingForms:
+    """The forms of one booking page: the cancel form, and a refund form per payment id."""
+
+    cancel: CancelForm = field(default_factory=CancelForm)
+    refunds: dict[int, RefundForm] = field(default_factory=dict)
