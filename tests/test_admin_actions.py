@@ -360,15 +360,16 @@ def test_refund_part_of_a_payment_once_however_often_the_form_is_sent(
 
 
 JUNK_AMOUNTS = {
-    "": "Please enter an amount.",
-    "abc": "like 50 or 49.50",
-    "-5": "above zero",
+    "": "Enter an amount like $4,500.00.",
+    "abc": "Enter an amount like $4,500.00.",
+    "-5": "can't be negative",
     "0": "above zero",
-    "1e9": "like 50 or 49.50",
-    "20.005": "USD amounts have 2 decimal places.",
+    "1e9": "Enter an amount like $4,500.00.",
+    "\u0665\u0660": "Enter an amount like $4,500.00.",
+    "20.005": "USD amounts have at most 2 decimals",
     "50.01": "more than is left to refund",
-    "99999999999999999999": "more than is left to refund",
-    "<script>": "like 50 or 49.50",
+    "99999999999999999999": "The amount can be at most",
+    "<script>": "Enter an amount like $4,500.00.",
 }
 
 

@@ -39,6 +39,12 @@ def parse_money(text: str, currency: str) -> int:
     cleaned = cleaned.strip()
     digits = get_currency_precision(currency)
     example = money(4500 * 10**digits, currency)
+    if not cleaned:
+        raise ValueError(f"Enter an amount like {example}.")
+    # Babel also reads exponents ("1e9") and other scripts' digits: an amount here is
+    # ASCII digits and separators only.
+    if not cleaned.isascii() or not all(ch.isdigit() or ch in ",.-" for ch in cleaned):
+        raise ValueError(f"Enter an amount like {example}.")
     try:
         amount = parse_decimal(cleaned, locale=LOCALE, strict=True)
     except (NumberFormatError, InvalidOperation):
@@ -55,6 +61,14 @@ def parse_money(text: str, currency: str) -> int:
     if minor > MAX_MINOR:
         raise ValueError(f"The amount can be at most {money(MAX_MINOR, currency)}.")
     return int(minor)
+
+
+def parse_positive_money(text: str, currency: str) -> int:
+    """An amount above zero (a refund, say): as ``parse_money``, and zero is refused too."""
+    amount = parse_money(text, currency)
+    if amount == 0:
+        raise ValueError("Enter an amount above zero.")
+    return amount
 
 
 def money_input(amount_minor: int | None, currency: str) -> str:

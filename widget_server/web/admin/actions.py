@@ -24,6 +24,7 @@ from ...booking.errors import (
     WrongState,
 )
 from ...booking.events import events_for
+from ...booking.form_values import parse_positive_money
 from ...booking.lead_status import close_lead, reopen_lead
 from ...booking.reschedule import move_for_client
 from ...booking.views import BookingView
@@ -31,7 +32,6 @@ from ...payments.base import PaymentUnavailable
 from ...payments.cancellation import BY_STUDIO, refund_cancellation
 from ...payments.refunds import RefundNotAllowed, refund_payment, retry_failed_refunds
 from ..forms import parse_id
-from .amounts import parse_amount
 from .auth import Admin, admin_context, admin_page
 from .booking_forms import MAX_REASON, REFUND_KEY, BookingForms, CancelForm, RefundForm
 from .bookings import not_found, path_id, render_booking, studio_booking
@@ -130,7 +130,7 @@ async def refund(request: Request, admin: Admin) -> Response:
     )
     amount_minor = 0
     try:
-        amount_minor = parse_amount(form.amount, payment.currency)
+        amount_minor = parse_positive_money(form.amount, payment.currency)
     except ValueError as exc:
         form.errors["amount"] = str(exc)
     try:

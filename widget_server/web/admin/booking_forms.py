@@ -7,8 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from ...booking.cancel import STUDIO_REFUNDS, refund_plan
+from ...booking.form_values import money_input
 from ...booking.views import BookingView
-from .amounts import major_units
 
 LEAD_LABELS = {
     "scheduling_in_progress": "Open: following up",
@@ -63,7 +63,7 @@ class RefundForm:
 
     @classmethod
     def fresh(cls, refundable_minor: int, currency: str) -> RefundForm:
-        return cls(key=secrets.token_urlsafe(16), amount=major_units(refundable_minor, currency))
+        return cls(key=secrets.token_urlsafe(16), amount=money_input(refundable_minor, currency))
 
 
 @dataclass
