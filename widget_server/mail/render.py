@@ -149,6 +149,7 @@ async def render_email(
         "refund_minor": int(payload.get("refund_minor", 0)),
         "manage_url": manage_url,
         "audience": audience,
+        "base_url": base_url,  # the logo's absolute URL in the header
     }
     when = formatting.slot_label(place.starts_at, tz)
     subject = subject_format.format(
