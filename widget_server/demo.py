@@ -32,7 +32,7 @@ async def seed_demo(db: Database, now: datetime) -> bool:
             db,
             slug=DEMO_STUDIO,
             name="Golden Hour Photography",
-            notify_email="studio@minis.test",
+            notify_email="studio@example.com",  # a valid address: the settings form checks it
             timezone="America/New_York",
             currency="USD",
             brand_color="#b4540a",
