@@ -152,8 +152,8 @@ async def studio_location(db: Database, studio_id: int, location_id: int) -> Stu
 
 
 async def upcoming_days_at(db: Database, location_id: int, now: datetime) -> int:
-    days = await db.fetch_val(_upcoming_days(now).where(session_days.c.location_id == location_id))
-    return int(days or 0)
+    row = await db.fetch_one(_upcoming_days(now).where(session_days.c.location_id == location_id))
+    return int(row.days) if row else 0
 
 
 async def create_location(db: Database, studio_id: int, fields: LocationFields) -> int:
