@@ -22,6 +22,7 @@ from tests.support.flow import accept_quote, book_with_demo_card, start, submit_
 from tests.support.queries import all_bookings, rows
 from tests.support.world import World
 from widget_server.booking.catalog import studio_by_slug
+from widget_server.booking.slugs import is_valid_studio_slug
 from widget_server.booking.tokens import BookingTokens
 from widget_server.config import Settings
 from widget_server.db.tables import studio_logos, studios
@@ -272,6 +273,7 @@ def test_a_logo_is_stored_served_immutable_and_shown(
     response = save(client, files={"logo": ("logo.gif", image, "image/gif")})
     assert response.status_code == 303
     path = f"/logos/acme/{digest}.png"
+    assert not is_valid_studio_slug("logos")  # no studio can take the logos' path
     row = studio_row(db_url)
     assert (row["logo_sha256"], row["logo_type"]) == (digest, "image/png")
     served = client.get(path)
