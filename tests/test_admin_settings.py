@@ -497,3 +497,21 @@ def test_stripe_is_offered_once_configured(
     # "card-only" offers only Stripe now: nothing left to pay with
     page = stripe_client.get(f"/acme/card-only/book?slot={world.slots['card-only'][0]}")
     assert page.status_code == 409
+
+
+def test_changing_currency_leaves_bookings_in_the_one_they_were_quoted_in(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    token = book_with_demo_card(client, acme.slots["portraits"][0])  # $50.00 deposit paid
+    assert save(client, currency="EUR").status_code == 303
+    assert "$50.00" in client.get(f"/b/{token}").text  # the client's page
+    [booking] = all_bookings(db_url)
+    assert "$50.00" in client.get(f"/admin/bookings/{booking['id']}").text
+    sheet_link = re.search(
+        r'href="(/admin/minis/\d+/days/\d+)"', client.get("/admin/bookings").text
+    )
+    assert sheet_link
+    assert "$50.00 paid" in client.get(sheet_link.group(1)).text
+    # a new quote is in the new currency (the price's number is unchanged)
+    new = start(client, acme.slots["portraits"][1])
+    assert "€200.00" in client.get(f"/b/{new}/quote").text
