@@ -230,6 +230,11 @@ def test_missing_fields_and_wrong_types_are_a_400_not_a_500(
     assert bare.status_code == 400
     for field in ("name", "notify_email", "timezone", "currency", "brand_color", "payment_methods"):
         assert field_error(bare.text, field)
+    # nothing is silently pre-chosen in the lists
+    assert '<option value="" selected>Choose a time zone</option>' in bare.text
+    assert '<option value="" selected>Choose a currency</option>' in bare.text
+    mars = save(client, timezone="Mars/Olympus_Mons")
+    assert 'value="Mars/Olympus_Mons" selected>Mars/Olympus_Mons (not in the list)<' in mars.text
     # a text field sent as a file counts as missing
     as_file = save(client, files={"name": ("name.txt", b"Acme", "text/plain")})
     assert as_file.status_code == 400 and field_error(as_file.text, "name")

@@ -23,6 +23,7 @@ from ...booking.locations import (
     upcoming_days_at,
     update_location,
 )
+from ...booking.time_zones import is_time_zone
 from .auth import Admin, admin_context, admin_page
 from .bookings import MAX_ID
 from .choices import time_zone_groups
@@ -87,6 +88,7 @@ def _render_form(
         "upcoming": upcoming,
         "upcoming_text": _days(upcoming),
         "time_zone_groups": time_zone_groups(),
+        "zone_listed": is_time_zone(values.get("timezone", "")),
         "flash": DONE.get(request.query_params.get("done", ""), ""),
     }
     return admin_render(

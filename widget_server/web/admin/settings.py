@@ -17,6 +17,7 @@ from ...booking.catalog import Studio
 from ...booking.errors import InvalidDetails
 from ...booking.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
 from ...booking.studio_settings import check_settings, save_settings
+from ...booking.time_zones import is_time_zone
 from ...payments import METHODS, available_methods
 from ...payments.stripe import KEY as STRIPE_KEY
 from .auth import Admin, admin_context, admin_page, admin_upload_page
@@ -82,7 +83,9 @@ def _render(
             "values": values,
             "errors": errors or {},
             "time_zone_groups": time_zone_groups(),
+            "zone_listed": is_time_zone(values["timezone"]),
             "currencies": currency_choices(),
+            "currency_listed": values["currency"] in dict(currency_choices()),
             "methods": _method_choices(request),
             "max_logo_kb": MAX_LOGO_BYTES // 1024,
             "saved": request.query_params.get("saved") == "1",
