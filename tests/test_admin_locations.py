@@ -71,18 +71,14 @@ def acme_active(db_url: str) -> list[str]:
     return run_db(db_url, work)
 
 
-def test_the_list_shows_the_studios_locations_with_upcoming_days(
-    client: TestClient, acme: World
-) -> None:
+def test_listing_and_adding_locations(client: TestClient, acme: World, db_url: str) -> None:
     html = client.get("/admin/locations").text
     assert "Park" in html and "Meadow" in html and "Tiergarten" not in html
     assert 'href="/admin/locations">Locations</a>' in html
     # Park has every mini session's day in two days, plus today's (with slots still to come)
     assert re.search(r"Park</strong></a>\s*<span[^>]*>[^<]*· 7 upcoming session days", html)
     assert re.search(r"Meadow</strong></a>\s*<span[^>]*>[^<]*· 1 upcoming session day<", html)
-
-
-def test_adding_a_location(client: TestClient, acme: World, db_url: str) -> None:
+    # adding one
     form = client.get("/admin/locations/new").text
     # the studio's time zone is the default
     assert '<option value="America/New_York" selected>New York</option>' in form
@@ -132,7 +128,9 @@ def test_bad_location_input_is_explained_and_kept(
     assert all_locations(db_url) == before
 
 
-def test_editing_a_location(client: TestClient, acme: World, db_url: str) -> None:
+def test_editing_a_location_but_not_its_time_zone_under_upcoming_slots(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
     park = location_id(db_url, "Park")
     page = client.get(f"/admin/locations/{park}").text
     assert 'value="Park"' in page and "7 upcoming session days" in page
@@ -147,11 +145,7 @@ def test_editing_a_location(client: TestClient, acme: World, db_url: str) -> Non
     assert row["map_url"] == "" and row["notes"] == "Meet by the lifeguard tower."
     # the client's pages show the new name for the days already there
     assert "Central Park" in client.get("/acme/portraits").text
-
-
-def test_the_time_zone_cannot_move_under_upcoming_slots(
-    client: TestClient, acme: World, db_url: str, clock: FakeClock
-) -> None:
+    # the time zone cannot move under upcoming slots
     meadow = location_id(db_url, "Meadow")
     refused = post(
         client,

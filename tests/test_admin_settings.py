@@ -211,7 +211,9 @@ def test_bad_values_are_explained_and_nothing_is_saved(
     assert "ftp://x.example\n\nnot a site</textarea>" in response.text
 
 
-def test_markup_is_escaped_everywhere(client: TestClient, acme: World, db_url: str) -> None:
+def test_hostile_input_is_escaped_or_refused_never_a_500(
+    client: TestClient, acme: World, db_url: str
+) -> None:
     name = '<script>alert("x")</script> & Co'
     assert save(client, name=name).status_code == 303
     for page in (client.get("/admin/settings").text, client.get("/acme").text):
@@ -219,11 +221,7 @@ def test_markup_is_escaped_everywhere(client: TestClient, acme: World, db_url: s
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in page
     bad = save(client, name=name, notify_email="<img src=x onerror=alert(1)>")
     assert bad.status_code == 400 and "<img src=x" not in bad.text
-
-
-def test_missing_fields_and_wrong_types_are_a_400_not_a_500(
-    client: TestClient, acme: World, db_url: str
-) -> None:
+    # missing fields and wrong types are a 400, not a 500
     before = studio_row(db_url)
     token = csrf_from(client.get("/admin/settings").text)
     bare = client.post("/admin/settings", data={"csrf": token})  # urlencoded, nothing else
@@ -372,13 +370,8 @@ def test_only_real_raster_images_are_taken(client: TestClient, acme: World, db_u
         assert 'value="Kept"' in response.text
         assert studio_row(db_url)["name"] == "Acme Photo"  # nothing saved
         assert rows(db_url, sa.select(studio_logos.c.studio_id)) == []
-
-
-def test_magic_bytes_decide_and_garbage_after_them_is_only_ever_served_as_that_type(
-    client: TestClient, acme: World, db_url: str
-) -> None:
-    """Documented choice (booking/logos.py): a PNG signature followed by garbage is taken;
-    it is served only as image/png with nosniff, where it can do no more than fail to show."""
+    # Magic bytes decide (booking/logos.py): a PNG signature followed by garbage is taken;
+    # it is served only as image/png with nosniff, where it can do no more than fail to show.
     forged = b"\x89PNG\r\n\x1a\n" + b"<script>alert(1)</script>" * 10
     assert save(client, files={"logo": ("x.html", forged, "text/html")}).status_code == 303
     served = client.get(f"/logos/acme/{hashlib.sha256(forged).hexdigest()}.png")

@@ -43,7 +43,7 @@ class Studio(Row):
     @property
     def logo_path(self) -> str | None:
         """The logo's public URL path; it names the content, so it is cached forever."""
-        if not self.logo_sha256 or not self.logo_type:
+        if not self.logo_sha256 or self.logo_type not in LOGO_EXTENSIONS:
             return None
         return logo_path(self.slug, self.logo_sha256, self.logo_type)
 
