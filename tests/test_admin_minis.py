@@ -135,6 +135,27 @@ def test_a_free_mini_needs_no_payment_method_and_the_slug_comes_from_the_title(
     assert first["payment_methods"] == "" and first["booking_process"] == "free"
 
 
+def test_methods_the_studio_does_not_take_are_noted_and_are_not_enough(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    async def take_only_offline(db: Database) -> None:
+        await db.execute(
+            studios.update().where(studios.c.slug == "acme").values(payment_methods="offline")
+        )
+
+    run_db(db_url, take_only_offline)
+    page = unescape(client.get("/admin/minis/new").text)
+    demo_row = page[page.index('value="demo"') :].split("</label>", 1)[0]
+    assert "Your studio doesn't take it (see Settings)" in demo_row
+    offline_row = page[page.index('value="offline"') :].split("</label>", 1)[0]
+    assert "doesn't take it" not in offline_row
+    refused = post(client, "/admin/minis/new", {**EVERYTHING, "methods": ["demo"]})
+    assert refused.status_code == 400
+    errors = re.findall(r'class="field-error"[^>]*>([^<]*)<', unescape(refused.text))
+    assert errors == ["Choose at least one payment method clients can use."], errors
+    assert created_id(post(client, "/admin/minis/new", EVERYTHING))  # offline is enough
+
+
 MONEY = [
     ("USD", "45.50", 4550, "45.50"),
     ("USD", "1,000", 100000, "1000.00"),

@@ -6,29 +6,32 @@ from databases import Database
 
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
-from widget_server.booking.catalog import MiniSession
+from widget_server.booking.catalog import MiniSession, Studio, studio_by_slug
 from widget_server.config import load_settings
 from widget_server.db.tables import mini_sessions
 from widget_server.demo import seed_demo
 from widget_server.payments import methods_for
 
 
-def _demo_minis(db_url: str, clock: FakeClock) -> list[MiniSession]:
-    async def work(db: Database) -> list[MiniSession]:
+def _demo_minis(db_url: str, clock: FakeClock) -> tuple[Studio, list[MiniSession]]:
+    async def work(db: Database) -> tuple[Studio, list[MiniSession]]:
         await seed_demo(db, clock())
         rows = await db.fetch_all(mini_sessions.select().order_by(mini_sessions.c.id))
-        return [MiniSession.from_mapping(r._mapping) for r in rows]
+        studio = await studio_by_slug(db, "demo")
+        assert studio is not None
+        return studio, [MiniSession.from_mapping(r._mapping) for r in rows]
 
     return run_db(db_url, work)
 
 
 def test_demo_sessions_offer_stripe_only_with_a_key(db_url: str, clock: FakeClock) -> None:
-    fall, santa = _demo_minis(db_url, clock)
+    studio, (fall, santa) = _demo_minis(db_url, clock)
+    assert studio.method_keys == ["offline", "demo", "stripe"]
     plain = load_settings({"MINIS_DATABASE_URL": db_url}, demo=True)
     with_key = load_settings(
         {"MINIS_DATABASE_URL": db_url, "STRIPE_SECRET_KEY": "sk_test_x"}, demo=True
     )
-    assert [m.key for m in methods_for(fall, plain)] == ["demo", "offline"]
-    assert [m.key for m in methods_for(santa, plain)] == ["demo"]
-    assert [m.key for m in methods_for(fall, with_key)] == ["stripe", "demo", "offline"]
-    assert [m.key for m in methods_for(santa, with_key)] == ["stripe", "demo"]
+    assert [m.key for m in methods_for(studio, fall, plain)] == ["demo", "offline"]
+    assert [m.key for m in methods_for(studio, santa, plain)] == ["demo"]
+    assert [m.key for m in methods_for(studio, fall, with_key)] == ["stripe", "demo", "offline"]
+    assert [m.key for m in methods_for(studio, santa, with_key)] == ["stripe", "demo"]

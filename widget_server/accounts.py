@@ -14,6 +14,7 @@ from databases import Database
 
 from .booking.slugs import is_valid_studio_slug
 from .db.tables import studios, users
+from .payments import METHODS
 
 _hasher = PasswordHasher()
 
@@ -47,7 +48,10 @@ async def create_studio(
     now: datetime,
     brand_color: str = "#3b5bdb",
     offline_instructions: str = "",
+    payment_methods: str | None = None,
 ) -> int:
+    """A new studio; it takes every payment method unless told otherwise (its mini
+    sessions then decide), which the photographer narrows in the settings."""
     check_studio_fields(slug, timezone, currency)
     return await db.execute(
         studios.insert().values(
@@ -59,6 +63,7 @@ async def create_studio(
             brand_color=brand_color,
             allowed_origins="",
             offline_instructions=offline_instructions,
+            payment_methods=payment_methods or " ".join(METHODS),
             created_at=now,
         )
     )

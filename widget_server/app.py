@@ -23,14 +23,16 @@ from .config import Settings, load_settings
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments.stripe import STRIPE, hosted_page_origins
-from .web import changes, client, public, stripe_pages, webhooks
+from .web import changes, client, logos, public, stripe_pages, webhooks
 from .web.admin import actions as admin_actions
 from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
 from .web.admin import days as admin_days
 from .web.admin import export as admin_export
 from .web.admin import feed as admin_feed
+from .web.admin import locations as admin_locations
 from .web.admin import minis as admin_minis
+from .web.admin import settings as admin_settings
 from .web.admin import share as admin_share
 from .web.admin.ratelimit import LoginLimiter
 from .web.loader import embed_script, minify_all
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/healthz", healthz),
         Route("/favicon.ico", favicon),
         Mount("/static", CachedStatic(directory=str(STATIC)), name="static"),
+        Route("/logos/{studio}/{file}", logos.logo_file),
         Route("/embed.js", embed_script),
         Route("/embed-dialog.js", embed_script),
         Route("/embed/b/{token}", client.handoff_page),
@@ -213,6 +216,25 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             admin_actions.reopen_booking_lead,
             methods=["POST"],
         ),
+        Route("/admin/settings", admin_settings.settings_page),
+        Route("/admin/settings", admin_settings.save_settings_page, methods=["POST"]),
+        Route("/admin/locations", admin_locations.locations_page),
+        Route("/admin/locations/new", admin_locations.new_location_page, methods=["GET", "POST"]),
+        Route(
+            "/admin/locations/{location_id:int}",
+            admin_locations.location_page,
+            methods=["GET", "POST"],
+        ),
+        Route(
+            "/admin/locations/{location_id:int}/archive",
+            admin_locations.archive_page,
+            methods=["POST"],
+        ),
+        Route(
+            "/admin/locations/{location_id:int}/unarchive",
+            admin_locations.unarchive_page,
+            methods=["POST"],
+        ),
         Route("/{studio}", public.studio_page),
         Route("/{studio}/{mini}", public.mini_page),
         Route("/{studio}/{mini}/book", public.book_page, methods=token_page),
@@ -222,7 +244,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         middleware=[
             Middleware(GZipMiddleware, minimum_size=500),
             Middleware(SecurityHeaders, form_targets=hosted_page_origins(settings)),
-            Middleware(BodyLimit),
+            Middleware(BodyLimit, larger={"/admin/settings": admin_settings.MAX_BODY_BYTES}),
             Middleware(RequestConnection, db=db),
         ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},

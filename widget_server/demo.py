@@ -32,7 +32,7 @@ async def seed_demo(db: Database, now: datetime) -> bool:
             db,
             slug=DEMO_STUDIO,
             name="Golden Hour Photography",
-            notify_email="studio@minis.test",
+            notify_email="studio@example.com",  # a valid address: the settings form checks it
             timezone="America/New_York",
             currency="USD",
             brand_color="#b4540a",
@@ -40,6 +40,9 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 "Pay by bank transfer within 3 days (details in your confirmation email), "
                 "or in cash at the start of your session."
             ),
+            # The methods the studio takes (Settings); each mini session offers some of them.
+            # Card payments appear once STRIPE_SECRET_KEY is set.
+            payment_methods="offline demo stripe",
             now=now,
         )
         await create_user(

@@ -32,6 +32,20 @@ class Studio(Row):
     brand_color: str
     allowed_origins: str
     offline_instructions: str
+    payment_methods: str  # space-separated keys the studio takes (settings)
+    logo_sha256: str | None
+    logo_type: str | None  # the sniffed MIME type, e.g. image/png
+
+    @property
+    def method_keys(self) -> list[str]:
+        return self.payment_methods.split()
+
+    @property
+    def logo_path(self) -> str | None:
+        """The logo's public URL path; it names the content, so it is cached forever."""
+        if not self.logo_sha256 or self.logo_type not in LOGO_EXTENSIONS:
+            return None
+        return logo_path(self.slug, self.logo_sha256, self.logo_type)
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,27 @@ class MiniSession(Row):
     @property
     def method_keys(self) -> list[str]:
         return self.payment_methods.split()
+
+
+def offered_method_keys(studio: Studio, mini: MiniSession) -> list[str]:
+    """The payment methods a client may use for ``mini``: the mini session's, in its order,
+    that the studio also takes. Switching a method off in the studio's settings stops it
+    on every mini session at once. (payments.methods_for keeps those enabled here.)"""
+    taken = set(studio.method_keys)
+    return [key for key in mini.method_keys if key in taken]
+
+
+LOGO_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+}
+LOGO_PREFIX = "/logos"
+
+
+def logo_path(studio_slug: str, sha256: str, content_type: str) -> str:
+    return f"{LOGO_PREFIX}/{studio_slug}/{sha256}.{LOGO_EXTENSIONS[content_type]}"
 
 
 @dataclass(frozen=True)

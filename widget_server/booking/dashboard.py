@@ -178,6 +178,8 @@ class SheetEntry:
     expires_at: datetime | None
     paid_minor: int
     pending_minor: int
+    # The currency the client paid in; a studio that changed currency since keeps this one.
+    currency: str | None = None
 
 
 @dataclass
@@ -257,6 +259,7 @@ async def day_sheet(
             leads.c.phone,
             paid.label("paid"),
             pending.label("pending"),
+            sa.func.max(payments.c.currency).label("currency"),
         )
         .join(leads, leads.c.id == bookings.c.lead_id)
         .join(slots, slots.c.id == bookings.c.slot_id)
@@ -286,6 +289,7 @@ async def day_sheet(
                 expires_at=r.expires_at,
                 paid_minor=int(r.paid),
                 pending_minor=int(r.pending),
+                currency=r.currency,
             )
         )
     return DaySheet(

@@ -6,16 +6,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from databases import Database
 
-from ..db.tables import locations, session_days
+from ..db.tables import session_days
 from .catalog import Location
 from .form_values import parse_clock, parse_day, parse_whole
+from .locations import StudioLocation
 from .slots import SessionDayPlan, plan_slots
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -33,22 +34,12 @@ class DayInput:
         return plan_slots(self.plan)
 
 
-async def studio_locations(db: Database, studio_id: int) -> list[Location]:
-    """The studio's locations a new day may use: every one not archived."""
-    rows = await db.fetch_all(
-        locations.select()
-        .where(locations.c.studio_id == studio_id, locations.c.archived == sa.false())
-        .order_by(locations.c.name, locations.c.id)
-    )
-    return [Location.from_mapping(r._mapping) for r in rows]
-
-
 def read_day(
-    fields: Mapping[str, str], choices: list[Location]
+    fields: Mapping[str, str], choices: Sequence[StudioLocation]
 ) -> tuple[DayInput | None, dict[str, str]]:
     """The day from the form, or None and an error message per field."""
     errors: dict[str, str] = {}
-    by_id = {str(loc.id): loc for loc in choices}
+    by_id = {str(loc.id): Location.from_mapping(asdict(loc)) for loc in choices}
     location = by_id.get(fields.get("location", "").strip())
     if location is None:
         errors["location"] = "Choose one of your locations."

@@ -20,6 +20,7 @@ RESERVED_STUDIO_SLUGS = frozenset(
         "robots.txt",
         "login",
         "logout",
+        "logos",
     }
 )
 

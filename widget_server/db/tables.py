@@ -36,6 +36,23 @@ studios = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     # Signed into the calendar feed's URL (booking/feed.py); bumping it revokes old URLs.
     sa.Column("feed_version", sa.Integer, nullable=False, server_default="1"),
+    # Space-separated payment method keys the studio takes; a client is offered a mini
+    # session's methods that are also here (catalog.offered_method_keys).
+    sa.Column("payment_methods", sa.String(200), nullable=False, server_default="offline"),
+    # The current logo (its bytes are in studio_logos): its SHA-256 names its public URL.
+    sa.Column("logo_sha256", sa.String(64), nullable=True),
+    sa.Column("logo_type", sa.String(32), nullable=True),
+)
+
+# The logo's bytes, in the database so that every worker and host can serve it.
+studio_logos = sa.Table(
+    "studio_logos",
+    metadata,
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content_type", sa.String(32), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
 )
 
 users = sa.Table(

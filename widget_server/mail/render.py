@@ -158,6 +158,7 @@ async def render_email(
         "manage_url": manage_url,
         "audience": audience,
         "by": by,
+        "base_url": base_url,  # the logo's absolute URL in the header
     }
     when = formatting.slot_label(place.starts_at, tz)
     subject = subject_format.format(

@@ -23,7 +23,7 @@ from .change_text import why_not
 from .embed import event_detail, origin_allowed, page_origin
 from .forms import read_form
 from .pages import error_page, render
-from .public import slot_unavailable
+from .public import not_taking_payments, slot_unavailable
 from .urls import absolute, booking_url, mini_url
 
 
@@ -59,13 +59,15 @@ async def quote_page(request: Request) -> Response:
         return elsewhere
     now = request.app.state.clock()
     if request.method == "POST":
+        methods = methods_for(booking.studio, booking.mini, request.app.state.settings)
+        if not methods:  # before accepting: nothing to pay with, so nothing to renew the hold for
+            return not_taking_payments(request, booking.studio)
         try:
             await accept_quote(request.app.state.db, booking, now)
         except SlotUnavailable as exc:
             return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
         except WrongState:
             return _to(request, booking)
-        methods = methods_for(booking.mini, request.app.state.settings)
         if len(methods) == 1:
             return await _go_pay(request, booking, methods[0])
         return _to(request, booking, "pay")
@@ -131,16 +133,9 @@ async def choose_payment_page(request: Request) -> Response:
         return elsewhere
     if not booking.quote_accepted:
         return _to(request, booking, "quote")
-    methods = methods_for(booking.mini, request.app.state.settings)
+    methods = methods_for(booking.studio, booking.mini, request.app.state.settings)
     if not methods:
-        return error_page(
-            request,
-            409,
-            f"Online payment isn't available for this session right now. "
-            f"Please contact {booking.studio.name} to book.",
-            studio=booking.studio,
-            title="Payment unavailable",
-        )
+        return not_taking_payments(request, booking.studio)
     if request.method == "GET" and len(methods) == 1:
         return await _go_pay(request, booking, methods[0])
     error = None
@@ -164,7 +159,7 @@ async def method_page(request: Request) -> Response:
     key = request.path_params["method"]
     method = METHODS.get(key)
     settings = request.app.state.settings
-    if method is None or key not in booking.mini.method_keys or not method.enabled(settings):
+    if method is None or method not in methods_for(booking.studio, booking.mini, settings):
         raise HTTPException(404)
     if (elsewhere := _ended(request, booking)) is not None:
         return elsewhere
@@ -199,7 +194,7 @@ async def method_page(request: Request) -> Response:
             "error": error,
             "method": method,
             # Methods this deployment has on (a session may list one that is off here).
-            "other_methods": len(methods_for(booking.mini, settings)) > 1,
+            "other_methods": len(methods_for(booking.studio, booking.mini, settings)) > 1,
         },
         status_code=422 if error else 200,
         studio=booking.studio,
@@ -295,7 +290,7 @@ def balance_url(request: Request, booking: BookingView) -> str | None:
     """
     if booking.status != "booked" or booking.balance_minor <= 0 or booking.refunded_minor:
         return None
-    methods = methods_for(booking.mini, request.app.state.settings)
+    methods = methods_for(booking.studio, booking.mini, request.app.state.settings)
     if not any(m.key == STRIPE_KEY for m in methods):
         return None
     return booking_url(request, booking.public_id, "balance")

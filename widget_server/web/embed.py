@@ -16,27 +16,11 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from ..booking.catalog import MiniSession, Studio
+from ..booking.origins import normalize_origin
 from ..formatting import HEX_COLOR
 
 EMBED_PREFIX = "/embed"
 THEMES = ("light", "dark", "auto")
-
-
-def normalize_origin(value: str) -> str | None:
-    """``scheme://host[:port]`` in lowercase, or None for anything that is not an origin."""
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return None
-    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 def allowed_origins(studio: Studio) -> list[str]:

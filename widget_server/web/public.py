@@ -78,6 +78,19 @@ def slot_unavailable(request: Request, studio: Studio, mini: MiniSession, reason
     )
 
 
+def not_taking_payments(request: Request, studio: Studio) -> Response:
+    """No payment method is left for this session (the studio switched them off, or this
+    deployment lacks them): say whom to ask instead of failing."""
+    return error_page(
+        request,
+        409,
+        f"Online booking isn't available for this session right now: {studio.name} "
+        f"isn't taking payments online for it. Please contact {studio.name} to book.",
+        studio=studio,
+        title="Online booking unavailable",
+    )
+
+
 async def book_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
     db = request.app.state.db
@@ -91,15 +104,8 @@ async def book_page(request: Request) -> Response:
         raise HTTPException(404) from exc
     if request.method == "GET" and not slot.bookable:
         return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
-    if not mini.is_free and not methods_for(mini, request.app.state.settings):
-        return error_page(
-            request,
-            409,
-            f"Online booking isn't available for this session right now. "
-            f"Please contact {studio.name} to book.",
-            studio=studio,
-            title="Booking unavailable",
-        )
+    if not mini.is_free and not methods_for(studio, mini, request.app.state.settings):
+        return not_taking_payments(request, studio)
     location = await location_of_slot(db, slot_id)
     context = {"mini": mini, "slot": slot, "location": location, "errors": {}}
 

@@ -70,18 +70,26 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413 before anyone parses them."""
+    """Refuse request bodies over ``limit`` bytes with 413 before anyone parses them.
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    ``larger`` raises the cap for a few exact paths (a form with a file upload), so the
+    page itself can explain a file that is too big instead of this bare refusal.
+    """
+
+    def __init__(
+        self, app: ASGIApp, limit: int = MAX_BODY_BYTES, larger: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.limit)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send)
             return
         seen = 0
@@ -91,7 +99,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise BodyTooLarge
             return message
 

@@ -68,7 +68,27 @@ async def live_session(request: Request) -> LiveSession | None:
     return await find_session(request.app.state.db, cookie.session_id, request.app.state.clock())
 
 
+# Dashboard forms are small and carry no files unless a page says so (admin_upload_page).
+FORM_MAX_FILES = 0
+FORM_MAX_PART_BYTES = 64 * 1024
+
+
 def admin_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    return _guard(handler, max_files=FORM_MAX_FILES, max_part_size=FORM_MAX_PART_BYTES)
+
+
+def admin_upload_page(
+    *, max_files: int, max_part_size: int
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """``admin_page`` for a multipart form with files. The guard parses the body once, with
+    these limits, to check the CSRF token; the handler's ``request.form(...)`` gets the same
+    parsed form back (Starlette caches it on the request), files included."""
+    return lambda handler: _guard(handler, max_files=max_files, max_part_size=max_part_size)
+
+
+def _guard(
+    handler: Handler, *, max_files: int, max_part_size: int
+) -> Callable[[Request], Awaitable[Response]]:
     @functools.wraps(handler)
     async def guarded(request: Request) -> Response:
         live = await live_session(request)
@@ -79,8 +99,10 @@ def admin_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return RedirectResponse(f"{LOGIN}?next={target}", status_code=303)
         session = AdminSession(csrf=live.csrf, user_id=live.user.id, id_hash=live.id_hash)
         if request.method == "POST":
-            form = await request.form()
+            # Too many files or a field over the limit: Starlette answers 400 (friendly page).
+            form = await request.form(max_files=max_files, max_part_size=max_part_size)
             if not token_matches(session, form):
+                await form.close()
                 return csrf_failure(request, session)
         await mark_seen(request.app.state.db, live, request.app.state.clock())
         return await handler(request, Admin(live.user, live.studio, session))

@@ -29,10 +29,10 @@ from ...booking.day_form import (
     DayInput,
     day_warnings,
     read_day,
-    studio_locations,
 )
 from ...booking.errors import InvalidDetails, NotFound
 from ...booking.form_values import parse_clock, parse_whole
+from ...booking.locations import active_locations
 from ...booking.mini_admin import studio_mini
 from ...booking.slots import create_session_day
 from ...formatting import local
@@ -72,7 +72,7 @@ async def add_day_action(request: Request, admin: Admin) -> Response:
         return not_found(request, admin)
     db = request.app.state.db
     fields = text_fields(await request.form())
-    day, errors = read_day(fields, await studio_locations(db, admin.studio.id))
+    day, errors = read_day(fields, await active_locations(db, admin.studio.id))
     if day is None:
         return await mini_page_response(
             request, admin, mini, day_values=fields, day_errors=errors, status_code=400
@@ -114,7 +114,7 @@ def _day_values(day: AdminDay) -> dict[str, str]:
 
 async def _location_choices(request: Request, admin: Admin, day: AdminDay) -> list[Location]:
     """The studio's open locations, and the day's own even if it has been archived since."""
-    choices = await studio_locations(request.app.state.db, admin.studio.id)
+    choices = await active_locations(request.app.state.db, admin.studio.id)
     if all(loc.id != day.location.id for loc in choices):
         choices.insert(0, day.location)
     return choices

@@ -12,11 +12,12 @@ from babel.numbers import get_currency_precision
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ...booking.catalog import MiniSession
+from ...booking.catalog import MiniSession, Studio
 from ...booking.day_admin import mini_days
-from ...booking.day_form import CAPACITY, GAP_MINUTES, SLOT_MINUTES, WARNINGS, studio_locations
+from ...booking.day_form import CAPACITY, GAP_MINUTES, SLOT_MINUTES, WARNINGS
 from ...booking.errors import InvalidDetails
 from ...booking.form_values import money_input
+from ...booking.locations import active_locations
 from ...booking.mini_admin import (
     booking_count,
     duplicate_mini,
@@ -46,18 +47,36 @@ def _public_url(request: Request, admin: Admin, mini: MiniSession) -> str:
     return f"{base}/{admin.studio.slug}/{mini.slug}"
 
 
-def _method_choices(request: Request, current: list[str]) -> list[dict[str, Any]]:
+def _usable_methods(request: Request, studio: Studio) -> set[str]:
+    """Methods a client could be offered: set up on this server and taken by the studio."""
+    settings = request.app.state.settings
+    taken = set(studio.method_keys)
+    return {k for k, m in METHODS.items() if m.enabled(settings) and k in taken}
+
+
+def _method_choices(request: Request, studio: Studio, current: list[str]) -> list[dict[str, Any]]:
     """Every method this server can take, plus any the mini session already lists that it
-    can't (kept if left ticked, so turning Stripe on later brings it back), in offer order."""
+    can't (kept if left ticked, so turning Stripe on later brings it back), in offer order.
+    A method the studio doesn't take (Settings) is listed with a note: clients only see it
+    once the studio takes it."""
     settings = request.app.state.settings
     keys = [k for k in current if k in METHODS]
     keys += [k for k, m in METHODS.items() if m.enabled(settings) and k not in keys]
+    taken = set(studio.method_keys)
+
+    def note(key: str) -> str:
+        if not METHODS[key].enabled(settings):
+            return "Not set up on this server: clients don't see it until it is."
+        if key not in taken:
+            return "Your studio doesn't take it (see Settings): clients don't see it until it does."
+        return ""
+
     return [
         {
             "key": key,
             "label": METHODS[key].label,
             "summary": METHODS[key].summary,
-            "enabled": METHODS[key].enabled(settings),
+            "note": note(key),
             "checked": key in current,
             "position": index + 1,
         }
@@ -107,7 +126,7 @@ def _form_page(
             "title": f"Edit {mini.title}" if mini else "New mini session",
             "mini": mini,
             "values": values,
-            "methods": _method_choices(request, methods),
+            "methods": _method_choices(request, admin.studio, methods),
             "errors": errors or {},
             "bookings": bookings,
             "visibilities": VISIBILITIES,
@@ -140,14 +159,14 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
     form = await request.form()
     fields = text_fields(form)
     methods = _ordered_methods(fields, text_list(form, "methods"))
-    settings = request.app.state.settings
     current = mini.method_keys if mini else []
-    live = {k for k, m in METHODS.items() if m.enabled(settings)}
+    live = _usable_methods(request, admin.studio)
     parsed, errors = read_settings(
         fields,
         methods,
         currency=admin.studio.currency,
-        known_methods=live | {k for k in current if k in METHODS},
+        known_methods={k for k, m in METHODS.items() if m.enabled(request.app.state.settings)}
+        | {k for k in current if k in METHODS},
         live_methods=live,
     )
     db = request.app.state.db
@@ -245,7 +264,7 @@ async def mini_page_response(
     """The mini session's page: its days and slots, and the form to add a day."""
     db = request.app.state.db
     now = request.app.state.clock()
-    locations = await studio_locations(db, admin.studio.id)
+    locations = await active_locations(db, admin.studio.id)
     today = local(now, admin.studio.timezone).date()
     return admin_render(
         request,

@@ -1,7 +1,7 @@
 """admin sessions: server-side rows behind the dashboard cookie, so logging out revokes it
 
-Revision ID: 0009_admin_sessions
-Revises: 0006_feed
+Revision ID: 0008_admin_sessions
+Revises: 0007_studio_settings
 Create Date: 2026-11-25 01:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from widget_server.db.types import UTCDateTime
 
-revision = "0009_admin_sessions"
-down_revision = "0006_feed"
+revision = "0008_admin_sessions"
+down_revision = "0007_studio_settings"
 branch_labels = None
 depends_on = None
 

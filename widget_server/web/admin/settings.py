@@ -1,0 +1,148 @@
+"""``/admin/settings``: the studio's name, contact, time zone, currency, look, logo,
+allowed embed sites and payment methods. A multipart form (the logo), read once.
+
+The checks and the saving are in booking/studio_settings.py and booking/logos.py;
+this module only reads the form and renders it back with the messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ...booking.catalog import Studio
+from ...booking.errors import InvalidDetails
+from ...booking.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
+from ...booking.studio_settings import check_settings, save_settings
+from ...booking.time_zones import is_time_zone
+from ...payments import METHODS, available_methods
+from ...payments.stripe import KEY as STRIPE_KEY
+from .auth import Admin, admin_context, admin_page, admin_upload_page
+from .choices import currency_choices, time_zone_groups
+from .pages import admin_render
+
+# The body the page accepts: a logo over the limit still arrives whole, so the page can
+# say how big it was (BodyLimit refuses anything larger before it is read).
+MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_FIELD_BYTES = 64 * 1024
+TEXT_FIELDS = (
+    "name",
+    "notify_email",
+    "timezone",
+    "currency",
+    "brand_color",
+    "allowed_origins",
+    "offline_instructions",
+)
+UNAVAILABLE_HINTS = {STRIPE_KEY: "Set STRIPE_SECRET_KEY to enable card payments."}
+
+
+def _values(studio: Studio) -> dict[str, Any]:
+    return {
+        "name": studio.name,
+        "notify_email": studio.notify_email,
+        "timezone": studio.timezone,
+        "currency": studio.currency,
+        "brand_color": studio.brand_color,
+        "allowed_origins": "\n".join(studio.allowed_origins.split()),
+        "offline_instructions": studio.offline_instructions,
+        "payment_methods": studio.method_keys,
+    }
+
+
+def _method_choices(request: Request) -> list[dict[str, Any]]:
+    """Every method this deployment has, then the ones it could have, with how to enable them."""
+    available = available_methods(request.app.state.settings)
+    choices = [
+        {"key": m.key, "label": m.label, "summary": m.summary, "hint": ""} for m in available
+    ]
+    for key, hint in UNAVAILABLE_HINTS.items():
+        if key in METHODS and METHODS[key] not in available:
+            method = METHODS[key]
+            choices.append({"key": key, "label": method.label, "summary": "", "hint": hint})
+    return choices
+
+
+def _render(
+    request: Request,
+    admin: Admin,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return admin_render(
+        request,
+        "admin/settings.html",
+        {
+            **admin_context(admin),
+            "title": "Settings",
+            "values": values,
+            "errors": errors or {},
+            "time_zone_groups": time_zone_groups(),
+            "zone_listed": is_time_zone(values["timezone"]),
+            "currencies": currency_choices(),
+            "currency_listed": values["currency"] in dict(currency_choices()),
+            "methods": _method_choices(request),
+            "max_logo_kb": MAX_LOGO_BYTES // 1024,
+            "saved": request.query_params.get("saved") == "1",
+        },
+        session=admin.session,
+        status_code=status_code,
+    )
+
+
+@admin_page
+async def settings_page(request: Request, admin: Admin) -> Response:
+    return _render(request, admin, _values(admin.studio))
+
+
+async def _uploaded_logo(form: FormData) -> Logo | None:
+    """The new logo, None when no file was chosen; InvalidLogo when it can't be one."""
+    upload = form.get("logo")
+    if not isinstance(upload, UploadFile) or (not upload.filename and not upload.size):
+        return None
+    return check_logo(await upload.read(MAX_LOGO_BYTES + 1))
+
+
+@admin_upload_page(max_files=1, max_part_size=MAX_FIELD_BYTES)
+async def save_settings_page(request: Request, admin: Admin) -> Response:
+    """POST: check everything, save all of it or nothing, and come back to the page."""
+    async with request.form(max_files=1, max_part_size=MAX_FIELD_BYTES) as form:
+        text = {k: v for k in TEXT_FIELDS if isinstance(v := form.get(k, ""), str)}
+        chosen = [m for m in form.getlist("payment_methods") if isinstance(m, str)]
+        errors: dict[str, str] = {}
+        try:
+            logo = await _uploaded_logo(form)
+        except InvalidLogo as exc:
+            errors["logo"] = str(exc)
+            logo = None
+        drop_logo = form.get("remove_logo") == "1"
+    available = [m.key for m in available_methods(request.app.state.settings)]
+    try:
+        settings = check_settings(
+            text,
+            chosen_methods=chosen,
+            available_methods=available,
+            stored_methods=admin.studio.method_keys,
+        )
+    except InvalidDetails as exc:
+        errors = {**exc.errors, **errors}
+        settings = None
+    if settings is None or errors:
+        if logo is not None:
+            errors["logo"] = "Your logo wasn't saved yet: please choose the file again."
+        values = {**_values(admin.studio), **text, "payment_methods": chosen}
+        return _render(request, admin, values, errors=errors, status_code=400)
+    await save_settings(
+        request.app.state.db,
+        admin.studio.id,
+        settings,
+        logo=logo,
+        drop_logo=drop_logo,
+        now=request.app.state.clock(),
+    )
+    return RedirectResponse("/admin/settings?saved=1", status_code=303)

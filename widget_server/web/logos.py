@@ -1,0 +1,31 @@
+"""``/logos/{studio}/{sha256}.{ext}``: a studio's logo, public and cached for good.
+
+The URL names the content (its SHA-256), so a new logo gets a new URL and the old one
+answers 404; browsers and CDNs may keep what they fetched forever. The type is the one
+sniffed at upload, and ``nosniff`` stops a browser from guessing another.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..booking.catalog import LOGO_EXTENSIONS
+from ..booking.logos import current_logo
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+async def logo_file(request: Request) -> Response:
+    sha256, _, extension = request.path_params["file"].partition(".")
+    if len(sha256) != 64 or extension not in LOGO_EXTENSIONS.values():
+        raise HTTPException(404)
+    logo = await current_logo(request.app.state.db, request.path_params["studio"], sha256)
+    if logo is None or LOGO_EXTENSIONS[logo.content_type] != extension:
+        raise HTTPException(404)
+    return Response(
+        logo.data,
+        media_type=logo.content_type,
+        headers={"cache-control": IMMUTABLE, "x-content-type-options": "nosniff"},
+    )
