@@ -34,7 +34,8 @@ from ...payments.refunds import RefundNotAllowed, refund_payment, retry_failed_r
 from ..forms import parse_id
 from .auth import Admin, admin_context, admin_page
 from .booking_forms import MAX_REASON, REFUND_KEY, BookingForms, CancelForm, RefundForm
-from .bookings import not_found, path_id, render_booking, studio_booking
+from .bookings import render_booking, studio_booking, studio_payment
+from .forms import not_found, posted_text_fields
 from .pages import admin_render
 
 # A refund request's key, namespaced so it can't collide with the cancellation's keys.
@@ -45,19 +46,13 @@ def _back(booking: BookingView, done: str) -> Response:
     return RedirectResponse(f"/admin/bookings/{booking.id}?done={done}", status_code=303)
 
 
-async def _text_fields(request: Request) -> dict[str, str]:
-    """The POSTed form's text fields (the guard has read and checked it already)."""
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
 @admin_page
 async def cancel_booking(request: Request, admin: Admin) -> Response:
     """POST: the studio cancels for the client, with a message and a refund choice."""
     booking = await studio_booking(request, admin)
     if booking is None:
         return not_found(request, admin)
-    form = await _text_fields(request)
+    form = await posted_text_fields(request)
     cancel = CancelForm(message=form.get("message", "")[:4000], refund=form.get("refund", ""))
     try:
         message = clean_message(cancel.message)
@@ -98,14 +93,11 @@ async def retry_refunds(request: Request, admin: Admin) -> Response:
 @admin_page
 async def refund(request: Request, admin: Admin) -> Response:
     """POST: refund all or part of one payment; the form's random key makes it happen once."""
-    booking = await studio_booking(request, admin)
-    payment_id = path_id(request, "payment_id")
-    if booking is None or payment_id is None:
+    found = await studio_payment(request, admin)
+    if found is None:
         return not_found(request, admin)
-    payment = next((p for p in booking.payments if p.id == payment_id), None)
-    if payment is None:
-        return not_found(request, admin)
-    fields = await _text_fields(request)
+    booking, payment = found
+    fields = await posted_text_fields(request)
     key = fields.get("key", "")
     if not REFUND_KEY.match(key):
         return admin_render(
@@ -178,7 +170,7 @@ async def move_page(request: Request, admin: Admin) -> Response:
     db, now = request.app.state.db, request.app.state.clock()
     error, status_code = "", 200
     if request.method == "POST" and booking.status == "booked":
-        slot_id = parse_id((await _text_fields(request)).get("slot"))
+        slot_id = parse_id((await posted_text_fields(request)).get("slot"))
         status_code = 409  # unless the form itself is wrong (400), the time was taken
         if slot_id is None:
             error, status_code = "Please choose a new time.", 400
@@ -227,7 +219,7 @@ async def close_booking_lead(request: Request, admin: Admin) -> Response:
     booking = await studio_booking(request, admin)
     if booking is None:
         return not_found(request, admin)
-    back = (await _text_fields(request)).get("back", "")
+    back = (await posted_text_fields(request)).get("back", "")
     outcome = await close_lead(
         request.app.state.db, admin.studio.id, booking.lead_id, request.app.state.clock()
     )
@@ -240,7 +232,7 @@ async def reopen_booking_lead(request: Request, admin: Admin) -> Response:
     booking = await studio_booking(request, admin)
     if booking is None:
         return not_found(request, admin)
-    back = (await _text_fields(request)).get("back", "")
+    back = (await posted_text_fields(request)).get("back", "")
     reopened = await reopen_lead(
         request.app.state.db, admin.studio.id, booking.lead_id, request.app.state.clock()
     )

@@ -22,15 +22,14 @@ from ...booking.dashboard import (
 from ...booking.events import events_for
 from ...booking.offline_paid import mark_offline_paid
 from ...booking.refunds import failed_refunds
-from ...booking.views import BookingView, load_booking_by_id
+from ...booking.views import BookingView, PaymentLine, load_booking_by_id
 from ...db.tables import leads, refunds, slots
 from ...formatting import local
 from ...mail.outbox import emails_for_booking
 from .auth import Admin, admin_context, admin_page
 from .booking_forms import LEAD_LABELS, BookingForms, RefundForm, cancel_choices
-from .pages import admin_error, admin_render
-
-MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse to compare them
+from .forms import not_found, path_id
+from .pages import admin_render
 
 EMAIL_NAMES = {
     "booked": "Confirmation to the client",
@@ -42,21 +41,6 @@ EMAIL_NAMES = {
     "reminder": "Reminder to the client",
     "balance_reminder": "Balance reminder to the client",
 }
-
-
-def not_found(request: Request, admin: Admin) -> Response:
-    return admin_error(
-        request,
-        admin.session,
-        404,
-        "There is nothing with that number in your studio.",
-        context=admin_context(admin),
-    )
-
-
-def path_id(request: Request, name: str) -> int | None:
-    value = request.path_params[name]
-    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
 @admin_page
@@ -118,6 +102,17 @@ async def studio_booking(request: Request, admin: Admin) -> BookingView | None:
     if await booking_studio_id(db, booking_id) != admin.studio.id:
         return None
     return await load_booking_by_id(db, booking_id)
+
+
+async def studio_payment(request: Request, admin: Admin) -> tuple[BookingView, PaymentLine] | None:
+    """The booking and the payment the path names, only when the payment is that booking's
+    and the booking the studio's."""
+    booking = await studio_booking(request, admin)
+    payment_id = path_id(request, "payment_id")
+    if booking is None or payment_id is None:
+        return None
+    payment = next((p for p in booking.payments if p.id == payment_id), None)
+    return (booking, payment) if payment is not None else None
 
 
 @admin_page
@@ -182,15 +177,12 @@ async def render_booking(
 @admin_page
 async def mark_paid(request: Request, admin: Admin) -> Response:
     """POST: the studio received an offline payment. Repeating it changes nothing."""
-    booking = await studio_booking(request, admin)
-    payment_id = path_id(request, "payment_id")
-    if booking is None or payment_id is None:
+    found = await studio_payment(request, admin)
+    if found is None:
         return not_found(request, admin)
-    payment = next((p for p in booking.payments if p.id == payment_id), None)
-    if payment is None:
-        return not_found(request, admin)
+    booking, payment = found
     changed = await mark_offline_paid(
-        request.app.state.db, booking.id, payment_id, request.app.state.clock()
+        request.app.state.db, booking.id, payment.id, request.app.state.clock()
     )
     done = "paid" if changed else "already"
     return RedirectResponse(f"/admin/bookings/{booking.id}?done={done}", status_code=303)

@@ -30,11 +30,15 @@ def path_id(request: Request, name: str) -> int | None:
     return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
-def not_found(request: Request, admin: Admin) -> Response:
-    return admin_error(
-        request,
-        admin.session,
-        404,
-        "There is nothing with that number in your studio.",
-        context=admin_context(admin),
-    )
+def not_found(
+    request: Request,
+    admin: Admin,
+    message: str = "There is nothing with that number in your studio.",
+) -> Response:
+    """The dashboard's 404: an id of another studio's gets this too, as if it never existed."""
+    return admin_error(request, admin.session, 404, message, context=admin_context(admin))
+
+
+async def posted_text_fields(request: Request) -> dict[str, str]:
+    """The POSTed form's text fields (the guard has read and checked it already)."""
+    return text_fields(await request.form())

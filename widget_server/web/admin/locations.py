@@ -25,9 +25,9 @@ from ...booking.locations import (
 )
 from ...booking.time_zones import is_time_zone
 from .auth import Admin, admin_context, admin_page
-from .bookings import MAX_ID
 from .choices import time_zone_groups
-from .pages import admin_error, admin_render
+from .forms import not_found, path_id
+from .pages import admin_render
 
 FIELDS = ("name", "address", "map_url", "notes", "timezone")
 DONE = {
@@ -38,23 +38,11 @@ DONE = {
 }
 
 
-def _not_found(request: Request, admin: Admin) -> Response:
-    return admin_error(
-        request,
-        admin.session,
-        404,
-        "There is no location with that number in your studio.",
-        context=admin_context(admin),
-    )
-
-
-def _location_id(request: Request) -> int | None:
-    value = request.path_params["location_id"]
-    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+NOT_FOUND = "There is no location with that number in your studio."
 
 
 async def _location(request: Request, admin: Admin) -> StudioLocation | None:
-    location_id = _location_id(request)
+    location_id = path_id(request, "location_id")
     if location_id is None:
         return None
     return await studio_location(request.app.state.db, admin.studio.id, location_id)
@@ -135,7 +123,7 @@ async def location_page(request: Request, admin: Admin) -> Response:
     """GET: the location's form. POST: save it (a time zone change only without upcoming days)."""
     location = await _location(request, admin)
     if location is None:
-        return _not_found(request, admin)
+        return not_found(request, admin, NOT_FOUND)
     db, now = request.app.state.db, request.app.state.clock()
     upcoming = await upcoming_days_at(db, location.id, now)
     if request.method == "GET":
@@ -145,7 +133,7 @@ async def location_page(request: Request, admin: Admin) -> Response:
     try:
         fields = check_location(values)
         if not await update_location(db, admin.studio.id, location.id, fields, now):
-            return _not_found(request, admin)
+            return not_found(request, admin, NOT_FOUND)
     except InvalidDetails as exc:
         errors = exc.errors
     except TimeZoneInUse as exc:
@@ -172,11 +160,11 @@ async def location_page(request: Request, admin: Admin) -> Response:
 
 
 async def _set_archived(request: Request, admin: Admin, archived: bool) -> Response:
-    location_id = _location_id(request)
+    location_id = path_id(request, "location_id")
     if location_id is None or not await set_archived(
         request.app.state.db, admin.studio.id, location_id, archived
     ):
-        return _not_found(request, admin)
+        return not_found(request, admin, NOT_FOUND)
     done = "archived" if archived else "unarchived"
     return RedirectResponse(f"/admin/locations/{location_id}?done={done}", status_code=303)
 
