@@ -165,6 +165,8 @@ def test_post_to_read_only_pages(client: TestClient) -> None:
 def test_oversized_body_is_refused(client: TestClient, world: World, db_url: str) -> None:
     response = submit_details(client, world.slots["portraits"][0], name="x" * 70_000)
     assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "That was too much to send" in response.text and "Nothing was saved" in response.text
     assert_nothing_stored(db_url)
 
 

@@ -431,3 +431,4 @@ def test_an_oversized_webhook_is_refused_before_reading_it(stripe_client: TestCl
     payload = b"{" + b" " * (70 * 1024) + b"}"
     response = stripe_client.post("/webhooks/stripe", content=payload)
     assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"

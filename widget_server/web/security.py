@@ -90,7 +90,7 @@ class BodyLimit:
         limit = self.larger.get(scope["path"], self.limit)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _too_large(send)
+            await _too_large(scope, send)
             return
         seen = 0
 
@@ -106,21 +106,40 @@ class BodyLimit:
         try:
             await self.app(scope, limited_receive, send)
         except BodyTooLarge:
-            await _too_large(send)
+            await _too_large(scope, send)
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send) -> None:
-    body = b"Request too large."
+TOO_LARGE_PAGE = b"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>That was too much to send</title></head>
+<body><main><h1>That was too much to send</h1>
+<p>Nothing was saved. Please go back and try again with less: shorter text, or a
+smaller file.</p></main></body></html>
+"""
+TOO_LARGE_JSON = (
+    b'{"error": {"code": "body_too_large", "message": "The request body is too large."}}'
+)
+
+
+async def _too_large(scope: Scope, send: Send) -> None:
+    """413 before anything reads the body: a plain page for people, JSON for machines."""
+    machine = scope["path"].startswith(("/webhooks/", "/api/"))
+    body, kind = (
+        (TOO_LARGE_JSON, b"application/json")
+        if machine
+        else (TOO_LARGE_PAGE, b"text/html; charset=utf-8")
+    )
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
             ],
         }
