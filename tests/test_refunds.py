@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from databases import Database
 from starlette.testclient import TestClient
 
@@ -9,9 +12,15 @@ from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import book_with_demo_card
 from tests.support.queries import event_kinds
+from tests.support.stripe_flow import post_event, start_card_checkout
+from tests.support.stripe_server import StandInStripe
 from tests.support.world import World
+from widget_server.booking.refunds import AUTO_RETRIES, due_for_retry
 from widget_server.booking.views import BookingView, load_booking_view
 from widget_server.payments import METHODS
+from widget_server.payments.refunds import attempt_refund, retry_due_refunds
+
+REFUNDS_PATH = "/v1/refunds"
 
 
 def _view(db_url: str, token: str, client: TestClient) -> BookingView:
@@ -51,3 +60,64 @@ def test_partial_refunds_are_recorded_once_per_key(
     final = _view(db_url, token, client)
     assert final.paid_minor == 0 and final.payments[0].refundable_minor == 0
     assert event_kinds(db_url, final.id).count("refund_recorded") == 2
+
+
+def _background_round(db_url: str, clock: FakeClock) -> int:
+    return run_db(db_url, lambda db: retry_due_refunds(db, clock()))
+
+
+def test_a_failed_refund_is_retried_in_the_background_with_growing_waits(
+    stripe_client: TestClient,
+    stripe_api: StandInStripe,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+) -> None:
+    token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
+    post_event(stripe_client, stripe_api, "checkout.session.completed", stripe_api.pay(session_id))
+    booking = _view(db_url, token, stripe_client)
+    payment = booking.payments[0]
+    # The provider is down for the first two tries (the library itself retries once each).
+    stripe_api.fail_next_create(500, times=4, path=REFUNDS_PATH)
+
+    async def refund_now(db: Database) -> bool | None:
+        return await attempt_refund(
+            db, booking, payment, 4000, key="bg-1", reason="test", now=clock()
+        )
+
+    assert run_db(db_url, refund_now) is None  # failed, logged as refund_failed
+    assert _background_round(db_url, clock) == 0  # too soon: nothing sent
+    assert len(stripe_api.creates(REFUNDS_PATH)) == 2
+    clock.advance(minutes=5)
+    assert _background_round(db_url, clock) == 0  # tried: still down, logged again
+    assert len(stripe_api.creates(REFUNDS_PATH)) == 4
+    clock.advance(minutes=5)
+    assert _background_round(db_url, clock) == 0  # the second wait is 10 minutes
+    assert len(stripe_api.creates(REFUNDS_PATH)) == 4
+    clock.advance(minutes=5)
+    assert _background_round(db_url, clock) == 1  # up again: refunded
+    assert [r["amount"] for r in stripe_api.refunds.values()] == [4000]
+    assert len(set(stripe_api.creates(REFUNDS_PATH))) == 1  # one idempotency key throughout
+    clock.advance(hours=1)
+    assert _background_round(db_url, clock) == 0  # nothing left to do
+    assert len(stripe_api.refunds) == 1
+    assert _view(db_url, token, stripe_client).refunded_minor == 4000
+
+
+def test_background_retries_stop_after_a_few_and_leave_the_rest_to_the_photographer() -> None:
+    start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    failure = {"payment_id": 1, "amount_minor": 500, "key": "k", "reason": "", "error": "down"}
+
+    def log(times: int) -> list[dict[str, Any]]:
+        return [
+            {"kind": "refund_failed", "detail": failure, "created_at": start} for _ in range(times)
+        ]
+
+    assert due_for_retry(log(1), start + timedelta(minutes=4)) == []
+    assert [f.key for f in due_for_retry(log(1), start + timedelta(minutes=5))] == ["k"]
+    assert due_for_retry(log(3), start + timedelta(minutes=19)) == []
+    assert len(due_for_retry(log(3), start + timedelta(minutes=20))) == 1
+    assert len(due_for_retry(log(AUTO_RETRIES), start + timedelta(days=1))) == 1
+    assert due_for_retry(log(AUTO_RETRIES + 1), start + timedelta(days=1)) == []
+    settled = {"kind": "refund_recorded", "detail": {"key": "k"}, "created_at": start}
+    assert due_for_retry([*log(1), settled], start + timedelta(days=1)) == []

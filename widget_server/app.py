@@ -17,12 +17,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .booking.clock import Clock, system_clock
-from .booking.holds import release_expired_holds
 from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments.stripe import STRIPE, hosted_page_origins
+from .upkeep import upkeep_forever
 from .web import changes, client, logos, public, stripe_pages, webhooks
 from .web.admin import actions as admin_actions
 from .web.admin import auth as admin_auth
@@ -43,19 +43,9 @@ from .web.templating import STATIC, make_templates, static_url
 
 logger = logging.getLogger("minis")
 
-SWEEP_INTERVAL_SECONDS = 30
+UPKEEP_INTERVAL_SECONDS = 30
 # How long shutdown waits for the mail sender to finish the email it is sending.
 MAIL_SHUTDOWN_SECONDS = 70
-
-
-async def sweep_holds_forever(app: Starlette, interval: float = SWEEP_INTERVAL_SECONDS) -> None:
-    """Give the spots of lapsed holds back, so the photographer's view stays current."""
-    while True:
-        try:
-            await release_expired_holds(app.state.db, app.state.clock())
-        except Exception:  # keep sweeping; the next claim sweeps its own slot anyway
-            logger.exception("hold sweep failed")
-        await asyncio.sleep(interval)
 
 
 async def healthz(request: Request) -> Response:
@@ -89,7 +79,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.connect()
-        sweeper = asyncio.create_task(sweep_holds_forever(app)) if settings.run_sweeper else None
+        sweeper = (
+            asyncio.create_task(upkeep_forever(db, app.state.clock, UPKEEP_INTERVAL_SECONDS))
+            if settings.run_sweeper
+            else None
+        )
         stop_mail = asyncio.Event()
         # Queues due reminders; sends only when MINIS_SMTP_URL is set.
         mailer = (

@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import uvicorn
-from databases import Database
 
 from .config import ConfigError, Settings, load_settings
 from .db.connection import create_database
@@ -107,29 +106,16 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     print("database is up to date")
 
 
-async def _sweep_holds(db: Database, interval: float, stop: asyncio.Event) -> None:
-    from .booking.clock import system_clock
-    from .booking.holds import release_expired_holds
-
-    while not stop.is_set():
-        try:
-            released = await release_expired_holds(db, system_clock())
-            if released:
-                logging.getLogger("minis").info("released %d expired holds", released)
-        except Exception:  # keep going; the next round tries again
-            logging.getLogger("minis").exception("hold sweep failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
-
-
 async def _work(settings: Settings, mail_interval: float) -> None:
-    """Hold sweeping and the outbox (reminders, delivery), side by side until interrupted.
+    """Upkeep (lapsed holds, failed refunds) and the outbox (reminders, delivery), side by
+    side until interrupted.
 
     SIGINT and SIGTERM stop it gracefully: the email being sent is finished and
     marked sent first, so a restart never sends it again.
     """
     from .booking.clock import system_clock
     from .mail.sender import send_mail_forever
+    from .upkeep import upkeep_forever
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -139,7 +125,7 @@ async def _work(settings: Settings, mail_interval: float) -> None:
     await db.connect()
     try:
         await asyncio.gather(
-            _sweep_holds(db, 15, stop),
+            upkeep_forever(db, system_clock, 15, stop),
             send_mail_forever(db, settings, system_clock, interval=mail_interval, stop=stop),
         )
     finally:

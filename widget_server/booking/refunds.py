@@ -7,19 +7,22 @@ key), so a refund requested twice or reported twice by a webhook counts once.
 A refund the provider could not make (it was down) is logged as ``refund_failed``
 with its request key; ``failed_refunds`` lists those not yet made since, which the
 dashboard offers to retry with the same key (so nothing is ever refunded twice).
+``due_for_retry`` picks those the background retry may try again now: after 5, 10,
+20... minutes, ``AUTO_RETRIES`` times, then only the photographer's Retry button.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from databases import Database
 
 from ..db.insert_once import insert_once
-from ..db.tables import payments, refunds
+from ..db.tables import booking_events, payments, refunds
 from ..db.transactions import write_transaction
 from .errors import BookingError
 from .events import record_event
@@ -159,3 +162,44 @@ def failed_refunds(events: list[dict[str, Any]]) -> list[FailedRefund]:
         elif event["kind"] in SETTLING_EVENTS:
             failed.pop(key, None)
     return list(failed.values())
+
+
+# Automatic retries of a failed refund: the n-th waits RETRY_AFTER * 2**(n-1) after the
+# n-th failure (5, 10, 20, 40, 80, 160 minutes: about 5 hours in all), then the
+# photographer's Retry button is the way (the booking page shows the failure).
+AUTO_RETRIES = 6
+RETRY_AFTER = timedelta(minutes=5)
+# Failures older than this are left to the photographer (and to the button).
+RETRY_WINDOW = timedelta(days=2)
+
+
+def due_for_retry(events: list[dict[str, Any]], now: datetime) -> list[FailedRefund]:
+    """The failed refunds in a booking's log that the background retry should try now."""
+    outstanding = {f.key: f for f in failed_refunds(events)}
+    failures: Counter[str] = Counter()
+    last_failure: dict[str, datetime] = {}
+    for event in events:
+        key = event["detail"].get("key")
+        if event["kind"] == "refund_failed" and key in outstanding:
+            failures[key] += 1
+            last_failure[key] = event["created_at"]
+    return [
+        failed
+        for key, failed in outstanding.items()
+        if failures[key] <= AUTO_RETRIES
+        and now - last_failure[key] >= RETRY_AFTER * 2 ** (failures[key] - 1)
+    ]
+
+
+async def bookings_with_recent_refund_failures(db: Database, now: datetime) -> list[int]:
+    """Bookings with a ``refund_failed`` event in the retry window (by the kind index)."""
+    rows = await db.fetch_all(
+        sa.select(booking_events.c.booking_id)
+        .where(
+            booking_events.c.kind == "refund_failed",
+            booking_events.c.created_at >= now - RETRY_WINDOW,
+        )
+        .distinct()
+        .order_by(booking_events.c.booking_id)
+    )
+    return [r.booking_id for r in rows]

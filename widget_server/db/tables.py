@@ -307,6 +307,8 @@ booking_events = sa.Table(
     # JSON object with what the reader of the log needs (old/new slot, amounts...).
     sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # The background refund retry looks for recent ``refund_failed`` events.
+    sa.Index("ix_booking_events_kind_created", "kind", "created_at"),
 )
 
 outbox = sa.Table(

@@ -15,14 +15,16 @@ from datetime import datetime
 from databases import Database
 
 from ..booking.errors import BookingError
+from ..booking.events import events_for
 from ..booking.refunds import (
     FailedRefund,
     OverRefund,
-    failed_refunds,
+    bookings_with_recent_refund_failures,
+    due_for_retry,
     record_refund_confirmed,
     record_refund_failure,
 )
-from ..booking.views import BookingView, PaymentLine
+from ..booking.views import BookingView, PaymentLine, load_booking_by_id
 from . import METHODS
 from .base import PaymentUnavailable
 
@@ -93,11 +95,13 @@ async def attempt_refund(
 
 
 async def retry_failed_refunds(
-    db: Database, booking: BookingView, events: list[dict], now: datetime
+    db: Database, booking: BookingView, failures: list[FailedRefund], now: datetime
 ) -> tuple[int, int]:
-    """Retry every failed refund in ``booking``'s log ``events``: (made now, still failing)."""
+    """Retry ``failures`` (from ``booking``'s log), each with its own key: (made now, still
+    failing). A retry that fails again is logged again, which is what spaces out the
+    background's next try."""
     made = still_failing = 0
-    for failed in failed_refunds(events):
+    for failed in failures:
         payment = next((p for p in booking.payments if p.id == failed.payment_id), None)
         if payment is None:
             continue
@@ -118,3 +122,17 @@ async def retry_failed_refunds(
             await record_refund_confirmed(db, booking.id, failed.key, now)
             made += 1
     return made, still_failing
+
+
+async def retry_due_refunds(db: Database, now: datetime) -> int:
+    """The background's part: retry the failed refunds whose wait is over; returns how many
+    went through. Two workers doing this at once are harmless: each retry reuses its
+    request's key, which the provider and ``record_refund`` both honour."""
+    made = 0
+    for booking_id in await bookings_with_recent_refund_failures(db, now):
+        due = due_for_retry(await events_for(db, booking_id), now)
+        booking = await load_booking_by_id(db, booking_id) if due else None
+        if booking is not None:
+            done, _ = await retry_failed_refunds(db, booking, due, now)
+            made += done
+    return made

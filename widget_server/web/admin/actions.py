@@ -26,6 +26,7 @@ from ...booking.errors import (
 from ...booking.events import events_for
 from ...booking.form_values import parse_positive_money
 from ...booking.lead_status import close_lead, reopen_lead
+from ...booking.refunds import failed_refunds
 from ...booking.reschedule import move_for_client
 from ...booking.views import BookingView
 from ...payments.base import PaymentUnavailable
@@ -84,7 +85,9 @@ async def retry_refunds(request: Request, admin: Admin) -> Response:
         return not_found(request, admin)
     db = request.app.state.db
     log = await events_for(db, booking.id)
-    made, failing = await retry_failed_refunds(db, booking, log, request.app.state.clock())
+    made, failing = await retry_failed_refunds(
+        db, booking, failed_refunds(log), request.app.state.clock()
+    )
     if failing:
         return _back(booking, "retry_failed")
     return _back(booking, "retried" if made else "nothing_to_retry")

@@ -1,0 +1,46 @@
+"""Background upkeep, run by every web process (``MINIS_BACKGROUND_JOBS=in-process``) or
+by ``minis worker``: lapsed holds give their spots back, and refunds the provider could
+not make are retried once their wait is over. Any number of processes may run it at
+once: both jobs are claims and keyed requests that happen once whoever runs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from databases import Database
+
+from .booking.clock import Clock
+from .booking.holds import release_expired_holds
+from .payments.refunds import retry_due_refunds
+
+logger = logging.getLogger("minis")
+
+
+async def upkeep(db: Database, clock: Clock) -> None:
+    """One round. A failure in one job is logged and doesn't stop the other."""
+    try:
+        released = await release_expired_holds(db, clock())
+        if released:
+            logger.info("released %d expired holds", released)
+    except Exception:  # the next round tries again; each claim also sweeps its own slot
+        logger.exception("hold sweep failed")
+    try:
+        retried = await retry_due_refunds(db, clock())
+        if retried:
+            logger.info("retried %d failed refunds", retried)
+    except Exception:  # the next round tries again; the photographer can retry too
+        logger.exception("refund retry failed")
+
+
+async def upkeep_forever(
+    db: Database, clock: Clock, interval: float, stop: asyncio.Event | None = None
+) -> None:
+    """A round every ``interval`` seconds until ``stop`` is set (or the task is cancelled)."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        await upkeep(db, clock)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
