@@ -24,6 +24,7 @@ from .mail.sender import send_mail_forever
 from .payments.stripe import STRIPE, hosted_page_origins
 from .upkeep import upkeep_forever
 from .web import changes, client, logos, public, stripe_pages, webhooks
+from .web.access_log import redact_access_log
 from .web.admin import actions as admin_actions
 from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
@@ -244,6 +245,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
     )
+    redact_access_log()
     app.state.settings = settings
     if STRIPE.enabled(settings):
         STRIPE.configure(settings)  # one Stripe account per deployment

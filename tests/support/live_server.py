@@ -30,6 +30,7 @@ def live_server(
     secret_key: str = "live-test-secret-key-0123",
     extra_env: dict[str, str] | None = None,
     log_path: Path | None = None,
+    log_level: str = "warning",
 ) -> Iterator[str]:
     """Serve the app with uvicorn on a migrated database; yields the base URL."""
     port = free_port()
@@ -57,7 +58,7 @@ def live_server(
             "--workers",
             str(workers),
             "--log-level",
-            "warning",
+            log_level,
         ],
         cwd=ROOT,
         env=env,
