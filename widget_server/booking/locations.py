@@ -189,15 +189,3 @@ async def update_location(
         if await studio_location(db, studio_id, location_id) is None:
             return False
         raise TimeZoneInUse(await upcoming_days_at(db, location_id, now))
-
-
-async def set_archived(db: Database, studio_id: int, location_id: int, archived: bool) -> bool:
-    """Archive or bring back one of the studio's locations; False when it isn't theirs."""
-    async with write_transaction(db):
-        updated = await db.fetch_val(
-            locations.update()
-            .where(locations.c.id == location_id, locations.c.studio_id == studio_id)
-            .values(archived=archived)
-            .returning(locations.c.id)
-        )
-    return updated is not None

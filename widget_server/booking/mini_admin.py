@@ -153,15 +153,3 @@ async def duplicate_mini(db: Database, studio_id: int, mini_id: int) -> int | No
             "visibility": "draft",
         }
         return await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
-
-
-async def set_archived(db: Database, studio_id: int, mini_id: int, archived: bool) -> bool:
-    """Archive (off the booking site, not bookable) or bring back; False if not the studio's."""
-    async with write_transaction(db):
-        row = await db.fetch_one(
-            mini_sessions.update()
-            .where(mini_sessions.c.id == mini_id, mini_sessions.c.studio_id == studio_id)
-            .values(archived=archived)
-            .returning(mini_sessions.c.id)
-        )
-    return row is not None

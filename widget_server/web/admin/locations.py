@@ -11,13 +11,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ...booking.archive import set_location_archived
 from ...booking.errors import InvalidDetails
 from ...booking.locations import (
     StudioLocation,
     TimeZoneInUse,
     check_location,
     create_location,
-    set_archived,
     studio_location,
     studio_locations,
     upcoming_days_at,
@@ -161,7 +161,7 @@ async def location_page(request: Request, admin: Admin) -> Response:
 
 async def _set_archived(request: Request, admin: Admin, archived: bool) -> Response:
     location_id = path_id(request, "location_id")
-    if location_id is None or not await set_archived(
+    if location_id is None or not await set_location_archived(
         request.app.state.db, admin.studio.id, location_id, archived
     ):
         return not_found(request, admin, NOT_FOUND)

@@ -12,6 +12,7 @@ from babel.numbers import get_currency_precision
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ...booking.archive import set_mini_archived
 from ...booking.catalog import MiniSession, Studio
 from ...booking.day_admin import mini_days
 from ...booking.day_form import CAPACITY, GAP_MINUTES, SLOT_MINUTES, WARNINGS
@@ -22,7 +23,6 @@ from ...booking.mini_admin import (
     booking_count,
     duplicate_mini,
     save_mini,
-    set_archived,
     studio_mini,
     studio_minis,
 )
@@ -325,7 +325,7 @@ async def archive_mini_action(request: Request, admin: Admin) -> Response:
     mini_id = path_id(request, "mini_id")
     form = await request.form()
     archived = form.get("archived") == "1"
-    if mini_id is None or not await set_archived(
+    if mini_id is None or not await set_mini_archived(
         request.app.state.db, admin.studio.id, mini_id, archived
     ):
         return not_found(request, admin)
