@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,11 @@ def day_short(day: date) -> str:
 
 def clock_time(instant: datetime, timezone: str) -> str:
     return format_time(local(instant, timezone), "h:mm a", locale=LOCALE)  # 10:00 AM
+
+
+def wall_time(wall: time) -> str:
+    """A time of day as people read it, with no instant behind it: 9:00 AM."""
+    return format_time(wall, "h:mm a", locale=LOCALE)
 
 
 def zone_abbrev(instant: datetime, timezone: str) -> str:
@@ -79,6 +84,7 @@ TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "day_short": day_short,
     "slot_time": slot_time,
     "clock_time": clock_time,
+    "wall_time": wall_time,
     "zone_long": zone_long,
     "slot_label": slot_label,
     "local_date": local_date,
