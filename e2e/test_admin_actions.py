@@ -69,6 +69,12 @@ def test_every_dashboard_page_passes_axe_on_a_phone(new_context: ContextFactory)
     checked(photographer, "share", found)
     photographer.goto("/admin/bookings?status=closed")
     checked(photographer, "closed leads", found)
+    photographer.get_by_role("link", name="Emails").click()
+    expect(heading(photographer)).to_have_text("Emails")
+    checked(photographer, "emails", found)
+    photographer.get_by_role("link", name="Confirmation to the client").click()
+    expect(photographer.locator("pre.email-text")).to_contain_text(ADA.name.split()[0])
+    checked(photographer, "email", found)
     assert found == {name: [] for name in found}
 
 

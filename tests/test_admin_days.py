@@ -115,7 +115,7 @@ def test_preview_shows_the_slots_and_writes_nothing_then_save_creates_them(
         (utc("2026-12-05 14:30"), 2),
     ]
     mini_page = client.get(f"/admin/minis/{mini_id}").text
-    assert "Sat, Dec 5, 2026" in mini_page and "9:00 AM–10:00 AM" in mini_page
+    assert "Sat, Dec 5, 2026" in mini_page and "9:00 AM\u201310:00 AM" in mini_page
     assert "Sat, Dec 5" in client.get("/acme/family").text  # clients can book it
     # A day overlapping another at the same place is a warning, not a refusal.
     existing = before[0]

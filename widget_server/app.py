@@ -29,6 +29,7 @@ from .web.admin import actions as admin_actions
 from .web.admin import auth as admin_auth
 from .web.admin import bookings as admin_bookings
 from .web.admin import days as admin_days
+from .web.admin import emails as admin_emails
 from .web.admin import export as admin_export
 from .web.admin import feed as admin_feed
 from .web.admin import locations as admin_locations
@@ -139,6 +140,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Route("/admin/feed/new", admin_feed.new_feed_link, methods=["POST"]),
         Route("/admin/feed/{token}.ics", admin_feed.feed_file),
         Route("/admin/share", admin_share.share_page),
+        Route("/admin/emails", admin_emails.emails_page),
+        Route("/admin/emails/{email_id:int}", admin_emails.email_page),
+        Route("/admin/emails/{email_id:int}/html", admin_emails.email_html),
         Route("/admin/bookings/{booking_id:int}", admin_bookings.booking_page),
         Route(
             "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/mark-paid",

@@ -183,13 +183,17 @@ async def mark_failed_attempt(
 
 
 async def emails_for_studio(
-    db: Database, studio_id: int, statuses: tuple[str, ...] = ("pending", "failed")
+    db: Database,
+    studio_id: int,
+    statuses: tuple[str, ...] = ("pending", "failed"),
+    limit: int | None = None,
 ) -> list[OutboxEmail]:
     """The studio's emails in these states, newest first: what the dashboard shows."""
     rows = await db.fetch_all(
         outbox.select()
         .where(outbox.c.studio_id == studio_id, outbox.c.status.in_(statuses))
         .order_by(outbox.c.id.desc())
+        .limit(limit)
     )
     return [OutboxEmail.from_row(r) for r in rows]
 

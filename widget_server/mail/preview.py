@@ -12,7 +12,7 @@ from datetime import datetime
 from databases import Database
 
 from ..booking.tokens import BookingTokens
-from .outbox import OutboxEmail, emails_for_studio
+from .outbox import OutboxEmail, email_by_id, emails_for_studio
 from .render import RenderedEmail, RenderError, render_email
 
 
@@ -21,6 +21,16 @@ class EmailPreview:
     email: OutboxEmail
     rendered: RenderedEmail | None
     problem: str  # why it can't be rendered, when it can't
+
+
+async def _preview(
+    db: Database, email: OutboxEmail, *, base_url: str, tokens: BookingTokens, now: datetime
+) -> EmailPreview:
+    try:
+        rendered = await render_email(db, email, base_url=base_url, tokens=tokens, now=now)
+    except RenderError as exc:
+        return EmailPreview(email, None, str(exc))
+    return EmailPreview(email, rendered, "")
 
 
 async def outbox_previews(
@@ -33,11 +43,23 @@ async def outbox_previews(
     statuses: tuple[str, ...] = ("pending", "failed"),
 ) -> list[EmailPreview]:
     """The studio's pending and failed emails, newest first, each rendered."""
-    previews = []
-    for email in await emails_for_studio(db, studio_id, statuses):
-        try:
-            rendered = await render_email(db, email, base_url=base_url, tokens=tokens, now=now)
-            previews.append(EmailPreview(email, rendered, ""))
-        except RenderError as exc:
-            previews.append(EmailPreview(email, None, str(exc)))
-    return previews
+    return [
+        await _preview(db, email, base_url=base_url, tokens=tokens, now=now)
+        for email in await emails_for_studio(db, studio_id, statuses)
+    ]
+
+
+async def email_preview(
+    db: Database,
+    studio_id: int,
+    email_id: int,
+    *,
+    base_url: str,
+    tokens: BookingTokens,
+    now: datetime,
+) -> EmailPreview | None:
+    """One of the studio's emails, rendered as it is sent; None for another studio's."""
+    email = await email_by_id(db, email_id)
+    if email is None or email.studio_id != studio_id:
+        return None
+    return await _preview(db, email, base_url=base_url, tokens=tokens, now=now)

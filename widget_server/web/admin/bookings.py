@@ -28,19 +28,9 @@ from ...formatting import local
 from ...mail.outbox import emails_for_booking
 from .auth import Admin, admin_context, admin_page
 from .booking_forms import LEAD_LABELS, BookingForms, RefundForm, cancel_choices
+from .emails import email_name
 from .forms import not_found, path_id
 from .pages import admin_render
-
-EMAIL_NAMES = {
-    "booked": "Confirmation to the client",
-    "new_booking": "New booking, to you",
-    "rescheduled": "Reschedule, to the client",
-    "rescheduled_studio": "Reschedule, to you",
-    "cancelled": "Cancellation, to the client",
-    "cancelled_studio": "Cancellation, to you",
-    "reminder": "Reminder to the client",
-    "balance_reminder": "Balance reminder to the client",
-}
 
 
 @admin_page
@@ -155,7 +145,7 @@ async def render_booking(
             "day_url": f"/admin/minis/{booking.mini.id}/days/{day_id}",
             "events": events,
             "refunds": refund_rows,
-            "emails": [(e, EMAIL_NAMES.get(e.kind, event_name(e.kind))) for e in emails],
+            "emails": [(e, email_name(e.kind)) for e in emails],
             "flash": request.query_params.get("done", "") if status_code == 200 else "",
             "now": request.app.state.clock(),
             "lead_status": lead_status,
