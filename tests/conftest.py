@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, log_in
 from tests.support.clock import FakeClock
 from tests.support.databases import (
     create_postgres_database,
@@ -119,3 +120,12 @@ def smtp() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a free local port, recording what it accepts."""
     with SmtpServer() as server:
         yield server
+
+
+@pytest.fixture
+def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
+    """The dashboard, logged in as Acme's photographer; Rival has a photographer too."""
+    add_user(db_url, clock, "acme", ACME_EMAIL)
+    add_user(db_url, clock, "rival", RIVAL_EMAIL)
+    log_in(client, ACME_EMAIL)
+    return world

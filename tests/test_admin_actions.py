@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from html import unescape
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
@@ -36,14 +35,6 @@ from widget_server.db.tables import booking_events, refunds
 from widget_server.payments.refunds import RefundNotAllowed, refund_payment
 
 REFUNDS_PATH = "/v1/refunds"
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def booking_on(db_url: str, slot_id: int) -> dict[str, Any]:

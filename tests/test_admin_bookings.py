@@ -6,12 +6,11 @@ import asyncio
 import re
 from html import unescape
 
-import pytest
 import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, csrf_from, log_in
+from tests.support.admin import RIVAL_EMAIL, csrf_from, log_in
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import accept_quote, book_with_demo_card, start
@@ -20,15 +19,6 @@ from tests.support.queries import all_bookings, all_payments, event_kinds, rows
 from tests.support.world import World
 from widget_server.booking.offline_paid import mark_offline_paid
 from widget_server.db.tables import booking_events, session_days, slots
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    """Logged in as Acme's photographer; Rival has a photographer too."""
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def book_offline(client: TestClient, slot_id: int, mini: str = "family", **fields: str) -> str:

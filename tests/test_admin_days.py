@@ -7,12 +7,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, add_user, csrf_from, log_in
+from tests.support.admin import csrf_from
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import accept_quote, start, submit_details
@@ -28,13 +27,6 @@ DAY = {
     "gap_minutes": "10",
     "capacity": "2",
 }
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def location_id(db_url: str, name: str) -> int:

@@ -6,21 +6,12 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, csrf_from, log_in
+from tests.support.admin import RIVAL_EMAIL, csrf_from, log_in
 from tests.support.clock import FakeClock
 from tests.support.flow import accept_quote, book_with_demo_card, pay_demo, start
 from tests.support.world import World
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def email_links(html: str) -> dict[str, int]:

@@ -5,22 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, log_in
-from tests.support.clock import FakeClock
 from tests.support.flow import accept_quote, book_with_demo_card, start
 from tests.support.world import World
 from widget_server.web.admin.export import HEADER, safe_cell
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def records(client: TestClient, query: str = "") -> list[dict[str, str]]:

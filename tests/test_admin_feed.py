@@ -6,24 +6,15 @@ import re
 from datetime import timedelta
 from html import unescape
 
-import pytest
 from icalendar import Calendar
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, csrf_from, log_in
+from tests.support.admin import RIVAL_EMAIL, csrf_from, log_in
 from tests.support.clock import FakeClock
 from tests.support.flow import book_with_demo_card, start
 from tests.support.mail import set_mini
 from tests.support.world import World
 from widget_server.booking.feed import FeedTokens
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def feed_path(client: TestClient) -> str:

@@ -7,24 +7,16 @@ import re
 from html import unescape
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, csrf_from, log_in
+from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, csrf_from, log_in
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.queries import rows
 from tests.support.world import World
 from widget_server.booking.locations import active_locations
 from widget_server.db.tables import locations, studios
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def location_id(db_url: str, name: str) -> int:
@@ -220,7 +212,6 @@ def test_only_the_studios_own_photographer_reaches_its_locations(
     assert client.get("/admin/locations/abc").status_code == 404
     assert all_locations(db_url) == before
     # the rival sees their own
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
     client.cookies.clear()
     log_in(client, RIVAL_EMAIL)
     assert client.get(f"/admin/locations/{rival}").status_code == 200

@@ -7,13 +7,11 @@ import re
 from html import unescape
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, add_user, csrf_from, log_in
-from tests.support.clock import FakeClock
+from tests.support.admin import csrf_from
 from tests.support.databases import run_db
 from tests.support.flow import book_with_demo_card, submit_details
 from tests.support.queries import all_bookings, rows
@@ -41,13 +39,6 @@ EVERYTHING = {
     "confirmation_notice": "Wear **blue**.",
     "terms": "No refunds after the day.",
 }
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def token(client: TestClient, path: str = "/admin/minis/new") -> str:

@@ -11,7 +11,6 @@ import zlib
 from html import unescape
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
@@ -53,13 +52,6 @@ GIF = (  # one pixel
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00"
     b"\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def valid_form(**changes: Any) -> dict[str, Any]:
@@ -257,7 +249,6 @@ def test_only_the_studios_own_logged_in_photographer_changes_it(
     log_in(client, ACME_EMAIL)
     assert save(client, name="Acme Renamed").status_code == 303
     assert studio_row(db_url, "rival") == rival_before
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
     client.cookies.clear()
     log_in(client, RIVAL_EMAIL)
     page = client.get("/admin/settings").text

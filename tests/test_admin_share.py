@@ -5,25 +5,14 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
 from databases import Database
 from starlette.testclient import TestClient
 
-from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, log_in
-from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.world import World
 from widget_server.db.tables import studios
 
 BASE = "http://127.0.0.1:8000"  # settings.base_url in tests
-
-
-@pytest.fixture
-def acme(db_url: str, clock: FakeClock, world: World, client: TestClient) -> World:
-    add_user(db_url, clock, "acme", ACME_EMAIL)
-    add_user(db_url, clock, "rival", RIVAL_EMAIL)
-    log_in(client, ACME_EMAIL)
-    return world
 
 
 def snippet(html: str, key: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sqlalchemy as sa
@@ -9,8 +10,8 @@ from databases import Database
 from httpx2 import Response
 from starlette.testclient import TestClient
 
-from widget_server.accounts import create_user
-from widget_server.db.tables import studios
+from widget_server.accounts import hash_password
+from widget_server.db.tables import studios, users
 
 from .clock import FakeClock
 from .databases import run_db
@@ -20,11 +21,21 @@ RIVAL_EMAIL = "owner@rival.test"
 PASSWORD = "correct horse battery"
 
 
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD's argon2 hash, made once per run: hashing costs ~0.1 s, and every test user
+    shares the password. Logging in still verifies it with argon2; ``minis create-user``
+    (tests/test_cli.py) covers creating users the real way."""
+    return hash_password(PASSWORD)
+
+
 def add_user(db_url: str, clock: FakeClock, studio_slug: str, email: str) -> int:
     async def work(db: Database) -> int:
         studio_id = await db.fetch_val(sa.select(studios.c.id).where(studios.c.slug == studio_slug))
-        return await create_user(
-            db, studio_id=studio_id, email=email, password=PASSWORD, now=clock()
+        return await db.execute(
+            users.insert().values(
+                studio_id=studio_id, email=email, password_hash=_password_hash(), created_at=clock()
+            )
         )
 
     return run_db(db_url, work)
