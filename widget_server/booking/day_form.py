@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
@@ -16,13 +16,14 @@ from databases import Database
 from ..db.tables import session_days
 from .catalog import Location
 from .form_values import parse_clock, parse_day, parse_whole
-from .locations import StudioLocation
 from .slots import SessionDayPlan, plan_slots
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 SLOT_MINUTES = (5, 480)
 GAP_MINUTES = (0, 480)
 CAPACITY = (1, 100)
+# The ranges as the day forms show them (min and max on each input).
+DAY_LIMITS = {"slot": SLOT_MINUTES, "gap": GAP_MINUTES, "capacity": CAPACITY}
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ class DayInput:
 
 
 def read_day(
-    fields: Mapping[str, str], choices: Sequence[StudioLocation]
+    fields: Mapping[str, str], choices: Sequence[Location]
 ) -> tuple[DayInput | None, dict[str, str]]:
     """The day from the form, or None and an error message per field."""
     errors: dict[str, str] = {}
-    by_id = {str(loc.id): Location.from_mapping(asdict(loc)) for loc in choices}
+    by_id = {str(loc.id): loc for loc in choices}
     location = by_id.get(fields.get("location", "").strip())
     if location is None:
         errors["location"] = "Choose one of your locations."

@@ -18,7 +18,7 @@ from databases import Database
 
 from ..db.tables import locations, session_days, slots
 from ..db.transactions import write_transaction
-from .catalog import Row
+from .catalog import Location
 from .errors import InvalidDetails
 from .time_zones import is_time_zone
 
@@ -29,14 +29,10 @@ MAX_NOTES = 2000
 
 
 @dataclass(frozen=True)
-class StudioLocation(Row):
-    id: int
+class StudioLocation(Location):
+    """A location as its studio manages it: whose it is and whether it is archived."""
+
     studio_id: int
-    name: str
-    address: str
-    map_url: str
-    notes: str
-    timezone: str
     archived: bool
 
 

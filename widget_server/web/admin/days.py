@@ -22,8 +22,7 @@ from ...booking.day_admin import (
     studio_day,
 )
 from ...booking.day_form import (
-    CAPACITY,
-    GAP_MINUTES,
+    DAY_LIMITS,
     SLOT_MINUTES,
     WARNINGS,
     DayInput,
@@ -33,15 +32,12 @@ from ...booking.day_form import (
 from ...booking.errors import InvalidDetails, NotFound
 from ...booking.form_values import parse_clock, parse_whole
 from ...booking.locations import active_locations
-from ...booking.mini_admin import studio_mini
 from ...booking.slots import create_session_day
 from ...formatting import local
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id, text_fields
-from .minis import mini_page_response
+from .minis import mini_page_response, path_mini
 from .pages import admin_render
-
-LIMITS = {"slot": SLOT_MINUTES, "gap": GAP_MINUTES, "capacity": CAPACITY}
 
 
 def _today(request: Request, day: DayInput) -> date:
@@ -59,15 +55,10 @@ async def _preview(request: Request, admin: Admin, mini_id: int, day: DayInput, 
     }
 
 
-async def _mini(request: Request, admin: Admin) -> MiniSession | None:
-    mini_id = path_id(request, "mini_id")
-    return await studio_mini(request.app.state.db, admin.studio.id, mini_id) if mini_id else None
-
-
 @admin_page
 async def add_day_action(request: Request, admin: Admin) -> Response:
     """POST action=preview: the slots the day would have, nothing saved. action=save: create it."""
-    mini = await _mini(request, admin)
+    mini = await path_mini(request, admin)
     if mini is None:
         return not_found(request, admin)
     db = request.app.state.db
@@ -89,7 +80,7 @@ async def add_day_action(request: Request, admin: Admin) -> Response:
 
 
 async def _day(request: Request, admin: Admin) -> tuple[MiniSession, AdminDay] | None:
-    mini = await _mini(request, admin)
+    mini = await path_mini(request, admin)
     day_id = path_id(request, "day_id")
     if mini is None or day_id is None:
         return None
@@ -148,7 +139,7 @@ async def _edit_page(
             or {"slot_start": "", "slot_length": str(day.plan.slot_minutes)},
             "slot_errors": slot_errors or {},
             "preview": preview,
-            "limits": LIMITS,
+            "limits": DAY_LIMITS,
             "flash": request.query_params.get("done", ""),
             "now": request.app.state.clock(),
         },

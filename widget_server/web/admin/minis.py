@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from ...booking.archive import set_mini_archived
 from ...booking.catalog import MiniSession, Studio
 from ...booking.day_admin import mini_days
-from ...booking.day_form import CAPACITY, GAP_MINUTES, SLOT_MINUTES, WARNINGS
+from ...booking.day_form import DAY_LIMITS, WARNINGS
 from ...booking.errors import InvalidDetails
 from ...booking.form_values import money_input
 from ...booking.locations import active_locations
@@ -36,7 +36,7 @@ from ...booking.mini_settings import (
     settings_of,
 )
 from ...formatting import local
-from ...payments import METHODS
+from ...payments import METHODS, available_methods
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id, text_fields, text_list
 from .pages import admin_render
@@ -47,11 +47,9 @@ def _public_url(request: Request, admin: Admin, mini: MiniSession) -> str:
     return f"{base}/{admin.studio.slug}/{mini.slug}"
 
 
-def _usable_methods(request: Request, studio: Studio) -> set[str]:
-    """Methods a client could be offered: set up on this server and taken by the studio."""
-    settings = request.app.state.settings
-    taken = set(studio.method_keys)
-    return {k for k, m in METHODS.items() if m.enabled(settings) and k in taken}
+def _enabled_keys(request: Request) -> list[str]:
+    """The methods this server is set up to take, in their usual order."""
+    return [m.key for m in available_methods(request.app.state.settings)]
 
 
 def _method_choices(request: Request, studio: Studio, current: list[str]) -> list[dict[str, Any]]:
@@ -59,13 +57,13 @@ def _method_choices(request: Request, studio: Studio, current: list[str]) -> lis
     can't (kept if left ticked, so turning Stripe on later brings it back), in offer order.
     A method the studio doesn't take (Settings) is listed with a note: clients only see it
     once the studio takes it."""
-    settings = request.app.state.settings
+    enabled = _enabled_keys(request)
     keys = [k for k in current if k in METHODS]
-    keys += [k for k, m in METHODS.items() if m.enabled(settings) and k not in keys]
+    keys += [k for k in enabled if k not in keys]
     taken = set(studio.method_keys)
 
     def note(key: str) -> str:
-        if not METHODS[key].enabled(settings):
+        if key not in enabled:
             return "Not set up on this server: clients don't see it until it is."
         if key not in taken:
             return "Your studio doesn't take it (see Settings): clients don't see it until it does."
@@ -160,14 +158,14 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
     fields = text_fields(form)
     methods = _ordered_methods(fields, text_list(form, "methods"))
     current = mini.method_keys if mini else []
-    live = _usable_methods(request, admin.studio)
+    enabled = set(_enabled_keys(request))
     parsed, errors = read_settings(
         fields,
         methods,
         currency=admin.studio.currency,
-        known_methods={k for k, m in METHODS.items() if m.enabled(request.app.state.settings)}
-        | {k for k in current if k in METHODS},
-        live_methods=live,
+        known_methods=enabled | {k for k in current if k in METHODS},
+        # what a client could be offered: set up here and taken by the studio
+        live_methods=enabled & set(admin.studio.method_keys),
     )
     db = request.app.state.db
     if not errors:
@@ -192,7 +190,8 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
     )
 
 
-async def _studio_mini(request: Request, admin: Admin) -> MiniSession | None:
+async def path_mini(request: Request, admin: Admin) -> MiniSession | None:
+    """The studio's mini session the path names; None for another studio's or none."""
     mini_id = path_id(request, "mini_id")
     if mini_id is None:
         return None
@@ -236,7 +235,7 @@ async def new_mini_page(request: Request, admin: Admin) -> Response:
 @admin_page
 async def edit_mini_page(request: Request, admin: Admin) -> Response:
     """GET: every setting of one mini session. POST: save them."""
-    mini = await _studio_mini(request, admin)
+    mini = await path_mini(request, admin)
     if mini is None:
         return not_found(request, admin)
     if request.method == "POST":
@@ -287,7 +286,7 @@ async def mini_page_response(
             },
             "day_errors": day_errors or {},
             "preview": preview,
-            "limits": {"slot": SLOT_MINUTES, "gap": GAP_MINUTES, "capacity": CAPACITY},
+            "limits": DAY_LIMITS,
             "public_url": _public_url(request, admin, mini),
             "visibilities": VISIBILITIES,
             "flash": request.query_params.get("done", ""),
@@ -303,7 +302,7 @@ async def mini_page_response(
 
 @admin_page
 async def mini_page(request: Request, admin: Admin) -> Response:
-    mini = await _studio_mini(request, admin)
+    mini = await path_mini(request, admin)
     if mini is None:
         return not_found(request, admin)
     return await mini_page_response(request, admin, mini)
