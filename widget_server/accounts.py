@@ -117,9 +117,3 @@ async def authenticate(db: Database, email: str, password: str) -> AdminUser | N
     if row is None or not ok:
         return None
     return AdminUser(id=row.id, email=row.email, studio_id=row.studio_id)
-
-
-async def load_user(db: Database, user_id: int) -> AdminUser | None:
-    """The logged-in user, read again on every request (a deleted user is logged out)."""
-    row = await db.fetch_one(users.select().where(users.c.id == user_id))
-    return AdminUser(id=row.id, email=row.email, studio_id=row.studio_id) if row else None
