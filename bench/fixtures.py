@@ -17,11 +17,11 @@ from databases import Database
 from sqlalchemy.engine import make_url
 
 from tests.support.databases import admin_execute, drop_postgres_database, run_db
-from widget_server.accounts import create_studio
 from widget_server.booking.slots import SessionDayPlan, create_session_day
 from widget_server.db.migrate import migrate
 from widget_server.db.tables import bookings, locations, mini_sessions, slots
 from widget_server.demo import seed_demo
+from widget_server.studio.accounts import create_studio
 
 # The same variable the tests read; without it, the local server this project's CI uses.
 POSTGRES_ENV = "MINIS_TEST_POSTGRES_URL"

@@ -17,8 +17,8 @@ from tests.support.flow import accept_quote, book_with_demo_card, start
 from tests.support.mail import set_mini
 from tests.support.queries import all_bookings, all_payments, event_kinds, rows
 from tests.support.world import World
-from widget_server.booking.offline_paid import mark_offline_paid
 from widget_server.db.tables import booking_events, session_days, slots
+from widget_server.studio.offline_paid import mark_offline_paid
 
 
 def book_offline(client: TestClient, slot_id: int, mini: str = "family", **fields: str) -> str:

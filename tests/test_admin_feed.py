@@ -14,7 +14,7 @@ from tests.support.clock import FakeClock
 from tests.support.flow import book_with_demo_card, start
 from tests.support.mail import set_mini
 from tests.support.world import World
-from widget_server.booking.feed import FeedTokens
+from widget_server.studio.feed import FeedTokens
 
 
 def feed_path(client: TestClient) -> str:

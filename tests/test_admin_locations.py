@@ -15,8 +15,8 @@ from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.queries import rows
 from tests.support.world import World
-from widget_server.booking.locations import active_locations
 from widget_server.db.tables import locations, studios
+from widget_server.studio.locations import active_locations
 
 
 def location_id(db_url: str, name: str) -> int:

@@ -20,8 +20,8 @@ from tests.support.world import World
 from widget_server.booking.tokens import BookingTokens
 from widget_server.config import Settings
 from widget_server.db.connection import create_database
+from widget_server.db.outbox import LEASE, MAX_ATTEMPTS, claim_due, emails_for_studio, mark_sent
 from widget_server.mail.compose import build_message
-from widget_server.mail.outbox import LEASE, MAX_ATTEMPTS, claim_due, emails_for_studio, mark_sent
 from widget_server.mail.preview import outbox_previews
 from widget_server.mail.render import RenderedEmail
 from widget_server.mail.sender import deliver_due, transport_for

@@ -145,9 +145,9 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> str:
-    from .accounts import create_studio, create_user
     from .booking.catalog import studio_by_slug
     from .booking.clock import system_clock
+    from .studio.accounts import create_studio, create_user
 
     db = create_database(settings.database_url)
     await db.connect()

@@ -6,11 +6,11 @@ from datetime import date, datetime, time, timedelta
 
 from databases import Database
 
-from .accounts import create_studio, create_user
 from .booking.catalog import studio_by_slug
 from .booking.slots import SessionDayPlan, create_session_day
 from .db.tables import locations, mini_sessions
 from .db.transactions import write_transaction
+from .studio.accounts import create_studio, create_user
 
 DEMO_STUDIO = "demo"
 DEMO_EMAIL = "demo@minis.test"

@@ -10,8 +10,8 @@ from databases import Database
 from httpx2 import Response
 from starlette.testclient import TestClient
 
-from widget_server.accounts import hash_password
 from widget_server.db.tables import studios, users
+from widget_server.studio.accounts import hash_password
 
 from .clock import FakeClock
 from .databases import run_db

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from databases import Database
 
-from widget_server.accounts import create_studio
 from widget_server.booking.slots import SessionDayPlan, create_session_day
 from widget_server.db.tables import locations, mini_sessions, slots
+from widget_server.studio.accounts import create_studio
 
 
 @dataclass

@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.outbox import enqueue
 from ..db.tables import bookings, leads, studios
-from ..mail.outbox import enqueue
 
 # change: (client's email kind, photographer's email kind)
 NOTICES = {

@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.outbox import enqueue
 from ..db.tables import bookings, leads, mini_sessions, outbox, slots
 from ..db.transactions import write_transaction
-from ..mail.outbox import enqueue
 from .views import load_booking_view
 
 # reminder_hours is at most this (a CHECK on mini_sessions).

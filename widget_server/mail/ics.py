@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 
 from icalendar import Calendar, Event, vCalAddress
 
-from ..booking.export import ExportRow
 from ..booking.views import BookingView
 from ..formatting import money
+from ..studio.export import ExportRow
 
 
 def _where(booking: BookingView) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 from databases import Database
 
 from ..booking.tokens import BookingTokens
-from .outbox import OutboxEmail, email_by_id, emails_for_studio
+from ..db.outbox import OutboxEmail, email_by_id, emails_for_studio
 from .render import RenderedEmail, RenderError, render_email
 
 

@@ -25,10 +25,10 @@ from .. import formatting
 from ..booking.catalog import Location
 from ..booking.tokens import BookingTokens
 from ..booking.views import load_booking_view
+from ..db.outbox import OutboxEmail
 from ..db.tables import bookings, locations, session_days, slots
 from ..notice import notice_html
 from .ics import booking_ics
-from .outbox import OutboxEmail
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 

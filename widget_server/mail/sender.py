@@ -22,8 +22,8 @@ from ..booking.clock import Clock
 from ..booking.reminders import queue_due_reminders
 from ..booking.tokens import BookingTokens
 from ..config import Settings
+from ..db.outbox import OutboxEmail, claim_due, mark_failed_attempt, mark_sent
 from .compose import build_message, message_id_for
-from .outbox import OutboxEmail, claim_due, mark_failed_attempt, mark_sent
 from .render import RenderError, render_email
 from .smtp import SmtpTransport, is_permanent, parse_smtp_url
 

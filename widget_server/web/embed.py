@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from ..booking.catalog import MiniSession, Studio
-from ..booking.origins import normalize_origin
 from ..formatting import HEX_COLOR
+from ..studio.origins import normalize_origin
 
 EMBED_PREFIX = "/embed"
 THEMES = ("light", "dark", "auto")

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..booking.catalog import LOGO_EXTENSIONS
-from ..booking.logos import current_logo
+from ..studio.logos import current_logo
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 

@@ -15,7 +15,6 @@ from starlette.responses import RedirectResponse, Response
 
 from ...booking.availability import slot_of
 from ...booking.cancel import STUDIO_REFUNDS, cancel_for_client, clean_message
-from ...booking.dashboard import FILTERS, move_targets
 from ...booking.errors import (
     ChangeNotAllowed,
     InvalidDetails,
@@ -24,14 +23,15 @@ from ...booking.errors import (
     WrongState,
 )
 from ...booking.events import events_for
-from ...booking.form_values import parse_positive_money
-from ...booking.lead_status import close_lead, reopen_lead
 from ...booking.refunds import failed_refunds
 from ...booking.reschedule import move_for_client
 from ...booking.views import BookingView
 from ...payments.base import PaymentUnavailable
 from ...payments.cancellation import BY_STUDIO, refund_cancellation
 from ...payments.refunds import RefundNotAllowed, refund_payment, retry_failed_refunds
+from ...studio.dashboard import FILTERS, move_targets
+from ...studio.form_values import parse_positive_money
+from ...studio.leads import close_lead, reopen_lead
 from ..forms import parse_id
 from .auth import Admin, admin_context, admin_page
 from .booking_forms import MAX_REASON, REFUND_KEY, BookingForms, CancelForm, RefundForm

@@ -17,8 +17,9 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ...accounts import MAX_EMAIL, AdminUser, authenticate
-from ...admin_sessions import (
+from ...booking.catalog import Studio
+from ...studio.accounts import MAX_EMAIL, AdminUser, authenticate
+from ...studio.sessions import (
     LiveSession,
     end_all_sessions,
     end_session,
@@ -26,7 +27,6 @@ from ...admin_sessions import (
     mark_seen,
     start_session,
 )
-from ...booking.catalog import Studio
 from .csrf import token_matches
 from .pages import admin_error, admin_render
 from .session import (

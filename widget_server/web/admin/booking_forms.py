@@ -7,8 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from ...booking.cancel import STUDIO_REFUNDS, refund_plan
-from ...booking.form_values import money_input
 from ...booking.views import BookingView
+from ...studio.form_values import money_input
 
 LEAD_LABELS = {
     "scheduling_in_progress": "Open: following up",

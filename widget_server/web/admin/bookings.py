@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ...booking.dashboard import (
+from ...booking.events import events_for
+from ...booking.refunds import failed_refunds
+from ...booking.views import BookingView, PaymentLine, load_booking_by_id
+from ...db.outbox import emails_for_booking
+from ...db.tables import leads, refunds, slots
+from ...formatting import local
+from ...studio.dashboard import (
     DEFAULT_FILTER,
     FILTERS,
     booking_studio_id,
@@ -19,13 +25,7 @@ from ...booking.dashboard import (
     list_bookings,
     upcoming_days,
 )
-from ...booking.events import events_for
-from ...booking.offline_paid import mark_offline_paid
-from ...booking.refunds import failed_refunds
-from ...booking.views import BookingView, PaymentLine, load_booking_by_id
-from ...db.tables import leads, refunds, slots
-from ...formatting import local
-from ...mail.outbox import emails_for_booking
+from ...studio.offline_paid import mark_offline_paid
 from .auth import Admin, admin_context, admin_page
 from .booking_forms import LEAD_LABELS, BookingForms, RefundForm, cancel_choices
 from .emails import email_name

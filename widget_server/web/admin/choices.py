@@ -6,7 +6,7 @@ from functools import cache
 
 from babel.numbers import get_currency_name, list_currencies
 
-from ...booking.time_zones import time_zones
+from ...studio.time_zones import time_zones
 
 # The regions zoneinfo names its zones by; everything else (UTC, Etc/GMT+5, old
 # aliases like US/Eastern) goes under "Other", where people who want it find it.

@@ -12,7 +12,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ...booking.catalog import Location, MiniSession
-from ...booking.day_admin import (
+from ...booking.errors import InvalidDetails, NotFound
+from ...booking.slots import create_session_day
+from ...formatting import local
+from ...studio.day_form import (
+    DAY_LIMITS,
+    SLOT_MINUTES,
+    WARNINGS,
+    DayInput,
+    day_warnings,
+    read_day,
+)
+from ...studio.days import (
     AdminDay,
     Affected,
     add_slot,
@@ -21,19 +32,8 @@ from ...booking.day_admin import (
     set_slot_blocked,
     studio_day,
 )
-from ...booking.day_form import (
-    DAY_LIMITS,
-    SLOT_MINUTES,
-    WARNINGS,
-    DayInput,
-    day_warnings,
-    read_day,
-)
-from ...booking.errors import InvalidDetails, NotFound
-from ...booking.form_values import parse_clock, parse_whole
-from ...booking.locations import active_locations
-from ...booking.slots import create_session_day
-from ...formatting import local
+from ...studio.form_values import parse_clock, parse_whole
+from ...studio.locations import active_locations
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id, text_fields
 from .minis import mini_page_response, path_mini

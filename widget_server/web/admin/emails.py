@@ -10,9 +10,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ...booking.dashboard import event_name
-from ...mail.outbox import emails_for_studio
+from ...db.outbox import emails_for_studio
 from ...mail.preview import EmailPreview, email_preview
+from ...studio.dashboard import event_name
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id
 from .pages import admin_render

@@ -15,9 +15,9 @@ from babel.numbers import get_currency_precision
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...booking.dashboard import DEFAULT_FILTER, FILTERS
-from ...booking.export import ExportRow, export_bookings
 from ...formatting import local
+from ...studio.dashboard import DEFAULT_FILTER, FILTERS
+from ...studio.export import ExportRow, export_bookings
 from .auth import Admin, admin_page
 
 HEADER = (

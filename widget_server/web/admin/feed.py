@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ...booking.catalog import studio_by_id
-from ...booking.export import feed_bookings
-from ...booking.feed import FeedTokens, current_feed_token, rotate_feed, studio_for_feed
 from ...mail.ics import studio_feed_ics
+from ...studio.export import feed_bookings
+from ...studio.feed import FeedTokens, current_feed_token, rotate_feed, studio_for_feed
 from .auth import Admin, admin_context, admin_page
 from .pages import admin_error, admin_render
 

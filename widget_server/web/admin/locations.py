@@ -11,9 +11,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ...booking.archive import set_location_archived
 from ...booking.errors import InvalidDetails
-from ...booking.locations import (
+from ...studio.archive import set_location_archived
+from ...studio.locations import (
     StudioLocation,
     TimeZoneInUse,
     check_location,
@@ -23,7 +23,7 @@ from ...booking.locations import (
     upcoming_days_at,
     update_location,
 )
-from ...booking.time_zones import is_time_zone
+from ...studio.time_zones import is_time_zone
 from .auth import Admin, admin_context, admin_page
 from .choices import time_zone_groups
 from .forms import not_found, path_id

@@ -12,21 +12,16 @@ from babel.numbers import get_currency_precision
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ...booking.archive import set_mini_archived
 from ...booking.catalog import MiniSession, Studio
-from ...booking.day_admin import mini_days
-from ...booking.day_form import DAY_LIMITS, WARNINGS
 from ...booking.errors import InvalidDetails
-from ...booking.form_values import money_input
-from ...booking.locations import active_locations
-from ...booking.mini_admin import (
-    booking_count,
-    duplicate_mini,
-    save_mini,
-    studio_mini,
-    studio_minis,
-)
-from ...booking.mini_settings import (
+from ...formatting import local
+from ...payments import METHODS, available_methods
+from ...studio.archive import set_mini_archived
+from ...studio.day_form import DAY_LIMITS, WARNINGS
+from ...studio.days import mini_days
+from ...studio.form_values import money_input
+from ...studio.locations import active_locations
+from ...studio.mini_settings import (
     BOOKING_PROCESSES,
     DEFAULTS,
     REFUND_POLICIES,
@@ -35,8 +30,13 @@ from ...booking.mini_settings import (
     read_settings,
     settings_of,
 )
-from ...formatting import local
-from ...payments import METHODS, available_methods
+from ...studio.minis import (
+    booking_count,
+    duplicate_mini,
+    save_mini,
+    studio_mini,
+    studio_minis,
+)
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id, text_fields, text_list
 from .pages import admin_render

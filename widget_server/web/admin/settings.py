@@ -15,11 +15,11 @@ from starlette.responses import RedirectResponse, Response
 
 from ...booking.catalog import Studio
 from ...booking.errors import InvalidDetails
-from ...booking.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
-from ...booking.studio_settings import check_settings, save_settings
-from ...booking.time_zones import is_time_zone
 from ...payments import METHODS, available_methods
 from ...payments.stripe import KEY as STRIPE_KEY
+from ...studio.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
+from ...studio.settings import check_settings, save_settings
+from ...studio.time_zones import is_time_zone
 from .auth import Admin, admin_context, admin_page, admin_upload_page
 from .choices import currency_choices, time_zone_groups
 from .pages import admin_render

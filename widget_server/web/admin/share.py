@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...booking.catalog import MiniSession, Studio
-from ...booking.dashboard import shareable_mini_sessions
 from ...formatting import HEX_COLOR
+from ...studio.dashboard import shareable_mini_sessions
 from ..embed import THEMES, allowed_origins, normalize_origin, page_origin
 from .auth import Admin, admin_context, admin_page
 from .pages import admin_render

@@ -12,9 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from babel.numbers import get_currency_name
 from databases import Database
 
-from .booking.slugs import is_valid_studio_slug
-from .db.tables import studios, users
-from .payments import METHODS
+from ..booking.slugs import is_valid_studio_slug
+from ..db.tables import studios, users
+from ..payments import METHODS
 
 _hasher = PasswordHasher()
 

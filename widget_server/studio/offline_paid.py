@@ -11,9 +11,9 @@ from datetime import datetime
 
 from databases import Database
 
+from ..booking.events import record_event
 from ..db.tables import payments
 from ..db.transactions import write_transaction
-from .events import record_event
 
 
 async def mark_offline_paid(db: Database, booking_id: int, payment_id: int, now: datetime) -> bool:

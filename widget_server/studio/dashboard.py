@@ -14,10 +14,10 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.catalog import MiniSession
+from ..booking.offers import DayOffer, mini_session_offer
+from ..booking.views import BookingView
 from ..db.tables import bookings, leads, locations, mini_sessions, payments, session_days, slots
-from .catalog import MiniSession
-from .offers import DayOffer, mini_session_offer
-from .views import BookingView
 
 # The list's filters: key -> (label, condition). "Holds to follow up" are clients who
 # gave their details but have not booked: their lead is still scheduling_in_progress.

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.catalog import Location
+from ..booking.errors import InvalidDetails
 from ..db.tables import locations, session_days, slots
 from ..db.transactions import write_transaction
-from .catalog import Location
-from .errors import InvalidDetails
 from .time_zones import is_time_zone
 
 MAX_NAME = 200

@@ -20,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from databases import Database
 
-from ..db.insert_once import insert_once
-from ..db.tables import outbox
-from ..db.transactions import write_transaction
+from .insert_once import insert_once
+from .tables import outbox
+from .transactions import write_transaction
 
 # Longer than a whole SMTP conversation can take (aiosmtplib times out well before).
 LEASE = timedelta(minutes=5)

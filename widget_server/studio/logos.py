@@ -17,8 +17,8 @@ import filetype
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.catalog import LOGO_EXTENSIONS
 from ..db.tables import studio_logos, studios
-from .catalog import LOGO_EXTENSIONS
 
 MAX_LOGO_BYTES = 512 * 1024
 SNIFF_BYTES = 262  # filetype reads at most this many bytes

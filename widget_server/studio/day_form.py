@@ -13,10 +13,10 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.catalog import Location
+from ..booking.slots import SessionDayPlan, plan_slots
 from ..db.tables import session_days
-from .catalog import Location
 from .form_values import parse_clock, parse_day, parse_whole
-from .slots import SessionDayPlan, plan_slots
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 SLOT_MINUTES = (5, 480)

@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.availability import live_bookings_on
+from ..booking.catalog import Location
+from ..booking.errors import InvalidDetails, NotFound
+from ..booking.holds import lock_slot, sweep_slot
+from ..booking.slots import SessionDayPlan, local_to_utc, plan_slots
 from ..db.tables import bookings, leads, locations, mini_sessions, session_days, slots
 from ..db.transactions import write_transaction
-from .availability import live_bookings_on
-from .catalog import Location
 from .day_form import DayInput
-from .errors import InvalidDetails, NotFound
-from .holds import lock_slot, sweep_slot
-from .slots import SessionDayPlan, local_to_utc, plan_slots
 
 
 @dataclass

@@ -14,10 +14,10 @@ from babel.numbers import list_currencies
 from databases import Database
 from email_validator import EmailNotValidError, validate_email
 
+from ..booking.errors import InvalidDetails
 from ..db.tables import studios
 from ..db.transactions import write_transaction
 from ..formatting import HEX_COLOR
-from .errors import InvalidDetails
 from .logos import Logo, remove_logo, replace_logo
 from .origins import InvalidOrigins, parse_origins
 from .time_zones import is_time_zone

@@ -14,10 +14,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.availability import live_bookings_on
+from ..booking.events import record_event
 from ..db.tables import bookings, leads
 from ..db.transactions import write_transaction
-from .availability import live_bookings_on
-from .events import record_event
 
 # What a reopened lead goes back to: the photographer is following it up again.
 REOPENED = "scheduling_in_progress"

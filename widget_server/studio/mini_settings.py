@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from .catalog import MiniSession
+from ..booking.catalog import MiniSession
+from ..booking.slugs import is_valid_slug
 from .form_values import is_web_address, parse_money, parse_whole
-from .slugs import is_valid_slug
 
 VISIBILITIES = {
     "public": "Public: listed on your booking site",

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.catalog import Studio
+from ..db.tables import admin_sessions, studios, users
+from ..db.transactions import write_transaction
 from .accounts import AdminUser
-from .booking.catalog import Studio
-from .db.tables import admin_sessions, studios, users
-from .db.transactions import write_transaction
 
 LIFETIME = timedelta(hours=12)
 # last_seen_at is refreshed at most this often: not one write per page view.

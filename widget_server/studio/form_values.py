@@ -19,8 +19,8 @@ from babel.numbers import (
     parse_decimal,
 )
 
+from ..booking.slugs import is_valid_slug
 from ..formatting import LOCALE, money
-from .slugs import is_valid_slug
 
 # Prices live in an INTEGER column: keep well inside 32 bits whatever the currency.
 MAX_MINOR = 1_000_000_000

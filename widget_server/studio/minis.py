@@ -14,10 +14,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.catalog import MiniSession
+from ..booking.errors import InvalidDetails
 from ..db.tables import bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
-from .catalog import MiniSession
-from .errors import InvalidDetails
 from .form_values import slug_from
 from .mini_settings import MAX_TITLE, MiniSettings, settings_of
 
