@@ -32,6 +32,7 @@ from widget_server.booking.reschedule import move_for_client
 from widget_server.booking.views import load_booking_by_id
 from widget_server.config import Settings
 from widget_server.db.tables import booking_events, refunds
+from widget_server.payments import RefundRequest
 from widget_server.payments.refunds import RefundNotAllowed, refund_payment
 
 REFUNDS_PATH = "/v1/refunds"
@@ -398,9 +399,8 @@ def test_two_refunds_racing_never_give_back_more_than_was_paid(
 
         async def refund(key: str) -> object:
             try:
-                return await refund_payment(
-                    db, booking, payment.id, 3000, key=key, reason="", now=clock()
-                )
+                request = RefundRequest(db, booking, payment, 3000, key=key, reason="", now=clock())
+                return await refund_payment(client.app.state.payments, request)  # type: ignore[attr-defined]
             except RefundNotAllowed:
                 return "refused"
 

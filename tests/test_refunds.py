@@ -15,12 +15,18 @@ from tests.support.queries import event_kinds
 from tests.support.stripe_flow import post_event, start_card_checkout
 from tests.support.stripe_server import StandInStripe
 from tests.support.world import World
-from widget_server.booking.refunds import AUTO_RETRIES, due_for_retry
 from widget_server.booking.views import BookingView, load_booking_view
-from widget_server.payments import METHODS
-from widget_server.payments.refunds import attempt_refund, retry_due_refunds
+from widget_server.config import Settings
+from widget_server.payments import PaymentMethods, RefundRequest
+from widget_server.payments.refunds import (
+    AUTO_RETRIES,
+    attempt_refund,
+    due_for_retry,
+    retry_due_refunds,
+)
 
 REFUNDS_PATH = "/v1/refunds"
+DEMO_METHODS = PaymentMethods.from_settings(Settings(demo=True))
 
 
 def _view(db_url: str, token: str, client: TestClient) -> BookingView:
@@ -38,9 +44,8 @@ def _refund(db_url: str, booking: BookingView, amount: int, key: str, clock: Fak
     payment = booking.payments[0]
 
     async def work(db: Database) -> bool:
-        return await METHODS[payment.method].refund(
-            db, booking, payment, amount, key=key, reason="test", now=clock()
-        )
+        request = RefundRequest(db, booking, payment, amount, key=key, reason="test", now=clock())
+        return await DEMO_METHODS[payment.method].refund(request)
 
     return run_db(db_url, work)
 
@@ -62,8 +67,9 @@ def test_partial_refunds_are_recorded_once_per_key(
     assert event_kinds(db_url, final.id).count("refund_recorded") == 2
 
 
-def _background_round(db_url: str, clock: FakeClock) -> int:
-    return run_db(db_url, lambda db: retry_due_refunds(db, clock()))
+def _background_round(client: TestClient, db_url: str, clock: FakeClock) -> int:
+    methods = client.app.state.payments  # type: ignore[attr-defined]
+    return run_db(db_url, lambda db: retry_due_refunds(methods, db, clock()))
 
 
 def test_a_failed_refund_is_retried_in_the_background_with_growing_waits(
@@ -81,25 +87,24 @@ def test_a_failed_refund_is_retried_in_the_background_with_growing_waits(
     stripe_api.fail_next_create(500, times=4, path=REFUNDS_PATH)
 
     async def refund_now(db: Database) -> bool | None:
-        return await attempt_refund(
-            db, booking, payment, 4000, key="bg-1", reason="test", now=clock()
-        )
+        request = RefundRequest(db, booking, payment, 4000, key="bg-1", reason="test", now=clock())
+        return await attempt_refund(stripe_client.app.state.payments, request)  # type: ignore[attr-defined]
 
     assert run_db(db_url, refund_now) is None  # failed, logged as refund_failed
-    assert _background_round(db_url, clock) == 0  # too soon: nothing sent
+    assert _background_round(stripe_client, db_url, clock) == 0  # too soon: nothing sent
     assert len(stripe_api.creates(REFUNDS_PATH)) == 2
     clock.advance(minutes=5)
-    assert _background_round(db_url, clock) == 0  # tried: still down, logged again
+    assert _background_round(stripe_client, db_url, clock) == 0  # tried: still down, logged again
     assert len(stripe_api.creates(REFUNDS_PATH)) == 4
     clock.advance(minutes=5)
-    assert _background_round(db_url, clock) == 0  # the second wait is 10 minutes
+    assert _background_round(stripe_client, db_url, clock) == 0  # the second wait is 10 minutes
     assert len(stripe_api.creates(REFUNDS_PATH)) == 4
     clock.advance(minutes=5)
-    assert _background_round(db_url, clock) == 1  # up again: refunded
+    assert _background_round(stripe_client, db_url, clock) == 1  # up again: refunded
     assert [r["amount"] for r in stripe_api.refunds.values()] == [4000]
     assert len(set(stripe_api.creates(REFUNDS_PATH))) == 1  # one idempotency key throughout
     clock.advance(hours=1)
-    assert _background_round(db_url, clock) == 0  # nothing left to do
+    assert _background_round(stripe_client, db_url, clock) == 0  # nothing left to do
     assert len(stripe_api.refunds) == 1
     assert _view(db_url, token, stripe_client).refunded_minor == 4000
 

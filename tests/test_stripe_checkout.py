@@ -19,7 +19,7 @@ from tests.support.stripe_flow import (
 )
 from tests.support.stripe_server import StandInStripe
 from tests.support.world import World
-from widget_server.payments import stripe as stripe_method
+from widget_server.payments.stripe import api as stripe_calls
 
 
 def test_checkout_session_asks_for_what_is_due_with_an_idempotency_key(
@@ -130,7 +130,7 @@ def start_card_checkout_failing(
 
     token = start(client, world.slots["card-only"][0], "card-only")
     # Fail the first try and, for a server error, the library's own retry too.
-    retries = stripe_method.NETWORK_RETRIES if status >= 500 else 0
+    retries = stripe_calls.NETWORK_RETRIES if status >= 500 else 0
     stripe_api.fail_next_create(status, times=1 + retries)
     return token
 
@@ -143,8 +143,8 @@ def test_a_timeout_shows_a_retry_page_and_the_retry_gets_the_same_session(
 ) -> None:
     from tests.support.flow import start
 
-    monkeypatch.setattr(stripe_method, "TIMEOUT_SECONDS", 0.5)
-    monkeypatch.setattr(stripe_method, "NETWORK_RETRIES", 0)
+    monkeypatch.setattr(stripe_calls, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(stripe_calls, "NETWORK_RETRIES", 0)
     token = start(stripe_client, world.slots["card-only"][0], "card-only")
     # Stripe creates the session, but its answer arrives after we stopped waiting.
     stripe_api.hang_next_create(1.5)

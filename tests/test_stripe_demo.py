@@ -10,7 +10,7 @@ from widget_server.booking.catalog import MiniSession, Studio, studio_by_slug
 from widget_server.config import load_settings
 from widget_server.db.tables import mini_sessions
 from widget_server.demo import seed_demo
-from widget_server.payments import methods_for
+from widget_server.payments import PaymentMethods
 
 
 def _demo_minis(db_url: str, clock: FakeClock) -> tuple[Studio, list[MiniSession]]:
@@ -31,7 +31,9 @@ def test_demo_sessions_offer_stripe_only_with_a_key(db_url: str, clock: FakeCloc
     with_key = load_settings(
         {"MINIS_DATABASE_URL": db_url, "STRIPE_SECRET_KEY": "sk_test_x"}, demo=True
     )
-    assert [m.key for m in methods_for(studio, fall, plain)] == ["demo", "offline"]
-    assert [m.key for m in methods_for(studio, santa, plain)] == ["demo"]
-    assert [m.key for m in methods_for(studio, fall, with_key)] == ["stripe", "demo", "offline"]
-    assert [m.key for m in methods_for(studio, santa, with_key)] == ["stripe", "demo"]
+    plain_methods = PaymentMethods.from_settings(plain)
+    key_methods = PaymentMethods.from_settings(with_key)
+    assert [m.key for m in plain_methods.offered(studio, fall)] == ["demo", "offline"]
+    assert [m.key for m in plain_methods.offered(studio, santa)] == ["demo"]
+    assert [m.key for m in key_methods.offered(studio, fall)] == ["stripe", "demo", "offline"]
+    assert [m.key for m in key_methods.offered(studio, santa)] == ["stripe", "demo"]

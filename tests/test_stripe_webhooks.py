@@ -27,9 +27,10 @@ from tests.support.world import World
 from widget_server.booking.views import load_booking_view
 from widget_server.config import Settings
 from widget_server.db.tables import refunds
-from widget_server.payments import stripe as stripe_method
+from widget_server.payments import RefundRequest
 from widget_server.payments.refunds import RefundNotAllowed, refund_payment
-from widget_server.payments.stripe_events import session_settled, settle_from_return
+from widget_server.payments.stripe import api as stripe_calls
+from widget_server.payments.stripe.events import session_settled, settle_from_return
 
 
 def _post_raw(client: TestClient, payload: bytes, signature: str | None) -> Any:
@@ -189,8 +190,9 @@ def test_the_webhook_racing_the_return_books_once(
     async def race(db: Database) -> list[str | None]:
         booking = await load_booking_view(db, public_id)
         assert booking is not None
-        deliveries = [session_settled(db, dict(session), clock()) for _ in range(10)]
-        returns = [settle_from_return(stripe_settings, db, booking, session_id, clock())] * 1
+        stripe = stripe_client.app.state.payments["stripe"]  # type: ignore[attr-defined]
+        deliveries = [session_settled(stripe, db, dict(session), clock()) for _ in range(10)]
+        returns = [settle_from_return(stripe, db, booking, session_id, clock())] * 1
         return list(await asyncio.gather(*deliveries, *returns))
 
     outcomes = run_db(db_url, race)
@@ -306,9 +308,10 @@ def test_photographer_refunds_go_through_the_api_and_the_log(
         booking = await load_booking_view(db, public_id)
         assert booking is not None
         [payment] = booking.payments
-        return await refund_payment(
-            db, booking, payment.id, amount, key=key, reason="Rain date", now=clock()
+        request = RefundRequest(
+            db, booking, payment, amount, key=key, reason="Rain date", now=clock()
         )
+        return await refund_payment(stripe_client.app.state.payments, request)  # type: ignore[attr-defined]
 
     assert run_db(db_url, lambda db: refund(db, 2000, "admin-1")) is True
     assert run_db(db_url, lambda db: refund(db, 2000, "admin-1")) is False  # same request
@@ -373,7 +376,7 @@ def test_a_refund_stripe_refuses_is_retried_with_the_next_delivery(
     clock.advance(minutes=40)
     book_with_demo_card(stripe_client, slot)
     session = stripe_api.pay(session_id)
-    stripe_api.fail_next_create(500, times=1 + stripe_method.NETWORK_RETRIES, path="/v1/refunds")
+    stripe_api.fail_next_create(500, times=1 + stripe_calls.NETWORK_RETRIES, path="/v1/refunds")
     response = post_event(stripe_client, stripe_api, "checkout.session.completed", session)
     # Stripe is asked to deliver again later; the payment is already on record.
     assert response.status_code == 503

@@ -115,17 +115,21 @@ async def _work(settings: Settings, mail_interval: float) -> None:
     """
     from .booking.clock import system_clock
     from .mail.sender import send_mail_forever
+    from .payments import PaymentMethods
     from .upkeep import upkeep_forever
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # Built here from the settings, as create_app does: refunds retried by this process
+    # reach the provider with the deployment's own keys.
+    methods = PaymentMethods.from_settings(settings)
     db = create_database(settings.database_url)
     await db.connect()
     try:
         await asyncio.gather(
-            upkeep_forever(db, system_clock, 15, stop),
+            upkeep_forever(db, system_clock, methods, 15, stop),
             send_mail_forever(db, settings, system_clock, interval=mail_interval, stop=stop),
         )
     finally:

@@ -92,7 +92,7 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 deposit_minor=7500,
                 visibility="public",
                 booking_process="quote",
-                # "stripe" is offered only when STRIPE_SECRET_KEY is set (payments.methods_for).
+                # "stripe" is offered only when STRIPE_SECRET_KEY is set (PaymentMethods.offered).
                 payment_methods="stripe demo offline",
                 hold_minutes=15,
                 min_notice_hours=2,

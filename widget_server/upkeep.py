@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
 from databases import Database
 
 from .booking.clock import Clock
 from .booking.holds import release_expired_holds
+from .payments.base import PaymentMethod
 from .payments.refunds import retry_due_refunds
 
 logger = logging.getLogger("minis")
 
 
-async def upkeep(db: Database, clock: Clock) -> None:
+async def upkeep(db: Database, clock: Clock, methods: Mapping[str, PaymentMethod]) -> None:
     """One round. A failure in one job is logged and doesn't stop the other."""
     try:
         released = await release_expired_holds(db, clock())
@@ -28,7 +30,7 @@ async def upkeep(db: Database, clock: Clock) -> None:
     except Exception:  # the next round tries again; each claim also sweeps its own slot
         logger.exception("hold sweep failed")
     try:
-        retried = await retry_due_refunds(db, clock())
+        retried = await retry_due_refunds(methods, db, clock())
         if retried:
             logger.info("retried %d failed refunds", retried)
     except Exception:  # the next round tries again; the photographer can retry too
@@ -36,11 +38,15 @@ async def upkeep(db: Database, clock: Clock) -> None:
 
 
 async def upkeep_forever(
-    db: Database, clock: Clock, interval: float, stop: asyncio.Event | None = None
+    db: Database,
+    clock: Clock,
+    methods: Mapping[str, PaymentMethod],
+    interval: float,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """A round every ``interval`` seconds until ``stop`` is set (or the task is cancelled)."""
     stop = stop or asyncio.Event()
     while not stop.is_set():
-        await upkeep(db, clock)
+        await upkeep(db, clock, methods)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)

@@ -138,7 +138,7 @@ async def start_booking(
     return StartedBooking(public_id=public_id, status=status)
 
 
-async def _secure_spot(db: Database, booking_id: int, hold_until: datetime, now: datetime) -> str:
+async def secure_spot(db: Database, booking_id: int, hold_until: datetime, now: datetime) -> str:
     """Make sure the booking owns its spot, holding it until ``hold_until``.
 
     Returns "held" or "booked". A hold that lapsed but still owns its spot is
@@ -185,7 +185,7 @@ async def accept_quote(db: Database, booking: BookingView, now: datetime) -> Non
         hold_until = booking.expires_at
     async with write_transaction(db):
         await lock_slot(db, booking.slot_id)
-        status = await _secure_spot(db, booking.id, hold_until, now)
+        status = await secure_spot(db, booking.id, hold_until, now)
         if status == "held" and not booking.quote_accepted:
             await db.execute(
                 quotes.update()
@@ -227,7 +227,7 @@ async def book(
         await lock_slot(db, booking.slot_id)
         if payment is not None and not await insert_payment_once(db, booking.id, payment, now):
             return False
-        status = await _secure_spot(db, booking.id, now, now)
+        status = await secure_spot(db, booking.id, now, now)
         if payment is not None:
             await record_event(
                 db,

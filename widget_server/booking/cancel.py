@@ -6,8 +6,8 @@ through ``_cancel_booked``: the cancellation, its event, the spot given back and
 the emails commit together. The lead keeps its status: the photographer closes
 it (the client may still want another date). What is refunded follows the mini
 session's ``cancel_refund_policy`` (or the studio's choice); ``refund_plan``
-computes it here, and payments/cancellation.py asks each payment's method to
-give it back.
+computes it here, and payments/cancellation.cancel_and_refund (the use case both
+sides call) asks each payment's method to give it back.
 """
 
 from __future__ import annotations
@@ -83,9 +83,11 @@ def refund_plan(booking: BookingView, policy: str | None = None) -> list[Planned
     return plan
 
 
-async def cancel(db: Database, booking: BookingView, message: str, now: datetime) -> None:
+async def cancel(
+    db: Database, booking: BookingView, message: str, now: datetime
+) -> list[PlannedRefund]:
     """The client cancels the booked ``booking`` with their cleaned message, or raise and change
-    nothing.
+    nothing. Returns the refunds the mini session's policy owes them.
 
     Raises ChangeNotAllowed (switched off, past the cutoff) or WrongState when
     the booking is no longer booked (cancelled in another tab).
@@ -93,8 +95,10 @@ async def cancel(db: Database, booking: BookingView, message: str, now: datetime
     options = change_options(booking, now)
     if not options.can_cancel:
         raise ChangeNotAllowed(options.cancel_reason or "disabled")
-    refund_minor = sum(r.amount_minor for r in refund_plan(booking))
+    plan = refund_plan(booking)
+    refund_minor = sum(r.amount_minor for r in plan)
     await _cancel_booked(db, booking, now, by="client", message=message, refund_minor=refund_minor)
+    return plan
 
 
 async def cancel_for_client(

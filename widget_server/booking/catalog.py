@@ -84,7 +84,7 @@ class MiniSession(Row):
 def offered_method_keys(studio: Studio, mini: MiniSession) -> list[str]:
     """The payment methods a client may use for ``mini``: the mini session's, in its order,
     that the studio also takes. Switching a method off in the studio's settings stops it
-    on every mini session at once. (payments.methods_for keeps those enabled here.)"""
+    on every mini session at once. (payments.PaymentMethods.offered keeps those enabled here.)"""
     taken = set(studio.method_keys)
     return [key for key in mini.method_keys if key in taken]
 

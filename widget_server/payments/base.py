@@ -1,36 +1,59 @@
-"""The interface every payment method implements.
+"""The interface every payment method implements, and the requests it is handed.
 
-A method decides whether it is enabled in this deployment and where the client
-goes to pay (``begin``). Our own methods (offline, demo) send the client to a
-page of ours that then records the payment through ``booking.bookings.book``;
-a provider (Stripe) sends them to its hosted page and records the payment from
-its webhook. Either way ``book`` makes the effect idempotent.
+The web layer knows methods only through ``PaymentMethod``: it asks where the client
+goes to pay (``begin``), hands over the method's own page when it is submitted
+(``submit``), the client's return from a provider's page (``confirm_return``), and the
+provider's notifications (``receive_webhook``). Refunds of any method go through
+``refund`` with one ``RefundRequest``. Whatever path a payment arrives by,
+``booking.bookings.book`` makes its effect happen once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from databases import Database
 
+from ..booking.errors import WrongState
 from ..booking.views import BookingView, PaymentLine
-from ..config import Settings
 
 
 @dataclass(frozen=True)
 class PaymentStart:
-    """What ``begin`` needs: the booking, the URLs of its pages, and (for a provider that
-    tracks its sessions) the database and the time."""
+    """A client about to pay for ``booking``, and the URLs of its pages."""
 
-    booking: BookingView
-    settings: Settings
     db: Database
+    booking: BookingView
     now: datetime
     method_page_url: str  # our page for this method: /b/{token}/pay/{key}
-    confirmation_url: str
-    quote_url: str
+    confirmation_url: str  # absolute: providers send the client back to it
+    quote_url: str  # absolute
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    """Give ``amount_minor`` of ``payment`` back. ``key`` names the request ("cancel-3",
+    "admin-…"): asking twice with one key refunds once."""
+
+    db: Database
+    booking: BookingView
+    payment: PaymentLine
+    amount_minor: int
+    key: str
+    reason: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """A provider's notification as it arrived: the raw body, untouched, and its headers."""
+
+    db: Database
+    body: bytes
+    headers: Mapping[str, str]
+    now: datetime
 
 
 class PaymentUnavailable(Exception):
@@ -40,32 +63,78 @@ class PaymentUnavailable(Exception):
     """
 
 
-class PaymentMethod(Protocol):
+class PaymentDeclined(Exception):
+    """The client's payment was refused on our own page (a declined card); the message
+    says why, in words for the client."""
+
+
+class WebhookRejected(Exception):
+    """The request is not a genuine, current notification; ``code`` goes in the 400 reply."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class PaymentMethod:
+    """One way to pay. Subclasses set the class attributes and override what they do::
+
+    class Cash(PaymentMethod):
+        key, label, summary = "cash", "Cash", "Pay at the session."
+    """
+
     key: str
     label: str
     summary: str
-
-    def enabled(self, settings: Settings) -> bool: ...
+    # Whether this deployment can take it (a provider needs its keys).
+    enabled: bool = True
+    # Origins our forms may send the client's browser to (the pages' CSP ``form-action``).
+    form_origins: tuple[str, ...] = ()
+    # Whether a booked client can pay their balance online with it.
+    collects_balance: bool = False
+    # Who holds the client's money while we confirm it, in words for the client.
+    provider_name: str = "The payment service"
+    # How to switch it on, for the settings page when it is off here ("" = don't list it).
+    how_to_enable: str = ""
 
     async def begin(self, start: PaymentStart) -> str:
-        """The URL the client's browser goes to next to pay."""
-        ...
+        """The URL the client's browser goes to next to pay: by default our method page."""
+        return start.method_page_url
 
-    async def refund(
-        self,
-        db: Database,
-        booking: BookingView,
-        payment: PaymentLine,
-        amount_minor: int,
-        *,
-        key: str,
-        reason: str,
-        now: datetime,
-    ) -> bool:
-        """Give ``amount_minor`` of ``payment`` back and record it (booking.refunds).
+    async def submit(self, start: PaymentStart, form: Mapping[str, str]) -> str | None:
+        """Our method page was submitted: pay, and return where the client goes next (a
+        provider's page), or None when the booking is done here.
 
-        ``key`` names this refund request ("cancel", "admin-3", ...): asking
-        twice with the same key refunds once. Returns False on such a repeat.
-        Callers check ``payment.refundable_minor`` first.
+        Raises PaymentDeclined (message for the client), PaymentUnavailable, and the
+        booking's own SlotUnavailable or WrongState.
         """
-        ...
+        raise NotImplementedError
+
+    async def begin_balance(self, start: PaymentStart) -> str:
+        """The URL where the booked client pays what is left after the deposit."""
+        raise WrongState("no_online_balance")
+
+    async def confirm_return(self, start: PaymentStart, query: Mapping[str, str]) -> str | None:
+        """The client came back from the provider's page: settle from what the provider says.
+
+        Returns what happened ("booked", "processing", ...), or None when the query names
+        nothing of this booking's. Raises PaymentUnavailable when the provider can't be
+        asked (its notification will still arrive).
+        """
+        return None
+
+    async def receive_webhook(self, delivery: WebhookDelivery) -> str:
+        """Verify a provider notification and apply it once; returns what happened.
+
+        Raises WebhookRejected (not genuine or not current: a 400), PaymentUnavailable
+        (acting on it needs the provider, which is down: a 503, and it delivers again).
+        """
+        raise WebhookRejected("not_supported", f"{self.key} sends no notifications")
+
+    async def refund(self, request: RefundRequest) -> bool:
+        """Give the money back and record it once per key (payments.refunds.record_refund).
+
+        Returns False when this key was refunded before. Callers check
+        ``payment.refundable_minor`` first.
+        """
+        raise NotImplementedError

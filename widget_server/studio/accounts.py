@@ -14,7 +14,7 @@ from databases import Database
 
 from ..booking.slugs import is_valid_studio_slug
 from ..db.tables import studios, users
-from ..payments import METHODS
+from ..payments.registry import METHOD_KEYS
 
 _hasher = PasswordHasher()
 
@@ -63,7 +63,7 @@ async def create_studio(
             brand_color=brand_color,
             allowed_origins="",
             offline_instructions=offline_instructions,
-            payment_methods=payment_methods or " ".join(METHODS),
+            payment_methods=payment_methods or " ".join(METHOD_KEYS),
             created_at=now,
         )
     )

@@ -7,14 +7,12 @@ friendly refusal and changes nothing.
 
 from __future__ import annotations
 
-import logging
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ..booking.availability import slot_of
-from ..booking.cancel import cancel as cancel_booking
 from ..booking.cancel import clean_message, refund_plan
 from ..booking.changes import change_options
 from ..booking.errors import ChangeNotAllowed, InvalidDetails, NotFound, SlotUnavailable, WrongState
@@ -22,15 +20,13 @@ from ..booking.offers import mini_session_offer
 from ..booking.places import location_of_slot
 from ..booking.reschedule import check_can_move, reschedule
 from ..booking.views import BookingView
-from ..payments.cancellation import refund_cancellation
+from ..payments.cancellation import cancel_and_refund
+from .booking_access import booking_or_404
 from .change_text import why_not
-from .client import load_booking_or_404
 from .forms import parse_id, read_form
 from .pages import error_page, render
 from .public import UNAVAILABLE_MESSAGES
 from .urls import booking_url
-
-logger = logging.getLogger("minis")
 
 
 def _refused(request: Request, booking: BookingView, reason: str, what: str) -> Response:
@@ -52,7 +48,7 @@ def _done(request: Request, booking: BookingView, what: str) -> Response:
 
 
 async def reschedule_page(request: Request) -> Response:
-    booking = await load_booking_or_404(request)
+    booking = await booking_or_404(request)
     db, now = request.app.state.db, request.app.state.clock()
     options = change_options(booking, now)
     if not options.can_reschedule:
@@ -133,7 +129,7 @@ async def reschedule_page(request: Request) -> Response:
 
 
 async def cancel_page(request: Request) -> Response:
-    booking = await load_booking_or_404(request)
+    booking = await booking_or_404(request)
     db, now = request.app.state.db, request.app.state.clock()
     options = change_options(booking, now)
     if booking.status == "cancelled":
@@ -154,15 +150,11 @@ async def cancel_page(request: Request) -> Response:
             errors["confirm"] = "Please tick the box to confirm you want to cancel."
         if not errors:
             try:
-                await cancel_booking(db, booking, message, now)
+                await cancel_and_refund(request.app.state.payments, db, booking, message, now)
             except ChangeNotAllowed as exc:
                 return _refused(request, booking, exc.reason, "cancel")
             except WrongState:
                 return RedirectResponse(booking_url(request, booking.public_id), status_code=303)
-            try:
-                await refund_cancellation(db, booking, now)
-            except Exception:  # the cancellation stands; the refund is retried by key
-                logger.exception("refund after cancelling booking %s failed", booking.id)
             return _done(request, booking, "cancelled")
     return render(
         request,
@@ -178,3 +170,9 @@ async def cancel_page(request: Request) -> Response:
         status_code=422 if errors else 200,
         studio=booking.studio,
     )
+
+
+routes: list[BaseRoute] = [
+    Route("/b/{token}/reschedule", reschedule_page, methods=["GET", "POST"]),
+    Route("/b/{token}/cancel", cancel_page, methods=["GET", "POST"]),
+]

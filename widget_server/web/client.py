@@ -1,4 +1,5 @@
-"""The client's pages behind a booking token: quote, payment, confirmation, calendar."""
+"""The client's pages behind a booking token: quote, confirmation, calendar file, and the
+embed's hand-over to the top window. Paying is web/payments.py."""
 
 from __future__ import annotations
 
@@ -6,60 +7,31 @@ from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from ..booking.bookings import accept_quote
 from ..booking.changes import change_options
 from ..booking.errors import SlotUnavailable, WrongState
-from ..booking.views import BookingView, load_booking_view
+from ..booking.views import BookingView
 from ..formatting import money as format_money
 from ..mail.ics import booking_ics, google_calendar_link
-from ..payments import METHODS, methods_for
-from ..payments.base import PaymentMethod, PaymentStart, PaymentUnavailable
-from ..payments.demo import CardDeclined, InvalidCard, charge_demo_card
-from ..payments.offline import reserve_offline
-from ..payments.stripe import KEY as STRIPE_KEY
+from .booking_access import booking_or_404, to_booking
 from .change_text import why_not
 from .embed import event_detail, origin_allowed, page_origin
-from .forms import read_form
 from .pages import error_page, render
+from .payments import balance_url, ended, go_pay, offered_methods
 from .public import not_taking_payments, slot_unavailable
 from .urls import absolute, booking_url, mini_url
 
 
-async def load_booking_or_404(request: Request) -> BookingView:
-    """The booking the URL's token names; 404 for a forged token before any query."""
-    public_id = request.app.state.tokens.read(request.path_params["token"])
-    if public_id is None:
-        raise HTTPException(404)
-    booking = await load_booking_view(request.app.state.db, public_id)
-    if booking is None:
-        raise HTTPException(404)
-    return booking
-
-
-# The handlers below use the short name; web/changes.py imports the public one.
-_booking = load_booking_or_404
-
-
-def _to(request: Request, booking: BookingView, page: str = "") -> Response:
-    return RedirectResponse(booking_url(request, booking.public_id, page), status_code=303)
-
-
-def _ended(request: Request, booking: BookingView) -> Response | None:
-    """Where to send the client instead, when the booking is past the payment steps."""
-    if booking.status in {"booked", "cancelled"} or booking.quote is None:
-        return _to(request, booking)
-    return None
-
-
 async def quote_page(request: Request) -> Response:
-    booking = await _booking(request)
-    if (elsewhere := _ended(request, booking)) is not None:
+    booking = await booking_or_404(request)
+    if (elsewhere := ended(request, booking)) is not None:
         return elsewhere
     now = request.app.state.clock()
     if request.method == "POST":
-        methods = methods_for(booking.studio, booking.mini, request.app.state.settings)
+        methods = offered_methods(request, booking)
         if not methods:  # before accepting: nothing to pay with, so nothing to renew the hold for
             return not_taking_payments(request, booking.studio)
         try:
@@ -67,10 +39,10 @@ async def quote_page(request: Request) -> Response:
         except SlotUnavailable as exc:
             return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
         except WrongState:
-            return _to(request, booking)
+            return to_booking(request, booking)
         if len(methods) == 1:
-            return await _go_pay(request, booking, methods[0])
-        return _to(request, booking, "pay")
+            return await go_pay(request, booking, methods[0])
+        return to_booking(request, booking, "pay")
     return render(
         request,
         "public/quote.html",
@@ -84,127 +56,10 @@ async def quote_page(request: Request) -> Response:
     )
 
 
-async def _begin(request: Request, booking: BookingView, method: PaymentMethod) -> str:
-    start = PaymentStart(
-        booking=booking,
-        settings=request.app.state.settings,
-        db=request.app.state.db,
-        now=request.app.state.clock(),
-        method_page_url=booking_url(request, booking.public_id, f"pay/{method.key}"),
-        confirmation_url=absolute(request, booking_url(request, booking.public_id)),
-        quote_url=absolute(request, booking_url(request, booking.public_id, "quote")),
-    )
-    return await method.begin(start)
-
-
-async def _go_pay(request: Request, booking: BookingView, method: PaymentMethod) -> Response:
-    """Send the client on to pay with ``method``; a provider that can't be reached gets a
-    friendly page with a way to try again (which reuses the same idempotency key)."""
-    try:
-        return RedirectResponse(await _begin(request, booking, method), status_code=303)
-    except SlotUnavailable as exc:
-        return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
-    except WrongState:
-        return _to(request, booking)
-    except PaymentUnavailable:
-        return payment_unavailable(
-            request, booking, booking_url(request, booking.public_id, f"pay/{method.key}")
-        )
-
-
-def payment_unavailable(request: Request, booking: BookingView, retry_url: str) -> Response:
-    fresh = booking.status == "held"
-    held = " Your time is still held for you." if fresh else ""
-    return error_page(
-        request,
-        503,
-        "We couldn't reach the card payment service just now. You have not been charged."
-        f"{held} Please try again in a moment.",
-        studio=booking.studio,
-        title="Payment didn't start",
-        back_url=retry_url,
-        back_label="Try again",
-    )
-
-
-async def choose_payment_page(request: Request) -> Response:
-    booking = await _booking(request)
-    if (elsewhere := _ended(request, booking)) is not None:
-        return elsewhere
-    if not booking.quote_accepted:
-        return _to(request, booking, "quote")
-    methods = methods_for(booking.studio, booking.mini, request.app.state.settings)
-    if not methods:
-        return not_taking_payments(request, booking.studio)
-    if request.method == "GET" and len(methods) == 1:
-        return await _go_pay(request, booking, methods[0])
-    error = None
-    if request.method == "POST":
-        chosen = (await read_form(request)).get("method", "")
-        method = next((m for m in methods if m.key == chosen), None)
-        if method is not None:
-            return await _go_pay(request, booking, method)
-        error = "Please choose how you'd like to pay."
-    return render(
-        request,
-        "public/pay_choose.html",
-        {"booking": booking, "methods": methods, "error": error},
-        status_code=422 if error else 200,
-        studio=booking.studio,
-    )
-
-
-async def method_page(request: Request) -> Response:
-    booking = await _booking(request)
-    key = request.path_params["method"]
-    method = METHODS.get(key)
-    settings = request.app.state.settings
-    if method is None or method not in methods_for(booking.studio, booking.mini, settings):
-        raise HTTPException(404)
-    if (elsewhere := _ended(request, booking)) is not None:
-        return elsewhere
-    if not booking.quote_accepted:
-        return _to(request, booking, "quote")
-    db, now = request.app.state.db, request.app.state.clock()
-    if key == STRIPE_KEY and request.method == "POST":
-        return await _go_pay(request, booking, method)
-    error = None
-    if request.method == "POST":
-        form = await read_form(request)
-        try:
-            if key == "demo":
-                await charge_demo_card(db, booking, form.get("card", ""), now)
-            else:
-                await reserve_offline(db, booking, now)
-            return _to(request, booking)
-        except CardDeclined:
-            error = "Your card was declined. No money was taken. Try the success card."
-        except InvalidCard:
-            error = "Please enter one of the test card numbers shown below."
-        except SlotUnavailable as exc:
-            return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
-        except WrongState:
-            return _to(request, booking)
-    return render(
-        request,
-        f"public/pay_{key}.html",
-        {
-            "booking": booking,
-            "quote": booking.quote,
-            "error": error,
-            "method": method,
-            # Methods this deployment has on (a session may list one that is off here).
-            "other_methods": len(methods_for(booking.studio, booking.mini, settings)) > 1,
-        },
-        status_code=422 if error else 200,
-        studio=booking.studio,
-    )
-
-
 async def confirmation_page(request: Request) -> Response:
-    booking = await _booking(request)
+    booking = await booking_or_404(request)
     if booking.status == "held":
-        return _to(request, booking, "quote")
+        return to_booking(request, booking, "quote")
     if booking.status == "expired" and any(p.status == "succeeded" for p in booking.payments):
         return paid_after_slot_taken(request, booking)
     if booking.status == "expired":
@@ -244,7 +99,7 @@ async def confirmation_page(request: Request) -> Response:
 
 async def handoff_page(request: Request) -> Response:
     """In the iframe, after the details: hand the client over to the top-level quote page."""
-    booking = await _booking(request)
+    booking = await booking_or_404(request)
     page = "quote" if booking.status in {"held", "expired"} else ""
     return render(
         request,
@@ -271,7 +126,7 @@ def back_to_site(booking: BookingView) -> tuple[str, str] | None:
 
 
 async def calendar_file(request: Request) -> Response:
-    booking = await _booking(request)
+    booking = await booking_or_404(request)
     if booking.status != "booked":
         raise HTTPException(404)
     manage_url = absolute(request, booking_url(request, booking.public_id))
@@ -281,19 +136,6 @@ async def calendar_file(request: Request) -> Response:
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{booking.reference}.ics"'},
     )
-
-
-def balance_url(request: Request, booking: BookingView) -> str | None:
-    """Where the client pays the balance online, when card payments are on for this session.
-
-    Not after a refund: money the studio gave back is not a balance to collect again.
-    """
-    if booking.status != "booked" or booking.balance_minor <= 0 or booking.refunded_minor:
-        return None
-    methods = methods_for(booking.studio, booking.mini, request.app.state.settings)
-    if not any(m.key == STRIPE_KEY for m in methods):
-        return None
-    return booking_url(request, booking.public_id, "balance")
 
 
 def paid_after_slot_taken(request: Request, booking: BookingView) -> Response:
@@ -317,3 +159,11 @@ def paid_after_slot_taken(request: Request, booking: BookingView) -> Response:
         back_url=mini_url(booking.studio.slug, booking.mini.slug),
         back_label="Choose another time",
     )
+
+
+routes: list[BaseRoute] = [
+    Route("/embed/b/{token}", handoff_page),
+    Route("/b/{token}", confirmation_page),
+    Route("/b/{token}/quote", quote_page, methods=["GET", "POST"]),
+    Route("/b/{token}/calendar.ics", calendar_file),
+]

@@ -17,6 +17,7 @@ from calmjs.parse import es5
 from calmjs.parse.unparsers.es5 import minify_print
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 # Served from the source tree (Minis runs from a checkout: `pip install -e .`).
 EMBED_SOURCES = Path(__file__).resolve().parents[2] / "embed"
@@ -45,3 +46,9 @@ async def embed_script(request: Request) -> Response:
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+routes: list[BaseRoute] = [
+    Route("/embed.js", embed_script),
+    Route("/embed-dialog.js", embed_script),
+]

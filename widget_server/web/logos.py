@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from ..booking.catalog import LOGO_EXTENSIONS
 from ..studio.logos import current_logo
@@ -29,3 +30,8 @@ async def logo_file(request: Request) -> Response:
         media_type=logo.content_type,
         headers={"cache-control": IMMUTABLE, "x-content-type-options": "nosniff"},
     )
+
+
+routes: list[BaseRoute] = [
+    Route("/logos/{studio}/{file}", logo_file),
+]

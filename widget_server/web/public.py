@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
@@ -15,7 +16,6 @@ from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, vali
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.offers import mini_session_offer, studio_offers
 from ..booking.places import location_of_slot
-from ..payments import methods_for
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
 from .pages import carried_params, error_page, render
@@ -104,7 +104,7 @@ async def book_page(request: Request) -> Response:
         raise HTTPException(404) from exc
     if request.method == "GET" and not slot.bookable:
         return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
-    if not mini.is_free and not methods_for(studio, mini, request.app.state.settings):
+    if not mini.is_free and not request.app.state.payments.offered(studio, mini):
         return not_taking_payments(request, studio)
     location = await location_of_slot(db, slot_id)
     context = {"mini": mini, "slot": slot, "location": location, "errors": {}}
@@ -159,3 +159,15 @@ async def book_page(request: Request) -> Response:
     # refuse to be framed); the handoff page sends the client's window there.
     handoff = f"{EMBED_PREFIX}{booking_url(request, started.public_id)}?{urlencode(embed.query())}"
     return RedirectResponse(handoff, status_code=303)
+
+
+# Last among the app's routes: a studio's slug is any first path segment not taken above
+# (booking.slugs reserves those).
+routes: list[BaseRoute] = [
+    Route("/embed/{studio}", studio_page),
+    Route("/embed/{studio}/{mini}", mini_page),
+    Route("/embed/{studio}/{mini}/book", book_page, methods=["GET", "POST"]),
+    Route("/{studio}", studio_page),
+    Route("/{studio}/{mini}", mini_page),
+    Route("/{studio}/{mini}/book", book_page, methods=["GET", "POST"]),
+]

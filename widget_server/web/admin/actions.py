@@ -12,9 +12,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ...booking.availability import slot_of
-from ...booking.cancel import STUDIO_REFUNDS, cancel_for_client, clean_message
+from ...booking.cancel import STUDIO_REFUNDS, clean_message
 from ...booking.errors import (
     ChangeNotAllowed,
     InvalidDetails,
@@ -23,12 +24,16 @@ from ...booking.errors import (
     WrongState,
 )
 from ...booking.events import events_for
-from ...booking.refunds import failed_refunds
 from ...booking.reschedule import move_for_client
 from ...booking.views import BookingView
-from ...payments.base import PaymentUnavailable
-from ...payments.cancellation import BY_STUDIO, refund_cancellation
-from ...payments.refunds import RefundNotAllowed, refund_payment, retry_failed_refunds
+from ...payments.base import PaymentUnavailable, RefundRequest
+from ...payments.cancellation import cancel_and_refund
+from ...payments.refunds import (
+    RefundNotAllowed,
+    failed_refunds,
+    refund_payment,
+    retry_failed_refunds,
+)
 from ...studio.dashboard import FILTERS, move_targets
 from ...studio.form_values import parse_positive_money
 from ...studio.leads import close_lead, reopen_lead
@@ -70,11 +75,12 @@ async def cancel_booking(request: Request, admin: Admin) -> Response:
         return await render_booking(request, admin, booking, forms=forms, status_code=400)
     db, now = request.app.state.db, request.app.state.clock()
     try:
-        plan = await cancel_for_client(db, booking, message, cancel.refund, now)
+        cancelled = await cancel_and_refund(
+            request.app.state.payments, db, booking, message, now, studio_refund=cancel.refund
+        )
     except WrongState:
         return _back(booking, "already_cancelled")
-    _refunded, failures = await refund_cancellation(db, booking, now, plan, reason=BY_STUDIO)
-    return _back(booking, "cancelled_refund_failed" if failures else "cancelled")
+    return _back(booking, "cancelled_refund_failed" if cancelled.refund_failures else "cancelled")
 
 
 @admin_page
@@ -86,7 +92,7 @@ async def retry_refunds(request: Request, admin: Admin) -> Response:
     db = request.app.state.db
     log = await events_for(db, booking.id)
     made, failing = await retry_failed_refunds(
-        db, booking, failed_refunds(log), request.app.state.clock()
+        request.app.state.payments, db, booking, failed_refunds(log), request.app.state.clock()
     )
     if failing:
         return _back(booking, "retry_failed")
@@ -143,15 +149,16 @@ async def refund(request: Request, admin: Admin) -> Response:
         )
     if not form.errors:
         try:
-            done = await refund_payment(
+            refund_request = RefundRequest(
                 db,
                 booking,
-                payment.id,
+                payment,
                 amount_minor,
                 key=full_key,
                 reason=reason or "Refunded by the studio",
                 now=request.app.state.clock(),
             )
+            done = await refund_payment(request.app.state.payments, refund_request)
             return _back(booking, "refunded" if done else "refund_already")
         except RefundNotAllowed:
             form.errors["amount"] = "That is more than is left to refund on this payment."
@@ -240,3 +247,17 @@ async def reopen_booking_lead(request: Request, admin: Admin) -> Response:
         request.app.state.db, admin.studio.id, booking.lead_id, request.app.state.clock()
     )
     return _lead_redirect(booking, back, "lead_reopened" if reopened else "lead_not_closed")
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/bookings/{booking_id:int}/cancel", cancel_booking, methods=["POST"]),
+    Route("/admin/bookings/{booking_id:int}/move", move_page, methods=["GET", "POST"]),
+    Route(
+        "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/refund",
+        refund,
+        methods=["POST"],
+    ),
+    Route("/admin/bookings/{booking_id:int}/refunds/retry", retry_refunds, methods=["POST"]),
+    Route("/admin/bookings/{booking_id:int}/lead/close", close_booking_lead, methods=["POST"]),
+    Route("/admin/bookings/{booking_id:int}/lead/reopen", reopen_booking_lead, methods=["POST"]),
+]

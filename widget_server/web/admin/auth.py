@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import Studio
 from ...studio.accounts import MAX_EMAIL, AdminUser, authenticate
@@ -215,3 +216,10 @@ async def logout_everywhere(request: Request, admin: Admin) -> Response:
 
 def admin_context(admin: Admin) -> dict[str, Any]:
     return {"admin": admin, "studio": admin.studio}
+
+
+routes: list[BaseRoute] = [
+    Route("/admin", login_page, methods=["GET", "POST"]),
+    Route("/admin/logout", logout, methods=["POST"]),
+    Route("/admin/logout-everywhere", logout_everywhere, methods=["POST"]),
+]

@@ -1,21 +1,19 @@
 """The dashboard's booking pages: the list with filters, a day sheet, one booking, mark paid.
 
-Every lookup passes the viewer's studio id into the query (booking/dashboard.py), so
+Every lookup passes the viewer's studio id into the query (studio/dashboard.py), so
 another studio's ids are simply not found: 404, the same answer as an id that never existed.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
-from ...booking.events import events_for
-from ...booking.refunds import failed_refunds
 from ...booking.views import BookingView, PaymentLine, load_booking_by_id
-from ...db.outbox import emails_for_booking
-from ...db.tables import leads, refunds, slots
 from ...formatting import local
+from ...payments.refunds import failed_refunds
+from ...studio.booking_record import booking_record
 from ...studio.dashboard import (
     DEFAULT_FILTER,
     FILTERS,
@@ -123,17 +121,8 @@ async def render_booking(
     status_code: int = 200,
 ) -> Response:
     """The booking page, with its action forms (as submitted, with errors, when ``forms``)."""
-    db = request.app.state.db
-    refund_rows = await db.fetch_all(
-        refunds.select().where(refunds.c.booking_id == booking.id).order_by(refunds.c.id)
-    )
-    log = await events_for(db, booking.id)
-    events = [{**event, "name": event_name(event["kind"])} for event in log]
-    emails = await emails_for_booking(db, booking.id)
-    day_id = await db.fetch_val(
-        sa.select(slots.c.session_day_id).where(slots.c.id == booking.slot_id)
-    )
-    lead_status = await db.fetch_val(sa.select(leads.c.status).where(leads.c.id == booking.lead_id))
+    record = await booking_record(request.app.state.db, booking)
+    events = [{**event, "name": event_name(event["kind"])} for event in record.events]
     forms = forms or BookingForms()
     return admin_render(
         request,
@@ -142,14 +131,14 @@ async def render_booking(
             **admin_context(admin),
             "title": f"Booking {booking.reference}",
             "booking": booking,
-            "day_url": f"/admin/minis/{booking.mini.id}/days/{day_id}",
+            "day_url": f"/admin/minis/{booking.mini.id}/days/{record.day_id}",
             "events": events,
-            "refunds": refund_rows,
-            "emails": [(e, email_name(e.kind)) for e in emails],
+            "refunds": record.refunds,
+            "emails": [(e, email_name(e.kind)) for e in record.emails],
             "flash": request.query_params.get("done", "") if status_code == 200 else "",
             "now": request.app.state.clock(),
-            "lead_status": lead_status,
-            "lead_label": LEAD_LABELS.get(lead_status, lead_status),
+            "lead_status": record.lead_status,
+            "lead_label": LEAD_LABELS.get(record.lead_status, record.lead_status),
             "cancel_choices": cancel_choices(booking),
             "cancel_form": forms.cancel,
             "refund_forms": {
@@ -157,7 +146,7 @@ async def render_booking(
                 for p in booking.payments
                 if p.refundable_minor > 0 or p.id in forms.refunds
             },
-            "failed_refunds": failed_refunds(log),
+            "failed_refunds": failed_refunds(record.events),
         },
         session=admin.session,
         status_code=status_code,
@@ -176,3 +165,15 @@ async def mark_paid(request: Request, admin: Admin) -> Response:
     )
     done = "paid" if changed else "already"
     return RedirectResponse(f"/admin/bookings/{booking.id}?done={done}", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/bookings", bookings_page),
+    Route("/admin/bookings/{booking_id:int}", booking_page),
+    Route(
+        "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/mark-paid",
+        mark_paid,
+        methods=["POST"],
+    ),
+    Route("/admin/minis/{mini_id:int}/days/{day_id:int}", day_sheet_page),
+]

@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import Location, MiniSession
 from ...booking.errors import InvalidDetails, NotFound
@@ -294,3 +295,22 @@ async def delete_day_page(request: Request, admin: Admin) -> Response:
     if result.outcome == "affected":
         return _affected_page(request, admin, mini, day, result.affected, purpose="delete")
     return RedirectResponse(f"/admin/minis/{mini.id}?done={result.outcome}", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/minis/{mini_id:int}/days", add_day_action, methods=["POST"]),
+    Route(
+        "/admin/minis/{mini_id:int}/days/{day_id:int}/edit", day_edit_page, methods=["GET", "POST"]
+    ),
+    Route(
+        "/admin/minis/{mini_id:int}/days/{day_id:int}/delete",
+        delete_day_page,
+        methods=["GET", "POST"],
+    ),
+    Route("/admin/minis/{mini_id:int}/days/{day_id:int}/slots", add_slot_action, methods=["POST"]),
+    Route(
+        "/admin/minis/{mini_id:int}/days/{day_id:int}/slots/{slot_id:int}/block",
+        block_slot_action,
+        methods=["POST"],
+    ),
+]

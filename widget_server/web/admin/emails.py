@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ...db.outbox import emails_for_studio
 from ...mail.preview import EmailPreview, email_preview
@@ -104,3 +105,10 @@ async def email_html(request: Request, admin: Admin) -> Response:
     if preview.rendered is None:
         return not_found(request, admin, f"This email can't be shown: {preview.problem}.")
     return HTMLResponse(preview.rendered.html, headers={"content-security-policy": EMAIL_HTML_CSP})
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/emails", emails_page),
+    Route("/admin/emails/{email_id:int}", email_page),
+    Route("/admin/emails/{email_id:int}/html", email_html),
+]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from babel.numbers import get_currency_precision
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from ...formatting import local
 from ...studio.dashboard import DEFAULT_FILTER, FILTERS
@@ -107,3 +108,8 @@ async def bookings_csv(request: Request, admin: Admin) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/bookings.csv", bookings_csv),
+]

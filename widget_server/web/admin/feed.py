@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import studio_by_id
 from ...mail.ics import studio_feed_ics
@@ -78,3 +79,10 @@ async def new_feed_link(request: Request, admin: Admin) -> Response:
     """POST: a new feed URL; the old one answers 404 from now on."""
     await rotate_feed(request.app.state.db, admin.studio.id)
     return RedirectResponse("/admin/feed?done=new", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/feed", feed_page),
+    Route("/admin/feed/new", new_feed_link, methods=["POST"]),
+    Route("/admin/feed/{token}.ics", feed_file),
+]

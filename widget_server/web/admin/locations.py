@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ...booking.errors import InvalidDetails
 from ...studio.archive import set_location_archived
@@ -178,3 +179,12 @@ async def archive_page(request: Request, admin: Admin) -> Response:
 @admin_page
 async def unarchive_page(request: Request, admin: Admin) -> Response:
     return await _set_archived(request, admin, False)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/locations", locations_page),
+    Route("/admin/locations/new", new_location_page, methods=["GET", "POST"]),
+    Route("/admin/locations/{location_id:int}", location_page, methods=["GET", "POST"]),
+    Route("/admin/locations/{location_id:int}/archive", archive_page, methods=["POST"]),
+    Route("/admin/locations/{location_id:int}/unarchive", unarchive_page, methods=["POST"]),
+]

@@ -11,11 +11,11 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import MiniSession, Studio
 from ...booking.errors import InvalidDetails
 from ...formatting import local
-from ...payments import METHODS, available_methods
 from ...studio.archive import set_mini_archived
 from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
@@ -49,7 +49,7 @@ def _public_url(request: Request, admin: Admin, mini: MiniSession) -> str:
 
 def _enabled_keys(request: Request) -> list[str]:
     """The methods this server is set up to take, in their usual order."""
-    return [m.key for m in available_methods(request.app.state.settings)]
+    return [m.key for m in request.app.state.payments.available()]
 
 
 def _method_choices(request: Request, studio: Studio, current: list[str]) -> list[dict[str, Any]]:
@@ -57,8 +57,9 @@ def _method_choices(request: Request, studio: Studio, current: list[str]) -> lis
     can't (kept if left ticked, so turning Stripe on later brings it back), in offer order.
     A method the studio doesn't take (Settings) is listed with a note: clients only see it
     once the studio takes it."""
+    methods = request.app.state.payments
     enabled = _enabled_keys(request)
-    keys = [k for k in current if k in METHODS]
+    keys = [k for k in current if k in methods]
     keys += [k for k in enabled if k not in keys]
     taken = set(studio.method_keys)
 
@@ -72,8 +73,8 @@ def _method_choices(request: Request, studio: Studio, current: list[str]) -> lis
     return [
         {
             "key": key,
-            "label": METHODS[key].label,
-            "summary": METHODS[key].summary,
+            "label": methods[key].label,
+            "summary": methods[key].summary,
             "note": note(key),
             "checked": key in current,
             "position": index + 1,
@@ -163,7 +164,7 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         fields,
         methods,
         currency=admin.studio.currency,
-        known_methods=enabled | {k for k in current if k in METHODS},
+        known_methods=enabled | {k for k in current if k in request.app.state.payments},
         # what a client could be offered: set up here and taken by the studio
         live_methods=enabled & set(admin.studio.method_keys),
     )
@@ -330,3 +331,13 @@ async def archive_mini_action(request: Request, admin: Admin) -> Response:
         return not_found(request, admin)
     done = "archived" if archived else "unarchived"
     return RedirectResponse(f"/admin/minis?done={done}", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/minis", minis_page),
+    Route("/admin/minis/new", new_mini_page, methods=["GET", "POST"]),
+    Route("/admin/minis/{mini_id:int}", mini_page),
+    Route("/admin/minis/{mini_id:int}/edit", edit_mini_page, methods=["GET", "POST"]),
+    Route("/admin/minis/{mini_id:int}/duplicate", duplicate_mini_action, methods=["POST"]),
+    Route("/admin/minis/{mini_id:int}/archive", archive_mini_action, methods=["POST"]),
+]

@@ -12,11 +12,10 @@ from typing import Any
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import Studio
 from ...booking.errors import InvalidDetails
-from ...payments import METHODS, available_methods
-from ...payments.stripe import KEY as STRIPE_KEY
 from ...studio.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
 from ...studio.settings import check_settings, save_settings
 from ...studio.time_zones import is_time_zone
@@ -37,7 +36,6 @@ TEXT_FIELDS = (
     "allowed_origins",
     "offline_instructions",
 )
-UNAVAILABLE_HINTS = {STRIPE_KEY: "Set STRIPE_SECRET_KEY to enable card payments."}
 
 
 def _values(studio: Studio) -> dict[str, Any]:
@@ -55,14 +53,21 @@ def _values(studio: Studio) -> dict[str, Any]:
 
 def _method_choices(request: Request) -> list[dict[str, Any]]:
     """Every method this deployment has, then the ones it could have, with how to enable them."""
-    available = available_methods(request.app.state.settings)
+    methods = request.app.state.payments
     choices = [
-        {"key": m.key, "label": m.label, "summary": m.summary, "hint": ""} for m in available
+        {"key": m.key, "label": m.label, "summary": m.summary, "hint": ""}
+        for m in methods.available()
     ]
-    for key, hint in UNAVAILABLE_HINTS.items():
-        if key in METHODS and METHODS[key] not in available:
-            method = METHODS[key]
-            choices.append({"key": key, "label": method.label, "summary": "", "hint": hint})
+    for method in methods.values():
+        if not method.enabled and method.how_to_enable:
+            choices.append(
+                {
+                    "key": method.key,
+                    "label": method.label,
+                    "summary": "",
+                    "hint": method.how_to_enable,
+                }
+            )
     return choices
 
 
@@ -121,7 +126,7 @@ async def save_settings_page(request: Request, admin: Admin) -> Response:
             errors["logo"] = str(exc)
             logo = None
         drop_logo = form.get("remove_logo") == "1"
-    available = [m.key for m in available_methods(request.app.state.settings)]
+    available = [m.key for m in request.app.state.payments.available()]
     try:
         settings = check_settings(
             text,
@@ -146,3 +151,9 @@ async def save_settings_page(request: Request, admin: Admin) -> Response:
         now=request.app.state.clock(),
     )
     return RedirectResponse("/admin/settings?saved=1", status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/settings", settings_page),
+    Route("/admin/settings", save_settings_page, methods=["POST"]),
+]

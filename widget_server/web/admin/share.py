@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import MiniSession, Studio
 from ...formatting import HEX_COLOR
@@ -173,3 +174,8 @@ async def share_page(request: Request, admin: Admin) -> Response:
         },
         session=admin.session,
     )
+
+
+routes: list[BaseRoute] = [
+    Route("/admin/share", share_page),
+]

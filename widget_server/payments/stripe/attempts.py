@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from databases import Database
 
-from ..db.insert_once import insert_once
-from ..db.tables import bookings, checkout_sessions
-from ..db.transactions import write_transaction
-from .bookings import _secure_spot
-from .errors import WrongState
-from .events import record_event
-from .holds import lock_slot, release_spot
-from .views import BookingView
+from ...booking.bookings import secure_spot
+from ...booking.errors import WrongState
+from ...booking.events import record_event
+from ...booking.holds import lock_slot, release_spot
+from ...booking.views import BookingView
+from ...db.insert_once import insert_once
+from ...db.tables import bookings, checkout_sessions
+from ...db.transactions import write_transaction
 
 # The provider refuses sessions that expire sooner than 30 minutes after creation;
 # one more minute covers the clock skew between us and them.
@@ -98,7 +98,7 @@ async def start_checkout(
         if purpose == "due_now":
             if booking.expires_at is not None and booking.expires_at > expires_at:
                 expires_at = min(booking.expires_at, now + MAX_LIFETIME).replace(microsecond=0)
-            status = await _secure_spot(db, booking.id, expires_at, now)
+            status = await secure_spot(db, booking.id, expires_at, now)
             if status != "held":
                 raise WrongState(status)
         else:

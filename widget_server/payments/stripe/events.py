@@ -17,25 +17,28 @@ import json
 import logging
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
 from databases import Database
 
-from ..booking.bookings import NewPayment, book
-from ..booking.checkout import (
+from ...booking.bookings import NewPayment, book
+from ...booking.errors import SlotUnavailable, WrongState
+from ...booking.views import BookingView, load_booking_by_id
+from ..base import RefundRequest, WebhookRejected
+from ..late_payments import record_unbookable_payment, was_unbookable
+from ..refunds import NewRefund, record_refund
+from .api import REFUND_STATUSES
+from .attempts import (
     CheckoutAttempt,
     attempt_by_payment_intent,
     checkout_expired,
     find_attempt,
     mark_attempt,
 )
-from ..booking.errors import SlotUnavailable, WrongState
-from ..booking.late_payments import record_unbookable_payment, was_unbookable
-from ..booking.refunds import NewRefund, record_refund
-from ..booking.views import BookingView, load_booking_by_id
-from ..config import Settings
-from .stripe import KEY, REFUND_STATUSES, STRIPE, call, client_for
+
+if TYPE_CHECKING:  # the method hands itself in; it imports this module
+    from .method import StripePayment
 
 logger = logging.getLogger("minis.stripe")
 
@@ -44,22 +47,12 @@ TOLERANCE_SECONDS = 300
 PAID = ("paid", "no_payment_required")
 
 
-class WebhookRejected(Exception):
-    """The request is not a genuine, current Stripe event; ``code`` goes in the 400 reply."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def verify_event(settings: Settings, payload: bytes, signature: str | None) -> dict[str, Any]:
+def verify_event(secret: str | None, payload: bytes, signature: str | None) -> dict[str, Any]:
     """The event in ``payload``, after ``stripe.Webhook.construct_event`` checked it."""
-    if not settings.stripe_webhook_secret:
+    if not secret:
         raise WebhookRejected("not_configured", "STRIPE_WEBHOOK_SECRET is not set")
     try:
-        stripe.Webhook.construct_event(
-            payload, signature, settings.stripe_webhook_secret, tolerance=TOLERANCE_SECONDS
-        )
+        stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
     except ValueError as exc:
         raise WebhookRejected("invalid_payload", "the body is not a JSON event") from exc
     except stripe.SignatureVerificationError as exc:
@@ -80,20 +73,22 @@ def _stale(signature: str | None) -> bool:
     return False
 
 
-async def handle_event(db: Database, event: dict[str, Any], now: datetime) -> str:
+async def handle_event(
+    method: StripePayment, db: Database, event: dict[str, Any], now: datetime
+) -> str:
     """Apply one verified event; returns what happened, for the reply and the log."""
     kind = event.get("type", "")
     obj = event["data"].get("object")
     if not isinstance(obj, dict):
         return "ignored"
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        return await session_settled(db, obj, now)
+        return await session_settled(method, db, obj, now)
     if kind == "checkout.session.async_payment_failed":
         return await _session_failed(db, obj, now)
     if kind == "checkout.session.expired":
         return await _session_expired(db, obj, now)
     if kind == "charge.refunded":
-        return await _charge_refunded(db, obj, now)
+        return await _charge_refunded(method, db, obj, now)
     return "ignored"
 
 
@@ -116,7 +111,9 @@ async def _booking_of(db: Database, attempt: CheckoutAttempt) -> BookingView:
     return booking
 
 
-async def session_settled(db: Database, session: dict[str, Any], now: datetime) -> str:
+async def session_settled(
+    method: StripePayment, db: Database, session: dict[str, Any], now: datetime
+) -> str:
     """A Checkout Session completed (or its delayed payment succeeded): book, or refund."""
     attempt = await _attempt_of(db, session)
     if attempt is None:
@@ -141,60 +138,65 @@ async def session_settled(db: Database, session: dict[str, Any], now: datetime) 
     )
     booking = await _booking_of(db, attempt)
     payment = NewPayment(
-        method=KEY,
+        method=method.key,
         provider_ref=session_id,
         status="succeeded",
         amount_minor=int(session.get("amount_total") or attempt.amount_minor),
         currency=str(session.get("currency") or attempt.currency).upper(),
     )
     try:
-        if _already_paid_otherwise(booking, attempt, session_id):
+        if _already_paid_otherwise(method.key, booking, attempt, session_id):
             raise WrongState("already_paid")
         if await book(db, booking, payment, now):
             return "booked"
         if not await was_unbookable(db, booking.id, session_id):
             return "duplicate"
         # Recorded before but not yet refunded (Stripe was down): try again now.
-        await refund_unbookable(db, booking.id, session_id, now)
+        await refund_unbookable(method, db, booking.id, session_id, now)
         return "refunded"
     except SlotUnavailable as exc:
         reason = exc.reason
     except WrongState as exc:
         reason = str(exc)
     await record_unbookable_payment(db, booking, payment, reason, now)
-    await refund_unbookable(db, booking.id, session_id, now)
+    await refund_unbookable(method, db, booking.id, session_id, now)
     return "refunded"
 
 
 def _already_paid_otherwise(
-    booking: BookingView, attempt: CheckoutAttempt, session_id: str
+    key: str, booking: BookingView, attempt: CheckoutAttempt, session_id: str
 ) -> bool:
     """The amount due now was already paid another way (the demo card, another tab) while this
     session stayed open: paying it too would charge the client twice."""
     if attempt.purpose != "due_now" or booking.status != "booked" or booking.quote is None:
         return False
-    if any(p.method == KEY and p.provider_ref == session_id for p in booking.payments):
+    if any(p.method == key and p.provider_ref == session_id for p in booking.payments):
         return False  # this very payment, delivered again
     return booking.paid_minor >= booking.quote.due_now_minor > 0
 
 
-async def refund_unbookable(db: Database, booking_id: int, session_id: str, now: datetime) -> None:
+async def refund_unbookable(
+    method: StripePayment, db: Database, booking_id: int, session_id: str, now: datetime
+) -> None:
     """Give back all of a payment that could not book; safe to repeat (one idempotency key)."""
     booking = await load_booking_by_id(db, booking_id)
     assert booking is not None
     payment = next(
-        (p for p in booking.payments if p.method == KEY and p.provider_ref == session_id), None
+        (p for p in booking.payments if p.method == method.key and p.provider_ref == session_id),
+        None,
     )
     if payment is None or payment.refundable_minor <= 0:
         return
-    await STRIPE.refund(
-        db,
-        booking,
-        payment,
-        payment.refundable_minor,
-        key="not-bookable",
-        reason="Paid after the time was no longer available; refunded automatically",
-        now=now,
+    await method.refund(
+        RefundRequest(
+            db,
+            booking,
+            payment,
+            payment.refundable_minor,
+            key="not-bookable",
+            reason="Paid after the time was no longer available; refunded automatically",
+            now=now,
+        )
     )
 
 
@@ -213,7 +215,9 @@ async def _session_expired(db: Database, session: dict[str, Any], now: datetime)
     return "hold_freed" if await checkout_expired(db, attempt, now) else "expired"
 
 
-async def _charge_refunded(db: Database, charge: dict[str, Any], now: datetime) -> str:
+async def _charge_refunded(
+    method: StripePayment, db: Database, charge: dict[str, Any], now: datetime
+) -> str:
     """Refunds made anywhere (our API calls, Stripe's dashboard) land in the booking's log."""
     payment_intent = charge.get("payment_intent")
     attempt = await attempt_by_payment_intent(db, payment_intent) if payment_intent else None
@@ -222,15 +226,19 @@ async def _charge_refunded(db: Database, charge: dict[str, Any], now: datetime) 
         return "unknown_payment"
     booking = await _booking_of(db, attempt)
     payment = next(
-        (p for p in booking.payments if p.method == KEY and p.provider_ref == attempt.session_id),
+        (
+            p
+            for p in booking.payments
+            if p.method == method.key and p.provider_ref == attempt.session_id
+        ),
         None,
     )
     if payment is None:
         return "unknown_payment"
     refunds = (charge.get("refunds") or {}).get("data")
     if refunds is None:
-        listed = await call(
-            client_for(STRIPE.settings).v1.refunds.list,
+        listed = await method.api.call(
+            method.api.client.v1.refunds.list,
             {"payment_intent": payment_intent, "limit": 100},
         )
         refunds = [r.to_dict() for r in listed.data]
@@ -243,7 +251,7 @@ async def _charge_refunded(db: Database, charge: dict[str, Any], now: datetime) 
             booking.id,
             NewRefund(
                 payment_id=payment.id,
-                method=KEY,
+                method=method.key,
                 provider_ref=refund["id"],
                 status=REFUND_STATUSES.get(refund.get("status", ""), "pending"),
                 amount_minor=int(refund["amount"]),
@@ -257,7 +265,7 @@ async def _charge_refunded(db: Database, charge: dict[str, Any], now: datetime) 
 
 
 async def settle_from_return(
-    settings: Settings, db: Database, booking: BookingView, session_id: str, now: datetime
+    method: StripePayment, db: Database, booking: BookingView, session_id: str, now: datetime
 ) -> str | None:
     """The client came back from Checkout: ask Stripe about the session before believing it.
 
@@ -268,5 +276,5 @@ async def settle_from_return(
     attempt = await find_attempt(db, session_id=session_id)
     if attempt is None or attempt.booking_id != booking.id:
         return None
-    session = await call(client_for(settings).v1.checkout.sessions.retrieve, session_id)
-    return await session_settled(db, session.to_dict(), now)
+    session = await method.api.call(method.api.client.v1.checkout.sessions.retrieve, session_id)
+    return await session_settled(method, db, session.to_dict(), now)

@@ -15,12 +15,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.bookings import NewPayment, insert_payment_once
+from ..booking.events import record_event
+from ..booking.holds import lock_slot
+from ..booking.views import BookingView
 from ..db.tables import booking_events
 from ..db.transactions import write_transaction
-from .bookings import NewPayment, insert_payment_once
-from .events import record_event
-from .holds import lock_slot
-from .views import BookingView
 
 SLOT_TAKEN = "paid_after_slot_taken"
 NOT_BOOKABLE = "paid_when_not_bookable"

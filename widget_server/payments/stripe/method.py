@@ -1,0 +1,125 @@
+"""Card payments through Stripe Checkout, end to end: the method web/ sees.
+
+Paying starts a checkout attempt and sends the client to Stripe's hosted page
+(checkout.py); the payment is recorded from the webhook or the client's return,
+whichever comes first (events.py); refunds go through Stripe's API with one
+idempotency key per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..base import (
+    PaymentMethod,
+    PaymentStart,
+    RefundRequest,
+    WebhookDelivery,
+)
+from ..refunds import NewRefund, record_refund
+from .api import REFUND_STATUSES, StripeApi
+from .attempts import find_attempt, start_checkout
+from .checkout import open_checkout
+from .events import handle_event, settle_from_return, verify_event
+
+# Checkout Session ids are short; anything longer in a return URL is not one.
+MAX_SESSION_ID = 255
+
+
+class StripePayment(PaymentMethod):
+    """Stripe, configured where the process starts::
+
+    stripe = StripePayment(secret_key="sk_test_…", webhook_secret="whsec_…")
+    """
+
+    key = "stripe"
+    label = "Card"
+    summary = "Pay securely by card on Stripe's checkout page."
+    collects_balance = True
+    provider_name = "Stripe"
+    how_to_enable = "Set STRIPE_SECRET_KEY to enable card payments."
+
+    def __init__(
+        self,
+        *,
+        secret_key: str | None,
+        webhook_secret: str | None = None,
+        api_base: str | None = None,
+    ) -> None:
+        self.api = StripeApi(secret_key, api_base)
+        self.webhook_secret = webhook_secret
+        self.enabled = bool(secret_key)
+        self.form_origins = self.api.hosted_page_origins()
+
+    def return_url(self, start: PaymentStart) -> str:
+        """Where Stripe sends the client back after paying (web/ routes it to us)."""
+        return f"{start.confirmation_url}/{self.key}/return"
+
+    async def begin(self, start: PaymentStart) -> str:
+        attempt = await start_checkout(start.db, start.booking, "due_now", start.now)
+        return await open_checkout(
+            self.api,
+            start.db,
+            start.booking,
+            attempt,
+            self.return_url(start),
+            f"{start.quote_url}?payment=cancelled",
+        )
+
+    async def submit(self, start: PaymentStart, form: Mapping[str, str]) -> str | None:
+        return await self.begin(start)
+
+    async def begin_balance(self, start: PaymentStart) -> str:
+        """Pay what is left after the deposit; the booking stays booked whatever happens."""
+        attempt = await start_checkout(start.db, start.booking, "balance", start.now)
+        return await open_checkout(
+            self.api,
+            start.db,
+            start.booking,
+            attempt,
+            self.return_url(start),
+            start.confirmation_url,
+        )
+
+    async def confirm_return(self, start: PaymentStart, query: Mapping[str, str]) -> str | None:
+        """The query string proves nothing: the session is retrieved from the API and
+        settled like its webhook would be (whichever comes first books)."""
+        session_id = query.get("session_id", "")
+        if not session_id.startswith("cs_") or len(session_id) > MAX_SESSION_ID:
+            return None
+        return await settle_from_return(self, start.db, start.booking, session_id, start.now)
+
+    async def receive_webhook(self, delivery: WebhookDelivery) -> str:
+        event = verify_event(
+            self.webhook_secret, delivery.body, delivery.headers.get("stripe-signature")
+        )
+        return await handle_event(self, delivery.db, event, delivery.now)
+
+    async def refund(self, request: RefundRequest) -> bool:
+        booking, payment = request.booking, request.payment
+        client = self.api.client
+        attempt = await find_attempt(request.db, session_id=payment.provider_ref)
+        payment_intent = attempt.payment_intent if attempt else None
+        if not payment_intent:
+            session = await self.api.call(
+                client.v1.checkout.sessions.retrieve, payment.provider_ref
+            )
+            payment_intent = session.payment_intent
+        refund = await self.api.call(
+            client.v1.refunds.create,
+            {
+                "payment_intent": payment_intent,
+                "amount": request.amount_minor,
+                "metadata": {"booking_reference": booking.reference, "minis_key": request.key},
+            },
+            {"idempotency_key": f"minis-refund-{booking.public_id}-{payment.id}-{request.key}"},
+        )
+        recorded = NewRefund(
+            payment_id=payment.id,
+            method=self.key,
+            provider_ref=refund.id,
+            status=REFUND_STATUSES.get(refund.status, "pending"),
+            amount_minor=refund.amount,
+            reason=request.reason,
+        )
+        return await record_refund(request.db, booking.id, recorded, request.now, key=request.key)

@@ -1,0 +1,216 @@
+"""The client's payment pages, for every method through the one PaymentMethod interface:
+choosing a method, the method's own page, coming back from a provider's page, and
+paying the balance online."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..booking.errors import SlotUnavailable, WrongState
+from ..booking.views import BookingView
+from ..payments.base import PaymentDeclined, PaymentMethod, PaymentStart, PaymentUnavailable
+from .booking_access import booking_or_404, to_booking
+from .forms import read_form
+from .pages import error_page, render
+from .public import not_taking_payments, slot_unavailable
+from .urls import absolute, booking_url
+
+
+def offered_methods(request: Request, booking: BookingView) -> list[PaymentMethod]:
+    return request.app.state.payments.offered(booking.studio, booking.mini)
+
+
+def ended(request: Request, booking: BookingView) -> Response | None:
+    """Where to send the client instead, when the booking is past the payment steps."""
+    if booking.status in {"booked", "cancelled"} or booking.quote is None:
+        return to_booking(request, booking)
+    return None
+
+
+def payment_start(request: Request, booking: BookingView, method: PaymentMethod) -> PaymentStart:
+    return PaymentStart(
+        db=request.app.state.db,
+        booking=booking,
+        now=request.app.state.clock(),
+        method_page_url=booking_url(request, booking.public_id, f"pay/{method.key}"),
+        confirmation_url=absolute(request, booking_url(request, booking.public_id)),
+        quote_url=absolute(request, booking_url(request, booking.public_id, "quote")),
+    )
+
+
+async def go_pay(request: Request, booking: BookingView, method: PaymentMethod) -> Response:
+    """Send the client on to pay with ``method``; a provider that can't be reached gets a
+    friendly page with a way to try again (which reuses the same idempotency key)."""
+    try:
+        url = await method.begin(payment_start(request, booking, method))
+    except SlotUnavailable as exc:
+        return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
+    except WrongState:
+        return to_booking(request, booking)
+    except PaymentUnavailable:
+        return payment_unavailable(
+            request, booking, booking_url(request, booking.public_id, f"pay/{method.key}")
+        )
+    return RedirectResponse(url, status_code=303)
+
+
+def payment_unavailable(request: Request, booking: BookingView, retry_url: str) -> Response:
+    held = " Your time is still held for you." if booking.status == "held" else ""
+    return error_page(
+        request,
+        503,
+        "We couldn't reach the card payment service just now. You have not been charged."
+        f"{held} Please try again in a moment.",
+        studio=booking.studio,
+        title="Payment didn't start",
+        back_url=retry_url,
+        back_label="Try again",
+    )
+
+
+async def choose_payment_page(request: Request) -> Response:
+    booking = await booking_or_404(request)
+    if (elsewhere := ended(request, booking)) is not None:
+        return elsewhere
+    if not booking.quote_accepted:
+        return to_booking(request, booking, "quote")
+    methods = offered_methods(request, booking)
+    if not methods:
+        return not_taking_payments(request, booking.studio)
+    if request.method == "GET" and len(methods) == 1:
+        return await go_pay(request, booking, methods[0])
+    error = None
+    if request.method == "POST":
+        chosen = (await read_form(request)).get("method", "")
+        method = next((m for m in methods if m.key == chosen), None)
+        if method is not None:
+            return await go_pay(request, booking, method)
+        error = "Please choose how you'd like to pay."
+    return render(
+        request,
+        "public/pay_choose.html",
+        {"booking": booking, "methods": methods, "error": error},
+        status_code=422 if error else 200,
+        studio=booking.studio,
+    )
+
+
+async def method_page(request: Request) -> Response:
+    """The method's own page (``public/pay_<key>.html``); submitting it pays with it."""
+    booking = await booking_or_404(request)
+    methods = offered_methods(request, booking)
+    method = next((m for m in methods if m.key == request.path_params["method"]), None)
+    if method is None:
+        raise HTTPException(404)
+    if (elsewhere := ended(request, booking)) is not None:
+        return elsewhere
+    if not booking.quote_accepted:
+        return to_booking(request, booking, "quote")
+    error = None
+    if request.method == "POST":
+        form = await read_form(request)
+        try:
+            url = await method.submit(payment_start(request, booking, method), form)
+        except PaymentDeclined as exc:
+            error = str(exc)
+        except PaymentUnavailable:
+            return payment_unavailable(
+                request, booking, booking_url(request, booking.public_id, f"pay/{method.key}")
+            )
+        except SlotUnavailable as exc:
+            return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
+        except WrongState:
+            return to_booking(request, booking)
+        else:
+            return RedirectResponse(url, status_code=303) if url else to_booking(request, booking)
+    return render(
+        request,
+        f"public/pay_{method.key}.html",
+        {
+            "booking": booking,
+            "quote": booking.quote,
+            "error": error,
+            "method": method,
+            "other_methods": len(methods) > 1,
+        },
+        status_code=422 if error else 200,
+        studio=booking.studio,
+    )
+
+
+async def return_page(request: Request) -> Response:
+    """Where a provider sends the client back after paying: the method asks the provider
+    before anything is believed (its notification books too, whichever comes first)."""
+    booking = await booking_or_404(request)
+    method = request.app.state.payments.get(request.path_params["method"])
+    if method is None:
+        raise HTTPException(404)
+    try:
+        outcome = await method.confirm_return(
+            payment_start(request, booking, method), request.query_params
+        )
+    except PaymentUnavailable:
+        return error_page(
+            request,
+            202,
+            f"{method.provider_name} has your payment and we're confirming it with them. "
+            "This usually takes a few seconds.",
+            studio=booking.studio,
+            title="Confirming your payment",
+            back_url=str(request.url.path) + "?" + str(request.url.query),
+            back_label="Check again",
+        )
+    if outcome == "processing":
+        return error_page(
+            request,
+            202,
+            "Your bank is still processing the payment. We'll book your time as soon as it "
+            "clears; this page will show it.",
+            studio=booking.studio,
+            title="Payment processing",
+            back_url=booking_url(request, booking.public_id),
+            back_label="See your booking",
+        )
+    return to_booking(request, booking)
+
+
+def balance_method(request: Request, booking: BookingView) -> PaymentMethod | None:
+    """The method a booked client pays their balance online with, if any.
+
+    Not after a refund: money the studio gave back is not a balance to collect again.
+    """
+    if booking.status != "booked" or booking.balance_minor <= 0 or booking.refunded_minor:
+        return None
+    return next((m for m in offered_methods(request, booking) if m.collects_balance), None)
+
+
+def balance_url(request: Request, booking: BookingView) -> str | None:
+    if balance_method(request, booking) is None:
+        return None
+    return booking_url(request, booking.public_id, "balance")
+
+
+async def pay_balance(request: Request) -> Response:
+    """POST: pay what is left after the deposit (the booking stays booked either way)."""
+    booking = await booking_or_404(request)
+    method = balance_method(request, booking)
+    if method is None:
+        return to_booking(request, booking)
+    try:
+        url = await method.begin_balance(payment_start(request, booking, method))
+    except WrongState:
+        return to_booking(request, booking)
+    except PaymentUnavailable:
+        return payment_unavailable(request, booking, booking_url(request, booking.public_id))
+    return RedirectResponse(url, status_code=303)
+
+
+routes: list[BaseRoute] = [
+    Route("/b/{token}/pay", choose_payment_page, methods=["GET", "POST"]),
+    Route("/b/{token}/pay/{method}", method_page, methods=["GET", "POST"]),
+    Route("/b/{token}/{method}/return", return_page),
+    Route("/b/{token}/balance", pay_balance, methods=["POST"]),
+]
