@@ -17,9 +17,9 @@ from tests.support.admin import (
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.world import World
-from widget_server.studio import accounts
 from widget_server.app import create_app
 from widget_server.config import ConfigError, Settings
+from widget_server.studio import accounts
 from widget_server.web.admin.ratelimit import LoginLimiter
 from widget_server.web.admin.session import COOKIE
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,12 +15,15 @@ from starlette.testclient import TestClient
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import book_with_demo_card
+from tests.support.mail import set_mini
 from tests.support.queries import event_kinds
 from tests.support.stripe_flow import post_event, start_card_checkout
-from tests.support.stripe_server import StandInStripe
+from tests.support.stripe_server import SECRET_KEY, WEBHOOK_SECRET, StandInStripe
 from tests.support.world import World
+from tests.test_cli import MINIS
 from widget_server.booking.views import BookingView, load_booking_view
 from widget_server.config import Settings
+from widget_server.db.tables import booking_events
 from widget_server.payments import PaymentMethods, RefundRequest
 from widget_server.payments.refunds import (
     AUTO_RETRIES,
@@ -126,3 +133,53 @@ def test_background_retries_stop_after_a_few_and_leave_the_rest_to_the_photograp
     assert due_for_retry(log(AUTO_RETRIES + 1), start + timedelta(days=1)) == []
     settled = {"kind": "refund_recorded", "detail": {"key": "k"}, "created_at": start}
     assert due_for_retry([*log(1), settled], start + timedelta(days=1)) == []
+
+
+def test_a_minis_worker_process_retries_a_failed_stripe_cancellation_refund(
+    stripe_client: TestClient,
+    stripe_api: StandInStripe,
+    world: World,
+    db_url: str,
+) -> None:
+    """With MINIS_BACKGROUND_JOBS=worker the web processes leave retries to `minis worker`:
+    that separate process must reach Stripe with the deployment's own keys."""
+    set_mini(db_url, "card-only", change_cutoff_hours=0, cancel_refund_policy="full")
+    token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
+    post_event(stripe_client, stripe_api, "checkout.session.completed", stripe_api.pay(session_id))
+    stripe_api.fail_next_create(500, times=2, path=REFUNDS_PATH)  # down: the try and its retry
+    cancelled = stripe_client.post(f"/b/{token}/cancel", data={"confirm": "yes", "message": ""})
+    assert cancelled.status_code == 303
+    booking = _view(db_url, token, stripe_client)
+    assert booking.status == "cancelled" and booking.refunded_minor == 0
+    assert "refund_failed" in event_kinds(db_url, booking.id) and not stripe_api.refunds
+
+    async def failed_six_minutes_ago(db: Database) -> None:  # the worker runs on the real clock
+        await db.execute(
+            booking_events.update()
+            .where(booking_events.c.kind == "refund_failed")
+            .values(created_at=datetime.now(UTC) - timedelta(minutes=6))
+        )
+
+    run_db(db_url, failed_six_minutes_ago)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MINIS_", "STRIPE_"))},
+        "MINIS_DATABASE_URL": db_url,
+        "MINIS_SECRET_KEY": "x" * 20,
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": stripe_api.base_url,
+    }
+    worker = subprocess.Popen([MINIS, "worker"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not stripe_api.refunds and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the refund's row is written after Stripe answers
+    finally:
+        worker.send_signal(signal.SIGINT)
+        errors = worker.communicate(timeout=15)[1]
+    assert [r["amount"] for r in stripe_api.refunds.values()] == [booking.paid_minor], errors
+    assert len(set(stripe_api.creates(REFUNDS_PATH))) == 1  # the cancellation's own key
+    after = _view(db_url, token, stripe_client)
+    assert after.refunded_minor == booking.paid_minor > 0
+    assert "Traceback" not in errors, errors
