@@ -190,9 +190,9 @@ def test_the_webhook_racing_the_return_books_once(
     async def race(db: Database) -> list[str | None]:
         booking = await load_booking_view(db, public_id)
         assert booking is not None
-        stripe = stripe_client.app.state.payments["stripe"]  # type: ignore[attr-defined]
-        deliveries = [session_settled(stripe, db, dict(session), clock()) for _ in range(10)]
-        returns = [settle_from_return(stripe, db, booking, session_id, clock())] * 1
+        api = stripe_client.app.state.payments["stripe"].api  # type: ignore[attr-defined]
+        deliveries = [session_settled(api, db, dict(session), clock()) for _ in range(10)]
+        returns = [settle_from_return(api, db, booking, session_id, clock())] * 1
         return list(await asyncio.gather(*deliveries, *returns))
 
     outcomes = run_db(db_url, race)

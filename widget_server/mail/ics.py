@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
 from icalendar import Calendar, Event, vCalAddress
 
 from ..booking.views import BookingView
-from ..formatting import money
-from ..studio.export import ExportRow
 
 
 def _where(booking: BookingView) -> str:
@@ -52,39 +49,3 @@ def google_calendar_link(booking: BookingView, manage_url: str) -> str:
         }
     )
     return f"https://calendar.google.com/calendar/render?{query}"
-
-
-def studio_feed_ics(
-    studio_name: str, rows: Sequence[ExportRow], currency: str, now: datetime
-) -> bytes:
-    """The photographer's subscription calendar: one event per booked session.
-
-    The UID comes from the booking's reference (stable, and not a secret, unlike the
-    public id in the client's own .ics), so a reschedule moves the event in the
-    subscribed calendar instead of adding a second one.
-    """
-    calendar = Calendar()
-    calendar.add("prodid", "-//Minis//Studio bookings feed//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{studio_name} bookings")
-    for row in rows:
-        balance = row.balance_minor
-        details = [
-            f"Booking {row.reference}",
-            f"Phone: {row.client_phone}",
-            f"Email: {row.client_email}",
-            f"Balance due: {money(balance, row.currency or currency)}"
-            if balance is not None
-            else "Balance due: no quote",
-        ]
-        event = Event()
-        event.add("uid", f"booking-{row.reference}@minis")
-        event.add("dtstamp", now)
-        event.add("dtstart", row.starts_at)
-        event.add("dtend", row.ends_at)
-        event.add("summary", f"{row.mini_title} — {row.client_name}")
-        where = row.location_name
-        event.add("location", f"{where}, {row.location_address}" if row.location_address else where)
-        event.add("description", "\n".join(details))
-        calendar.add_component(event)
-    return calendar.to_ical()

@@ -1,4 +1,5 @@
-"""The calendar feed's capability: a signed token naming a studio and its feed version.
+"""The photographer's calendar feed: its capability (a signed token naming a studio and its
+feed version) and its calendar (icalendar), one event per booked session.
 
 Calendar apps cannot log in, so the feed URL itself is the secret. The token is
 ``[studio_id, feed_version]`` signed with the secret key (salt ``minis.feed``): an
@@ -9,11 +10,17 @@ the version ("Make a new link") therefore revokes every URL handed out before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 import sqlalchemy as sa
 from databases import Database
+from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..db.tables import studios
+from ..formatting import money
+from .export import ExportRow
 
 SALT = "minis.feed"
 MAX_TOKEN_CHARS = 200
@@ -73,3 +80,39 @@ async def rotate_feed(db: Database, studio_id: int) -> None:
         .where(studios.c.id == studio_id)
         .values(feed_version=studios.c.feed_version + 1)
     )
+
+
+def studio_feed_ics(
+    studio_name: str, rows: Sequence[ExportRow], currency: str, now: datetime
+) -> bytes:
+    """The photographer's subscription calendar: one event per booked session.
+
+    The UID comes from the booking's reference (stable, and not a secret, unlike the
+    public id in the client's own .ics), so a reschedule moves the event in the
+    subscribed calendar instead of adding a second one.
+    """
+    calendar = Calendar()
+    calendar.add("prodid", "-//Minis//Studio bookings feed//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{studio_name} bookings")
+    for row in rows:
+        balance = row.balance_minor
+        details = [
+            f"Booking {row.reference}",
+            f"Phone: {row.client_phone}",
+            f"Email: {row.client_email}",
+            f"Balance due: {money(balance, row.currency or currency)}"
+            if balance is not None
+            else "Balance due: no quote",
+        ]
+        event = Event()
+        event.add("uid", f"booking-{row.reference}@minis")
+        event.add("dtstamp", now)
+        event.add("dtstart", row.starts_at)
+        event.add("dtend", row.ends_at)
+        event.add("summary", f"{row.mini_title} — {row.client_name}")
+        where = row.location_name
+        event.add("location", f"{where}, {row.location_address}" if row.location_address else where)
+        event.add("description", "\n".join(details))
+        calendar.add_component(event)
+    return calendar.to_ical()

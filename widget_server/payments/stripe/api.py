@@ -19,6 +19,7 @@ from ..base import PaymentUnavailable
 
 logger = logging.getLogger("minis.stripe")
 
+KEY = "stripe"  # the method's key: in payments' rows, URLs and settings
 HOSTED_PAGE_ORIGIN = "https://checkout.stripe.com"
 # Seconds to wait for an answer; the client sees a "try again" page after that.
 TIMEOUT_SECONDS = 20.0

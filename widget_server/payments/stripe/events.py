@@ -17,7 +17,7 @@ import json
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import stripe
 from databases import Database
@@ -28,7 +28,7 @@ from ...booking.views import BookingView, load_booking_by_id
 from ..base import RefundRequest, WebhookRejected
 from ..late_payments import record_unbookable_payment, was_unbookable
 from ..refunds import NewRefund, record_refund
-from .api import REFUND_STATUSES
+from .api import KEY, REFUND_STATUSES, StripeApi
 from .attempts import (
     CheckoutAttempt,
     attempt_by_payment_intent,
@@ -36,9 +36,7 @@ from .attempts import (
     find_attempt,
     mark_attempt,
 )
-
-if TYPE_CHECKING:  # the method hands itself in; it imports this module
-    from .method import StripePayment
+from .charges import refund_through_stripe
 
 logger = logging.getLogger("minis.stripe")
 
@@ -73,22 +71,20 @@ def _stale(signature: str | None) -> bool:
     return False
 
 
-async def handle_event(
-    method: StripePayment, db: Database, event: dict[str, Any], now: datetime
-) -> str:
+async def handle_event(api: StripeApi, db: Database, event: dict[str, Any], now: datetime) -> str:
     """Apply one verified event; returns what happened, for the reply and the log."""
     kind = event.get("type", "")
     obj = event["data"].get("object")
     if not isinstance(obj, dict):
         return "ignored"
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        return await session_settled(method, db, obj, now)
+        return await session_settled(api, db, obj, now)
     if kind == "checkout.session.async_payment_failed":
         return await _session_failed(db, obj, now)
     if kind == "checkout.session.expired":
         return await _session_expired(db, obj, now)
     if kind == "charge.refunded":
-        return await _charge_refunded(method, db, obj, now)
+        return await _charge_refunded(api, db, obj, now)
     return "ignored"
 
 
@@ -112,7 +108,7 @@ async def _booking_of(db: Database, attempt: CheckoutAttempt) -> BookingView:
 
 
 async def session_settled(
-    method: StripePayment, db: Database, session: dict[str, Any], now: datetime
+    api: StripeApi, db: Database, session: dict[str, Any], now: datetime
 ) -> str:
     """A Checkout Session completed (or its delayed payment succeeded): book, or refund."""
     attempt = await _attempt_of(db, session)
@@ -138,56 +134,57 @@ async def session_settled(
     )
     booking = await _booking_of(db, attempt)
     payment = NewPayment(
-        method=method.key,
+        method=KEY,
         provider_ref=session_id,
         status="succeeded",
         amount_minor=int(session.get("amount_total") or attempt.amount_minor),
         currency=str(session.get("currency") or attempt.currency).upper(),
     )
     try:
-        if _already_paid_otherwise(method.key, booking, attempt, session_id):
+        if _already_paid_otherwise(booking, attempt, session_id):
             raise WrongState("already_paid")
         if await book(db, booking, payment, now):
             return "booked"
         if not await was_unbookable(db, booking.id, session_id):
             return "duplicate"
         # Recorded before but not yet refunded (Stripe was down): try again now.
-        await refund_unbookable(method, db, booking.id, session_id, now)
+        await refund_unbookable(api, db, booking.id, session_id, now)
         return "refunded"
     except SlotUnavailable as exc:
         reason = exc.reason
     except WrongState as exc:
         reason = str(exc)
     await record_unbookable_payment(db, booking, payment, reason, now)
-    await refund_unbookable(method, db, booking.id, session_id, now)
+    await refund_unbookable(api, db, booking.id, session_id, now)
     return "refunded"
 
 
 def _already_paid_otherwise(
-    key: str, booking: BookingView, attempt: CheckoutAttempt, session_id: str
+    booking: BookingView, attempt: CheckoutAttempt, session_id: str
 ) -> bool:
     """The amount due now was already paid another way (the demo card, another tab) while this
     session stayed open: paying it too would charge the client twice."""
     if attempt.purpose != "due_now" or booking.status != "booked" or booking.quote is None:
         return False
-    if any(p.method == key and p.provider_ref == session_id for p in booking.payments):
+    if any(p.method == KEY and p.provider_ref == session_id for p in booking.payments):
         return False  # this very payment, delivered again
     return booking.paid_minor >= booking.quote.due_now_minor > 0
 
 
 async def refund_unbookable(
-    method: StripePayment, db: Database, booking_id: int, session_id: str, now: datetime
+    api: StripeApi, db: Database, booking_id: int, session_id: str, now: datetime
 ) -> None:
     """Give back all of a payment that could not book; safe to repeat (one idempotency key)."""
     booking = await load_booking_by_id(db, booking_id)
     assert booking is not None
     payment = next(
-        (p for p in booking.payments if p.method == method.key and p.provider_ref == session_id),
+        (p for p in booking.payments if p.method == KEY and p.provider_ref == session_id),
         None,
     )
     if payment is None or payment.refundable_minor <= 0:
         return
-    await method.refund(
+    await refund_through_stripe(
+        api,
         RefundRequest(
             db,
             booking,
@@ -196,7 +193,7 @@ async def refund_unbookable(
             key="not-bookable",
             reason="Paid after the time was no longer available; refunded automatically",
             now=now,
-        )
+        ),
     )
 
 
@@ -216,7 +213,7 @@ async def _session_expired(db: Database, session: dict[str, Any], now: datetime)
 
 
 async def _charge_refunded(
-    method: StripePayment, db: Database, charge: dict[str, Any], now: datetime
+    api: StripeApi, db: Database, charge: dict[str, Any], now: datetime
 ) -> str:
     """Refunds made anywhere (our API calls, Stripe's dashboard) land in the booking's log."""
     payment_intent = charge.get("payment_intent")
@@ -226,19 +223,15 @@ async def _charge_refunded(
         return "unknown_payment"
     booking = await _booking_of(db, attempt)
     payment = next(
-        (
-            p
-            for p in booking.payments
-            if p.method == method.key and p.provider_ref == attempt.session_id
-        ),
+        (p for p in booking.payments if p.method == KEY and p.provider_ref == attempt.session_id),
         None,
     )
     if payment is None:
         return "unknown_payment"
     refunds = (charge.get("refunds") or {}).get("data")
     if refunds is None:
-        listed = await method.api.call(
-            method.api.client.v1.refunds.list,
+        listed = await api.call(
+            api.client.v1.refunds.list,
             {"payment_intent": payment_intent, "limit": 100},
         )
         refunds = [r.to_dict() for r in listed.data]
@@ -251,7 +244,7 @@ async def _charge_refunded(
             booking.id,
             NewRefund(
                 payment_id=payment.id,
-                method=method.key,
+                method=KEY,
                 provider_ref=refund["id"],
                 status=REFUND_STATUSES.get(refund.get("status", ""), "pending"),
                 amount_minor=int(refund["amount"]),
@@ -265,7 +258,7 @@ async def _charge_refunded(
 
 
 async def settle_from_return(
-    method: StripePayment, db: Database, booking: BookingView, session_id: str, now: datetime
+    api: StripeApi, db: Database, booking: BookingView, session_id: str, now: datetime
 ) -> str | None:
     """The client came back from Checkout: ask Stripe about the session before believing it.
 
@@ -276,5 +269,5 @@ async def settle_from_return(
     attempt = await find_attempt(db, session_id=session_id)
     if attempt is None or attempt.booking_id != booking.id:
         return None
-    session = await method.api.call(method.api.client.v1.checkout.sessions.retrieve, session_id)
-    return await session_settled(method, db, session.to_dict(), now)
+    session = await api.call(api.client.v1.checkout.sessions.retrieve, session_id)
+    return await session_settled(api, db, session.to_dict(), now)

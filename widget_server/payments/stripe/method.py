@@ -16,9 +16,9 @@ from ..base import (
     RefundRequest,
     WebhookDelivery,
 )
-from ..refunds import NewRefund, record_refund
-from .api import REFUND_STATUSES, StripeApi
-from .attempts import find_attempt, start_checkout
+from .api import KEY, StripeApi
+from .attempts import start_checkout
+from .charges import refund_through_stripe
 from .checkout import open_checkout
 from .events import handle_event, settle_from_return, verify_event
 
@@ -32,7 +32,7 @@ class StripePayment(PaymentMethod):
     stripe = StripePayment(secret_key="sk_test_…", webhook_secret="whsec_…")
     """
 
-    key = "stripe"
+    key = KEY
     label = "Card"
     summary = "Pay securely by card on Stripe's checkout page."
     collects_balance = True
@@ -87,39 +87,13 @@ class StripePayment(PaymentMethod):
         session_id = query.get("session_id", "")
         if not session_id.startswith("cs_") or len(session_id) > MAX_SESSION_ID:
             return None
-        return await settle_from_return(self, start.db, start.booking, session_id, start.now)
+        return await settle_from_return(self.api, start.db, start.booking, session_id, start.now)
 
     async def receive_webhook(self, delivery: WebhookDelivery) -> str:
         event = verify_event(
             self.webhook_secret, delivery.body, delivery.headers.get("stripe-signature")
         )
-        return await handle_event(self, delivery.db, event, delivery.now)
+        return await handle_event(self.api, delivery.db, event, delivery.now)
 
     async def refund(self, request: RefundRequest) -> bool:
-        booking, payment = request.booking, request.payment
-        client = self.api.client
-        attempt = await find_attempt(request.db, session_id=payment.provider_ref)
-        payment_intent = attempt.payment_intent if attempt else None
-        if not payment_intent:
-            session = await self.api.call(
-                client.v1.checkout.sessions.retrieve, payment.provider_ref
-            )
-            payment_intent = session.payment_intent
-        refund = await self.api.call(
-            client.v1.refunds.create,
-            {
-                "payment_intent": payment_intent,
-                "amount": request.amount_minor,
-                "metadata": {"booking_reference": booking.reference, "minis_key": request.key},
-            },
-            {"idempotency_key": f"minis-refund-{booking.public_id}-{payment.id}-{request.key}"},
-        )
-        recorded = NewRefund(
-            payment_id=payment.id,
-            method=self.key,
-            provider_ref=refund.id,
-            status=REFUND_STATUSES.get(refund.status, "pending"),
-            amount_minor=refund.amount,
-            reason=request.reason,
-        )
-        return await record_refund(request.db, booking.id, recorded, request.now, key=request.key)
+        return await refund_through_stripe(self.api, request)

@@ -14,9 +14,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import studio_by_id
-from ...mail.ics import studio_feed_ics
 from ...studio.export import feed_bookings
-from ...studio.feed import FeedTokens, current_feed_token, rotate_feed, studio_for_feed
+from ...studio.feed import (
+    FeedTokens,
+    current_feed_token,
+    rotate_feed,
+    studio_feed_ics,
+    studio_for_feed,
+)
 from .auth import Admin, admin_context, admin_page
 from .pages import admin_error, admin_render
 
