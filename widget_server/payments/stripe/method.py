@@ -56,29 +56,20 @@ class StripePayment(PaymentMethod):
         return f"{start.confirmation_url}/{self.key}/return"
 
     async def begin(self, start: PaymentStart) -> str:
-        attempt = await start_checkout(start.db, start.booking, "due_now", start.now)
-        return await open_checkout(
-            self.api,
-            start.db,
-            start.booking,
-            attempt,
-            self.return_url(start),
-            f"{start.quote_url}?payment=cancelled",
-        )
+        return await self._checkout(start, "due_now", f"{start.quote_url}?payment=cancelled")
 
     async def submit(self, start: PaymentStart, form: Mapping[str, str]) -> str | None:
         return await self.begin(start)
 
     async def begin_balance(self, start: PaymentStart) -> str:
         """Pay what is left after the deposit; the booking stays booked whatever happens."""
-        attempt = await start_checkout(start.db, start.booking, "balance", start.now)
+        return await self._checkout(start, "balance", start.confirmation_url)
+
+    async def _checkout(self, start: PaymentStart, purpose: str, cancel_url: str) -> str:
+        """Stripe's page for ``purpose`` of the booking: a live attempt's, or a new one's."""
+        attempt = await start_checkout(start.db, start.booking, purpose, start.now)
         return await open_checkout(
-            self.api,
-            start.db,
-            start.booking,
-            attempt,
-            self.return_url(start),
-            start.confirmation_url,
+            self.api, start.db, start.booking, attempt, self.return_url(start), cancel_url
         )
 
     async def confirm_return(self, start: PaymentStart, query: Mapping[str, str]) -> str | None:
