@@ -20,13 +20,19 @@ mapping could hand back different values than the attribute reads did.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from databases import Database
 from databases.interfaces import Record
 from sqlalchemy.sql import ClauseElement
 
 T = TypeVar("T")
+
+
+class IdRow(NamedTuple):
+    """A row's ``id``, e.g. what ``.returning(table.c.id)`` hands back."""
+
+    id: int
 
 
 # Row type -> its fields, worked out once per type rather than once per row.
