@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import Field, dataclass, fields
 from datetime import date, time
-from typing import Any, NamedTuple, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 import sqlalchemy as sa
 from databases import Database
@@ -17,9 +17,13 @@ from ..db.tables import locations, mini_sessions, session_days, studios
 class Row:
     """Build a frozen dataclass from a database row, ignoring columns it does not name."""
 
+    # Every subclass is a dataclass; declaring the attribute @dataclass sets lets
+    # ``fields(cls)`` type-check here.
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
     @classmethod
     def from_mapping(cls, mapping: Any, prefix: str = "") -> Self:
-        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        names = [f.name for f in fields(cls)]
         return cls(**{n: mapping[prefix + n] for n in names})
 
 
