@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 # Variables we read. Anything else spelled MINIS_* is almost certainly a typo.
@@ -50,8 +51,10 @@ class Settings:
     # Background loop that queues reminders and sends the outbox; `minis worker` runs it too.
     run_mailer: bool = True
 
-    def with_(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_(self, **changes: Any) -> Settings:
+        # Any, not object: replace() checks each change against its field's type, and
+        # callers pass any of the fields.
+        return replace(self, **changes)
 
 
 def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.rows import fetch_all_as
 from ..db.tables import bookings, slots
 from .errors import NotFound
 
@@ -32,6 +34,19 @@ class SlotAvailability:
     @property
     def bookable(self) -> bool:
         return self.unavailable_reason is None
+
+
+class _SlotRow(NamedTuple):
+    """A slot with the number of live bookings on it."""
+
+    id: int
+    session_day_id: int
+    mini_session_id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    blocked: bool
+    live: int
 
 
 def live_bookings_on(now: datetime) -> sa.ColumnElement[bool]:
@@ -87,7 +102,7 @@ async def slot_availability(
         query = query.where(slots.c.id == slot_id)
     if upcoming_only:
         query = query.where(slots.c.starts_at > now)
-    rows = await db.fetch_all(query)
+    rows = await fetch_all_as(db, query, _SlotRow)
     result = []
     for r in rows:
         spots_left = max(r.capacity - r.live, 0)

@@ -11,11 +11,13 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
 
 from ..db.insert_once import insert_once
+from ..db.rows import fetch_one_as
 from ..db.tables import bookings, leads, payments, quotes
 from ..db.transactions import write_transaction
 from ..formatting import slot_label
@@ -138,6 +140,11 @@ async def start_booking(
     return StartedBooking(public_id=public_id, status=status)
 
 
+class _StatusSlot(NamedTuple):
+    status: str
+    slot_id: int
+
+
 async def secure_spot(db: Database, booking_id: int, hold_until: datetime, now: datetime) -> str:
     """Make sure the booking owns its spot, holding it until ``hold_until``.
 
@@ -153,8 +160,10 @@ async def secure_spot(db: Database, booking_id: int, hold_until: datetime, now: 
     )
     if renewed:
         return "held"
-    row = await db.fetch_one(
-        sa.select(bookings.c.status, bookings.c.slot_id).where(bookings.c.id == booking_id)
+    row = await fetch_one_as(
+        db,
+        sa.select(bookings.c.status, bookings.c.slot_id).where(bookings.c.id == booking_id),
+        _StatusSlot,
     )
     assert row is not None
     if row.status == "booked":

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import Field, dataclass, fields
 from datetime import date, time
-from typing import Any, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 import sqlalchemy as sa
 from databases import Database
+from databases.interfaces import Record
 
+from ..db.rows import row_as
 from ..db.tables import locations, mini_sessions, session_days, studios
 
 
 class Row:
     """Build a frozen dataclass from a database row, ignoring columns it does not name."""
 
+    # Every subclass is a dataclass; declaring the attribute @dataclass sets lets
+    # ``fields(cls)`` type-check here.
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
     @classmethod
     def from_mapping(cls, mapping: Any, prefix: str = "") -> Self:
-        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        names = [f.name for f in fields(cls)]
         return cls(**{n: mapping[prefix + n] for n in names})
 
 
@@ -168,6 +174,15 @@ async def bookable_mini_session(
     return Studio.from_mapping(row._mapping), MiniSession.from_mapping(row._mapping, "m_")
 
 
+class _SessionDayRow(NamedTuple):
+    id: int
+    mini_session_id: int
+    date: date
+    start_time: time
+    end_time: time
+    capacity: int
+
+
 async def session_days_for(db: Database, mini_session_ids: list[int]) -> list[SessionDay]:
     """Session days of these mini sessions with their locations, by date and time."""
     if not mini_session_ids:
@@ -178,16 +193,17 @@ async def session_days_for(db: Database, mini_session_ids: list[int]) -> list[Se
         .where(session_days.c.mini_session_id.in_(mini_session_ids))
         .order_by(session_days.c.date, session_days.c.start_time, session_days.c.id)
     )
-    rows = await db.fetch_all(query)
-    return [
-        SessionDay(
-            id=r.id,
-            mini_session_id=r.mini_session_id,
-            date=r.date,
-            start_time=r.start_time,
-            end_time=r.end_time,
-            capacity=r.capacity,
-            location=Location.from_mapping(r._mapping, "loc_"),
-        )
-        for r in rows
-    ]
+    return [_session_day(r) for r in await db.fetch_all(query)]
+
+
+def _session_day(record: Record) -> SessionDay:
+    day = row_as(record, _SessionDayRow)
+    return SessionDay(
+        id=day.id,
+        mini_session_id=day.mini_session_id,
+        date=day.date,
+        start_time=day.start_time,
+        end_time=day.end_time,
+        capacity=day.capacity,
+        location=row_as(record, Location, "loc_"),
+    )

@@ -28,4 +28,4 @@ async def events_for(db: Database, booking_id: int) -> list[dict[str, Any]]:
         .where(booking_events.c.booking_id == booking_id)
         .order_by(booking_events.c.id)
     )
-    return [{**dict(r._mapping), "detail": json.loads(r.detail)} for r in rows]
+    return [{**dict(r._mapping), "detail": json.loads(r._mapping["detail"])} for r in rows]

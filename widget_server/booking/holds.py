@@ -17,14 +17,20 @@ background, so an expired hold never blocks a client.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.rows import IdRow, fetch_all_as
 from ..db.tables import bookings, slots
 from ..db.transactions import write_transaction
 from .errors import NotFound, SlotUnavailable
 from .events import record_event
+
+
+class _SlotId(NamedTuple):
+    slot_id: int
 
 
 async def lock_slot(db: Database, slot_id: int) -> None:
@@ -41,7 +47,8 @@ async def lock_slot(db: Database, slot_id: int) -> None:
 
 async def sweep_slot(db: Database, slot_id: int, now: datetime) -> int:
     """Expire the slot's lapsed holds and give their spots back. Needs ``lock_slot`` first."""
-    expired = await db.fetch_all(
+    expired = await fetch_all_as(
+        db,
         bookings.update()
         .where(
             bookings.c.slot_id == slot_id,
@@ -49,7 +56,8 @@ async def sweep_slot(db: Database, slot_id: int, now: datetime) -> int:
             bookings.c.expires_at <= now,
         )
         .values(status="expired")
-        .returning(bookings.c.id)
+        .returning(bookings.c.id),
+        IdRow,
     )
     if expired:
         await db.execute(
@@ -83,10 +91,12 @@ async def release_spot(db: Database, slot_id: int) -> None:
 
 async def release_expired_holds(db: Database, now: datetime) -> int:
     """Sweep every slot with lapsed holds, one short transaction each; returns holds expired."""
-    rows = await db.fetch_all(
+    rows = await fetch_all_as(
+        db,
         sa.select(bookings.c.slot_id)
         .where(bookings.c.status == "held", bookings.c.expires_at <= now)
-        .distinct()
+        .distinct(),
+        _SlotId,
     )
     released = 0
     for row in rows:

@@ -9,12 +9,13 @@ except for changes the photographer made themselves (``studio_copy=False``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
 
 from ..db.outbox import enqueue
+from ..db.rows import fetch_one_as
 from ..db.tables import bookings, leads, studios
 
 # change: (client's email kind, photographer's email kind)
@@ -23,6 +24,12 @@ NOTICES = {
     "rescheduled": ("rescheduled", "rescheduled_studio"),
     "cancelled": ("cancelled", "cancelled_studio"),
 }
+
+
+class _Recipients(NamedTuple):
+    email: str  # the client's
+    studio_id: int
+    notify_email: str
 
 
 async def queue_notices(
@@ -36,12 +43,14 @@ async def queue_notices(
 ) -> None:
     """Queue the client's (and the photographer's) email about ``change``, inside its
     transaction."""
-    row = await db.fetch_one(
+    row = await fetch_one_as(
+        db,
         sa.select(leads.c.email, studios.c.id.label("studio_id"), studios.c.notify_email)
         .select_from(bookings)
         .join(leads, leads.c.id == bookings.c.lead_id)
         .join(studios, studios.c.id == leads.c.studio_id)
-        .where(bookings.c.id == booking_id)
+        .where(bookings.c.id == booking_id),
+        _Recipients,
     )
     assert row is not None, booking_id
     client_kind, studio_kind = NOTICES[change]

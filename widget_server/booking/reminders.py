@@ -13,11 +13,14 @@ a deposit was paid.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
 
 from ..db.outbox import enqueue
+from ..db.rows import fetch_all_as
 from ..db.tables import bookings, leads, mini_sessions, outbox, slots
 from ..db.transactions import write_transaction
 from .views import load_booking_view
@@ -32,6 +35,17 @@ def reminder_key(booking_id: int, slot_id: int) -> str:
 
 def balance_key(booking_id: int, slot_id: int) -> str:
     return f"balance:{booking_id}:{slot_id}"
+
+
+class _DueRow(NamedTuple):
+    id: int
+    public_id: str
+    slot_id: int
+    booked_at: datetime | None
+    starts_at: datetime
+    reminder_hours: int
+    studio_id: int
+    email: str
 
 
 async def queue_due_reminders(db: Database, now: datetime) -> int:
@@ -65,7 +79,7 @@ async def queue_due_reminders(db: Database, now: datetime) -> int:
         )
     )
     queued = 0
-    for row in await db.fetch_all(query):
+    for row in await fetch_all_as(db, query, _DueRow):
         remind_at = row.starts_at - timedelta(hours=row.reminder_hours)
         if now < remind_at or (row.booked_at is not None and row.booked_at >= remind_at):
             continue
@@ -73,22 +87,21 @@ async def queue_due_reminders(db: Database, now: datetime) -> int:
         if view is None:
             continue
         async with write_transaction(db):
-            common = {
-                "studio_id": row.studio_id,
-                "booking_id": row.id,
-                "recipient": row.email,
-                "payload": {"slot_id": row.slot_id},
-                "now": now,
-            }
-            if await enqueue(
-                db, kind="reminder", dedupe_key=reminder_key(row.id, row.slot_id), **common
+            enqueue_for_booking = partial(
+                enqueue,
+                db,
+                studio_id=row.studio_id,
+                booking_id=row.id,
+                recipient=row.email,
+                payload={"slot_id": row.slot_id},
+                now=now,
+            )
+            if await enqueue_for_booking(
+                kind="reminder", dedupe_key=reminder_key(row.id, row.slot_id)
             ):
                 queued += 1
             if view.paid_minor > 0 and view.balance_minor > 0:
-                await enqueue(
-                    db,
-                    kind="balance_reminder",
-                    dedupe_key=balance_key(row.id, row.slot_id),
-                    **common,
+                await enqueue_for_booking(
+                    kind="balance_reminder", dedupe_key=balance_key(row.id, row.slot_id)
                 )
     return queued

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.rows import fetch_all_as
 from ..db.tables import (
     bookings,
     leads,
@@ -39,6 +41,19 @@ class PaymentLine:
     @property
     def refundable_minor(self) -> int:
         return self.amount_minor - self.refunded_minor if self.status == "succeeded" else 0
+
+
+class _PaymentRow(NamedTuple):
+    """A payment with what was refunded of it (or is being refunded)."""
+
+    id: int
+    method: str
+    provider_ref: str
+    status: str
+    amount_minor: int
+    currency: str
+    created_at: datetime
+    refunded: int
 
 
 @dataclass(frozen=True)
@@ -135,11 +150,13 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
         .group_by(refunds.c.payment_id)
         .subquery()
     )
-    payment_rows = await db.fetch_all(
+    payment_rows = await fetch_all_as(
+        db,
         sa.select(payments, sa.func.coalesce(refunded.c.refunded, 0).label("refunded"))
         .outerjoin(refunded, refunded.c.payment_id == payments.c.id)
         .where(payments.c.booking_id == m["id"])
-        .order_by(payments.c.id)
+        .order_by(payments.c.id),
+        _PaymentRow,
     )
     quote = None
     if m["q_id"] is not None:

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from databases import Database
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .rows import IdRow, fetch_one_as
+
 
 async def insert_once(
     db: Database, table: sa.Table, values: dict[str, Any], unique: list[str]
@@ -19,10 +21,12 @@ async def insert_once(
     transaction it runs in.
     """
     insert = postgresql.insert if db.url.dialect == "postgresql" else sqlite.insert
-    row = await db.fetch_one(
+    row = await fetch_one_as(
+        db,
         insert(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
-        .returning(table.c.id)
+        .returning(table.c.id),
+        IdRow,
     )
     return None if row is None else row.id

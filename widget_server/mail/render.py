@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
@@ -26,6 +26,7 @@ from ..booking.catalog import Location
 from ..booking.tokens import BookingTokens
 from ..booking.views import load_booking_view
 from ..db.outbox import OutboxEmail
+from ..db.rows import row_as
 from ..db.tables import bookings, locations, session_days, slots
 from ..notice import notice_html
 from .ics import booking_ics
@@ -106,6 +107,11 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
+class _SlotTimes(NamedTuple):
+    starts_at: datetime
+    ends_at: datetime
+
+
 async def slot_place(db: Database, slot_id: int) -> SlotPlace:
     row = await db.fetch_one(
         sa.select(slots.c.starts_at, slots.c.ends_at, *locations.c)
@@ -115,7 +121,8 @@ async def slot_place(db: Database, slot_id: int) -> SlotPlace:
     )
     if row is None:
         raise RenderError(f"slot {slot_id} is gone")
-    return SlotPlace(row.starts_at, row.ends_at, Location.from_mapping(row._mapping))
+    times = row_as(row, _SlotTimes)
+    return SlotPlace(times.starts_at, times.ends_at, Location.from_mapping(row._mapping))
 
 
 def _one_line(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio.to_thread
@@ -13,6 +14,7 @@ from babel.numbers import get_currency_name
 from databases import Database
 
 from ..booking.slugs import is_valid_studio_slug
+from ..db.rows import fetch_one_as
 from ..db.tables import studios, users
 from ..payments.registry import METHOD_KEYS
 
@@ -98,6 +100,13 @@ class AdminUser:
     studio_id: int
 
 
+class _UserRow(NamedTuple):
+    id: int
+    email: str
+    studio_id: int
+    password_hash: str
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -110,7 +119,7 @@ async def authenticate(db: Database, email: str, password: str) -> AdminUser | N
     email = email.strip().lower()
     if not email or not password or len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
         return None
-    row = await db.fetch_one(users.select().where(users.c.email == email))
+    row = await fetch_one_as(db, users.select().where(users.c.email == email), _UserRow)
     ok = await anyio.to_thread.run_sync(
         _verify, row.password_hash if row else _DUMMY_HASH, password
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
@@ -17,6 +18,7 @@ from databases import Database
 from ..booking.catalog import MiniSession
 from ..booking.offers import DayOffer, mini_session_offer
 from ..booking.views import BookingView
+from ..db.rows import fetch_all_as, fetch_one_as
 from ..db.tables import bookings, leads, locations, mini_sessions, payments, session_days, slots
 
 # The list's filters: key -> (label, condition). "Holds to follow up" are clients who
@@ -88,7 +90,8 @@ class BookingRow:
 async def list_bookings(db: Database, studio_id: int, filter_key: str) -> list[BookingRow]:
     """The studio's bookings matching one of FILTERS, soonest session first."""
     _label, condition = FILTERS[filter_key]
-    rows = await db.fetch_all(
+    return await fetch_all_as(
+        db,
         sa.select(
             bookings.c.id,
             bookings.c.reference,
@@ -96,11 +99,11 @@ async def list_bookings(db: Database, studio_id: int, filter_key: str) -> list[B
             bookings.c.expires_at,
             bookings.c.created_at,
             leads.c.status.label("lead_status"),
-            leads.c.name,
-            leads.c.email,
-            leads.c.phone,
+            leads.c.name.label("client_name"),
+            leads.c.email.label("client_email"),
+            leads.c.phone.label("client_phone"),
             mini_sessions.c.id.label("mini_id"),
-            mini_sessions.c.title,
+            mini_sessions.c.title.label("mini_title"),
             slots.c.session_day_id,
             slots.c.starts_at,
             locations.c.timezone,
@@ -113,28 +116,9 @@ async def list_bookings(db: Database, studio_id: int, filter_key: str) -> list[B
         .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
         .where(mini_sessions.c.studio_id == studio_id, condition)
         .order_by(slots.c.starts_at, bookings.c.id)
-        .limit(LIST_LIMIT)
+        .limit(LIST_LIMIT),
+        BookingRow,
     )
-    return [
-        BookingRow(
-            id=r.id,
-            reference=r.reference,
-            status=r.status,
-            lead_status=r.lead_status,
-            client_name=r.name,
-            client_email=r.email,
-            client_phone=r.phone,
-            mini_id=r.mini_id,
-            mini_title=r.title,
-            session_day_id=r.session_day_id,
-            starts_at=r.starts_at,
-            timezone=r.timezone,
-            location_name=r.location_name,
-            expires_at=r.expires_at,
-            created_at=r.created_at,
-        )
-        for r in rows
-    ]
 
 
 @dataclass(frozen=True)
@@ -148,21 +132,22 @@ class DayLink:
 
 async def upcoming_days(db: Database, studio_id: int, today: date) -> list[DayLink]:
     """The studio's session days from ``today`` on: the way into the day sheets."""
-    rows = await db.fetch_all(
+    return await fetch_all_as(
+        db,
         sa.select(
-            session_days.c.id,
+            session_days.c.id.label("day_id"),
             session_days.c.date,
             mini_sessions.c.id.label("mini_id"),
-            mini_sessions.c.title,
-            locations.c.name,
+            mini_sessions.c.title.label("mini_title"),
+            locations.c.name.label("location_name"),
         )
         .join(mini_sessions, mini_sessions.c.id == session_days.c.mini_session_id)
         .join(locations, locations.c.id == session_days.c.location_id)
         .where(mini_sessions.c.studio_id == studio_id, session_days.c.date >= today)
         .order_by(session_days.c.date, session_days.c.start_time, session_days.c.id)
-        .limit(LIST_LIMIT)
+        .limit(LIST_LIMIT),
+        DayLink,
     )
-    return [DayLink(r.mini_id, r.title, r.id, r.date, r.name) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -207,6 +192,30 @@ class DaySheet:
     slots: list[SheetSlot]
 
 
+class _SheetDayRow(NamedTuple):
+    date: date
+    start_time: time
+    end_time: time
+    title: str
+    location_name: str
+    address: str
+    timezone: str
+
+
+class _SheetEntryRow(NamedTuple):
+    id: int
+    reference: str
+    status: str
+    expires_at: datetime | None
+    slot_id: int
+    name: str
+    email: str
+    phone: str
+    paid: int
+    pending: int
+    currency: str | None
+
+
 # Bookings a day sheet shows: those holding or having held a spot worth knowing about.
 SHEET_STATUSES = ("held", "booked")
 
@@ -215,7 +224,8 @@ async def day_sheet(
     db: Database, studio_id: int, mini_id: int, day_id: int, currency: str
 ) -> DaySheet | None:
     """A session day's slots and who is on each, or None when the studio has no such day."""
-    day = await db.fetch_one(
+    day = await fetch_one_as(
+        db,
         sa.select(
             session_days,
             mini_sessions.c.title,
@@ -229,16 +239,17 @@ async def day_sheet(
             session_days.c.id == day_id,
             session_days.c.mini_session_id == mini_id,
             mini_sessions.c.studio_id == studio_id,
-        )
+        ),
+        _SheetDayRow,
     )
     if day is None:
         return None
-    slot_rows = await db.fetch_all(
-        sa.select(slots).where(slots.c.session_day_id == day_id).order_by(slots.c.starts_at)
+    slot_rows = await fetch_all_as(
+        db,
+        sa.select(slots).where(slots.c.session_day_id == day_id).order_by(slots.c.starts_at),
+        SheetSlot,
     )
-    sheet_slots = {
-        s.id: SheetSlot(s.id, s.starts_at, s.ends_at, s.capacity, s.blocked) for s in slot_rows
-    }
+    sheet_slots = {s.id: s for s in slot_rows}
     paid = sa.func.coalesce(
         sa.func.sum(sa.case((payments.c.status == "succeeded", payments.c.amount_minor), else_=0)),
         0,
@@ -247,7 +258,8 @@ async def day_sheet(
         sa.func.sum(sa.case((payments.c.status == "pending", payments.c.amount_minor), else_=0)),
         0,
     )
-    entry_rows = await db.fetch_all(
+    entry_rows = await fetch_all_as(
+        db,
         sa.select(
             bookings.c.id,
             bookings.c.reference,
@@ -275,7 +287,8 @@ async def day_sheet(
             leads.c.email,
             leads.c.phone,
         )
-        .order_by(bookings.c.id)
+        .order_by(bookings.c.id),
+        _SheetEntryRow,
     )
     for r in entry_rows:
         sheet_slots[r.slot_id].entries.append(

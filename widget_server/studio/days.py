@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from ..booking.catalog import Location
 from ..booking.errors import InvalidDetails, NotFound
 from ..booking.holds import lock_slot, sweep_slot
 from ..booking.slots import SessionDayPlan, local_to_utc, plan_slots
+from ..db.rows import fetch_all_as, row_as
 from ..db.tables import bookings, leads, locations, mini_sessions, session_days, slots
 from ..db.transactions import write_transaction
 from .day_form import DayInput
@@ -69,7 +71,45 @@ class Affected:
     expires_at: datetime | None
 
 
-def _plan_of(row: sa.Row, timezone: str) -> SessionDayPlan:
+class _DayRow(NamedTuple):
+    id: int
+    mini_session_id: int
+    date: date
+    start_time: time
+    end_time: time
+    slot_minutes: int
+    gap_minutes: int
+    capacity: int
+
+
+class _SlotLiveRow(NamedTuple):
+    id: int
+    session_day_id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    blocked: bool
+    live: int
+
+
+class _SlotRow(NamedTuple):
+    """What a change or deletion needs of a day's slot."""
+
+    id: int
+    starts_at: datetime
+    taken: int
+
+
+class _SlotIdRow(NamedTuple):
+    id: int
+
+
+class _ReferenceRow(NamedTuple):
+    slot_id: int
+    rescheduled_from_slot_id: int | None
+
+
+def _plan_of(row: _DayRow, timezone: str) -> SessionDayPlan:
     return SessionDayPlan(
         date=row.date,
         start_time=row.start_time,
@@ -90,8 +130,9 @@ async def _days(db: Database, where: sa.ColumnElement[bool], now: datetime) -> l
         .order_by(session_days.c.date, session_days.c.start_time, session_days.c.id)
     )
     days = {}
-    for r in day_rows:
-        location = Location.from_mapping(r._mapping, "loc_")
+    for record in day_rows:
+        r = row_as(record, _DayRow)
+        location = row_as(record, Location, "loc_")
         days[r.id] = AdminDay(r.id, r.mini_session_id, location, _plan_of(r, location.timezone))
     if not days:
         return []
@@ -102,11 +143,13 @@ async def _days(db: Database, where: sa.ColumnElement[bool], now: datetime) -> l
         .group_by(bookings.c.slot_id)
         .subquery()
     )
-    slot_rows = await db.fetch_all(
+    slot_rows = await fetch_all_as(
+        db,
         sa.select(slots, sa.func.coalesce(live.c.n, 0).label("live"))
         .outerjoin(live, live.c.slot_id == slots.c.id)
         .where(slots.c.session_day_id.in_(list(days)))
-        .order_by(slots.c.starts_at, slots.c.id)
+        .order_by(slots.c.starts_at, slots.c.id),
+        _SlotLiveRow,
     )
     planned = {day_id: {s for s, _ in plan_slots(d.plan)} for day_id, d in days.items()}
     for s in slot_rows:
@@ -192,46 +235,43 @@ async def _lock_day(db: Database, day_id: int) -> bool:
     return row is not None
 
 
-async def _lock_and_sweep(db: Database, day_id: int, now: datetime) -> list[sa.Row]:
+async def _lock_and_sweep(db: Database, day_id: int, now: datetime) -> list[_SlotRow]:
     """Lock the day's slots in id order, expire their lapsed holds; the slots as they are now."""
-    ids = [
-        r.id
-        for r in await db.fetch_all(
-            sa.select(slots.c.id).where(slots.c.session_day_id == day_id).order_by(slots.c.id)
-        )
-    ]
-    for slot_id in ids:
-        await lock_slot(db, slot_id)
-        await sweep_slot(db, slot_id, now)
-    return list(
-        await db.fetch_all(
-            sa.select(slots).where(slots.c.session_day_id == day_id).order_by(slots.c.id)
-        )
+    ids = await fetch_all_as(
+        db,
+        sa.select(slots.c.id).where(slots.c.session_day_id == day_id).order_by(slots.c.id),
+        _SlotIdRow,
+    )
+    for slot in ids:
+        await lock_slot(db, slot.id)
+        await sweep_slot(db, slot.id, now)
+    return await fetch_all_as(
+        db,
+        sa.select(slots).where(slots.c.session_day_id == day_id).order_by(slots.c.id),
+        _SlotRow,
     )
 
 
 async def _live_on(db: Database, slot_ids: list[int], now: datetime) -> list[Affected]:
     if not slot_ids:
         return []
-    rows = await db.fetch_all(
+    return await fetch_all_as(
+        db,
         sa.select(
-            bookings.c.id,
+            bookings.c.id.label("booking_id"),
             bookings.c.reference,
             bookings.c.status,
             bookings.c.slot_id,
             bookings.c.expires_at,
-            leads.c.name,
+            leads.c.name.label("client_name"),
             slots.c.starts_at,
         )
         .join(leads, leads.c.id == bookings.c.lead_id)
         .join(slots, slots.c.id == bookings.c.slot_id)
         .where(bookings.c.slot_id.in_(slot_ids), live_bookings_on(now))
-        .order_by(slots.c.starts_at, bookings.c.id)
+        .order_by(slots.c.starts_at, bookings.c.id),
+        Affected,
     )
-    return [
-        Affected(r.id, r.reference, r.name, r.status, r.slot_id, r.starts_at, r.expires_at)
-        for r in rows
-    ]
 
 
 def fingerprint(affected: list[Affected]) -> str:
@@ -244,13 +284,15 @@ async def _referenced(db: Database, slot_ids: list[int]) -> set[int]:
     """Slots any booking row points at (now or as where it was moved from): never deleted."""
     if not slot_ids:
         return set()
-    rows = await db.fetch_all(
+    rows = await fetch_all_as(
+        db,
         sa.select(bookings.c.slot_id, bookings.c.rescheduled_from_slot_id).where(
             sa.or_(
                 bookings.c.slot_id.in_(slot_ids),
                 bookings.c.rescheduled_from_slot_id.in_(slot_ids),
             )
-        )
+        ),
+        _ReferenceRow,
     )
     return {r.slot_id for r in rows} | {
         r.rescheduled_from_slot_id for r in rows if r.rescheduled_from_slot_id

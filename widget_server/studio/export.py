@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.rows import fetch_all_as
 from ..db.tables import (
     bookings,
     leads,
@@ -59,6 +61,34 @@ class ExportRow:
         if self.total_minor is None:
             return None
         return max(self.total_minor - self.paid_minor, 0)
+
+
+class _BookingRecord(NamedTuple):
+    """The columns _rows selects."""
+
+    id: int
+    reference: str
+    status: str
+    created_at: datetime
+    lead_status: str
+    name: str
+    email: str
+    phone: str
+    utm: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location_name: str
+    address: str
+    total_minor: int | None  # the quote is outer-joined
+    currency: str | None
+    paid: int
+
+
+class _PaymentMethod(NamedTuple):
+    booking_id: int
+    method: str
 
 
 def _paid() -> sa.Label[int]:
@@ -116,14 +146,16 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
         .order_by(slots.c.starts_at, bookings.c.id)
         .limit(EXPORT_LIMIT)
     )
-    found = await db.fetch_all(query)
+    found = await fetch_all_as(db, query, _BookingRecord)
     methods: dict[int, set[str]] = {}
     if found:
         ids = [r.id for r in found]
-        for p in await db.fetch_all(
+        for p in await fetch_all_as(
+            db,
             sa.select(payments.c.booking_id, payments.c.method).where(
                 payments.c.booking_id.in_(ids), payments.c.status != "failed"
-            )
+            ),
+            _PaymentMethod,
         ):
             methods.setdefault(p.booking_id, set()).add(p.method)
     return [

@@ -16,6 +16,7 @@ from databases import Database
 
 from ..booking.availability import live_bookings_on
 from ..booking.events import record_event
+from ..db.rows import IdRow, fetch_all_as
 from ..db.tables import bookings, leads
 from ..db.transactions import write_transaction
 
@@ -24,7 +25,9 @@ REOPENED = "scheduling_in_progress"
 
 
 async def _log(db: Database, lead_id: int, kind: str, now: datetime) -> None:
-    ids = await db.fetch_all(sa.select(bookings.c.id).where(bookings.c.lead_id == lead_id))
+    ids = await fetch_all_as(
+        db, sa.select(bookings.c.id).where(bookings.c.lead_id == lead_id), IdRow
+    )
     for row in ids:
         await record_event(db, row.id, kind, now, by="studio")
 

@@ -126,7 +126,7 @@ async def studio_locations(
         .where(locations.c.studio_id == studio_id)
         .order_by(locations.c.archived, locations.c.name, locations.c.id)
     )
-    return [(StudioLocation.from_mapping(r._mapping), int(r.upcoming)) for r in rows]
+    return [(StudioLocation.from_mapping(r._mapping), int(r["upcoming"])) for r in rows]
 
 
 async def active_locations(db: Database, studio_id: int) -> list[StudioLocation]:
@@ -149,7 +149,7 @@ async def studio_location(db: Database, studio_id: int, location_id: int) -> Stu
 
 async def upcoming_days_at(db: Database, location_id: int, now: datetime) -> int:
     row = await db.fetch_one(_upcoming_days(now).where(session_days.c.location_id == location_id))
-    return int(row.days) if row else 0
+    return int(row["days"]) if row else 0
 
 
 async def create_location(db: Database, studio_id: int, fields: LocationFields) -> int:

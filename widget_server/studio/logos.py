@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import filetype
 import sqlalchemy as sa
 from databases import Database
 
 from ..booking.catalog import LOGO_EXTENSIONS
+from ..db.rows import fetch_one_as
 from ..db.tables import studio_logos, studios
 
 MAX_LOGO_BYTES = 512 * 1024
@@ -84,16 +86,24 @@ async def remove_logo(db: Database, studio_id: int) -> None:
     await db.execute(studio_logos.delete().where(studio_logos.c.studio_id == studio_id))
 
 
+class _LogoRow(NamedTuple):
+    data: bytes
+    content_type: str
+    sha256: str
+
+
 async def current_logo(db: Database, studio_slug: str, sha256: str) -> Logo | None:
     """The studio's logo if ``sha256`` is still the current one; else None (an old URL)."""
-    row = await db.fetch_one(
+    row = await fetch_one_as(
+        db,
         sa.select(studio_logos.c.data, studio_logos.c.content_type, studio_logos.c.sha256)
         .join(studios, studios.c.id == studio_logos.c.studio_id)
         .where(
             studios.c.slug == studio_slug,
             studios.c.logo_sha256 == sha256,
             studio_logos.c.sha256 == sha256,
-        )
+        ),
+        _LogoRow,
     )
     if row is None:
         return None

@@ -16,6 +16,7 @@ from databases import Database
 
 from ..booking.catalog import MiniSession
 from ..booking.errors import InvalidDetails
+from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
 from .form_values import slug_from
@@ -57,7 +58,9 @@ async def studio_minis(db: Database, studio_id: int, now: datetime) -> list[Mini
         .order_by(mini_sessions.c.archived, mini_sessions.c.title, mini_sessions.c.id)
     )
     return [
-        MiniSummary(MiniSession.from_mapping(r._mapping), int(r.day_count), int(r.booked_count))
+        MiniSummary(
+            MiniSession.from_mapping(r._mapping), int(r["day_count"]), int(r["booked_count"])
+        )
         for r in rows
     ]
 
@@ -126,11 +129,13 @@ async def save_mini(
         values = {**settings.columns(), "slug": slug}
         if mini_id is None:
             return await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
-        row = await db.fetch_one(
+        row = await fetch_one_as(
+            db,
             mini_sessions.update()
             .where(mini_sessions.c.id == mini_id, mini_sessions.c.studio_id == studio_id)
             .values(**values)
-            .returning(mini_sessions.c.id)
+            .returning(mini_sessions.c.id),
+            IdRow,
         )
         return row.id if row else None
 

@@ -8,12 +8,19 @@ nothing the second time and log no second event.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from databases import Database
 
 from ..booking.events import record_event
+from ..db.rows import fetch_one_as
 from ..db.tables import payments
 from ..db.transactions import write_transaction
+
+
+class _Received(NamedTuple):
+    amount_minor: int
+    currency: str
 
 
 async def mark_offline_paid(db: Database, booking_id: int, payment_id: int, now: datetime) -> bool:
@@ -23,7 +30,8 @@ async def mark_offline_paid(db: Database, booking_id: int, payment_id: int, now:
     payment must belong to that booking (checked here, in the same UPDATE).
     """
     async with write_transaction(db):
-        row = await db.fetch_one(
+        row = await fetch_one_as(
+            db,
             payments.update()
             .where(
                 payments.c.id == payment_id,
@@ -32,7 +40,8 @@ async def mark_offline_paid(db: Database, booking_id: int, payment_id: int, now:
                 payments.c.status == "pending",
             )
             .values(status="succeeded")
-            .returning(payments.c.amount_minor, payments.c.currency)
+            .returning(payments.c.amount_minor, payments.c.currency),
+            _Received,
         )
         if row is None:
             return False

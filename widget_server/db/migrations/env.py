@@ -24,15 +24,22 @@ def run_sync_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
+def database_url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # migrate.py always sets it; a bare ``alembic`` run would not
+        raise RuntimeError("sqlalchemy.url is not set: run migrations through widget_server")
+    return url
+
+
 async def run_async_migrations() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    engine = create_async_engine(database_url(), poolclass=pool.NullPool)
     async with engine.connect() as connection:
         await connection.run_sync(run_sync_migrations)
     await engine.dispose()
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata)
+    context.configure(url=database_url(), target_metadata=metadata)
     with context.begin_transaction():
         context.run_migrations()
 else:

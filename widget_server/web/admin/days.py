@@ -106,7 +106,7 @@ def _day_values(day: AdminDay) -> dict[str, str]:
 
 async def _location_choices(request: Request, admin: Admin, day: AdminDay) -> list[Location]:
     """The studio's open locations, and the day's own even if it has been archived since."""
-    choices = await active_locations(request.app.state.db, admin.studio.id)
+    choices: list[Location] = list(await active_locations(request.app.state.db, admin.studio.id))
     if all(loc.id != day.location.id for loc in choices):
         choices.insert(0, day.location)
     return choices
