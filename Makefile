@@ -18,17 +18,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## run on SQLite (./minis.db) with demo data at http://127.0.0.1:8000
 	$(BIN)/minis demo
 
-test: $(STAMP)  ## every test: unit, HTTP, concurrency, e2e in Chromium; lint
+test: $(STAMP)  ## every test: unit, HTTP, concurrency, e2e in Chromium; lint and type check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/mypy
+	$(BIN)/pytest -n auto
 
 bench: $(STAMP)  ## benchmarks, printed as ratios (see bench/README.md)
 	$(BIN)/python -m bench
 
-lint: $(STAMP)  ## ruff check and format check
+lint: $(STAMP)  ## ruff check and format check, mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
@@ -19,8 +20,14 @@ from ..booking.bookings import NewPayment, insert_payment_once
 from ..booking.events import record_event
 from ..booking.holds import lock_slot
 from ..booking.views import BookingView
+from ..db.rows import fetch_all_as
 from ..db.tables import booking_events
 from ..db.transactions import write_transaction
+
+
+class _Detail(NamedTuple):
+    detail: str  # the event's JSON
+
 
 SLOT_TAKEN = "paid_after_slot_taken"
 NOT_BOOKABLE = "paid_when_not_bookable"
@@ -53,10 +60,12 @@ async def record_unbookable_payment(
 
 async def was_unbookable(db: Database, booking_id: int, provider_ref: str) -> bool:
     """Whether this payment was recorded by ``record_unbookable_payment`` (so it is owed back)."""
-    rows = await db.fetch_all(
+    rows = await fetch_all_as(
+        db,
         sa.select(booking_events.c.detail).where(
             booking_events.c.booking_id == booking_id,
             booking_events.c.kind.in_((SLOT_TAKEN, NOT_BOOKABLE)),
-        )
+        ),
+        _Detail,
     )
     return any(json.loads(r.detail).get("provider_ref") == provider_ref for r in rows)

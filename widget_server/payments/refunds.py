@@ -29,6 +29,7 @@ from ..booking.errors import BookingError
 from ..booking.events import events_for, record_event
 from ..booking.views import BookingView, load_booking_by_id
 from ..db.insert_once import insert_once
+from ..db.rows import IdRow, fetch_all_as
 from ..db.tables import booking_events, payments, refunds
 from ..db.transactions import write_transaction
 from .base import PaymentMethod, PaymentUnavailable, RefundRequest
@@ -193,16 +194,18 @@ def due_for_retry(events: list[dict[str, Any]], now: datetime) -> list[FailedRef
 
 async def bookings_with_recent_refund_failures(db: Database, now: datetime) -> list[int]:
     """Bookings with a ``refund_failed`` event in the retry window (by the kind index)."""
-    rows = await db.fetch_all(
-        sa.select(booking_events.c.booking_id)
+    rows = await fetch_all_as(
+        db,
+        sa.select(booking_events.c.booking_id.label("id"))
         .where(
             booking_events.c.kind == "refund_failed",
             booking_events.c.created_at >= now - RETRY_WINDOW,
         )
         .distinct()
-        .order_by(booking_events.c.booking_id)
+        .order_by(booking_events.c.booking_id),
+        IdRow,
     )
-    return [r.booking_id for r in rows]
+    return [r.id for r in rows]
 
 
 logger = logging.getLogger("minis")

@@ -25,6 +25,7 @@ from ...booking.events import record_event
 from ...booking.holds import lock_slot, release_spot
 from ...booking.views import BookingView
 from ...db.insert_once import insert_once
+from ...db.rows import fetch_one_as, row_as
 from ...db.tables import bookings, checkout_sessions
 from ...db.transactions import write_transaction
 
@@ -51,11 +52,6 @@ class CheckoutAttempt:
     currency: str
     status: str
     expires_at: datetime
-
-
-def _attempt(row: object) -> CheckoutAttempt:
-    m = row._mapping  # type: ignore[attr-defined]
-    return CheckoutAttempt(**{k: m[k] for k in CheckoutAttempt.__dataclass_fields__})
 
 
 async def start_checkout(
@@ -92,7 +88,7 @@ async def start_checkout(
             .order_by(checkout_sessions.c.id.desc())
         )
         if live is not None:
-            return _attempt(live)
+            return row_as(live, CheckoutAttempt)
         # Whole seconds: the provider takes a Unix time, and the hold must end exactly then.
         expires_at = (now + MIN_LIFETIME).replace(microsecond=0) + timedelta(seconds=1)
         if purpose == "due_now":
@@ -131,8 +127,11 @@ async def start_checkout(
         await record_event(
             db, booking.id, "checkout_started", now, purpose=purpose, expires_at=expires_at
         )
-        row = await db.fetch_one(checkout_sessions.select().where(checkout_sessions.c.id == new_id))
-    return _attempt(row)
+        attempt = await fetch_one_as(
+            db, checkout_sessions.select().where(checkout_sessions.c.id == new_id), CheckoutAttempt
+        )
+    assert attempt is not None  # written just now, in this transaction
+    return attempt
 
 
 async def session_created(db: Database, attempt_id: int, session_id: str, url: str) -> None:
@@ -161,13 +160,13 @@ async def find_attempt(
             checkout_sessions.select().where(checkout_sessions.c.session_id == session_id)
         )
         if row is not None:
-            return _attempt(row)
+            return row_as(row, CheckoutAttempt)
     if attempt_id is not None:
         row = await db.fetch_one(
             checkout_sessions.select().where(checkout_sessions.c.id == attempt_id)
         )
         if row is not None:
-            return _attempt(row)
+            return row_as(row, CheckoutAttempt)
     return None
 
 
@@ -175,7 +174,7 @@ async def attempt_by_payment_intent(db: Database, payment_intent: str) -> Checko
     row = await db.fetch_one(
         checkout_sessions.select().where(checkout_sessions.c.payment_intent == payment_intent)
     )
-    return None if row is None else _attempt(row)
+    return None if row is None else row_as(row, CheckoutAttempt)
 
 
 async def _move_attempt(
