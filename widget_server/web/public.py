@@ -19,6 +19,7 @@ from ..booking.places import location_of_slot
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
 from .pages import carried_params, error_page, render
+from .rate_limits import Refusal
 from .urls import booking_url, mini_url
 
 UNAVAILABLE_MESSAGES = {
@@ -91,6 +92,27 @@ def not_taking_payments(request: Request, studio: Studio) -> Response:
     )
 
 
+def too_many_holds(
+    request: Request, studio: Studio, mini: MiniSession, refusal: Refusal
+) -> Response:
+    """429: more new bookings from this address or email than a person makes."""
+    minutes = max(1, round(refusal.retry_after / 60))
+    wait = "a minute" if minutes == 1 else f"about {minutes} minutes"
+    response = error_page(
+        request,
+        429,
+        "Several bookings were started from here in a short time, so we've paused new ones "
+        f"for a little while. Please try again in {wait}. If you already chose a time, "
+        "check your email for the link to your booking.",
+        studio=studio,
+        title="Please wait a moment",
+        back_url=mini_url(studio.slug, mini.slug),
+        back_label="Back to the times",
+    )
+    response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
 async def book_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
     db = request.app.state.db
@@ -131,6 +153,10 @@ async def book_page(request: Request) -> Response:
             values["phone"],
             default_region=region_for_timezone(location.timezone),
         )
+        address = request.client.host if request.client else ""
+        refusal = await request.app.state.hold_limiter.attempt(address, details.email)
+        if refusal is not None:
+            return too_many_holds(request, studio, mini, refusal)
         started = await start_booking(
             db,
             studio=studio,
