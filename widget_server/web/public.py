@@ -92,6 +92,18 @@ def not_taking_payments(request: Request, studio: Studio) -> Response:
     )
 
 
+def really_framed(request: Request) -> bool:
+    """Whether the browser says this form was sent from inside a frame.
+
+    The embed's ``parent`` and ``page`` are only what the URL claims; a link to the
+    widget's URL opened as a page of its own could name any site. Browsers send
+    ``Sec-Fetch-Dest`` themselves and pages can't forge it, so "Back to <site>" is
+    remembered only for a form really sent from an iframe (a site that may embed the
+    studio: frame-ancestors and the parent check see to that).
+    """
+    return request.headers.get("sec-fetch-dest") == "iframe"
+
+
 def too_many_holds(
     request: Request, studio: Studio, mini: MiniSession, refusal: Refusal
 ) -> Response:
@@ -166,7 +178,7 @@ async def book_page(request: Request) -> Response:
             details=details,
             utm=utm,
             now=now,
-            return_url=embed.page if embed else "",
+            return_url=embed.page if embed and really_framed(request) else "",
         )
     except InvalidDetails as exc:
         return render(
