@@ -74,7 +74,7 @@ def test_too_many_holds_from_one_address_get_a_429_page(
         refused = submit_details(client, slots[3], "family", email="c9@example.com")
     assert refused.status_code == 429
     assert 0 < int(refused.headers["retry-after"]) <= 3600
-    assert "Please wait a moment" in refused.text and "try again in about" in refused.text
+    assert "Please wait a moment" in refused.text and "try again in about an hour" in refused.text
     assert taken(db_url, slots[3]) == 0  # nothing held for the refused one
 
 

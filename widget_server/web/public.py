@@ -104,18 +104,26 @@ def really_framed(request: Request) -> bool:
     return request.headers.get("sec-fetch-dest") == "iframe"
 
 
+def _wait(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes < 2:
+        return "a minute"
+    if minutes < 55:
+        return f"about {minutes} minutes"
+    hours = round(minutes / 60)
+    return "about an hour" if hours <= 1 else f"about {hours} hours"
+
+
 def too_many_holds(
     request: Request, studio: Studio, mini: MiniSession, refusal: Refusal
 ) -> Response:
     """429: more new bookings from this address or email than a person makes."""
-    minutes = max(1, round(refusal.retry_after / 60))
-    wait = "a minute" if minutes == 1 else f"about {minutes} minutes"
     response = error_page(
         request,
         429,
         "Several bookings were started from here in a short time, so we've paused new ones "
-        f"for a little while. Please try again in {wait}. If you already chose a time, "
-        "check your email for the link to your booking.",
+        f"for a little while. Please try again in {_wait(refusal.retry_after)}. If you "
+        "already booked, your confirmation email has the link to your booking.",
         studio=studio,
         title="Please wait a moment",
         back_url=mini_url(studio.slug, mini.slug),
