@@ -36,6 +36,7 @@ EVERYTHING = {
     "change_cutoff_hours": "72",
     "cancel_refund_policy": "full",
     "reminder_hours": "0",
+    "offline_pay_hours": "48",
     "confirmation_notice": "Wear **blue**.",
     "terms": "No refunds after the day.",
 }
@@ -91,6 +92,7 @@ def test_every_setting_round_trips(client: TestClient, acme: World, db_url: str)
         "archived": False,
         "cancel_refund_policy": "full",
         "reminder_hours": 0,
+        "offline_pay_hours": 48,
     }
     # The edit form shows each stored value back, and saving it unchanged changes nothing.
     page = client.get(f"/admin/minis/{mini_id}/edit").text
@@ -119,6 +121,7 @@ def test_a_free_mini_needs_no_payment_method_and_the_slug_comes_from_the_title(
         "change_cutoff_hours": "0",
         "cancel_refund_policy": "none",
         "reminder_hours": "24",
+        "offline_pay_hours": "0",
     }
     first = mini_row(db_url, created_id(post(client, "/admin/minis/new", data)))
     second = mini_row(db_url, created_id(post(client, "/admin/minis/new", data)))
@@ -200,6 +203,7 @@ JUNK = {
     "change_cutoff_hours": "9" * 40,
     "cancel_refund_policy": "maybe",
     "reminder_hours": "169",
+    "offline_pay_hours": "721",
     "confirmation_notice": "y" * 20_001,
     "terms": "z" * 20_001,
 }

@@ -82,3 +82,14 @@ def test_background_jobs_run_in_process_unless_a_worker_takes_them() -> None:
     assert not scaled.run_sweeper and not scaled.run_mailer
     with pytest.raises(ConfigError, match="MINIS_BACKGROUND_JOBS"):
         load_settings({**GOOD, "MINIS_BACKGROUND_JOBS": "cron"})
+
+
+def test_hold_limits_are_rates_or_none() -> None:
+    default = load_settings(GOOD)
+    assert (default.holds_per_address, default.holds_per_email) == ("20/hour", "8/hour")
+    custom = load_settings(
+        {**GOOD, "MINIS_HOLDS_PER_ADDRESS": "100 per day", "MINIS_HOLDS_PER_EMAIL": "none"}
+    )
+    assert (custom.holds_per_address, custom.holds_per_email) == ("100 per day", None)
+    with pytest.raises(ConfigError, match="MINIS_HOLDS_PER_EMAIL"):
+        load_settings({**GOOD, "MINIS_HOLDS_PER_EMAIL": "lots"})

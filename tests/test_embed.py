@@ -103,9 +103,16 @@ def test_slot_selected_event_carries_no_personal_data(client: TestClient, world:
     assert detail == {"mini": "portraits", "start": "2026-11-26T14:00:00+00:00", "location": "Park"}
 
 
+# What a browser sends with a form inside an iframe (pages can't set it themselves).
+IN_A_FRAME = {"Sec-Fetch-Dest": "iframe"}
+
+
 def _submit_in_embed(client: TestClient, slot_id: int, **params: str) -> str:
     response = client.post(
-        "/embed/acme/portraits/book", params={**EMBED, **params, "slot": slot_id}, data=CLIENT
+        "/embed/acme/portraits/book",
+        params={**EMBED, **params, "slot": slot_id},
+        data=CLIENT,
+        headers=IN_A_FRAME,
     )
     assert response.status_code == 303
     location = response.headers["location"]
@@ -167,6 +174,30 @@ def test_back_to_site_only_for_an_allowed_matching_origin(
     # Once the studio stops allowing the site, the link goes too.
     allow(db_url, "https://someone-else.example")
     assert "Back to" not in client.get(f"/b/{token}").text
+
+
+def test_a_widget_url_opened_as_a_page_of_its_own_links_back_nowhere(
+    client: TestClient, world: World, db_url: str
+) -> None:
+    """A phishing link to the widget's URL naming the attacker's site as the host page: the
+    client books in a top-level page, so no "Back to" link (nor the reference) goes there."""
+    slot_id = world.slots["portraits"][0]
+    evil = {"parent": "https://evil.example", "page": "https://evil.example/login-phish"}
+    for dest in ("document", None):
+        response = client.post(
+            "/embed/acme/portraits/book",
+            params={**EMBED, **evil, "slot": slot_id},
+            data={**CLIENT, "email": f"{dest}@example.com"},
+            headers={"Sec-Fetch-Dest": dest} if dest else {},
+        )
+        assert response.status_code == 303
+        token = urlsplit(response.headers["location"]).path.split("/")[3]
+        accept_quote(client, token)
+        pay_demo(client, token)
+        page = client.get(f"/b/{token}").text
+        assert "Back to" not in page and "evil.example" not in page
+        slot_id = world.slots["portraits"][1]
+    assert [b["return_url"] for b in all_bookings(db_url)] == ["", ""]
 
 
 def test_hostile_embed_parameters(client: TestClient, world: World) -> None:

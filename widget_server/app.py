@@ -26,6 +26,7 @@ from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.pages import http_exception, server_error
+from .web.rate_limits import HoldLimiter
 from .web.request_connection import RequestConnection
 from .web.security import BodyLimit, SecurityHeaders
 from .web.templating import make_templates
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.tokens = BookingTokens(settings.secret_key)
     app.state.templates = make_templates()
     app.state.login_limiter = LoginLimiter.from_settings(settings)
+    app.state.hold_limiter = HoldLimiter.from_settings(settings)
     return app
 
 

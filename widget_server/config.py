@@ -22,6 +22,8 @@ KNOWN_VARIABLES = {
     "MINIS_REDIS_URL",
     "MINIS_DEMO",
     "MINIS_BACKGROUND_JOBS",
+    "MINIS_HOLDS_PER_ADDRESS",
+    "MINIS_HOLDS_PER_EMAIL",
     "MINIS_TEST_POSTGRES_URL",
 }
 
@@ -50,6 +52,9 @@ class Settings:
     run_sweeper: bool = True
     # Background loop that queues reminders and sends the outbox; `minis worker` runs it too.
     run_mailer: bool = True
+    # New holds a client may start, per address and per email ("20/hour"; None: no limit).
+    holds_per_address: str | None = "20/hour"
+    holds_per_email: str | None = "8/hour"
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -71,6 +76,20 @@ def _parse_bool(name: str, value: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _rate(name: str, env: Mapping[str, str], default: str | None) -> str | None:
+    """A rate limit such as ``20/hour`` (``limits`` syntax), or ``none`` for no limit."""
+    value = env.get(name, default or "none").strip()
+    if value.lower() == "none":
+        return None
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a rate like 20/hour, or none, not {value!r}") from exc
+    return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
@@ -115,6 +134,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     jobs = env.get("MINIS_BACKGROUND_JOBS", "in-process")
     if jobs not in BACKGROUND_JOBS:
         raise ConfigError(f"MINIS_BACKGROUND_JOBS must be one of {', '.join(BACKGROUND_JOBS)}")
+    holds_per_address = _rate("MINIS_HOLDS_PER_ADDRESS", env, Settings.holds_per_address)
+    holds_per_email = _rate("MINIS_HOLDS_PER_EMAIL", env, Settings.holds_per_email)
     stripe_api_base = env.get("STRIPE_API_BASE") or None
     if stripe_api_base:
         _check_url("STRIPE_API_BASE", stripe_api_base, ("http", "https"))
@@ -129,6 +150,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
         stripe_api_base=stripe_api_base,
         demo=demo,
+        holds_per_address=holds_per_address,
+        holds_per_email=holds_per_email,
         run_sweeper=jobs == "in-process",
         run_mailer=jobs == "in-process",
     )

@@ -1,6 +1,7 @@
 """Background upkeep, run by every web process (``MINIS_BACKGROUND_JOBS=in-process``) or
-by ``minis worker``: lapsed holds give their spots back, and refunds the provider could
-not make are retried once their wait is over. Any number of processes may run it at
+by ``minis worker``: lapsed holds give their spots back, refunds the provider could
+not make are retried once their wait is over, and offline bookings nobody paid for are
+reminded, then released. Any number of processes may run it at
 once: both jobs are claims and keyed requests that happen once whoever runs them.
 """
 
@@ -15,6 +16,7 @@ from databases import Database
 
 from .booking.clock import Clock
 from .booking.holds import release_expired_holds
+from .booking.unpaid import remind_and_release_unpaid
 from .payments.base import PaymentMethod
 from .payments.refunds import retry_due_refunds
 
@@ -22,7 +24,7 @@ logger = logging.getLogger("minis")
 
 
 async def upkeep(db: Database, clock: Clock, methods: Mapping[str, PaymentMethod]) -> None:
-    """One round. A failure in one job is logged and doesn't stop the other."""
+    """One round. A failure in one job is logged and doesn't stop the others."""
     try:
         released = await release_expired_holds(db, clock())
         if released:
@@ -35,6 +37,12 @@ async def upkeep(db: Database, clock: Clock, methods: Mapping[str, PaymentMethod
             logger.info("retried %d failed refunds", retried)
     except Exception:  # the next round tries again; the photographer can retry too
         logger.exception("refund retry failed")
+    try:
+        reminded, released = await remind_and_release_unpaid(db, clock())
+        if reminded or released:
+            logger.info("unpaid offline bookings: %d reminded, %d released", reminded, released)
+    except Exception:  # the next round tries again
+        logger.exception("unpaid offline bookings round failed")
 
 
 async def upkeep_forever(

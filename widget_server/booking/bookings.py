@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from ..db.insert_once import insert_once
-from ..db.rows import fetch_one_as
+from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, leads, payments, quotes
 from ..db.transactions import write_transaction
 from ..formatting import slot_label
@@ -26,7 +26,7 @@ from .catalog import Location, MiniSession, Studio
 from .details import ClientDetails
 from .errors import SlotUnavailable, WrongState
 from .events import record_event
-from .holds import claim_spot, lock_slot, sweep_slot
+from .holds import claim_spot, lock_slot, release_spot, sweep_slot
 from .notices import queue_notices
 from .quotes import quote_for
 from .tokens import new_public_id
@@ -74,19 +74,27 @@ async def start_booking(
     SlotUnavailable for a past, too-soon, blocked or full slot ("taken" when
     full). Nothing is written unless the claim succeeds.
     """
-    if slot.unavailable_reason == "full":
+    # One live hold per client and mini session: submitting again moves it, so one
+    # person (or a script with one address book) can't hold a mini session's times.
+    previous = None if mini.is_free else await live_hold_of(db, mini.id, details.email, now)
+    own_spot = previous is not None and previous.slot_id == slot.id
+    if slot.unavailable_reason == "full" and not own_spot:
         # Full as of now (lapsed holds already discounted): refuse without
         # queueing for the write lock, as the claim would.
         raise SlotUnavailable("taken")
-    if slot.unavailable_reason is not None:
+    if slot.unavailable_reason not in (None, "full"):
         raise SlotUnavailable(slot.unavailable_reason)
     slot_id = slot.id
     status = "booked" if mini.is_free else "held"
     public_id = new_public_id()
 
     async with write_transaction(db):
-        await lock_slot(db, slot_id)
+        # Both slots locked in id order, like a reschedule, so two can't deadlock.
+        for locked in sorted({slot_id} | ({previous.slot_id} if previous else set())):
+            await lock_slot(db, locked)
         await sweep_slot(db, slot_id, now)
+        if previous is not None:
+            await _release_replaced_hold(db, previous, now)
         await claim_spot(db, slot_id, now)
         lead_id = await db.execute(
             leads.insert().values(
@@ -136,8 +144,54 @@ async def start_booking(
                 now,
                 slot_id=slot_id,
                 expires_at=now + timedelta(minutes=mini.hold_minutes),
+                **({"replaces": previous.id} if previous else {}),
             )
     return StartedBooking(public_id=public_id, status=status)
+
+
+class LiveHold(NamedTuple):
+    id: int
+    slot_id: int
+
+
+async def live_hold_of(
+    db: Database, mini_session_id: int, email: str, now: datetime
+) -> LiveHold | None:
+    """The client's hold on a time of this mini session that has not lapsed, if any."""
+    return await fetch_one_as(
+        db,
+        sa.select(bookings.c.id, bookings.c.slot_id)
+        .select_from(bookings.join(leads, leads.c.id == bookings.c.lead_id))
+        .where(
+            leads.c.mini_session_id == mini_session_id,
+            sa.func.lower(leads.c.email) == email.lower(),
+            bookings.c.status == "held",
+            bookings.c.expires_at > now,
+        )
+        .order_by(bookings.c.id.desc())
+        .limit(1),
+        LiveHold,
+    )
+
+
+async def _release_replaced_hold(db: Database, hold: LiveHold, now: datetime) -> None:
+    """Give back the spot of the client's earlier hold (both slots are locked); a hold
+    that was paid, moved or lapsed meanwhile is left alone."""
+    released = await fetch_one_as(
+        db,
+        bookings.update()
+        .where(
+            bookings.c.id == hold.id,
+            bookings.c.status == "held",
+            bookings.c.slot_id == hold.slot_id,
+        )
+        .values(status="expired")
+        .returning(bookings.c.id),
+        IdRow,
+    )
+    if released is not None:
+        await release_spot(db, hold.slot_id)
+        await record_event(db, hold.id, "hold_replaced", now, slot_id=hold.slot_id)
 
 
 class _StatusSlot(NamedTuple):

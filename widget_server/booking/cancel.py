@@ -1,7 +1,8 @@
 """Cancelling a booking: the spot is freed at once, the lead stays open.
 
 The client cancels within the mini session's rules (``cancel``); the studio
-cancels for them whatever those rules say (``cancel_for_client``). Both go
+cancels for them whatever those rules say (``cancel_for_client``); an offline
+booking nobody paid for by its deadline is released (``release_unpaid``). All go
 through ``_cancel_booked``: the cancellation, its event, the spot given back and
 the emails commit together. The lead keeps its status: the photographer closes
 it (the client may still want another date). What is refunded follows the mini
@@ -18,7 +19,8 @@ from datetime import datetime
 
 from databases import Database
 
-from ..db.tables import bookings
+from ..db.rows import IdRow, fetch_one_as
+from ..db.tables import bookings, payments
 from ..db.transactions import write_transaction
 from .changes import change_options
 from .errors import ChangeNotAllowed, InvalidDetails, WrongState
@@ -118,8 +120,53 @@ async def cancel_for_client(
     return plan
 
 
+async def release_unpaid(
+    db: Database, booking: BookingView, payment_id: int, deadline: datetime, now: datetime
+) -> bool:
+    """The offline payment ``payment_id`` wasn't received by ``deadline``: release the time.
+
+    The pending payment is closed as not received (``failed``) by a conditional UPDATE in
+    the same transaction, so a studio marking it paid at the same moment either wins
+    (nothing is released) or finds it closed: never both. Returns whether it released.
+    """
+    async with write_transaction(db):
+        await lock_slot(db, booking.slot_id)
+        closed = await fetch_one_as(
+            db,
+            payments.update()
+            .where(
+                payments.c.id == payment_id,
+                payments.c.booking_id == booking.id,
+                payments.c.method == "offline",
+                payments.c.status == "pending",
+            )
+            .values(status="failed")
+            .returning(payments.c.id),
+            IdRow,
+        )
+        if closed is None:
+            return False
+        await _cancel_booked(
+            db,
+            booking,
+            now,
+            by="deadline",
+            message="",
+            refund_minor=0,
+            deadline=deadline.isoformat(),
+        )
+    return True
+
+
 async def _cancel_booked(
-    db: Database, booking: BookingView, now: datetime, *, by: str, message: str, refund_minor: int
+    db: Database,
+    booking: BookingView,
+    now: datetime,
+    *,
+    by: str,
+    message: str,
+    refund_minor: int,
+    **detail: str,
 ) -> None:
     """Cancel, free the spot, log it and queue the emails, in one transaction.
 
@@ -149,15 +196,17 @@ async def _cancel_booked(
             by=by,
             message=message,
             refund_minor=refund_minor,
+            **detail,
         )
         await queue_notices(
             db,
             booking.id,
             "cancelled",
             now,
-            studio_copy=by == "client",
+            studio_copy=by != "studio",
             slot_id=booking.slot_id,
             by=by,
             message=message,
             refund_minor=refund_minor,
+            **detail,
         )

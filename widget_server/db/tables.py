@@ -119,6 +119,9 @@ mini_sessions = sa.Table(
     sa.Column("cancel_refund_policy", sa.String(16), nullable=False, server_default="keep_deposit"),
     # The reminder email goes this many hours before the session; 0 sends none.
     sa.Column("reminder_hours", sa.Integer, nullable=False, server_default="24"),
+    # An offline booking not marked paid this many hours after it was made is released
+    # (its spot goes back to the public); 0: no deadline (e.g. cash at the session).
+    sa.Column("offline_pay_hours", sa.Integer, nullable=False, server_default="72"),
     sa.UniqueConstraint("studio_id", "slug", name="uq_mini_sessions_studio_slug"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint(
@@ -132,6 +135,7 @@ mini_sessions = sa.Table(
         "cancel_refund_policy IN ('none', 'full', 'keep_deposit')", name="refund_policy_known"
     ),
     sa.CheckConstraint("reminder_hours BETWEEN 0 AND 168", name="reminder_hours_range"),
+    sa.CheckConstraint("offline_pay_hours BETWEEN 0 AND 720", name="offline_pay_hours_range"),
     sa.CheckConstraint("change_cutoff_hours >= 0", name="change_cutoff_not_negative"),
 )
 

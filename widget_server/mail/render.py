@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from .. import formatting
 from ..booking.catalog import Location
 from ..booking.tokens import BookingTokens
+from ..booking.unpaid import offline_deadline
 from ..booking.views import load_booking_view
 from ..db.outbox import OutboxEmail
 from ..db.rows import row_as
@@ -40,6 +41,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "cancelled": ("client", "Your booking is cancelled: {title}, {when}"),
     "reminder": ("client", "Reminder: {title}, {when}"),
     "balance_reminder": ("client", "Balance due for {title}: {balance}"),
+    "payment_due": ("client", "Payment due by {deadline} to keep {title}, {when}"),
     "new_booking": ("studio", "New booking: {client} for {title}, {when}"),
     "rescheduled_studio": ("studio", "Rescheduled: {client}, {old_when} → {when}"),
     "cancelled_studio": ("studio", "Cancelled: {client}, {title}, {when}"),
@@ -49,8 +51,24 @@ BY_STUDIO_SUBJECTS = {
     "cancelled": "{studio} cancelled your booking: {title}, {when}",
     "rescheduled": "{studio} moved your session to {when}",
 }
+# The emails about a time released because its offline payment never came (``by="deadline"``).
+BY_DEADLINE_SUBJECTS = {
+    "cancelled": "Your time was released (no payment received): {title}, {when}",
+    "cancelled_studio": "Released, not paid: {client}, {title}, {when}",
+}
 # Emails that carry the calendar entry of the (new) time.
 WITH_CALENDAR = {"booked", "rescheduled", "reminder"}
+
+
+def _deadline(payload: dict[str, Any], timezone: str) -> str:
+    """The payment deadline an email is about, in the session's time zone ("" if none)."""
+    raw = payload.get("deadline")
+    if not isinstance(raw, str):
+        return ""
+    try:
+        return formatting.slot_label(datetime.fromisoformat(raw), timezone)
+    except ValueError:
+        return ""
 
 
 class RenderError(Exception):
@@ -137,9 +155,13 @@ async def render_email(
     if email.kind not in KINDS or email.booking_id is None:
         raise RenderError(f"unknown email kind {email.kind!r}")
     audience, subject_format = KINDS[email.kind]
-    by = "studio" if email.payload.get("by") == "studio" else "client"
+    by = str(email.payload.get("by", "client"))
     if by == "studio":
         subject_format = BY_STUDIO_SUBJECTS.get(email.kind, subject_format)
+    elif by == "deadline":
+        subject_format = BY_DEADLINE_SUBJECTS.get(email.kind, subject_format)
+    else:
+        by = "client"
     public_id = await db.fetch_val(
         sa.select(bookings.c.public_id).where(bookings.c.id == email.booking_id)
     )
@@ -168,6 +190,10 @@ async def render_email(
         "base_url": base_url,  # the logo's absolute URL in the header
     }
     when = formatting.slot_label(place.starts_at, tz)
+    deadline = _deadline(payload, tz)
+    context["deadline"] = deadline
+    pay_by = offline_deadline(booking)
+    context["pay_by"] = formatting.slot_label(pay_by, tz) if pay_by else ""
     subject = subject_format.format(
         title=booking.mini.title,
         when=when,
@@ -175,6 +201,7 @@ async def render_email(
         client=booking.client_name,
         studio=booking.studio.name,
         balance=formatting.money(booking.balance_minor, booking.currency),
+        deadline=deadline,
     )
     attachments = []
     if email.kind in WITH_CALENDAR and booking.status == "booked":

@@ -45,6 +45,7 @@ EVENT_NAMES = {
     "hold_created": "Client chose a time (spot held)",
     "hold_reclaimed": "Lapsed hold renewed",
     "hold_expired": "Hold expired",
+    "hold_replaced": "Hold given up for another time (the client chose again)",
     "quote_accepted": "Quote accepted",
     "checkout_started": "Card checkout started",
     "checkout_expired": "Card checkout expired",

@@ -52,6 +52,7 @@ class MiniSettings:
     change_cutoff_hours: int
     cancel_refund_policy: str
     reminder_hours: int
+    offline_pay_hours: int
     confirmation_notice: str
     terms: str
 
@@ -80,6 +81,7 @@ DEFAULTS = MiniSettings(
     change_cutoff_hours=48,
     cancel_refund_policy="keep_deposit",
     reminder_hours=24,
+    offline_pay_hours=72,
     confirmation_notice="",
     terms="",
 )
@@ -183,6 +185,7 @@ def read_settings(
         change_cutoff_hours=_whole(fields, "change_cutoff_hours", 0, MAX_HOURS, "hours", errors),
         cancel_refund_policy=_choice(fields, "cancel_refund_policy", REFUND_POLICIES, errors),
         reminder_hours=_whole(fields, "reminder_hours", 0, 168, "hours", errors),
+        offline_pay_hours=_whole(fields, "offline_pay_hours", 0, 720, "hours", errors),
         confirmation_notice=_text(fields, "confirmation_notice", MAX_TEXT, errors),
         terms=_text(fields, "terms", MAX_TEXT, errors),
     )

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from ..booking.bookings import accept_quote
 from ..booking.changes import change_options
 from ..booking.errors import SlotUnavailable, WrongState
+from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
 from ..formatting import money as format_money
 from ..mail.ics import booking_ics, google_calendar_link
@@ -92,6 +93,7 @@ async def confirmation_page(request: Request) -> Response:
             "mini_url": mini_url(booking.studio.slug, booking.mini.slug),
             "back_to_site": back_to_site(booking),
             "pay_balance_url": balance_url(request, booking),
+            "pay_by": offline_deadline(booking),
         },
         studio=booking.studio,
     )

@@ -19,6 +19,7 @@ from ..booking.places import location_of_slot
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
 from .pages import carried_params, error_page, render
+from .rate_limits import Refusal
 from .urls import booking_url, mini_url
 
 UNAVAILABLE_MESSAGES = {
@@ -91,6 +92,47 @@ def not_taking_payments(request: Request, studio: Studio) -> Response:
     )
 
 
+def really_framed(request: Request) -> bool:
+    """Whether the browser says this form was sent from inside a frame.
+
+    The embed's ``parent`` and ``page`` are only what the URL claims; a link to the
+    widget's URL opened as a page of its own could name any site. Browsers send
+    ``Sec-Fetch-Dest`` themselves and pages can't forge it, so "Back to <site>" is
+    remembered only for a form really sent from an iframe (a site that may embed the
+    studio: frame-ancestors and the parent check see to that).
+    """
+    return request.headers.get("sec-fetch-dest") == "iframe"
+
+
+def _wait(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes < 2:
+        return "a minute"
+    if minutes < 55:
+        return f"about {minutes} minutes"
+    hours = round(minutes / 60)
+    return "about an hour" if hours <= 1 else f"about {hours} hours"
+
+
+def too_many_holds(
+    request: Request, studio: Studio, mini: MiniSession, refusal: Refusal
+) -> Response:
+    """429: more new bookings from this address or email than a person makes."""
+    response = error_page(
+        request,
+        429,
+        "Several bookings were started from here in a short time, so we've paused new ones "
+        f"for a little while. Please try again in {_wait(refusal.retry_after)}. If you "
+        "already booked, your confirmation email has the link to your booking.",
+        studio=studio,
+        title="Please wait a moment",
+        back_url=mini_url(studio.slug, mini.slug),
+        back_label="Back to the times",
+    )
+    response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
 async def book_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
     db = request.app.state.db
@@ -131,6 +173,10 @@ async def book_page(request: Request) -> Response:
             values["phone"],
             default_region=region_for_timezone(location.timezone),
         )
+        address = request.client.host if request.client else ""
+        refusal = await request.app.state.hold_limiter.attempt(address, details.email)
+        if refusal is not None:
+            return too_many_holds(request, studio, mini, refusal)
         started = await start_booking(
             db,
             studio=studio,
@@ -140,7 +186,7 @@ async def book_page(request: Request) -> Response:
             details=details,
             utm=utm,
             now=now,
-            return_url=embed.page if embed else "",
+            return_url=embed.page if embed and really_framed(request) else "",
         )
     except InvalidDetails as exc:
         return render(

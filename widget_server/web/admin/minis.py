@@ -101,6 +101,7 @@ def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
         "change_cutoff_hours": str(settings.change_cutoff_hours),
         "cancel_refund_policy": settings.cancel_refund_policy,
         "reminder_hours": str(settings.reminder_hours),
+        "offline_pay_hours": str(settings.offline_pay_hours),
         "confirmation_notice": settings.confirmation_notice,
         "terms": settings.terms,
     }

@@ -10,10 +10,9 @@ from __future__ import annotations
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import ConfigurationError
-from limits.storage import storage_from_string
 
-from ...config import ConfigError, Settings
+from ...config import Settings
+from ..rate_limits import storage_for
 
 LOGIN_LIMIT = RateLimitItemPerMinute(10, 15)  # 10 attempts per 15 minutes
 
@@ -24,15 +23,7 @@ class LoginLimiter:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoginLimiter:
-        uri = f"async+{settings.redis_url}" if settings.redis_url else "async+memory://"
-        try:
-            storage = storage_from_string(uri)
-        except ConfigurationError as exc:  # e.g. the Redis client library is not installed
-            raise ConfigError(
-                f"MINIS_REDIS_URL: {exc} (install Minis with the extra: pip install 'minis[redis]')"
-            ) from exc
-        assert isinstance(storage, Storage)
-        return cls(storage)
+        return cls(storage_for(settings))
 
     async def attempt(self, email: str, address: str) -> bool:
         """Count one attempt; False when this email and address are over the limit."""
