@@ -113,5 +113,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
 
 
 def app_from_env() -> Starlette:
-    """Factory for uvicorn (``minis serve`` runs it in each worker process)."""
+    """Factory for uvicorn (``minis serve`` runs it in each worker process).
+
+    For real: it refuses to start with ``MINIS_DEMO=1`` or a weak or public
+    ``MINIS_SECRET_KEY`` (config.load_settings).
+    """
     return create_app(load_settings())
+
+
+def demo_app_from_env() -> Starlette:
+    """Factory for the demo under uvicorn with several worker processes, as the tests' live
+    servers run it: test-card payments, any key of 16+ characters. Never in production."""
+    return create_app(load_settings(demo=True))

@@ -55,7 +55,6 @@ async def _seed_demo(settings: Settings) -> bool:
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import DEMO_EMAIL, DEMO_PASSWORD
 
-    os.environ["MINIS_DEMO"] = "1"
     if args.db:
         os.environ["MINIS_DATABASE_URL"] = f"sqlite:///{Path(args.db).resolve()}"
     base = f"http://{args.host}:{args.port}"
