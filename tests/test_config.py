@@ -87,6 +87,9 @@ def test_demo_mode_is_only_for_the_demo(monkeypatch: pytest.MonkeyPatch) -> None
         ({"MINIS_DEMO": "maybe"}, "MINIS_DEMO"),
         ({"STRIPE_API_BASE": "localhost:12111"}, "STRIPE_API_BASE"),
         ({"MINIS_DATABSE_URL": "sqlite:///x.db"}, "MINIS_DATABSE_URL"),
+        ({"MINIS_TRUSTED_PROXIES": "proxy.internal"}, "MINIS_TRUSTED_PROXIES"),
+        ({"MINIS_TRUSTED_PROXIES": "10.0.0.1/8"}, "MINIS_TRUSTED_PROXIES"),  # host bits set
+        ({"MINIS_TRUSTED_PROXIES": "*"}, "MINIS_TRUSTED_PROXIES"),
     ],
 )
 def test_invalid_values_name_the_setting(env: dict[str, str], name: str) -> None:
@@ -108,6 +111,12 @@ def test_values_are_read() -> None:
     assert settings.base_url == "https://book.example.com"
     assert settings.smtp_url == "smtps://u:p@mail:465"
     assert settings.stripe_secret_key == "sk_test_x"
+
+
+def test_no_proxy_is_trusted_unless_named() -> None:
+    assert load_settings(GOOD).trusted_proxies == ()
+    proxies = load_settings({**GOOD, "MINIS_TRUSTED_PROXIES": " 127.0.0.1, 10.0.0.0/8,,::1 "})
+    assert proxies.trusted_proxies == ("127.0.0.1", "10.0.0.0/8", "::1")
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -38,6 +39,17 @@ def _settings(demo: bool = False) -> Settings:
     except ConfigError as exc:
         _fail(str(exc))
         raise  # unreachable; for type checkers
+
+
+def _proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header handling: only for the proxies MINIS_TRUSTED_PROXIES names.
+
+    uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so anything on the host
+    (or any client, when nothing proxies) could pose as any address to the login limit.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
 async def _seed_demo(settings: Settings) -> bool:
@@ -82,7 +94,13 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
     )
     from .app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        **_proxy_options(settings),
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -94,8 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
         log_level="info",
+        **_proxy_options(settings),
     )
 
 

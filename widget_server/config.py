@@ -6,6 +6,7 @@ instead of half-working.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ KNOWN_VARIABLES = {
     "MINIS_DEMO",
     "MINIS_BACKGROUND_JOBS",
     "MINIS_TEST_POSTGRES_URL",
+    "MINIS_TRUSTED_PROXIES",
 }
 
 BACKGROUND_JOBS = ("in-process", "worker")
@@ -60,6 +62,10 @@ class Settings:
     run_sweeper: bool = True
     # Background loop that queues reminders and sends the outbox; `minis worker` runs it too.
     run_mailer: bool = True
+    # Addresses and networks of the reverse proxies whose X-Forwarded-For/-Proto headers say
+    # who the client is and whether it came over https. None by default: anyone can send
+    # those headers, and believing them would let one address pose as many (login limits).
+    trusted_proxies: tuple[str, ...] = ()
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -81,6 +87,24 @@ def _parse_bool(name: str, value: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _parse_proxies(value: str) -> tuple[str, ...]:
+    """MINIS_TRUSTED_PROXIES: comma-separated addresses (``10.0.0.5``, ``::1``) or networks
+    (``10.0.0.0/8``), normalised for uvicorn, which would quietly ignore a malformed one."""
+    proxies = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            proxy = ipaddress.ip_network(item) if "/" in item else ipaddress.ip_address(item)
+        except ValueError as exc:
+            raise ConfigError(
+                f"MINIS_TRUSTED_PROXIES: {item!r} is not an IP address or network ({exc}); "
+                "list your reverse proxies' addresses, e.g. 127.0.0.1,10.0.0.0/8"
+            ) from exc
+        proxies.append(str(proxy))
+    return tuple(proxies)
 
 
 def check_secret_key(key: str) -> str:
@@ -172,4 +196,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         demo=demo,
         run_sweeper=jobs == "in-process",
         run_mailer=jobs == "in-process",
+        trusted_proxies=_parse_proxies(env.get("MINIS_TRUSTED_PROXIES", "")),
     )

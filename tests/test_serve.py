@@ -1,0 +1,105 @@
+"""`minis serve` as deployed: a live subprocess, real HTTP, its forwarded-header policy."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2
+
+from tests.support.admin import csrf_from
+from tests.support.keys import STRONG_SECRET_KEY
+from tests.support.live_server import free_port
+
+MINIS = str(Path(sys.executable).with_name("minis"))
+
+
+@contextmanager
+def minis_serve(
+    tmp_path: Path, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`minis serve` on a free port and a fresh SQLite file; yields its URL and process."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MINIS_")}
+    log_path = tmp_path / f"serve-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [MINIS, "serve", "--port", str(port), "--workers", str(workers)],
+            env={
+                **clean,
+                "MINIS_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
+                "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
+                "MINIS_BASE_URL": base,
+                **(env or {}),
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(base, process, log_path)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    assert "Traceback" not in log_path.read_text(errors="replace")
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"minis serve exited:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx2.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("minis serve did not start within 30 s")
+
+
+def login_statuses(base: str, forwarded_for: list[str]) -> list[int]:
+    """One wrong password per X-Forwarded-For value, in order; the responses' statuses."""
+    statuses = []
+    with httpx2.Client(base_url=base, timeout=10) as browser:
+        for address in forwarded_for:
+            token = csrf_from(browser.get("/admin").text)
+            response = browser.post(
+                "/admin",
+                data={"email": "owner@acme.test", "password": "guess", "csrf": token},
+                headers={"X-Forwarded-For": address},
+            )
+            statuses.append(response.status_code)
+    return statuses
+
+
+def rotating(count: int) -> list[str]:
+    return [f"198.51.100.{i}" for i in range(1, count + 1)]
+
+
+def test_forwarded_headers_are_ignored_unless_the_proxy_is_trusted(tmp_path: Path) -> None:
+    # Nothing configured: a client on 127.0.0.1 (or anywhere) can't pose as other addresses,
+    # so the 11th wrong password for one email is refused whatever the header says.
+    with minis_serve(tmp_path) as (base, _):
+        assert login_statuses(base, rotating(11)) == [401] * 10 + [429]
+
+
+def test_a_trusted_proxys_forwarded_for_is_the_clients_address(tmp_path: Path) -> None:
+    trusted = {"MINIS_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}
+    with minis_serve(tmp_path, env=trusted) as (base, _):
+        # Eleven clients behind the proxy: each has its own count.
+        assert login_statuses(base, rotating(11)) == [401] * 11
+        # One client behind it: limited at the 11th, and only that client.
+        assert login_statuses(base, ["203.0.113.7"] * 11) == [401] * 10 + [429]
+        assert login_statuses(base, ["203.0.113.8"]) == [401]
