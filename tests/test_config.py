@@ -90,6 +90,9 @@ def test_demo_mode_is_only_for_the_demo(monkeypatch: pytest.MonkeyPatch) -> None
         ({"MINIS_TRUSTED_PROXIES": "proxy.internal"}, "MINIS_TRUSTED_PROXIES"),
         ({"MINIS_TRUSTED_PROXIES": "10.0.0.1/8"}, "MINIS_TRUSTED_PROXIES"),  # host bits set
         ({"MINIS_TRUSTED_PROXIES": "*"}, "MINIS_TRUSTED_PROXIES"),
+        ({"MINIS_HSTS_SECONDS": "-1"}, "MINIS_HSTS_SECONDS"),
+        ({"MINIS_HSTS_SECONDS": "a year"}, "MINIS_HSTS_SECONDS"),
+        ({"MINIS_HSTS_SECONDS": ""}, "MINIS_HSTS_SECONDS"),
     ],
 )
 def test_invalid_values_name_the_setting(env: dict[str, str], name: str) -> None:
@@ -111,6 +114,12 @@ def test_values_are_read() -> None:
     assert settings.base_url == "https://book.example.com"
     assert settings.smtp_url == "smtps://u:p@mail:465"
     assert settings.stripe_secret_key == "sk_test_x"
+
+
+def test_hsts_lasts_a_year_unless_set() -> None:
+    assert load_settings(GOOD).hsts_seconds == 365 * 24 * 3600
+    assert load_settings({**GOOD, "MINIS_HSTS_SECONDS": "0"}).hsts_seconds == 0
+    assert load_settings({**GOOD, "MINIS_HSTS_SECONDS": "600"}).hsts_seconds == 600
 
 
 def test_no_proxy_is_trusted_unless_named() -> None:

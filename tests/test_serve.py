@@ -93,6 +93,10 @@ def test_forwarded_headers_are_ignored_unless_the_proxy_is_trusted(tmp_path: Pat
     # so the 11th wrong password for one email is refused whatever the header says.
     with minis_serve(tmp_path) as (base, _):
         assert login_statuses(base, rotating(11)) == [401] * 10 + [429]
+        # Nor can it say it came over https: no Strict-Transport-Security for plain http.
+        claimed = httpx2.get(f"{base}/", headers={"X-Forwarded-Proto": "https"})
+        assert claimed.status_code == 200
+        assert "strict-transport-security" not in claimed.headers
 
 
 def test_a_trusted_proxys_forwarded_for_is_the_clients_address(tmp_path: Path) -> None:
@@ -103,3 +107,7 @@ def test_a_trusted_proxys_forwarded_for_is_the_clients_address(tmp_path: Path) -
         # One client behind it: limited at the 11th, and only that client.
         assert login_statuses(base, ["203.0.113.7"] * 11) == [401] * 10 + [429]
         assert login_statuses(base, ["203.0.113.8"]) == [401]
+        # The proxy terminated TLS: the response tells browsers to keep to https.
+        secure = httpx2.get(f"{base}/", headers={"X-Forwarded-Proto": "https"})
+        assert secure.headers["strict-transport-security"] == "max-age=31536000"
+        assert "strict-transport-security" not in httpx2.get(f"{base}/").headers

@@ -94,7 +94,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         routes=ROUTES,
         middleware=[
             Middleware(GZipMiddleware, minimum_size=500),
-            Middleware(SecurityHeaders, form_targets=methods.form_origins()),
+            Middleware(
+                SecurityHeaders,
+                form_targets=methods.form_origins(),
+                hsts_seconds=settings.hsts_seconds,
+            ),
             Middleware(BodyLimit, larger={"/admin/settings": SETTINGS_MAX_BODY_BYTES}),
             Middleware(RequestConnection, db=db),
         ],

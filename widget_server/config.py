@@ -25,9 +25,11 @@ KNOWN_VARIABLES = {
     "MINIS_BACKGROUND_JOBS",
     "MINIS_TEST_POSTGRES_URL",
     "MINIS_TRUSTED_PROXIES",
+    "MINIS_HSTS_SECONDS",
 }
 
 BACKGROUND_JOBS = ("in-process", "worker")
+ONE_YEAR_SECONDS = 365 * 24 * 3600
 # Public (it is in this file): it signs the demo's links only. Outside the demo it is refused,
 # as anyone holding it could forge a calendar feed's token and read a studio's clients.
 DEMO_SECRET_KEY = "minis-demo-secret-key-do-not-use-in-production"
@@ -66,6 +68,8 @@ class Settings:
     # who the client is and whether it came over https. None by default: anyone can send
     # those headers, and believing them would let one address pose as many (login limits).
     trusted_proxies: tuple[str, ...] = ()
+    # Strict-Transport-Security max-age on responses to https requests; 0 sends none.
+    hsts_seconds: int = ONE_YEAR_SECONDS
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -87,6 +91,12 @@ def _parse_bool(name: str, value: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _parse_seconds(name: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds (0 or more), not {value!r}")
+    return int(value)
 
 
 def _parse_proxies(value: str) -> tuple[str, ...]:
@@ -197,4 +207,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         run_sweeper=jobs == "in-process",
         run_mailer=jobs == "in-process",
         trusted_proxies=_parse_proxies(env.get("MINIS_TRUSTED_PROXIES", "")),
+        hsts_seconds=_parse_seconds(
+            "MINIS_HSTS_SECONDS", env.get("MINIS_HSTS_SECONDS", str(ONE_YEAR_SECONDS))
+        ),
     )
