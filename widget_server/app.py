@@ -19,6 +19,7 @@ from .config import Settings, load_settings
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments import PaymentMethods
+from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
 from .web import changes, client, loader, logos, payments, public, site, webhooks
 from .web.access_log import redact_access_log
@@ -75,9 +76,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             if settings.run_mailer
             else None
         )
+        # A worker of `minis serve --workers N` stops when its supervisor is killed.
+        parent = supervisor()
+        watcher = asyncio.create_task(stop_when_supervisor_dies(parent)) if parent else None
         try:
             yield
         finally:
+            if watcher:
+                watcher.cancel()
             if mailer:
                 # Let the sender finish the email in hand (sent and marked), then stop.
                 stop_mail.set()
