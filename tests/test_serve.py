@@ -1,4 +1,5 @@
-"""`minis serve` as deployed: a live subprocess, real HTTP, its forwarded-header policy."""
+"""`minis serve` as deployed, a live subprocess over real HTTP: whose forwarded headers it
+believes, HSTS, and its workers when the supervisor is killed."""
 
 from __future__ import annotations
 
