@@ -193,6 +193,35 @@ def test_demo_serves_seeded_data_and_keeps_it(tmp_path: Path) -> None:
     assert "existing data kept" in output
 
 
+def test_make_demo_serves_on_the_port_and_file_given(tmp_path: Path) -> None:
+    # The README's `make demo PORT=8080 DB=/tmp/try.db`, with this venv's `minis` (BIN) and
+    # its install taken as done (a fresh STAMP), so nothing is installed.
+    stamp = tmp_path / "installed"
+    stamp.touch()
+    db = tmp_path / "made.db"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MINIS_")}
+    make = subprocess.Popen(
+        ["make", "demo", f"PORT={port}", f"DB={db}", f"BIN={Path(MINIS).parent}", f"STAMP={stamp}"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # so that Ctrl-C (SIGINT) reaches make and minis alike
+    )
+    try:
+        _wait(base)
+        assert "Fall Minis" in httpx2.get(f"{base}/demo").text
+    finally:
+        os.killpg(make.pid, signal.SIGINT)
+        output, _ = make.communicate(timeout=15)
+    assert f"Minis demo seeded: sqlite:///{db}" in output
+    assert f"Dashboard        {base}/admin" in output
+    assert db.exists()
+
+
 def test_worker_releases_lapsed_holds(db_url: str) -> None:
     from datetime import UTC, datetime, timedelta
 
