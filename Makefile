@@ -3,6 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Where `make demo` serves and keeps its data: `make demo PORT=8080 DB=/tmp/try.db`
+# (HOST=0.0.0.0 to reach it from another device). Plain assignments, so only the command
+# line changes them, not a PORT or DB that happens to be in the environment. No DB: the
+# demo's own default, ./minis.db (or MINIS_DATABASE_URL).
+HOST = 127.0.0.1
+PORT = 8000
+DB =
 
 .PHONY: help demo test lint format bench clean
 
@@ -15,8 +22,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## run on SQLite (./minis.db) with demo data at http://127.0.0.1:8000
-	$(BIN)/minis demo
+demo: $(STAMP)  ## demo data on SQLite at http://127.0.0.1:8000 (PORT=, DB=, HOST= to change)
+	$(BIN)/minis demo --host '$(HOST)' --port '$(PORT)' $(if $(DB),--db '$(DB)')
 
 test: $(STAMP)  ## every test: unit, HTTP, concurrency, e2e in Chromium; lint and type check
 	$(BIN)/ruff check .

@@ -44,7 +44,7 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[DemoSite]:
-    """The app on a fresh SQLite file seeded with the demo studio (MINIS_DEMO=1)."""
+    """The demo app (``demo_app_from_env``) on a fresh SQLite file seeded with the demo studio."""
     url = f"sqlite:///{tmp_path / 'minis.db'}"
     prepare_demo_database(url)
     log = tmp_path / "uvicorn.log"

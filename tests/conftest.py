@@ -19,6 +19,7 @@ from tests.support.databases import (
     sqlite_copy,
     truncate_all,
 )
+from tests.support.keys import STRONG_SECRET_KEY
 from tests.support.smtp import SmtpServer
 from tests.support.stripe_server import SECRET_KEY as STRIPE_SECRET_KEY
 from tests.support.stripe_server import WEBHOOK_SECRET as STRIPE_WEBHOOK_SECRET
@@ -27,7 +28,7 @@ from tests.support.world import World, build_world, offer_stripe
 from widget_server.app import create_app
 from widget_server.config import Settings
 
-SECRET = "test-secret-key-0123456789"
+SECRET = STRONG_SECRET_KEY
 BACKENDS = ["sqlite", "postgres"]
 
 

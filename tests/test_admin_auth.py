@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -92,6 +94,25 @@ def test_login_is_rate_limited_per_email_and_address(client: TestClient, users: 
     assert limited.status_code == 429 and "Too many attempts" in limited.text
     assert client.get("/admin/bookings").status_code == 303
     log_in(client, RIVAL_EMAIL)  # another account from the same address is not locked out
+
+
+def test_login_is_rate_limited_per_address_across_emails(client: TestClient, users: World) -> None:
+    # One address trying many accounts: 30 guesses in 15 minutes, whatever the emails.
+    for n in range(30):
+        assert post_login(client, f"guess{n}@acme.test", "guess").status_code == 401
+    limited = post_login(client, "guess30@acme.test", "guess")
+    assert limited.status_code == 429 and "Too many attempts" in limited.text
+    assert post_login(client, ACME_EMAIL, PASSWORD).status_code == 429  # a fresh email too
+    assert client.get("/admin/bookings").status_code == 303
+
+
+def test_the_address_limit_leaves_other_addresses_alone() -> None:
+    async def attempts() -> list[bool]:
+        limiter = LoginLimiter.from_settings(Settings())
+        from_one = [await limiter.attempt(f"u{n}@x.test", "203.0.113.1") for n in range(31)]
+        return [*from_one, await limiter.attempt("u0@x.test", "203.0.113.2")]
+
+    assert asyncio.run(attempts()) == [True] * 30 + [False, True]
 
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"])

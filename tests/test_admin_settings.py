@@ -11,6 +11,7 @@ import zlib
 from html import unescape
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
@@ -26,6 +27,7 @@ from widget_server.booking.tokens import BookingTokens
 from widget_server.config import Settings
 from widget_server.db.tables import studio_logos, studios
 from widget_server.mail.preview import outbox_previews
+from widget_server.studio.logos import InvalidLogo, check_logo
 from widget_server.web.embed import allowed_origins
 
 BASE = "http://127.0.0.1:8000"  # settings.base_url in tests
@@ -372,13 +374,23 @@ def test_only_real_raster_images_are_taken(client: TestClient, acme: World, db_u
     assert studio_row(db_url)["logo_type"] == "image/gif"
 
 
+def test_the_size_limit_is_exact_and_never_reads_as_the_limit() -> None:
+    limit = 512 * 1024
+    assert check_logo(png().ljust(limit, b"\x00")).content_type == "image/png"
+    with pytest.raises(InvalidLogo, match=r"This file is 513 KB; logos can be up to 512 KB\."):
+        check_logo(png().ljust(limit + 1, b"\x00"))
+
+
 def test_oversized_or_extra_uploads_are_refused_politely(
     client: TestClient, acme: World, db_url: str
 ) -> None:
-    big = png() + b"\x00" * (600 * 1024)
-    response = save(client, files={"logo": ("big.png", big, "image/png")}, name="Kept Name")
-    assert response.status_code == 400
-    assert "at most 512 KB" in field_error(response.text, "logo")
+    for size, shown in [(600 * 1024, "600 KB"), (1536 * 1024, "1.5 MB")]:
+        big = png().ljust(size, b"\x00")  # a real PNG, padded to exactly this size
+        response = save(client, files={"logo": ("big.png", big, "image/png")}, name="Kept Name")
+        assert response.status_code == 400
+        assert f"This file is {shown}; logos can be up to 512 KB." in field_error(
+            response.text, "logo"
+        )
     assert 'value="Kept Name"' in response.text
     assert studio_row(db_url)["logo_sha256"] is None
     # far too big: refused before it is read at all

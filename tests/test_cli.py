@@ -10,10 +10,13 @@ import time
 from pathlib import Path
 
 import httpx2
+import pytest
 import sqlalchemy as sa
 
+from tests.support.keys import STRONG_SECRET_KEY
 from tests.support.live_server import free_port
 from tests.support.queries import rows
+from widget_server.config import DEMO_SECRET_KEY
 from widget_server.db.tables import studios, users
 
 MINIS = str(Path(sys.executable).with_name("minis"))
@@ -38,14 +41,34 @@ def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     assert result.returncode == 2 and "MINIS_SECRET_KEY is required" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["serve", "worker"])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MINIS_DEMO": "1", "MINIS_SECRET_KEY": STRONG_SECRET_KEY}, "MINIS_DEMO is only for"),
+        ({"MINIS_SECRET_KEY": DEMO_SECRET_KEY}, "the demo's built-in key, which is public"),
+        ({"MINIS_SECRET_KEY": "a" * 16}, "MINIS_SECRET_KEY is too weak"),
+    ],
+)
+def test_serve_and_worker_refuse_demo_mode_and_weak_or_public_keys(
+    tmp_path: Path, command: str, env: dict[str, str], message: str
+) -> None:
+    result = run(command, env={"MINIS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", **env})
+    assert result.returncode == 2 and message in result.stderr
+    assert 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"' in result.stderr
+    assert not (tmp_path / "x.db").exists()  # refused before touching the database
+
+
 def test_unknown_setting_is_refused(tmp_path: Path) -> None:
-    result = run("migrate", env={"MINIS_SECRET_KEY": "x" * 20, "MINIS_DATABSE_URL": "oops"})
+    result = run(
+        "migrate", env={"MINIS_SECRET_KEY": STRONG_SECRET_KEY, "MINIS_DATABSE_URL": "oops"}
+    )
     assert result.returncode == 2 and "MINIS_DATABSE_URL" in result.stderr
 
 
 def test_migrate_and_create_user(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/prod.db"
-    env = {"MINIS_DATABASE_URL": url, "MINIS_SECRET_KEY": "x" * 20}
+    env = {"MINIS_DATABASE_URL": url, "MINIS_SECRET_KEY": STRONG_SECRET_KEY}
     assert run("migrate", env=env).returncode == 0
     created = run(
         "create-user",
@@ -170,6 +193,35 @@ def test_demo_serves_seeded_data_and_keeps_it(tmp_path: Path) -> None:
     assert "existing data kept" in output
 
 
+def test_make_demo_serves_on_the_port_and_file_given(tmp_path: Path) -> None:
+    # The README's `make demo PORT=8080 DB=/tmp/try.db`, with this venv's `minis` (BIN) and
+    # its install taken as done (a fresh STAMP), so nothing is installed.
+    stamp = tmp_path / "installed"
+    stamp.touch()
+    db = tmp_path / "made.db"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MINIS_")}
+    make = subprocess.Popen(
+        ["make", "demo", f"PORT={port}", f"DB={db}", f"BIN={Path(MINIS).parent}", f"STAMP={stamp}"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # so that Ctrl-C (SIGINT) reaches make and minis alike
+    )
+    try:
+        _wait(base)
+        assert "Fall Minis" in httpx2.get(f"{base}/demo").text
+    finally:
+        os.killpg(make.pid, signal.SIGINT)
+        output, _ = make.communicate(timeout=15)
+    assert f"Minis demo seeded: sqlite:///{db}" in output
+    assert f"Dashboard        {base}/admin" in output
+    assert db.exists()
+
+
 def test_worker_releases_lapsed_holds(db_url: str) -> None:
     from datetime import UTC, datetime, timedelta
 
@@ -207,7 +259,7 @@ def test_worker_releases_lapsed_holds(db_url: str) -> None:
     slot_id = run_db(db_url, hold_that_lapsed)
     assert taken(db_url, slot_id) == 1
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MINIS_")}
-    env = {**clean, "MINIS_DATABASE_URL": db_url, "MINIS_SECRET_KEY": "x" * 20}
+    env = {**clean, "MINIS_DATABASE_URL": db_url, "MINIS_SECRET_KEY": STRONG_SECRET_KEY}
     worker = subprocess.Popen([MINIS, "worker"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
@@ -228,7 +280,7 @@ def test_serve_migrates_and_serves_with_several_workers(tmp_path: Path) -> None:
     env = {
         **clean,
         "MINIS_DATABASE_URL": f"sqlite:///{tmp_path}/prod.db",
-        "MINIS_SECRET_KEY": "a-production-secret-key",
+        "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
     }
     process = subprocess.Popen(
         [MINIS, "serve", "--port", str(port), "--workers", "2"],

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.keys import STRONG_SECRET_KEY
+from widget_server.app import app_from_env
 from widget_server.config import DEMO_SECRET_KEY, ConfigError, load_settings
 from widget_server.mail.smtp import parse_smtp_url
 
-GOOD = {"MINIS_SECRET_KEY": "a-long-enough-secret-key"}
+GOOD = {"MINIS_SECRET_KEY": STRONG_SECRET_KEY}
+MAKE_A_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 def test_defaults() -> None:
@@ -20,7 +23,54 @@ def test_secret_key_is_required_outside_demo_mode() -> None:
     with pytest.raises(ConfigError, match="MINIS_SECRET_KEY"):
         load_settings({})
     assert load_settings({}, demo=True).secret_key == DEMO_SECRET_KEY
-    assert load_settings({"MINIS_DEMO": "1"}).demo
+
+
+WEAK_KEYS = [
+    DEMO_SECRET_KEY,  # public: it is in the source
+    "a" * 16,
+    "a" * 64,  # long, but one character
+    "passwordpasswordpasswordpassword",  # 32 characters, 7 different ones
+    "x" * 20,
+    "a-long-enough-secret-key",  # 24 characters: too short to be a random key
+    "0123456789abcdef0123456789abcde",  # 31 characters
+]
+
+
+@pytest.mark.parametrize("key", WEAK_KEYS)
+def test_weak_or_public_secret_keys_are_refused_outside_the_demo(key: str) -> None:
+    with pytest.raises(ConfigError, match="MINIS_SECRET_KEY") as refused:
+        load_settings({"MINIS_SECRET_KEY": key})
+    assert MAKE_A_KEY in str(refused.value)
+    assert load_settings({"MINIS_SECRET_KEY": key}, demo=True).secret_key == key
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        STRONG_SECRET_KEY,
+        "0123456789abcdef0123456789abcdef",  # 32 hex digits, as secrets.token_hex(16) makes
+        "correct horse battery staple and a long tail",
+    ],
+)
+def test_strong_secret_keys_are_taken(key: str) -> None:
+    assert load_settings({"MINIS_SECRET_KEY": key}).secret_key == key
+
+
+def test_demo_mode_is_only_for_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match="MINIS_DEMO is only for `minis demo`"):
+        load_settings({**GOOD, "MINIS_DEMO": "1"})
+    assert not load_settings({**GOOD, "MINIS_DEMO": "0"}).demo
+    assert load_settings({"MINIS_DEMO": "1"}, demo=True).demo
+    # The factory each `minis serve` worker (or a bare uvicorn) builds the app with.
+    monkeypatch.setenv("MINIS_SECRET_KEY", STRONG_SECRET_KEY)
+    monkeypatch.setenv("MINIS_DEMO", "1")
+    with pytest.raises(ConfigError, match="MINIS_DEMO"):
+        app_from_env()
+    monkeypatch.delenv("MINIS_DEMO")
+    for key in (DEMO_SECRET_KEY, "a" * 16):
+        monkeypatch.setenv("MINIS_SECRET_KEY", key)
+        with pytest.raises(ConfigError, match="MINIS_SECRET_KEY"):
+            app_from_env()
 
 
 @pytest.mark.parametrize(
@@ -37,6 +87,12 @@ def test_secret_key_is_required_outside_demo_mode() -> None:
         ({"MINIS_DEMO": "maybe"}, "MINIS_DEMO"),
         ({"STRIPE_API_BASE": "localhost:12111"}, "STRIPE_API_BASE"),
         ({"MINIS_DATABSE_URL": "sqlite:///x.db"}, "MINIS_DATABSE_URL"),
+        ({"MINIS_TRUSTED_PROXIES": "proxy.internal"}, "MINIS_TRUSTED_PROXIES"),
+        ({"MINIS_TRUSTED_PROXIES": "10.0.0.1/8"}, "MINIS_TRUSTED_PROXIES"),  # host bits set
+        ({"MINIS_TRUSTED_PROXIES": "*"}, "MINIS_TRUSTED_PROXIES"),
+        ({"MINIS_HSTS_SECONDS": "-1"}, "MINIS_HSTS_SECONDS"),
+        ({"MINIS_HSTS_SECONDS": "a year"}, "MINIS_HSTS_SECONDS"),
+        ({"MINIS_HSTS_SECONDS": ""}, "MINIS_HSTS_SECONDS"),
     ],
 )
 def test_invalid_values_name_the_setting(env: dict[str, str], name: str) -> None:
@@ -58,6 +114,18 @@ def test_values_are_read() -> None:
     assert settings.base_url == "https://book.example.com"
     assert settings.smtp_url == "smtps://u:p@mail:465"
     assert settings.stripe_secret_key == "sk_test_x"
+
+
+def test_hsts_lasts_a_year_unless_set() -> None:
+    assert load_settings(GOOD).hsts_seconds == 365 * 24 * 3600
+    assert load_settings({**GOOD, "MINIS_HSTS_SECONDS": "0"}).hsts_seconds == 0
+    assert load_settings({**GOOD, "MINIS_HSTS_SECONDS": "600"}).hsts_seconds == 600
+
+
+def test_no_proxy_is_trusted_unless_named() -> None:
+    assert load_settings(GOOD).trusted_proxies == ()
+    proxies = load_settings({**GOOD, "MINIS_TRUSTED_PROXIES": " 127.0.0.1, 10.0.0.0/8,,::1 "})
+    assert proxies.trusted_proxies == ("127.0.0.1", "10.0.0.0/8", "::1")
 
 
 @pytest.mark.parametrize(

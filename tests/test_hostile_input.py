@@ -6,9 +6,12 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from starlette.testclient import TestClient
 
+from tests.support.clock import FakeClock
 from tests.support.flow import CLIENT, book_with_demo_card, start, submit_details
 from tests.support.queries import all_bookings, all_leads
 from tests.support.world import World
+from widget_server.app import create_app
+from widget_server.config import Settings
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -242,6 +245,20 @@ def test_security_headers_on_every_page(client: TestClient, world: World) -> Non
         assert "unsafe-inline" not in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_hsts_only_over_https_as_configured(
+    client: TestClient, settings: Settings, clock: FakeClock, world: World
+) -> None:
+    paths = ("/", "/acme/portraits", "/admin", "/nope", "/embed/acme/portraits")
+    for path in paths:  # plain http: a browser would ignore it, and it may not be https at all
+        assert "strict-transport-security" not in client.get(path).headers
+    for seconds, expected in [(None, "max-age=31536000"), (600, "max-age=600"), (0, None)]:
+        changed = settings if seconds is None else settings.with_(hsts_seconds=seconds)
+        app = create_app(changed, clock=clock)
+        with TestClient(app, base_url="https://testserver", follow_redirects=False) as https:
+            for path in paths:
+                assert https.get(path).headers.get("strict-transport-security") == expected
 
 
 def test_static_files_are_versioned_and_cached(client: TestClient) -> None:

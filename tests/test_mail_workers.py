@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import accept_quote, book_with_demo_card, start
+from tests.support.keys import STRONG_SECRET_KEY
 from tests.support.mail import outbox_rows
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
@@ -54,7 +55,7 @@ def test_two_worker_processes_send_each_email_once(
     env = {
         **clean,
         "MINIS_DATABASE_URL": db_url,
-        "MINIS_SECRET_KEY": "x" * 20,
+        "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
         "MINIS_SMTP_URL": smtp.url,
     }
     workers = [

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import book_with_demo_card
+from tests.support.keys import STRONG_SECRET_KEY
 from tests.support.mail import set_mini
 from tests.support.queries import event_kinds
 from tests.support.stripe_flow import post_event, start_card_checkout
@@ -164,7 +165,7 @@ def test_a_minis_worker_process_retries_a_failed_stripe_cancellation_refund(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MINIS_", "STRIPE_"))},
         "MINIS_DATABASE_URL": db_url,
-        "MINIS_SECRET_KEY": "x" * 20,
+        "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
         "STRIPE_SECRET_KEY": SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_API_BASE": stripe_api.base_url,

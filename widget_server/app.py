@@ -19,6 +19,7 @@ from .config import Settings, load_settings
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments import PaymentMethods
+from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
 from .web import changes, client, loader, logos, payments, public, site, webhooks
 from .web.access_log import redact_access_log
@@ -76,9 +77,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             if settings.run_mailer
             else None
         )
+        # A worker of `minis serve --workers N` stops when its supervisor is killed.
+        parent = supervisor()
+        watcher = asyncio.create_task(stop_when_supervisor_dies(parent)) if parent else None
         try:
             yield
         finally:
+            if watcher:
+                watcher.cancel()
             if mailer:
                 # Let the sender finish the email in hand (sent and marked), then stop.
                 stop_mail.set()
@@ -95,7 +101,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         routes=ROUTES,
         middleware=[
             Middleware(GZipMiddleware, minimum_size=500),
-            Middleware(SecurityHeaders, form_targets=methods.form_origins()),
+            Middleware(
+                SecurityHeaders,
+                form_targets=methods.form_origins(),
+                hsts_seconds=settings.hsts_seconds,
+            ),
             Middleware(BodyLimit, larger={"/admin/settings": SETTINGS_MAX_BODY_BYTES}),
             Middleware(RequestConnection, db=db),
         ],
@@ -115,5 +125,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
 
 
 def app_from_env() -> Starlette:
-    """Factory for uvicorn (``minis serve`` runs it in each worker process)."""
+    """Factory for uvicorn (``minis serve`` runs it in each worker process).
+
+    For real: it refuses to start with ``MINIS_DEMO=1`` or a weak or public
+    ``MINIS_SECRET_KEY`` (config.load_settings).
+    """
     return create_app(load_settings())
+
+
+def demo_app_from_env() -> Starlette:
+    """Factory for the demo under uvicorn with several worker processes, as the tests' live
+    servers run it: test-card payments, any key of 16+ characters. Never in production."""
+    return create_app(load_settings(demo=True))

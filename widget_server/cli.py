@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -40,6 +41,17 @@ def _settings(demo: bool = False) -> Settings:
         raise  # unreachable; for type checkers
 
 
+def _proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header handling: only for the proxies MINIS_TRUSTED_PROXIES names.
+
+    uvicorn's own default believes X-Forwarded-For from 127.0.0.1, so anything on the host
+    (or any client, when nothing proxies) could pose as any address to the login limit.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
+
+
 async def _seed_demo(settings: Settings) -> bool:
     from .booking.clock import system_clock
     from .demo import seed_demo
@@ -55,7 +67,6 @@ async def _seed_demo(settings: Settings) -> bool:
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import DEMO_EMAIL, DEMO_PASSWORD
 
-    os.environ["MINIS_DEMO"] = "1"
     if args.db:
         os.environ["MINIS_DATABASE_URL"] = f"sqlite:///{Path(args.db).resolve()}"
     base = f"http://{args.host}:{args.port}"
@@ -83,7 +94,13 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
     )
     from .app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        **_proxy_options(settings),
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -95,8 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
         log_level="info",
+        **_proxy_options(settings),
     )
 
 

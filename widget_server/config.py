@@ -6,6 +6,7 @@ instead of half-working.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -25,10 +26,23 @@ KNOWN_VARIABLES = {
     "MINIS_HOLDS_PER_ADDRESS",
     "MINIS_HOLDS_PER_EMAIL",
     "MINIS_TEST_POSTGRES_URL",
+    "MINIS_TRUSTED_PROXIES",
+    "MINIS_HSTS_SECONDS",
 }
 
 BACKGROUND_JOBS = ("in-process", "worker")
+ONE_YEAR_SECONDS = 365 * 24 * 3600
+# Public (it is in this file): it signs the demo's links only. Outside the demo it is refused,
+# as anyone holding it could forge a calendar feed's token and read a studio's clients.
 DEMO_SECRET_KEY = "minis-demo-secret-key-do-not-use-in-production"
+# A real key: token_urlsafe(32) gives 43 characters with ~30 different ones. The distinct
+# count catches "aaaa…" and "passwordpassword…"; 8 leaves room for hex keys (32 characters
+# of token_hex(16) have 14 different ones on average, and fewer than 8 almost never).
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 8
+# The demo accepts a shorter key of one's own (only its test card can pay there).
+MIN_DEMO_SECRET_KEY_LENGTH = 16
+MAKE_A_KEY = 'make one with: python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class ConfigError(ValueError):
@@ -55,6 +69,12 @@ class Settings:
     # New holds a client may start, per address and per email ("20/hour"; None: no limit).
     holds_per_address: str | None = "20/hour"
     holds_per_email: str | None = "8/hour"
+    # Addresses and networks of the reverse proxies whose X-Forwarded-For/-Proto headers say
+    # who the client is and whether it came over https. None by default: anyone can send
+    # those headers, and believing them would let one address pose as many (login limits).
+    trusted_proxies: tuple[str, ...] = ()
+    # Strict-Transport-Security max-age on responses to https requests; 0 sends none.
+    hsts_seconds: int = ONE_YEAR_SECONDS
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -92,8 +112,55 @@ def _rate(name: str, env: Mapping[str, str], default: str | None) -> str | None:
     return value
 
 
+def _parse_seconds(name: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds (0 or more), not {value!r}")
+    return int(value)
+
+
+def _parse_proxies(value: str) -> tuple[str, ...]:
+    """MINIS_TRUSTED_PROXIES: comma-separated addresses (``10.0.0.5``, ``::1``) or networks
+    (``10.0.0.0/8``), normalised for uvicorn, which would quietly ignore a malformed one."""
+    proxies = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            proxy = ipaddress.ip_network(item) if "/" in item else ipaddress.ip_address(item)
+        except ValueError as exc:
+            raise ConfigError(
+                f"MINIS_TRUSTED_PROXIES: {item!r} is not an IP address or network ({exc}); "
+                "list your reverse proxies' addresses, e.g. 127.0.0.1,10.0.0.0/8"
+            ) from exc
+        proxies.append(str(proxy))
+    return tuple(proxies)
+
+
+def check_secret_key(key: str) -> str:
+    """``key`` if it may sign a real deployment's links and sessions; else ConfigError.
+
+    Refused: the demo's key (public), and keys too short or too repetitive to be random.
+    """
+    if key == DEMO_SECRET_KEY:
+        raise ConfigError(
+            "MINIS_SECRET_KEY is the demo's built-in key, which is public: anyone could forge "
+            f"calendar feed and booking links with it; {MAKE_A_KEY}"
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        raise ConfigError(
+            f"MINIS_SECRET_KEY is too weak: it needs at least {MIN_SECRET_KEY_LENGTH} random "
+            f"characters (at least {MIN_SECRET_KEY_DISTINCT} different ones); {MAKE_A_KEY}"
+        )
+    return key
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
-    """Build Settings from environment variables (``os.environ`` by default)."""
+    """Build Settings from environment variables (``os.environ`` by default).
+
+    ``demo`` is for ``minis demo`` (and the demo's app factory) only: it turns on the
+    test-card payment method and allows the built-in secret key. Everything else runs for
+    real, so it refuses ``MINIS_DEMO=1`` and weak or public keys.
+    """
     env = os.environ if environ is None else environ
     unknown = sorted(k for k in env if k.startswith("MINIS_") and k not in KNOWN_VARIABLES)
     if unknown:
@@ -101,7 +168,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
             f"unknown setting {unknown[0]} (known: {', '.join(sorted(KNOWN_VARIABLES))})"
         )
 
-    demo = demo or _parse_bool("MINIS_DEMO", env.get("MINIS_DEMO", ""))
+    if _parse_bool("MINIS_DEMO", env.get("MINIS_DEMO", "")) and not demo:
+        raise ConfigError(
+            "MINIS_DEMO is only for `minis demo` (test-card payments, a public key): unset it "
+            f"and give MINIS_SECRET_KEY a key of your own; {MAKE_A_KEY}"
+        )
     database_url = _check_url(
         "MINIS_DATABASE_URL",
         env.get("MINIS_DATABASE_URL", Settings.database_url),
@@ -110,10 +181,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     secret_key = env.get("MINIS_SECRET_KEY", "")
     if not secret_key:
         if not demo:
-            raise ConfigError("MINIS_SECRET_KEY is required outside demo mode")
+            raise ConfigError(f"MINIS_SECRET_KEY is required outside demo mode; {MAKE_A_KEY}")
         secret_key = DEMO_SECRET_KEY
-    elif len(secret_key) < 16:
-        raise ConfigError("MINIS_SECRET_KEY must be at least 16 characters")
+    elif not demo:
+        check_secret_key(secret_key)
+    elif len(secret_key) < MIN_DEMO_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"MINIS_SECRET_KEY must be at least {MIN_DEMO_SECRET_KEY_LENGTH} characters"
+        )
     base_url = _check_url(
         "MINIS_BASE_URL", env.get("MINIS_BASE_URL", Settings.base_url), ("http", "https")
     ).rstrip("/")
@@ -154,4 +229,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         holds_per_email=holds_per_email,
         run_sweeper=jobs == "in-process",
         run_mailer=jobs == "in-process",
+        trusted_proxies=_parse_proxies(env.get("MINIS_TRUSTED_PROXIES", "")),
+        hsts_seconds=_parse_seconds(
+            "MINIS_HSTS_SECONDS", env.get("MINIS_HSTS_SECONDS", str(ONE_YEAR_SECONDS))
+        ),
     )

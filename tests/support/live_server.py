@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx2
 
+from .keys import STRONG_SECRET_KEY
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,12 +29,13 @@ def live_server(
     database_url: str,
     *,
     workers: int = 1,
-    secret_key: str = "live-test-secret-key-0123",
+    secret_key: str = STRONG_SECRET_KEY,
     extra_env: dict[str, str] | None = None,
     log_path: Path | None = None,
     log_level: str = "warning",
 ) -> Iterator[str]:
-    """Serve the app with uvicorn on a migrated database; yields the base URL."""
+    """Serve the demo app (test-card payments) with uvicorn on a migrated database; yields
+    the base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -40,7 +43,6 @@ def live_server(
         "MINIS_DATABASE_URL": database_url,
         "MINIS_SECRET_KEY": secret_key,
         "MINIS_BASE_URL": base,
-        "MINIS_DEMO": "1",
         # Load tests play many clients who all come from 127.0.0.1 here; the limit on
         # holds per address has its own tests (tests/test_abuse.py).
         "MINIS_HOLDS_PER_ADDRESS": "none",
@@ -52,7 +54,7 @@ def live_server(
             sys.executable,
             "-m",
             "uvicorn",
-            "widget_server.app:app_from_env",
+            "widget_server.app:demo_app_from_env",
             "--factory",
             "--host",
             "127.0.0.1",

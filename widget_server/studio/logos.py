@@ -10,6 +10,7 @@ a broken image. Kept in the database, every worker and host can serve it.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -37,14 +38,24 @@ class Logo:
     sha256: str
 
 
-def check_logo(data: bytes) -> Logo:
-    """The upload as a logo, or InvalidLogo saying why not."""
+def file_size(size: int) -> str:
+    """A file's size as people read it: whole KB rounded up (a file just over the limit
+    never reads as the limit itself), MB with one decimal from 1 MB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{math.ceil(size / 1024)} KB"
+
+
+def check_logo(data: bytes, size: int | None = None) -> Logo:
+    """The upload as a logo, or InvalidLogo saying why not. ``size`` is the whole file's,
+    when ``data`` was read only up to just over the limit."""
+    size = len(data) if size is None else size
     if not data:
         raise InvalidLogo("That file is empty.")
-    if len(data) > MAX_LOGO_BYTES:
+    if size > MAX_LOGO_BYTES:
         raise InvalidLogo(
-            f"That file is {len(data) // 1024} KB; a logo can be at most "
-            f"{MAX_LOGO_BYTES // 1024} KB. Try exporting it smaller."
+            f"This file is {file_size(size)}; logos can be up to "
+            f"{file_size(MAX_LOGO_BYTES)}. Try exporting it smaller."
         )
     kind = filetype.guess(data[:SNIFF_BYTES])
     if kind is None or kind.mime not in LOGO_EXTENSIONS:

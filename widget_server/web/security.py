@@ -1,4 +1,4 @@
-"""Security headers, a per-request CSP nonce, and a cap on request bodies."""
+"""Security headers (HSTS over https), a per-request CSP nonce, and a cap on request bodies."""
 
 from __future__ import annotations
 
@@ -22,8 +22,14 @@ class SecurityHeaders:
     on as a referrer.
     """
 
-    def __init__(self, app: ASGIApp, form_targets: list[str] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, form_targets: list[str] | None = None, hsts_seconds: int = 0
+    ) -> None:
         self.app = app
+        # Sent over https only (browsers ignore it over http). The scheme is the connection's
+        # (direct TLS), or X-Forwarded-Proto from a proxy named in MINIS_TRUSTED_PROXIES:
+        # uvicorn ignores that header from anyone else.
+        self.hsts = f"max-age={hsts_seconds}".encode() if hsts_seconds > 0 else None
         # A payment provider's hosted page that our forms redirect to: Chromium applies
         # form-action to the redirects that follow a form submission too.
         self.form_action = " ".join(["'self'", *(form_targets or [])])
@@ -55,6 +61,8 @@ class SecurityHeaders:
                 ]
                 if not ancestors:
                     defaults.append((b"x-frame-options", b"DENY"))
+                if self.hsts and scope.get("scheme") == "https":
+                    defaults.append((b"strict-transport-security", self.hsts))
                 if private:
                     defaults += [
                         (b"referrer-policy", b"no-referrer"),

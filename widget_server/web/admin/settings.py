@@ -110,7 +110,8 @@ async def _uploaded_logo(form: FormData) -> Logo | None:
     upload = form.get("logo")
     if not isinstance(upload, UploadFile) or (not upload.filename and not upload.size):
         return None
-    return check_logo(await upload.read(MAX_LOGO_BYTES + 1))
+    # Read no more than the limit needs; the parser has counted the whole file's size.
+    return check_logo(await upload.read(MAX_LOGO_BYTES + 1), upload.size)
 
 
 @admin_upload_page(max_files=1, max_part_size=MAX_FIELD_BYTES)
