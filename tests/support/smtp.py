@@ -26,6 +26,7 @@ class Received:
     envelope_from: str
     envelope_to: list[str]
     message: EmailMessage
+    raw: bytes  # the DATA as it arrived, before any parsing
 
 
 @dataclass
@@ -48,7 +49,9 @@ class Recorder:
         parsed = email.message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.content)
+            )
         return "250 Message accepted for delivery"
 
 
@@ -76,6 +79,11 @@ class SmtpServer:
     def messages(self) -> list[EmailMessage]:
         with self.recorder.lock:
             return [r.message for r in self.recorder.received]
+
+    def raw_messages(self) -> list[bytes]:
+        """What was accepted, byte for byte (aiosmtpd undoes only the SMTP dot-stuffing)."""
+        with self.recorder.lock:
+            return [r.raw for r in self.recorder.received]
 
     def wait_for(self, count: int, timeout: float = 20) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout
