@@ -20,6 +20,7 @@ import widget_server.booking.cancel as cancel_module
 import widget_server.payments.stripe.charges as charges_module
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
+from tests.support.flow import book_with_demo_card
 from tests.support.mail import set_mini
 from tests.support.queries import event_kinds, rows
 from tests.support.stripe_flow import post_event, start_card_checkout
@@ -28,8 +29,9 @@ from tests.support.world import World
 from tests.test_cli import MINIS
 from widget_server.booking.views import BookingView, load_booking_view
 from widget_server.db.connection import create_database
-from widget_server.db.refund_intents import LEASE, claim_due
+from widget_server.db.refund_intents import LEASE, claim_due, open_intents, owe_refund
 from widget_server.db.tables import refund_intents, refunds
+from widget_server.db.transactions import write_transaction
 from widget_server.payments.refunds import retry_due_refunds
 from widget_server.upkeep import upkeep
 
@@ -273,3 +275,31 @@ def test_a_runner_that_dies_holding_a_refund_leaves_it_to_another_after_the_leas
     assert run_db(db_url, lambda db: _round(db, clock, methods)) == 1
     assert run_db(db_url, lambda db: _round(db, clock, methods)) == 0
     assert len(stripe_api.refunds) == 1 and len(rows(db_url, refunds.select())) == 1
+
+
+def test_a_claim_leases_one_refund_and_leaves_the_others_to_other_runners(
+    client: TestClient, world: World, db_url: str, clock: FakeClock
+) -> None:
+    token = book_with_demo_card(client, world.slots["portraits"][0])
+    booking = _view(db_url, token, client)
+
+    async def work(db: Database) -> tuple[int | None, list[int]]:
+        async with write_transaction(db):
+            for key in ("first", "second", "third"):
+                await owe_refund(
+                    db,
+                    booking_id=booking.id,
+                    payment_id=booking.payments[0].id,
+                    amount_minor=100,
+                    key=key,
+                    reason="",
+                    now=clock(),
+                )
+        held = await claim_due(db, clock())
+        others = [i.id for i in await open_intents(db, booking.id) if i.id != (held and held.id)]
+        return None if held is None else held.id, others
+
+    held, others = run_db(db_url, work)
+    assert held is not None and len(others) == 2
+    leased = [i["id"] for i in _intents(db_url) if i["lease_until"] is not None]
+    assert leased == [held]

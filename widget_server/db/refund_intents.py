@@ -110,7 +110,9 @@ async def _claim(
     The outer WHERE repeats the condition: on PostgreSQL a claimer that waited for the
     row lock re-checks it against the row the winner wrote and finds the live lease
     (SKIP LOCKED makes it pass over locked rows without waiting at all). SQLite runs the
-    statement under its single write lock.
+    statement under its single write lock. The id is matched with ``=`` against a scalar
+    subquery, which PostgreSQL runs once: under ``IN (…)`` it may run the subquery again
+    for each row it scans, and with SKIP LOCKED each run picks the next row, leasing all.
     """
     # Most rounds find nothing: look first, so an idle runner never takes the write lock.
     if await db.fetch_val(sa.select(refund_intents.c.id).where(claimable).limit(1)) is None:
@@ -127,7 +129,7 @@ async def _claim(
         return await fetch_one_as(
             db,
             refund_intents.update()
-            .where(refund_intents.c.id.in_(pick.scalar_subquery()), claimable)
+            .where(refund_intents.c.id == pick.scalar_subquery(), claimable)
             .values(
                 claim_token=secrets.token_hex(16),
                 lease_until=now + LEASE,
