@@ -102,12 +102,13 @@ async def _deliver(
     report: DeliveryReport,
 ) -> None:
     """Send one leased email and record the outcome."""
-    accepted = False
+    accepted = marked = False
 
     async def mark() -> None:
-        nonlocal accepted
+        nonlocal accepted, marked
         accepted = True  # from here on an error is about the mark, not the delivery
         await mark_sent(db, email, clock())
+        marked = True
 
     try:
         message = await message_for(db, email, settings, tokens, clock)
@@ -116,6 +117,10 @@ async def _deliver(
         await mark_failed_attempt(db, email, str(exc), clock(), permanent=True)
         report.failed += 1
     except Exception as exc:  # SMTP refusals, network errors, timeouts
+        if marked:  # only the goodbye failed: the email is delivered and recorded
+            logger.info("email %s sent; the server's goodbye failed: %s", email.id, exc)
+            report.sent += 1
+            return
         if accepted:
             # The server has it but it isn't marked (the database went away): the lease
             # runs out and it is sent again, the one duplicate SMTP can't rule out.
