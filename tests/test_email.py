@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import threading
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -20,7 +22,14 @@ from tests.support.world import World
 from widget_server.booking.tokens import BookingTokens
 from widget_server.config import Settings
 from widget_server.db.connection import create_database
-from widget_server.db.outbox import LEASE, MAX_ATTEMPTS, claim_due, emails_for_studio, mark_sent
+from widget_server.db.outbox import (
+    LEASE,
+    MAX_ATTEMPTS,
+    OutboxEmail,
+    claim_due,
+    emails_for_studio,
+    mark_sent,
+)
 from widget_server.mail.compose import build_message
 from widget_server.mail.preview import outbox_previews
 from widget_server.mail.render import RenderedEmail
@@ -236,15 +245,23 @@ def test_two_concurrent_senders_never_send_an_email_twice(
     assert {r["status"] for r in outbox_rows(db_url)} == {"sent"}
 
 
+async def _claim_all(db: Database, now: datetime) -> list[OutboxEmail]:
+    """Every email claimable at ``now``, one lease at a time, as senders take them."""
+    claimed = []
+    while (email := await claim_due(db, now)) is not None:
+        claimed.append(email)
+    return claimed
+
+
 def test_a_lapsed_lease_is_claimed_again_and_the_old_holder_cannot_mark_it(
     client: TestClient, world: World, db_url: str, clock: FakeClock
 ) -> None:
     book_with_demo_card(client, world.slots["portraits"][0])
 
     async def work(db: Database) -> tuple[int, int, int, bool, bool]:
-        first = await claim_due(db, clock())
-        during = await claim_due(db, clock() + LEASE - timedelta(seconds=1))
-        after = await claim_due(db, clock() + LEASE)
+        first = await _claim_all(db, clock())
+        during = await _claim_all(db, clock() + LEASE - timedelta(seconds=1))
+        after = await _claim_all(db, clock() + LEASE)
         stale = await mark_sent(db, first[0], clock())
         fresh = await mark_sent(db, after[0], clock())
         return len(first), len(during), len(after), stale, fresh
@@ -340,9 +357,10 @@ class StopAfterFirst:
         self.stop = stop
         self.sent: list[EmailMessage] = []
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, accepted: Callable[[], Awaitable[None]]) -> None:
         self.stop.set()
         self.sent.append(message)
+        await accepted()
 
 
 def test_stopping_finishes_the_email_in_hand_and_leaves_the_rest(
@@ -359,6 +377,26 @@ def test_stopping_finishes_the_email_in_hand_and_leaves_the_rest(
     assert run_db(db_url, work) == 2  # one sent, and marked sent
     first, second = outbox_rows(db_url)
     assert (first["status"], second["status"]) == ("sent", "pending")
-    # The rest stays leased to the stopped sender until its lease runs out.
-    clock.advance(seconds=LEASE.total_seconds())
-    assert len(run_db(db_url, lambda db: claim_due(db, clock()))) == 1
+    # The rest was never leased: another sender can take it at once (and later too).
+    assert second["lease_until"] is None
+    assert len(run_db(db_url, lambda db: _claim_all(db, clock()))) == 1
+
+
+def test_an_email_is_marked_sent_as_soon_as_the_server_has_it_before_the_goodbye(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, settings: Settings
+) -> None:
+    """The window in which a sender that dies would send an email again is as small as
+    SMTP allows: the server's reply to the message, then the mark, then QUIT (here
+    answered only once we have looked)."""
+    book_with_demo_card(client, world.slots["portraits"][0])
+    with SmtpServer(hold_quit=True) as smtp:
+        sender = threading.Thread(target=deliver, args=(settings.with_(smtp_url=smtp.url), clock))
+        sender.start()
+        try:
+            assert smtp.recorder.quitting.wait(20)
+            during_goodbye = [r["status"] for r in outbox_rows(db_url)]
+        finally:
+            smtp.recorder.release.set()
+            sender.join(timeout=20)
+    assert during_goodbye == ["sent", "pending"]
+    assert [r["status"] for r in outbox_rows(db_url)] == ["sent", "sent"]

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from databases import Database
 from starlette.testclient import TestClient
@@ -24,13 +23,23 @@ from tests.support.world import World
 from tests.test_cli import MINIS
 from widget_server.booking.views import BookingView, load_booking_view
 from widget_server.config import Settings
-from widget_server.db.tables import booking_events
+from widget_server.db.refund_intents import (
+    claim_due,
+    claim_intent,
+    mark_done,
+    open_intents,
+    owe_refund,
+)
+from widget_server.db.tables import refund_intents
+from widget_server.db.transactions import write_transaction
 from widget_server.payments import PaymentMethods, RefundRequest
+from widget_server.payments.base import PaymentMethod, PaymentUnavailable
 from widget_server.payments.refunds import (
     AUTO_RETRIES,
-    attempt_refund,
-    due_for_retry,
+    carry_out,
+    refund_owed_now,
     retry_due_refunds,
+    retry_failed_refunds,
 )
 
 REFUNDS_PATH = "/v1/refunds"
@@ -90,13 +99,13 @@ def test_a_failed_refund_is_retried_in_the_background_with_growing_waits(
     token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
     post_event(stripe_client, stripe_api, "checkout.session.completed", stripe_api.pay(session_id))
     booking = _view(db_url, token, stripe_client)
-    payment = booking.payments[0]
     # The provider is down for the first two tries (the library itself retries once each).
     stripe_api.fail_next_create(500, times=4, path=REFUNDS_PATH)
 
     async def refund_now(db: Database) -> bool | None:
-        request = RefundRequest(db, booking, payment, 4000, key="bg-1", reason="test", now=clock())
-        return await attempt_refund(stripe_client.app.state.payments, request)  # type: ignore[attr-defined]
+        intent_id = await _owe(db, booking, 4000, "bg-1", clock())
+        methods = stripe_client.app.state.payments  # type: ignore[attr-defined]
+        return (await refund_owed_now(methods, db, intent_id, clock()))[1]
 
     assert run_db(db_url, refund_now) is None  # failed, logged as refund_failed
     assert _background_round(stripe_client, db_url, clock) == 0  # too soon: nothing sent
@@ -117,23 +126,76 @@ def test_a_failed_refund_is_retried_in_the_background_with_growing_waits(
     assert _view(db_url, token, stripe_client).refunded_minor == 4000
 
 
-def test_background_retries_stop_after_a_few_and_leave_the_rest_to_the_photographer() -> None:
-    start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    failure = {"payment_id": 1, "amount_minor": 500, "key": "k", "reason": "", "error": "down"}
+async def _owe(db: Database, booking: BookingView, amount: int, key: str, now: datetime) -> int:
+    """A refund intent of the booking's first payment, as a cancellation writes it."""
+    async with write_transaction(db):
+        intent_id = await owe_refund(
+            db,
+            booking_id=booking.id,
+            payment_id=booking.payments[0].id,
+            amount_minor=amount,
+            key=key,
+            reason="test",
+            now=now,
+        )
+    assert intent_id is not None
+    return intent_id
 
-    def log(times: int) -> list[dict[str, Any]]:
-        return [
-            {"kind": "refund_failed", "detail": failure, "created_at": start} for _ in range(times)
-        ]
 
-    assert due_for_retry(log(1), start + timedelta(minutes=4)) == []
-    assert [f.key for f in due_for_retry(log(1), start + timedelta(minutes=5))] == ["k"]
-    assert due_for_retry(log(3), start + timedelta(minutes=19)) == []
-    assert len(due_for_retry(log(3), start + timedelta(minutes=20))) == 1
-    assert len(due_for_retry(log(AUTO_RETRIES), start + timedelta(days=1))) == 1
-    assert due_for_retry(log(AUTO_RETRIES + 1), start + timedelta(days=1)) == []
-    settled = {"kind": "refund_recorded", "detail": {"key": "k"}, "created_at": start}
-    assert due_for_retry([*log(1), settled], start + timedelta(days=1)) == []
+class _Down(PaymentMethod):
+    """The demo card's provider, unreachable."""
+
+    key = "demo"
+
+    async def refund(self, request: RefundRequest) -> bool:
+        raise PaymentUnavailable("down")
+
+
+def test_background_retries_stop_after_a_few_and_leave_the_rest_to_the_photographer(
+    client: TestClient, world: World, db_url: str, clock: FakeClock
+) -> None:
+    token = book_with_demo_card(client, world.slots["portraits"][0])
+    booking = _view(db_url, token, client)
+    start = clock()
+    down = {"demo": _Down()}
+
+    async def work(db: Database) -> None:
+        async def failed(times: int, key: str) -> int:
+            """An intent that failed ``times`` times, each at ``start``."""
+            intent_id = await _owe(db, booking, 500, key, start)
+            for _ in range(times):
+                intent = await claim_intent(db, intent_id, start, even_if_waiting=True)
+                assert intent is not None and await carry_out(down, db, intent, start) is None
+            return intent_id
+
+        async def due(at: datetime) -> int | None:
+            """The intent the background would take at ``at`` (then put out of the way)."""
+            intent = await claim_due(db, at)
+            if intent is not None:
+                await mark_done(db, intent, at)
+            return None if intent is None else intent.id
+
+        once = await failed(1, "once")
+        assert await due(start + timedelta(minutes=4)) is None
+        assert await due(start + timedelta(minutes=5)) == once
+        await failed(3, "thrice")
+        assert await due(start + timedelta(minutes=19)) is None
+        assert await due(start + timedelta(minutes=20)) is not None
+        await failed(AUTO_RETRIES, "often")
+        assert await due(start + timedelta(days=1)) is not None
+        given_up = await failed(AUTO_RETRIES + 1, "given-up")
+        assert await due(start + timedelta(days=1)) is None
+        await failed(1, "settled")
+        payment = booking.payments[0]
+        request = RefundRequest(db, booking, payment, 500, key="settled", reason="", now=start)
+        assert await DEMO_METHODS["demo"].refund(request) is True  # made another way
+        assert await due(start + timedelta(days=1)) is None
+        # The photographer's Retry still reaches the one the background gave up on.
+        assert [i.id for i in await open_intents(db, booking.id)] == [given_up]
+        assert await retry_failed_refunds(DEMO_METHODS, db, booking, start) == (1, 0)
+        assert await open_intents(db, booking.id) == []
+
+    run_db(db_url, work)
 
 
 def test_a_minis_worker_process_retries_a_failed_stripe_cancellation_refund(
@@ -156,9 +218,7 @@ def test_a_minis_worker_process_retries_a_failed_stripe_cancellation_refund(
 
     async def failed_six_minutes_ago(db: Database) -> None:  # the worker runs on the real clock
         await db.execute(
-            booking_events.update()
-            .where(booking_events.c.kind == "refund_failed")
-            .values(created_at=datetime.now(UTC) - timedelta(minutes=6))
+            refund_intents.update().values(next_attempt_at=datetime.now(UTC) - timedelta(minutes=1))
         )
 
     run_db(db_url, failed_six_minutes_ago)

@@ -1,8 +1,9 @@
 """Background upkeep, run by every web process (``MINIS_BACKGROUND_JOBS=in-process``) or
-by ``minis worker``: lapsed holds give their spots back, refunds the provider could
-not make are retried once their wait is over, and offline bookings nobody paid for are
-reminded, then released. Any number of processes may run it at
-once: both jobs are claims and keyed requests that happen once whoever runs them.
+by ``minis worker``: lapsed holds give their spots back, refunds owed (refund
+intents: never made because the process stopped, or the provider failed) are carried
+out once their wait is over, and offline bookings nobody paid for are reminded, then
+released. Any number of processes may run it at once: every job is claims and keyed
+requests that happen once whoever runs them.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ async def upkeep(db: Database, clock: Clock, methods: Mapping[str, PaymentMethod
     try:
         retried = await retry_due_refunds(methods, db, clock())
         if retried:
-            logger.info("retried %d failed refunds", retried)
+            logger.info("made %d refunds owed", retried)
     except Exception:  # the next round tries again; the photographer can retry too
         logger.exception("refund retry failed")
     try:

@@ -4,11 +4,13 @@ The client cancels within the mini session's rules (``cancel``); the studio
 cancels for them whatever those rules say (``cancel_for_client``); an offline
 booking nobody paid for by its deadline is released (``release_unpaid``). All go
 through ``_cancel_booked``: the cancellation, its event, the spot given back and
-the emails commit together. The lead keeps its status: the photographer closes
-it (the client may still want another date). What is refunded follows the mini
-session's ``cancel_refund_policy`` (or the studio's choice); ``refund_plan``
-computes it here, and payments/cancellation.cancel_and_refund (the use case both
-sides call) asks each payment's method to give it back.
+the emails commit together, and so do the refunds it owes: each is a refund intent
+row (db/refund_intents.py), so a crash or an outage after the commit cannot lose
+one. The lead keeps its status: the photographer closes it (the client may still
+want another date). What is refunded follows the mini session's
+``cancel_refund_policy`` (or the studio's choice); ``refund_plan`` computes it here,
+and payments/ carries the intents out (payments/cancellation.cancel_and_refund, the
+use case both sides call, right after the commit; the background upkeep after that).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime
 
 from databases import Database
 
+from ..db.refund_intents import owe_refund
 from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, payments
 from ..db.transactions import write_transaction
@@ -59,6 +62,18 @@ class PlannedRefund:
 
 # The studio's refund choices when it cancels: a policy, or None for the mini session's own.
 STUDIO_REFUNDS: dict[str, str | None] = {"full": "full", "policy": None, "none": "none"}
+# The reason each refund carries (the booking's log, the provider's records), by who cancelled.
+REFUND_REASONS = {
+    "client": "Cancelled by the client",
+    "studio": "Cancelled by the studio",
+    "deadline": "Released: the offline payment was not received in time",
+}
+
+
+def cancel_refund_key(payment_id: int) -> str:
+    """The request key of a cancellation's refund of one payment. A booking is cancelled
+    once, so it names one refund however often (and by whichever process) it is tried."""
+    return f"cancel-{payment_id}"
 
 
 def refund_plan(booking: BookingView, policy: str | None = None) -> list[PlannedRefund]:
@@ -85,11 +100,9 @@ def refund_plan(booking: BookingView, policy: str | None = None) -> list[Planned
     return plan
 
 
-async def cancel(
-    db: Database, booking: BookingView, message: str, now: datetime
-) -> list[PlannedRefund]:
+async def cancel(db: Database, booking: BookingView, message: str, now: datetime) -> list[int]:
     """The client cancels the booked ``booking`` with their cleaned message, or raise and change
-    nothing. Returns the refunds the mini session's policy owes them.
+    nothing. Returns the refund intents (ids) the mini session's policy owes them.
 
     Raises ChangeNotAllowed (switched off, past the cutoff) or WrongState when
     the booking is no longer booked (cancelled in another tab).
@@ -98,26 +111,22 @@ async def cancel(
     if not options.can_cancel:
         raise ChangeNotAllowed(options.cancel_reason or "disabled")
     plan = refund_plan(booking)
-    refund_minor = sum(r.amount_minor for r in plan)
-    await _cancel_booked(db, booking, now, by="client", message=message, refund_minor=refund_minor)
-    return plan
+    return await _cancel_booked(db, booking, now, by="client", message=message, plan=plan)
 
 
 async def cancel_for_client(
     db: Database, booking: BookingView, message: str, refund: str, now: datetime
-) -> list[PlannedRefund]:
+) -> list[int]:
     """The studio cancels ``booking``: the client's toggle and cutoff don't apply.
 
-    ``refund`` is a key of STUDIO_REFUNDS; returns the refunds to make once this
-    has committed (payments/cancellation.py). Raises WrongState when the booking
-    is not booked (already cancelled: a double submit changes nothing).
+    ``refund`` is a key of STUDIO_REFUNDS; returns the refund intents (ids) it owes, for
+    payments/ to carry out. Raises WrongState when the booking is not booked (already
+    cancelled: a double submit changes nothing).
     """
     if booking.status != "booked":
         raise WrongState("not_booked")
     plan = refund_plan(booking, STUDIO_REFUNDS[refund]) if refund != "none" else []
-    refund_minor = sum(r.amount_minor for r in plan)
-    await _cancel_booked(db, booking, now, by="studio", message=message, refund_minor=refund_minor)
-    return plan
+    return await _cancel_booked(db, booking, now, by="studio", message=message, plan=plan)
 
 
 async def release_unpaid(
@@ -152,7 +161,7 @@ async def release_unpaid(
             now,
             by="deadline",
             message="",
-            refund_minor=0,
+            plan=[],  # nothing was paid: nothing to give back
             deadline=deadline.isoformat(),
         )
     return True
@@ -165,13 +174,17 @@ async def _cancel_booked(
     *,
     by: str,
     message: str,
-    refund_minor: int,
+    plan: list[PlannedRefund],
     **detail: str,
-) -> None:
-    """Cancel, free the spot, log it and queue the emails, in one transaction.
+) -> list[int]:
+    """Cancel, free the spot, log it, queue the emails and owe the refunds in ``plan``, in
+    one transaction; returns the refund intents' ids. ``detail`` goes into the event and
+    the emails (the deadline of an unpaid booking's release).
 
     The studio is not emailed about a cancellation it made itself; the client always is.
     """
+    refund_minor = sum(r.amount_minor for r in plan)
+    owed: list[int] = []
     async with write_transaction(db):
         await lock_slot(db, booking.slot_id)
         row = await db.fetch_one(
@@ -198,6 +211,18 @@ async def _cancel_booked(
             refund_minor=refund_minor,
             **detail,
         )
+        for planned in plan:
+            intent_id = await owe_refund(
+                db,
+                booking_id=booking.id,
+                payment_id=planned.payment.id,
+                amount_minor=planned.amount_minor,
+                key=cancel_refund_key(planned.payment.id),
+                reason=REFUND_REASONS[by],
+                now=now,
+            )
+            if intent_id is not None:
+                owed.append(intent_id)
         await queue_notices(
             db,
             booking.id,
@@ -210,3 +235,4 @@ async def _cancel_booked(
             refund_minor=refund_minor,
             **detail,
         )
+    return owed

@@ -41,6 +41,10 @@ def region_for_timezone(timezone: str) -> str | None:
 ALLOWED_FORMAT_CHARS = {"\u200c", "\u200d"}
 # Control, format, surrogate, private-use and unassigned code points.
 REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+# How an RFC 2047 encoded word starts. No name or address needs it, and in an email
+# header a parser decodes it (into line breaks, on some interpreters): mail/compose.py
+# neutralises it anyway, and the form says so up front.
+ENCODED_WORD_START = "=?"
 
 
 def _has_control_chars(value: str) -> bool:
@@ -62,6 +66,8 @@ def validate_details(
         errors["name"] = f"Please keep your name under {MAX_NAME} characters."
     elif _has_control_chars(name):
         errors["name"] = "Your name contains characters we can't accept."
+    elif ENCODED_WORD_START in name:
+        errors["name"] = 'Please write your name without "=?".'
 
     email = email.strip()
     normalized_email = ""
@@ -69,6 +75,8 @@ def validate_details(
         errors["email"] = "Please enter your email address."
     elif len(email) > MAX_EMAIL:
         errors["email"] = "That email address is too long."
+    elif ENCODED_WORD_START in email:
+        errors["email"] = "Please enter a valid email address, like name@example.com."
     else:
         try:
             normalized_email = validate_email(email, check_deliverability=False).normalized

@@ -2,11 +2,12 @@
 
 Nothing is lost: an email is a row committed in the same transaction as the
 booking change, so either both happen or neither does. Nothing is sent twice
-by two senders: a sender claims rows with one conditional
+by two senders: a sender claims one row at a time with a conditional
 ``UPDATE … RETURNING`` that sets a lease (a random ``claim_token`` and a
 ``lease_until``); a row whose lease is live cannot be claimed by anyone else,
 and only the holder of the token can mark it sent. A sender that crashes
-leaves a lease that runs out, and the row is claimed again.
+leaves a lease on the one email it was sending; the lease runs out, and that
+row is claimed again (the only email a crash can make go out twice).
 """
 
 from __future__ import annotations
@@ -108,32 +109,39 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-async def claim_due(db: Database, now: datetime, limit: int = 20) -> list[OutboxEmail]:
-    """Lease up to ``limit`` due emails to this caller; nobody else gets them while it lasts.
+async def claim_due(db: Database, now: datetime) -> OutboxEmail | None:
+    """Lease the next due email to this caller; nobody else gets it while the lease lasts.
+
+    ONE email at a time: a sender that dies holds only the email it was sending, so
+    every other email stays claimable by any sender at once, and only that one can be
+    sent again (once its lease runs out), never a whole batch.
 
     The outer WHERE repeats the conditions of the subquery: on PostgreSQL a
     second claimer that waited for the row lock re-checks them against the row
     the first one wrote, sees the live lease and skips the row (SKIP LOCKED
     makes it skip locked rows without waiting at all). SQLite runs the whole
-    statement under its single write lock.
+    statement under its single write lock. The id is matched with ``=`` against a
+    scalar subquery, which PostgreSQL runs once: under ``IN (…)`` it may run the
+    subquery again for each row it scans, and with SKIP LOCKED each run picks the next
+    row, leasing them all.
     """
     # Most rounds find nothing: look first, so an idle sender never takes the
     # write lock (on SQLite that would make booking writers wait their turn).
     if await db.fetch_val(sa.select(outbox.c.id).where(_claimable(now)).limit(1)) is None:
-        return []
+        return None
     token = secrets.token_hex(16)
     due = (
         sa.select(outbox.c.id)
         .where(_claimable(now))
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
-        .limit(limit)
+        .limit(1)
     )
     if db.url.dialect == "postgresql":
         due = due.with_for_update(skip_locked=True)
     async with write_transaction(db):
-        rows = await db.fetch_all(
+        row = await db.fetch_one(
             outbox.update()
-            .where(outbox.c.id.in_(due.scalar_subquery()), _claimable(now))
+            .where(outbox.c.id == due.scalar_subquery(), _claimable(now))
             .values(
                 claim_token=token,
                 lease_until=now + LEASE,
@@ -141,7 +149,7 @@ async def claim_due(db: Database, now: datetime, limit: int = 20) -> list[Outbox
             )
             .returning(*outbox.c)
         )
-    return sorted((OutboxEmail.from_row(r) for r in rows), key=lambda e: e.id)
+    return None if row is None else OutboxEmail.from_row(row)
 
 
 async def mark_sent(db: Database, email: OutboxEmail, now: datetime) -> bool:

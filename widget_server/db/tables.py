@@ -274,6 +274,40 @@ refunds = sa.Table(
     sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
 )
 
+refund_intents = sa.Table(
+    "refund_intents",
+    metadata,
+    # A refund owed, written in the transaction that decided it (a cancellation), then
+    # carried out by payments/refunds.py: at once after the commit, and by the background
+    # upkeep until it goes through. A runner claims a row with a conditional
+    # UPDATE … RETURNING that sets a lease (claim_token, lease_until), as the outbox does,
+    # so two runners never ask the provider at once; a lease that runs out (a crashed
+    # runner) makes the row claimable again. db/refund_intents.py has the queries.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("payment_id", sa.ForeignKey("payments.id"), nullable=False),
+    sa.Column("amount_minor", sa.Integer, nullable=False),
+    # The request's idempotency key ("cancel-<payment id>"): the provider and
+    # ``record_refund`` both honour it, so however often it is tried it refunds once.
+    sa.Column("request_key", sa.String(255), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    # pending: owed, tried when due; done: refunded (or found refunded);
+    # failed: the automatic retries are over, the photographer's Retry button is left.
+    sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("claim_token", sa.String(32), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("done_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("payment_id", "request_key", name="uq_refund_intents_payment_key"),
+    sa.CheckConstraint("state IN ('pending', 'done', 'failed')", name="state_known"),
+    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    sa.Index("ix_refund_intents_state_next", "state", "next_attempt_at"),
+)
+
 checkout_sessions = sa.Table(
     "checkout_sessions",
     metadata,
@@ -311,8 +345,6 @@ booking_events = sa.Table(
     # JSON object with what the reader of the log needs (old/new slot, amounts...).
     sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
     sa.Column("created_at", UTCDateTime, nullable=False),
-    # The background refund retry looks for recent ``refund_failed`` events.
-    sa.Index("ix_booking_events_kind_created", "kind", "created_at"),
 )
 
 outbox = sa.Table(

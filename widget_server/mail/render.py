@@ -144,7 +144,8 @@ async def slot_place(db: Database, slot_id: int) -> SlotPlace:
 
 
 def _one_line(text: str) -> str:
-    """Header-safe: no line breaks can reach a header, whatever a name contains."""
+    """One line, as the dashboard shows a subject (mail/compose.header_text makes every
+    header value safe, whatever Python runs)."""
     return " ".join(text.split())
 
 

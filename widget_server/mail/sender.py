@@ -2,9 +2,15 @@
 
 Runs in every web process by default (app lifespan) and as ``minis worker``;
 any number of them can run against one database, because each email is
-leased to one sender at a time (mail/outbox.py). Failures are retried with
+leased to one sender at a time (db/outbox.py). Failures are retried with
 exponential backoff; a permanent refusal, or too many attempts, marks the
 email failed, where the photographer's dashboard lists it.
+
+Delivery is at least once, and the one duplicate SMTP cannot rule out is kept
+as rare and as contained as it allows: a sender leases ONE email at a time and
+marks it sent the moment the server has accepted it (its reply to the data,
+before the goodbye), so a sender that dies in between can make that one email,
+and no other, go out again, with the same Message-ID (compose.message_id_for).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
@@ -33,7 +40,9 @@ POLL_SECONDS = 2.0
 
 
 class Transport(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: EmailMessage, accepted: Callable[[], Awaitable[None]]) -> None:
+        """Deliver ``message``, awaiting ``accepted()`` as soon as the server has taken it
+        (before anything else, such as saying goodbye), and letting its errors through."""
 
 
 @dataclass
@@ -67,40 +76,66 @@ async def deliver_due(
     clock: Clock,
     stop: asyncio.Event | None = None,
 ) -> DeliveryReport:
-    """Send every email that is due now, one claimed batch after another.
+    """Send every email that is due now, one lease at a time.
 
     When ``stop`` is set it finishes the email in hand (sent and marked, so a
-    shutdown never leaves a sent email looking unsent) and returns; the rest of
-    the batch stays leased until the lease runs out, then any sender takes it.
+    shutdown never leaves a sent email looking unsent) and returns; nothing else
+    is leased, so another sender can take the rest at once.
     """
     tokens = BookingTokens(settings.secret_key)
     report = DeliveryReport()
-    while batch := await claim_due(db, clock()):
-        for email in batch:
-            if stop is not None and stop.is_set():
-                return report
-            try:
-                message = await message_for(db, email, settings, tokens, clock)
-                await transport.send(message)
-            except RenderError as exc:
-                await mark_failed_attempt(db, email, str(exc), clock(), permanent=True)
-                report.failed += 1
-            except Exception as exc:  # SMTP refusals, network errors, timeouts
-                error = f"{exc.__class__.__name__}: {exc}"
-                status = await mark_failed_attempt(
-                    db, email, error, clock(), permanent=is_permanent(exc)
-                )
-                logger.warning(
-                    "email %s (%s) not sent, %s: %s", email.id, email.kind, status, error
-                )
-                if status == "failed":
-                    report.failed += 1
-                else:
-                    report.retrying += 1
-            else:
-                await mark_sent(db, email, clock())
-                report.sent += 1
+    while stop is None or not stop.is_set():
+        email = await claim_due(db, clock())
+        if email is None:
+            break
+        await _deliver(db, email, settings, tokens, transport, clock, report)
     return report
+
+
+async def _deliver(
+    db: Database,
+    email: OutboxEmail,
+    settings: Settings,
+    tokens: BookingTokens,
+    transport: Transport,
+    clock: Clock,
+    report: DeliveryReport,
+) -> None:
+    """Send one leased email and record the outcome."""
+    accepted = marked = False
+
+    async def mark() -> None:
+        nonlocal accepted, marked
+        accepted = True  # from here on an error is about the mark, not the delivery
+        await mark_sent(db, email, clock())
+        marked = True
+
+    try:
+        message = await message_for(db, email, settings, tokens, clock)
+        await transport.send(message, mark)
+    except RenderError as exc:
+        await mark_failed_attempt(db, email, str(exc), clock(), permanent=True)
+        report.failed += 1
+    except Exception as exc:  # SMTP refusals, network errors, timeouts
+        if marked:  # only the goodbye failed: the email is delivered and recorded
+            logger.info("email %s sent; the server's goodbye failed: %s", email.id, exc)
+            report.sent += 1
+            return
+        if accepted:
+            # The server has it but it isn't marked (the database went away): the lease
+            # runs out and it is sent again, the one duplicate SMTP can't rule out.
+            raise
+        error = f"{exc.__class__.__name__}: {exc}"
+        status = await mark_failed_attempt(db, email, error, clock(), permanent=is_permanent(exc))
+        logger.warning("email %s (%s) not sent, %s: %s", email.id, email.kind, status, error)
+        if status == "failed":
+            report.failed += 1
+        else:
+            report.retrying += 1
+    else:
+        if not accepted:  # a transport that never said: it returned, so it was taken
+            await mark_sent(db, email, clock())
+        report.sent += 1
 
 
 async def mail_tick(

@@ -8,6 +8,7 @@ percent-decoded, so any character can appear in them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -59,10 +60,12 @@ class SmtpTransport:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, accepted: Callable[[], Awaitable[None]]) -> None:
+        """Send ``message``; ``accepted()`` runs as soon as the server replied that it has
+        it, before QUIT, so a slow goodbye never widens the window in which a sender
+        that dies would send it again."""
         c = self.config
-        await aiosmtplib.send(
-            message,
+        smtp = aiosmtplib.SMTP(
             hostname=c.hostname,
             port=c.port,
             username=c.username,
@@ -71,6 +74,10 @@ class SmtpTransport:
             start_tls=False if c.use_tls else c.start_tls,
             timeout=TIMEOUT_SECONDS,
         )
+        # As aiosmtplib.send does: connect (EHLO, STARTTLS, login), send, QUIT on the way out.
+        async with smtp:
+            await smtp.send_message(message)
+            await accepted()
 
 
 def is_permanent(error: Exception) -> bool:

@@ -1,13 +1,14 @@
 """Cancel and refund: the one use case behind the client's cancel page and the studio's
 cancel action.
 
-The cancellation commits first (booking.cancel: the spot freed, the event and the
-emails in one transaction); then each planned refund goes through its payment's own
-method (a provider's API must not be called inside a database transaction). Each
-refund uses the key "cancel-<payment id>" (a booking is cancelled once), so running
-it again refunds nothing twice. A refund the provider can't make now is logged as
-``refund_failed`` and retried in the background and from the dashboard; the
-cancellation stands either way.
+The cancellation commits first (booking.cancel: the spot freed, the event, the emails
+and a refund intent per refund owed, in one transaction); then each intent is carried
+out through its payment's own method (a provider's API must not be called inside a
+database transaction). Each refund uses the key "cancel-<payment id>" (a booking is
+cancelled once), so trying it again refunds nothing twice. A refund that can't be made
+now, or that this process never gets to (it died, the database went away right after
+the commit), stays owed in its intent: the background upkeep of any process retries it,
+and the dashboard offers Retry; the cancellation stands either way.
 """
 
 from __future__ import annotations
@@ -19,16 +20,12 @@ from datetime import datetime
 
 from databases import Database
 
-from ..booking.cancel import PlannedRefund, cancel, cancel_for_client
+from ..booking.cancel import cancel, cancel_for_client
 from ..booking.views import BookingView
-from .base import PaymentMethod, RefundRequest
-from .refunds import attempt_refund
+from .base import PaymentMethod
+from .refunds import refund_owed_now
 
 logger = logging.getLogger("minis")
-
-CANCEL_KEY = "cancel"
-BY_CLIENT = "Cancelled by the client"
-BY_STUDIO = "Cancelled by the studio"
 
 
 @dataclass(frozen=True)
@@ -56,39 +53,21 @@ async def cancel_and_refund(
     say, refunding what it chose (raises WrongState when not booked).
     """
     if studio_refund is None:
-        plan = await cancel(db, booking, message, now)
+        owed = await cancel(db, booking, message, now)
     else:
-        plan = await cancel_for_client(db, booking, message, studio_refund, now)
-    reason = BY_CLIENT if studio_refund is None else BY_STUDIO
-    return await _refund(methods, db, booking, plan, reason, now)
-
-
-async def _refund(
-    methods: Mapping[str, PaymentMethod],
-    db: Database,
-    booking: BookingView,
-    plan: list[PlannedRefund],
-    reason: str,
-    now: datetime,
-) -> Cancelled:
+        owed = await cancel_for_client(db, booking, message, studio_refund, now)
     refunded = failures = 0
-    for planned in plan:
-        request = RefundRequest(
-            db,
-            booking,
-            planned.payment,
-            planned.amount_minor,
-            key=f"{CANCEL_KEY}-{planned.payment.id}",
-            reason=reason,
-            now=now,
-        )
+    for intent_id in owed:
         try:
-            done = await attempt_refund(methods, request)
-        except Exception:  # the cancellation stands; the refund is retried by its key
+            intent, done = await refund_owed_now(methods, db, intent_id, now)
+        except Exception:  # the cancellation stands; its intent is retried in the background
             logger.exception("refund after cancelling booking %s failed", booking.id)
-            done = None
+            failures += 1
+            continue
+        if intent is None:
+            continue  # another process is on it (or made it) already
         if done is None:
             failures += 1
         elif done:
-            refunded += planned.amount_minor
+            refunded += intent.amount_minor
     return Cancelled(refunded, failures)

@@ -6,33 +6,46 @@ method (``PaymentMethod.refund`` with a ``RefundRequest``). The method moves the
 the outcome, keyed by the method and the provider's refund id (or our request key), so
 a refund requested twice or reported twice by a webhook counts once.
 
-A refund the provider could not make (it was down) is logged as ``refund_failed``
-with its request key; ``failed_refunds`` lists those not yet made since, which the
-dashboard offers to retry with the same key (so nothing is ever refunded twice).
-``due_for_retry`` picks those the background retry may try again now: after 5, 10,
-20... minutes, ``AUTO_RETRIES`` times, then only the photographer's Retry button.
+A refund that is owed (a cancellation's) is first a refund intent, written in the
+transaction that owes it (db/refund_intents.py). This module carries intents out: at
+once after that commit (``refund_owed_now``), in the background when their wait is over
+(``retry_due_refunds``, from upkeep.py in any process), and when the photographer presses
+Retry (``retry_failed_refunds``). That is the one retry mechanism: each try leases the
+intent first, so two runners never ask at once, and repeats its request key, which the
+provider and ``record_refund`` honour, so nothing is refunded twice. A failure is logged
+as ``refund_failed`` and retried after 5, 10, 20... minutes (``after_failure``),
+``AUTO_RETRIES`` times, then only by the photographer's Retry button.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from databases import Database
 
 from ..booking.errors import BookingError
-from ..booking.events import events_for, record_event
+from ..booking.events import record_event
 from ..booking.views import BookingView, load_booking_by_id
 from ..db.insert_once import insert_once
-from ..db.rows import IdRow, fetch_all_as
-from ..db.tables import booking_events, payments, refunds
+from ..db.refund_intents import (
+    RefundIntent,
+    claim_due,
+    claim_intent,
+    mark_done,
+    mark_failed,
+    open_intents,
+    settle,
+)
+from ..db.tables import payments, refunds
 from ..db.transactions import write_transaction
 from .base import PaymentMethod, PaymentUnavailable, RefundRequest
+
+logger = logging.getLogger("minis")
+MAX_ERROR = 300
 
 
 @dataclass(frozen=True)
@@ -62,10 +75,11 @@ async def record_refund(
 ) -> bool:
     """Record ``refund`` and its event; False (and no change) when it was already recorded.
 
-    ``key`` (the request's idempotency key) goes into the event, so a failed request
-    can be seen as done later. With ``cap_minor`` (refunds we settle ourselves), raises
-    OverRefund when the payment's refunds would exceed it: checked after the insert,
-    in its transaction, so two different requests racing can't both pass.
+    ``key`` (the request's idempotency key) goes into the event, and settles the refund
+    intent asked for with it (a provider's webhook reporting our refund settles it too).
+    With ``cap_minor`` (refunds we settle ourselves), raises OverRefund when the payment's
+    refunds would exceed it: checked after the insert, in its transaction, so two different
+    requests racing can't both pass.
     """
     async with write_transaction(db):
         if cap_minor is not None:
@@ -92,6 +106,10 @@ async def record_refund(
             )
             if int(total) > cap_minor:
                 raise OverRefund(f"refunds would exceed {cap_minor}")
+        if key:
+            # The intent that asked for it (if any) is done, in the same transaction: a
+            # crash after this commit can't leave it looking owed.
+            await settle(db, refund.payment_id, key, now)
         await record_event(
             db,
             booking_id,
@@ -125,20 +143,13 @@ async def record_settled_refund(request: RefundRequest, *, reason: str | None = 
 
 @dataclass(frozen=True)
 class FailedRefund:
-    """A refund request the provider could not carry out; retried with the same key."""
+    """A refund owed that the provider could not make yet, as the booking page shows it."""
 
     payment_id: int
     amount_minor: int
     key: str
     reason: str
     error: str
-
-
-async def record_refund_failure(
-    db: Database, booking_id: int, failed: FailedRefund, now: datetime
-) -> None:
-    async with write_transaction(db):
-        await record_event(db, booking_id, "refund_failed", now, **failed.__dict__)
 
 
 async def record_refund_confirmed(db: Database, booking_id: int, key: str, now: datetime) -> None:
@@ -148,68 +159,36 @@ async def record_refund_confirmed(db: Database, booking_id: int, key: str, now: 
         await record_event(db, booking_id, "refund_confirmed", now, key=key)
 
 
-SETTLING_EVENTS = {"refund_recorded", "refund_confirmed"}
-
-
-def failed_refunds(events: list[dict[str, Any]]) -> list[FailedRefund]:
-    """Refund requests that failed and have not been carried out since, from a booking's log."""
-    failed: dict[str, FailedRefund] = {}
-    for event in events:
-        key = event["detail"].get("key")
-        if not isinstance(key, str):
-            continue
-        if event["kind"] == "refund_failed":
-            failed[key] = FailedRefund(**event["detail"])
-        elif event["kind"] in SETTLING_EVENTS:
-            failed.pop(key, None)
-    return list(failed.values())
-
-
 # Automatic retries of a failed refund: the n-th waits RETRY_AFTER * 2**(n-1) after the
 # n-th failure (5, 10, 20, 40, 80, 160 minutes: about 5 hours in all), then the
 # photographer's Retry button is the way (the booking page shows the failure).
 AUTO_RETRIES = 6
 RETRY_AFTER = timedelta(minutes=5)
-# Failures older than this are left to the photographer (and to the button).
-RETRY_WINDOW = timedelta(days=2)
 
 
-def due_for_retry(events: list[dict[str, Any]], now: datetime) -> list[FailedRefund]:
-    """The failed refunds in a booking's log that the background retry should try now."""
-    outstanding = {f.key: f for f in failed_refunds(events)}
-    failures: Counter[str] = Counter()
-    last_failure: dict[str, datetime] = {}
-    for event in events:
-        key = event["detail"].get("key")
-        if event["kind"] == "refund_failed" and key in outstanding:
-            failures[key] += 1
-            last_failure[key] = event["created_at"]
+@dataclass(frozen=True)
+class AfterFailure:
+    """What an intent's ``failures``-th failure at ``failed_at`` leaves it as."""
+
+    state: str  # pending: the background tries again at next_attempt_at; failed: it won't
+    next_attempt_at: datetime
+
+
+def after_failure(failures: int, failed_at: datetime) -> AfterFailure:
+    give_up = failures > AUTO_RETRIES
+    # Capped: the photographer's Retry can fail any number of times after the last wait.
+    wait = RETRY_AFTER * 2 ** (min(max(failures, 1), AUTO_RETRIES + 1) - 1)
+    return AfterFailure("failed" if give_up else "pending", failed_at + wait)
+
+
+async def failed_refunds(db: Database, booking_id: int) -> list[FailedRefund]:
+    """The booking's refunds owed that have failed at least once and are not made yet:
+    what its page lists under "Refund failed" with the Retry button."""
     return [
-        failed
-        for key, failed in outstanding.items()
-        if failures[key] <= AUTO_RETRIES
-        and now - last_failure[key] >= RETRY_AFTER * 2 ** (failures[key] - 1)
+        FailedRefund(i.payment_id, i.amount_minor, i.request_key, i.reason, i.last_error)
+        for i in await open_intents(db, booking_id)
+        if i.last_error
     ]
-
-
-async def bookings_with_recent_refund_failures(db: Database, now: datetime) -> list[int]:
-    """Bookings with a ``refund_failed`` event in the retry window (by the kind index)."""
-    rows = await fetch_all_as(
-        db,
-        sa.select(booking_events.c.booking_id.label("id"))
-        .where(
-            booking_events.c.kind == "refund_failed",
-            booking_events.c.created_at >= now - RETRY_WINDOW,
-        )
-        .distinct()
-        .order_by(booking_events.c.booking_id),
-        IdRow,
-    )
-    return [r.id for r in rows]
-
-
-logger = logging.getLogger("minis")
-MAX_ERROR = 300
 
 
 class RefundNotAllowed(BookingError):
@@ -237,69 +216,123 @@ async def refund_payment(methods: Mapping[str, PaymentMethod], request: RefundRe
         raise RefundNotAllowed("less is left to refund than that") from exc
 
 
-async def attempt_refund(
-    methods: Mapping[str, PaymentMethod], request: RefundRequest
+async def carry_out(
+    methods: Mapping[str, PaymentMethod], db: Database, intent: RefundIntent, now: datetime
 ) -> bool | None:
-    """One refund that must not be lost: True done, False done before, None failed and
-    logged as ``refund_failed`` for the background and the dashboard to retry."""
-    method = methods.get(request.payment.method)
+    """Make the refund ``intent`` (claimed by the caller) owes, through its payment's method.
+
+    True: refunded now. False: it had been made before (its key was recorded, or nothing
+    is left on the payment: refunded another way meanwhile). None: it failed; logged as
+    ``refund_failed`` and left to a later try with the same key (``after_failure``).
+    """
+    booking = await load_booking_by_id(db, intent.booking_id)
+    payment = None
+    if booking is not None:
+        payment = next((p for p in booking.payments if p.id == intent.payment_id), None)
     try:
+        if booking is None or payment is None:
+            raise PaymentUnavailable(f"payment {intent.payment_id} is not on its booking")
+        method = methods.get(payment.method)
         if method is None:
-            raise PaymentUnavailable(f"this server has no {request.payment.method!r} method")
-        return await method.refund(request)
-    except PaymentUnavailable as exc:
-        logger.warning("refund %s of booking %s failed: %s", request.key, request.booking.id, exc)
-        failed = FailedRefund(
-            request.payment.id,
-            request.amount_minor,
-            request.key,
-            request.reason,
-            str(exc)[:MAX_ERROR],
-        )
-        await record_refund_failure(request.db, request.booking.id, failed, request.now)
-        return None
-
-
-async def retry_failed_refunds(
-    methods: Mapping[str, PaymentMethod],
-    db: Database,
-    booking: BookingView,
-    failures: list[FailedRefund],
-    now: datetime,
-) -> tuple[int, int]:
-    """Retry ``failures`` (from ``booking``'s log), each with its own key: (made now, still
-    failing). A retry that fails again is logged again, which is what spaces out the
-    background's next try."""
-    made = still_failing = 0
-    for failed in failures:
-        payment = next((p for p in booking.payments if p.id == failed.payment_id), None)
-        if payment is None:
-            continue
-        request = RefundRequest(
-            db, booking, payment, failed.amount_minor, failed.key, failed.reason, now
-        )
-        done = await attempt_refund(methods, request)
-        if done is None:
-            still_failing += 1
-        elif done:
-            made += 1
+            raise PaymentUnavailable(f"this server has no {payment.method!r} method")
+        # Never more than is left: a refund made another way meanwhile (the photographer's
+        # form, the provider's dashboard) already gave part of it back.
+        amount = min(intent.amount_minor, payment.refundable_minor)
+        if amount > 0:
+            request = RefundRequest(
+                db, booking, payment, amount, intent.request_key, intent.reason, now
+            )
+            done = await method.refund(request)
         else:
-            await record_refund_confirmed(db, booking.id, failed.key, now)
-            made += 1
-    return made, still_failing
+            done = False
+    except Exception as exc:  # every failure is retried with the same key; none is lost
+        if isinstance(exc, PaymentUnavailable):
+            logger.warning(
+                "refund %s of booking %s failed: %s", intent.request_key, intent.booking_id, exc
+            )
+        else:
+            logger.exception(
+                "refund %s of booking %s failed", intent.request_key, intent.booking_id
+            )
+        await _failed(db, intent, str(exc) or type(exc).__name__, now)
+        return None
+    if not done:
+        await record_refund_confirmed(db, intent.booking_id, intent.request_key, now)
+    await mark_done(db, intent, now)
+    return done
+
+
+async def _failed(db: Database, intent: RefundIntent, error: str, now: datetime) -> None:
+    """Log the failure in the booking's log and set the intent's next try, together."""
+    after = after_failure(intent.attempts, now)
+    failed = FailedRefund(
+        intent.payment_id, intent.amount_minor, intent.request_key, intent.reason, error
+    )
+    async with write_transaction(db):
+        await mark_failed(
+            db,
+            intent,
+            error,
+            next_attempt_at=after.next_attempt_at,
+            give_up=after.state == "failed",
+        )
+        await record_event(
+            db,
+            intent.booking_id,
+            "refund_failed",
+            now,
+            **{**failed.__dict__, "error": error[:MAX_ERROR]},
+        )
+
+
+async def refund_owed_now(
+    methods: Mapping[str, PaymentMethod], db: Database, intent_id: int, now: datetime
+) -> tuple[RefundIntent | None, bool | None]:
+    """Carry out intent ``intent_id`` right away (just after the commit that owed it).
+
+    Returns the intent and what ``carry_out`` said, or (None, None) when someone else
+    holds it or it is settled already.
+    """
+    intent = await claim_intent(db, intent_id, now)
+    if intent is None:
+        return None, None
+    return intent, await carry_out(methods, db, intent, now)
+
+
+# One background round tries at most this many intents; the next round takes the rest.
+ROUND_LIMIT = 50
 
 
 async def retry_due_refunds(
     methods: Mapping[str, PaymentMethod], db: Database, now: datetime
 ) -> int:
-    """The background's part: retry the failed refunds whose wait is over; returns how many
-    went through. Two workers doing this at once are harmless: each retry reuses its
-    request's key, which the provider and ``record_refund`` both honour."""
+    """The background's part: carry out the intents whose wait is over, one claim at a
+    time; returns how many went through. Any number of processes may run it at once:
+    each intent is leased to one of them (``claim_due``), and every try of it repeats
+    its request key."""
     made = 0
-    for booking_id in await bookings_with_recent_refund_failures(db, now):
-        due = due_for_retry(await events_for(db, booking_id), now)
-        booking = await load_booking_by_id(db, booking_id) if due else None
-        if booking is not None:
-            done, _ = await retry_failed_refunds(methods, db, booking, due, now)
-            made += done
+    for _ in range(ROUND_LIMIT):
+        intent = await claim_due(db, now)
+        if intent is None:
+            break
+        if await carry_out(methods, db, intent, now) is not None:
+            made += 1
     return made
+
+
+async def retry_failed_refunds(
+    methods: Mapping[str, PaymentMethod], db: Database, booking: BookingView, now: datetime
+) -> tuple[int, int]:
+    """The photographer's Retry: every refund ``booking`` still owes, now, whatever its wait,
+    each with its own key. Returns (made now, still failing)."""
+    made = still_failing = 0
+    for owed in await open_intents(db, booking.id):
+        intent = await claim_intent(db, owed.id, now, even_if_waiting=True)
+        if intent is None:  # a runner has it right now
+            still_failing += 1
+            continue
+        if await carry_out(methods, db, intent, now) is None:
+            still_failing += 1
+        else:
+            made += 1
+    return made, still_failing

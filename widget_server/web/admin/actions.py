@@ -28,12 +28,7 @@ from ...booking.reschedule import move_for_client
 from ...booking.views import BookingView
 from ...payments.base import PaymentUnavailable, RefundRequest
 from ...payments.cancellation import cancel_and_refund
-from ...payments.refunds import (
-    RefundNotAllowed,
-    failed_refunds,
-    refund_payment,
-    retry_failed_refunds,
-)
+from ...payments.refunds import RefundNotAllowed, refund_payment, retry_failed_refunds
 from ...studio.dashboard import FILTERS, move_targets
 from ...studio.form_values import parse_positive_money
 from ...studio.leads import close_lead, reopen_lead
@@ -85,14 +80,12 @@ async def cancel_booking(request: Request, admin: Admin) -> Response:
 
 @admin_page
 async def retry_refunds(request: Request, admin: Admin) -> Response:
-    """POST: try the refunds the provider could not make again, each with its own key."""
+    """POST: try the refunds the booking still owes again now, each with its own key."""
     booking = await studio_booking(request, admin)
     if booking is None:
         return not_found(request, admin)
-    db = request.app.state.db
-    log = await events_for(db, booking.id)
     made, failing = await retry_failed_refunds(
-        request.app.state.payments, db, booking, failed_refunds(log), request.app.state.clock()
+        request.app.state.payments, request.app.state.db, booking, request.app.state.clock()
     )
     if failing:
         return _back(booking, "retry_failed")

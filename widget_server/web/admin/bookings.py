@@ -146,7 +146,7 @@ async def render_booking(
                 for p in booking.payments
                 if p.refundable_minor > 0 or p.id in forms.refunds
             },
-            "failed_refunds": failed_refunds(record.events),
+            "failed_refunds": await failed_refunds(request.app.state.db, booking.id),
         },
         session=admin.session,
         status_code=status_code,
