@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 from .booking.clock import Clock, system_clock
 from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
+from .db.availability import ReadinessProbe
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments import PaymentMethods
@@ -25,6 +26,7 @@ from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
+from .web.outage import DatabaseOutage
 from .web.pages import http_exception, server_error
 from .web.request_connection import RequestConnection
 from .web.security import BodyLimit, SecurityHeaders
@@ -35,6 +37,8 @@ logger = logging.getLogger("minis")
 UPKEEP_INTERVAL_SECONDS = 30
 # How long shutdown waits for the mail sender to finish the email it is sending.
 MAIL_SHUTDOWN_SECONDS = 70
+# /readyz: the database must answer SELECT 1 within this many seconds.
+READY_TIMEOUT_SECONDS = 2
 
 
 # Each area declares its routes; the studios' catch-all pages come last, as any first
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             Middleware(GZipMiddleware, minimum_size=500),
             Middleware(SecurityHeaders, form_targets=methods.form_origins()),
             Middleware(BodyLimit, larger={"/admin/settings": SETTINGS_MAX_BODY_BYTES}),
+            Middleware(DatabaseOutage),
             Middleware(RequestConnection, db=db),
         ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},
@@ -105,6 +110,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.payments = methods
     app.state.db = db
+    app.state.readiness = ReadinessProbe(db, READY_TIMEOUT_SECONDS)
     app.state.clock = clock
     app.state.tokens = BookingTokens(settings.secret_key)
     app.state.templates = make_templates()

@@ -10,8 +10,8 @@ from __future__ import annotations
 from databases import Database
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# Requests that never touch the database.
-NO_DATABASE_PREFIXES = ("/static/", "/healthz", "/favicon.ico")
+# Requests that never touch the database, or (/readyz) take their own connection.
+NO_DATABASE_PREFIXES = ("/static/", "/healthz", "/readyz", "/favicon.ico")
 
 
 class RequestConnection:
