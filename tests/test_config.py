@@ -37,6 +37,8 @@ def test_secret_key_is_required_outside_demo_mode() -> None:
         ({"MINIS_DEMO": "maybe"}, "MINIS_DEMO"),
         ({"STRIPE_API_BASE": "localhost:12111"}, "STRIPE_API_BASE"),
         ({"MINIS_DATABSE_URL": "sqlite:///x.db"}, "MINIS_DATABSE_URL"),
+        ({"MINIS_REQUEST_BODY_TIMEOUT": "soon"}, "MINIS_REQUEST_BODY_TIMEOUT"),
+        ({"MINIS_REQUEST_BODY_TIMEOUT": "0"}, "MINIS_REQUEST_BODY_TIMEOUT"),
     ],
 )
 def test_invalid_values_name_the_setting(env: dict[str, str], name: str) -> None:
@@ -58,6 +60,8 @@ def test_values_are_read() -> None:
     assert settings.base_url == "https://book.example.com"
     assert settings.smtp_url == "smtps://u:p@mail:465"
     assert settings.stripe_secret_key == "sk_test_x"
+    assert settings.request_body_timeout == 30
+    assert load_settings({**GOOD, "MINIS_REQUEST_BODY_TIMEOUT": "7.5"}).request_body_timeout == 7.5
 
 
 @pytest.mark.parametrize(

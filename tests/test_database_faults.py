@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +34,30 @@ STRIPE_ENV = {"STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_
 # uvicorn's own line when the app raises instead of answering: the client got a bare 500
 # and its connection was closed.
 APP_RAISED = "Exception in ASGI application"
+
+
+# A client that sends its headers and one byte of a 100-byte body, then nothing.
+STALLED_CLIENTS = 24  # the pool holds 10 (db/connection.py)
+BODY_TIMEOUT = 6
+
+
+def _stall(base: str, path: str) -> socket.socket:
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=5)
+    sock.sendall(
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        "Content-Length: 100\r\n\r\nn".encode()
+    )
+    return sock
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    reply = b""
+    while chunk := sock.recv(65536):
+        reply += chunk
+    return reply
 
 
 def _world(db_url: str) -> World:
@@ -148,3 +174,37 @@ def test_a_mistake_in_a_query_is_a_bug_not_an_outage(db_url: str) -> None:
 
     errors = run_db(db_url, mistakes)
     assert len(errors) >= 2 and not [e for e in errors if is_unavailable(e)], errors
+
+
+@on_postgres
+def test_stalled_request_bodies_hold_no_database_connection_and_get_a_408(
+    db_url: str, tmp_path: Path
+) -> None:
+    slot = _world(db_url).slots["portraits"][0]
+    log = tmp_path / "uvicorn.log"
+    env = {"MINIS_REQUEST_BODY_TIMEOUT": str(BODY_TIMEOUT)}
+    with live_server(db_url, extra_env=env, log_path=log) as base:
+        stalled = [
+            _stall(base, f"/acme/portraits/book?slot={slot}") for _ in range(STALLED_CLIENTS)
+        ]
+        started = time.monotonic()
+        try:
+            time.sleep(0.5)  # every stalled request has reached the app
+            with httpx2.Client(base_url=base, timeout=3) as http:
+                for _ in range(5):
+                    asked = time.monotonic()
+                    assert http.get("/acme/portraits").status_code == 200
+                    assert time.monotonic() - asked < 1.5
+            # All of that while the stalled requests were still waiting for their bodies.
+            assert time.monotonic() - started < BODY_TIMEOUT
+            for sock in stalled:
+                sock.settimeout(BODY_TIMEOUT + 5)
+                reply = _read_until_closed(sock)
+                assert reply.startswith(b"HTTP/1.1 408 "), reply
+                assert b"connection: close" in reply.lower()
+                assert b"took too long" in reply
+            assert BODY_TIMEOUT - 0.5 < time.monotonic() - started < BODY_TIMEOUT + 3
+        finally:
+            for sock in stalled:
+                sock.close()
+    assert APP_RAISED not in log.read_text(errors="replace")

@@ -28,6 +28,7 @@ from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.outage import DatabaseOutage
 from .web.pages import http_exception, server_error
+from .web.request_body import ReadBodyFirst
 from .web.request_connection import RequestConnection
 from .web.security import BodyLimit, SecurityHeaders
 from .web.templating import make_templates
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             Middleware(SecurityHeaders, form_targets=methods.form_origins()),
             Middleware(BodyLimit, larger={"/admin/settings": SETTINGS_MAX_BODY_BYTES}),
             Middleware(DatabaseOutage),
+            # The body first, then a database connection: a stalled upload holds none.
+            Middleware(ReadBodyFirst, timeout=settings.request_body_timeout),
             Middleware(RequestConnection, db=db),
         ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},

@@ -22,6 +22,7 @@ KNOWN_VARIABLES = {
     "MINIS_REDIS_URL",
     "MINIS_DEMO",
     "MINIS_BACKGROUND_JOBS",
+    "MINIS_REQUEST_BODY_TIMEOUT",
     "MINIS_TEST_POSTGRES_URL",
 }
 
@@ -50,6 +51,8 @@ class Settings:
     run_sweeper: bool = True
     # Background loop that queues reminders and sends the outbox; `minis worker` runs it too.
     run_mailer: bool = True
+    # Seconds a client has to send a request's whole body before getting a 408.
+    request_body_timeout: float = 30.0
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -71,6 +74,16 @@ def _parse_bool(name: str, value: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _parse_seconds(name: str, value: str, *, most: float) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= most:
+        raise ConfigError(f"{name} must be more than 0 and at most {most:g} seconds")
+    return seconds
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
@@ -115,6 +128,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     jobs = env.get("MINIS_BACKGROUND_JOBS", "in-process")
     if jobs not in BACKGROUND_JOBS:
         raise ConfigError(f"MINIS_BACKGROUND_JOBS must be one of {', '.join(BACKGROUND_JOBS)}")
+    body_timeout = env.get("MINIS_REQUEST_BODY_TIMEOUT")
+    request_body_timeout = (
+        _parse_seconds("MINIS_REQUEST_BODY_TIMEOUT", body_timeout, most=3600)
+        if body_timeout
+        else Settings.request_body_timeout
+    )
     stripe_api_base = env.get("STRIPE_API_BASE") or None
     if stripe_api_base:
         _check_url("STRIPE_API_BASE", stripe_api_base, ("http", "https"))
@@ -131,4 +150,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         demo=demo,
         run_sweeper=jobs == "in-process",
         run_mailer=jobs == "in-process",
+        request_body_timeout=request_body_timeout,
     )

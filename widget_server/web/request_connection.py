@@ -3,6 +3,10 @@
 ``databases`` otherwise takes a connection per query outside a transaction; on
 SQLite that means opening the file (on a new thread) three or four times per
 page, which costs more than rendering it.
+
+The connection is taken only once the request's body has arrived (web/request_body.py
+runs first): a client that stalls mid-body holds none of the pool's connections.
+Requests that never query the database take none at all.
 """
 
 from __future__ import annotations
@@ -11,7 +15,14 @@ from databases import Database
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Requests that never touch the database, or (/readyz) take their own connection.
-NO_DATABASE_PREFIXES = ("/static/", "/healthz", "/readyz", "/favicon.ico")
+NO_DATABASE_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/favicon.ico",
+    "/embed.js",
+    "/embed-dialog.js",
+)
 
 
 class RequestConnection:
