@@ -7,24 +7,34 @@ file's directory is moved away and back.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 import shutil
+import signal
 import socket
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import httpx2
 import pytest
 from databases import Database
+from starlette.types import Message
 
 from tests.support.databases import run_db
-from tests.support.live_server import live_server
+from tests.support.live_server import live_server, minis_serve
 from tests.support.stripe_server import SECRET_KEY, WEBHOOK_SECRET, sign
-from tests.support.tcp_proxy import tcp_proxy_for
+from tests.support.tcp_proxy import TcpProxy, tcp_proxy_for
 from tests.support.world import World, build_world
+from widget_server.cli import GRACEFUL_SHUTDOWN_SECONDS
 from widget_server.db.availability import is_unavailable
+from widget_server.db.connection import POOL_SIZE, close_database, create_database
+from widget_server.db.transactions import write_transaction
+from widget_server.shutdown import DATABASE_CLOSE_SECONDS, TASK_EXIT_SECONDS
 from widget_server.web.pages import RETRY_AFTER_SECONDS
+from widget_server.web.request_connection import RequestConnection
 
 # PostgreSQL only: the pool, the proxy. Skipped like every PostgreSQL variant without
 # MINIS_TEST_POSTGRES_URL, which CI sets.
@@ -82,12 +92,13 @@ def _local_port(response: httpx2.Response) -> int:
     return response.extensions["network_stream"].get_extra_info("client_addr")[1]
 
 
-def _assert_unavailable_page(response: httpx2.Response) -> None:
+def _assert_unavailable_page(response: httpx2.Response, *, keep_alive: bool = True) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
     assert response.headers["content-type"].startswith("text/html")
     assert "try again in a moment" in response.text
-    assert response.headers.get("connection") != "close"
+    if keep_alive:
+        assert response.headers.get("connection") != "close"
 
 
 @on_postgres
@@ -208,3 +219,166 @@ def test_stalled_request_bodies_hold_no_database_connection_and_get_a_408(
             for sock in stalled:
                 sock.close()
     assert APP_RAISED not in log.read_text(errors="replace")
+
+
+async def _traffic(base: str, slots: list[tuple[str, int]], stop: asyncio.Event, n: int) -> None:
+    """One client: pages and bookings (write transactions), over and over until ``stop``."""
+    async with httpx2.AsyncClient(base_url=base, timeout=10) as http:
+        while not stop.is_set():
+            mini, slot = random.choice(slots)
+            details = {
+                "name": "Ada Lovelace",
+                "email": f"ada{n}@example.com",
+                "phone": "+12125550143",
+            }
+            try:
+                if n % 2:
+                    await http.post(f"/acme/{mini}/book?slot={slot}", data=details)
+                else:
+                    await http.get(f"/acme/{mini}")
+            except httpx2.HTTPError:
+                pass  # a request caught in a frozen database times out; the next one goes on
+            await asyncio.sleep(0.01)
+
+
+async def _outages_under_traffic(base: str, proxy: TcpProxy, slots: list[tuple[str, int]]) -> None:
+    stop = asyncio.Event()
+    clients = [asyncio.create_task(_traffic(base, slots, stop, n)) for n in range(20)]
+    try:
+        for outage in ("cut", "freeze", "cut", "freeze", "cut"):
+            await asyncio.sleep(1)
+            await asyncio.to_thread(proxy.cut if outage == "cut" else proxy.freeze)
+            await asyncio.sleep(1.5)
+            await asyncio.to_thread(proxy.restore if outage == "cut" else proxy.thaw)
+        await asyncio.sleep(1)
+    finally:
+        stop.set()
+        await asyncio.gather(*clients)
+
+
+async def _connections_in_use_at_once(db_url: str, base: str) -> tuple[int, list[int]]:
+    """How many of the server's connections can be busy at once: a direct connection locks a
+    table every page reads, more pages than the pool holds are asked for, and the server's
+    sessions waiting on the lock are counted before it is let go."""
+    admin = await asyncpg.connect(db_url)
+    database = db_url.rsplit("/", 1)[1]
+    try:
+        lock = admin.transaction()
+        await lock.start()
+        await admin.execute("LOCK TABLE studios IN ACCESS EXCLUSIVE MODE")
+        limits = httpx2.Limits(max_connections=POOL_SIZE + 2)
+        async with httpx2.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+            pages = [asyncio.create_task(http.get("/acme/portraits")) for _ in range(POOL_SIZE + 2)]
+            waiting, deadline = 0, time.monotonic() + 8
+            while waiting < POOL_SIZE and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+                waiting = await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = $1 AND wait_event_type = 'Lock'",
+                    database,
+                )
+            await lock.rollback()
+            statuses = [page.status_code for page in await asyncio.gather(*pages)]
+    finally:
+        await admin.close()
+    return waiting, statuses
+
+
+@on_postgres
+def test_outages_under_traffic_leave_every_pooled_connection_usable_and_sigterm_exits(
+    db_url: str, tmp_path: Path
+) -> None:
+    world = _world(db_url)
+    slots = [(mini, slot) for mini in ("portraits", "family") for slot in world.slots[mini]]
+    log = tmp_path / "minis.log"
+    with tcp_proxy_for(db_url) as proxy, minis_serve(proxy.url_for(db_url), log) as served:
+        asyncio.run(_outages_under_traffic(served.base, proxy, slots))
+        with httpx2.Client(base_url=served.base, timeout=10) as http:
+            assert http.get("/acme/portraits").status_code == 200  # back without a restart
+            assert http.get("/readyz").status_code == 200
+        waiting, statuses = asyncio.run(_connections_in_use_at_once(db_url, served.base))
+        assert waiting == POOL_SIZE
+        assert statuses == [200] * (POOL_SIZE + 2)
+
+        asked = time.monotonic()
+        served.process.send_signal(signal.SIGTERM)
+        served.process.wait(timeout=30)
+        assert time.monotonic() - asked < 3
+    output = log.read_text(errors="replace")
+    assert "Connection is already acquired" not in output
+    assert APP_RAISED not in output
+
+
+@on_postgres
+def test_sigterm_exits_in_bounded_time_while_the_database_hangs(
+    db_url: str, tmp_path: Path
+) -> None:
+    _world(db_url)
+    log = tmp_path / "minis.log"
+    with tcp_proxy_for(db_url) as proxy, minis_serve(proxy.url_for(db_url), log) as served:
+        assert httpx2.get(f"{served.base}/acme/portraits", timeout=10).status_code == 200
+        proxy.freeze()
+        try:
+
+            async def hung_pages() -> None:
+                async with httpx2.AsyncClient(base_url=served.base, timeout=60) as http:
+                    pages = [asyncio.create_task(http.get("/acme/portraits")) for _ in range(3)]
+                    await asyncio.sleep(1)  # all three are waiting on the database
+                    asked = time.monotonic()
+                    served.process.send_signal(signal.SIGTERM)
+                    await asyncio.to_thread(served.process.wait, 60)
+                    took = time.monotonic() - asked
+                    # Requests get their grace, the mail sender finds the database silent
+                    # (readiness, 2 s), the pool is closed or terminated, the loops wind down.
+                    bound = GRACEFUL_SHUTDOWN_SECONDS + 2 + DATABASE_CLOSE_SECONDS
+                    assert took < bound + TASK_EXIT_SECONDS + 2, took
+                    # Each was told to try again: a page waiting for a new connection when
+                    # its connect timed out, one waiting on a query when shutdown cut it short.
+                    for page in await asyncio.gather(*pages):
+                        _assert_unavailable_page(page, keep_alive=False)  # shutting down
+
+            asyncio.run(hung_pages())
+        finally:
+            proxy.thaw()
+
+
+@on_postgres
+def test_a_transaction_that_fails_at_commit_gives_its_connection_back(db_url: str) -> None:
+    """A COMMIT that raises on a healthy connection (here a deferred foreign key) left
+    ``databases`` counting the connection as in use: it never went back to the pool."""
+
+    async def commit_fails(scope: dict, receive: object, send: object) -> None:
+        async with write_transaction(db):
+            await db.execute("CREATE TEMP TABLE parent (id int PRIMARY KEY)")
+            await db.execute(
+                "CREATE TEMP TABLE child (parent int REFERENCES parent"
+                " DEFERRABLE INITIALLY DEFERRED)"
+            )
+            await db.execute("INSERT INTO child VALUES (1)")  # checked at COMMIT
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        pass
+
+    db = create_database(db_url)
+
+    async def scenario() -> bool:
+        await db.connect()
+        middleware = RequestConnection(commit_fails, db)
+        for _ in range(POOL_SIZE + 2):  # more requests than the pool has connections
+            with pytest.raises(asyncpg.ForeignKeyViolationError):
+                await asyncio.wait_for(
+                    middleware({"type": "http", "path": "/x", "method": "POST"}, receive, send),
+                    5,
+                )
+
+        async def busy() -> None:
+            await db.fetch_val("SELECT pg_sleep(0.5)")
+
+        # All of the pool at once, each task on its own connection.
+        await asyncio.wait_for(asyncio.gather(*(busy() for _ in range(POOL_SIZE))), 5)
+        return await close_database(db, 3)
+
+    assert asyncio.run(scenario()) is True

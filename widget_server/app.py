@@ -20,6 +20,7 @@ from .db.availability import ReadinessProbe
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments import PaymentMethods
+from .shutdown import stop_background
 from .upkeep import upkeep_forever
 from .web import changes, client, loader, logos, payments, public, site, webhooks
 from .web.access_log import redact_access_log
@@ -36,8 +37,6 @@ from .web.templating import make_templates
 logger = logging.getLogger("minis")
 
 UPKEEP_INTERVAL_SECONDS = 30
-# How long shutdown waits for the mail sender to finish the email it is sending.
-MAIL_SHUTDOWN_SECONDS = 70
 # /readyz: the database must answer SELECT 1 within this many seconds.
 READY_TIMEOUT_SECONDS = 2
 
@@ -83,17 +82,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         try:
             yield
         finally:
-            if mailer:
-                # Let the sender finish the email in hand (sent and marked), then stop.
-                stop_mail.set()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(mailer), MAIL_SHUTDOWN_SECONDS)
-            for task in (sweeper, mailer):
-                if task:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-            await db.disconnect()
+            # Bounded whatever the database does: see shutdown.py.
+            await stop_background(
+                db, app.state.readiness, sweeper=sweeper, mailer=mailer, stop_mail=stop_mail
+            )
 
     app = Starlette(
         routes=ROUTES,

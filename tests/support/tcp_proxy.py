@@ -3,8 +3,10 @@
 The app is pointed at the proxy instead of the database. ``cut()`` closes every
 connection through it (both sides, at once, as a crashed server or a dropped network
 would) and refuses new ones (the listening socket is closed, so a connect gets
-"connection refused"); ``restore()`` listens again on the same port. The proxy runs its
-own event loop on a thread, so tests drive it from plain synchronous code.
+"connection refused"); ``restore()`` listens again on the same port. ``freeze()`` is the
+other kind of outage, a database that hangs: connections stay open (new ones are
+accepted) but no byte goes through either way until ``thaw()``. The proxy runs its own
+event loop on a thread, so tests drive it from plain synchronous code.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     # Driven from the test's thread -------------------------------------------------
 
@@ -51,6 +55,13 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._call(self._listen())
+
+    def freeze(self) -> None:
+        """Hold every byte, both ways, until ``thaw()``; connections stay open."""
+        self._loop.call_soon_threadsafe(self._flowing.clear)
+
+    def thaw(self) -> None:
+        self._loop.call_soon_threadsafe(self._flowing.set)
 
     @property
     def is_cut(self) -> bool:
@@ -94,6 +105,7 @@ class TcpProxy:
         if self._server is None:  # accepted just as the proxy was cut
             client_w.transport.abort()
             return
+        await self._flowing.wait()  # frozen: accepted, but the server is never reached
         try:
             server_r, server_w = await asyncio.open_connection(*self.target)
         except OSError:
@@ -106,16 +118,21 @@ class TcpProxy:
         self.connections_made += 1
         self._writers |= {client_w, server_w}
         try:
-            await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
+            await asyncio.gather(
+                _pipe(client_r, server_w, self._flowing), _pipe(server_r, client_w, self._flowing)
+            )
         finally:
             self._writers -= {client_w, server_w}
             for writer in (client_w, server_w):
                 writer.transport.abort()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
+) -> None:
     with contextlib.suppress(OSError, asyncio.IncompleteReadError):
         while data := await reader.read(CHUNK):
+            await flowing.wait()
             writer.write(data)
             await writer.drain()
     # One side finished (or was cut): pass the end on so the other side sees it too.

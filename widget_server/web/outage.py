@@ -8,10 +8,15 @@ ServerErrorMiddleware, which re-raises after its 500 page, and uvicorn then logs
 traceback and closes the keep-alive connection. Any other error rises unchanged.
 Recovery needs nothing from here: the next request takes a connection again, and the
 pool reconnects once the database is back.
+
+A request still running when shutdown's grace period ends is cancelled by uvicorn (one
+waiting on a database that hangs, say); it gets the same 503 rather than uvicorn's bare
+500, so the client tries again, elsewhere or in a moment.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from starlette.requests import Request
@@ -32,6 +37,7 @@ class DatabaseOutage:
             await self.app(scope, receive, send)
             return
         started = finished = False
+        where = f"{scope['method']} {scope['path']}"
 
         async def watched_send(message: Message) -> None:
             nonlocal started, finished
@@ -43,10 +49,14 @@ class DatabaseOutage:
 
         try:
             await self.app(scope, receive, watched_send)
+        except asyncio.CancelledError:
+            if not started:
+                logger.warning("503 for %s: cut short by shutdown", where)
+                await database_unavailable(Request(scope, receive))(scope, receive, send)
+            raise
         except Exception as exc:
             if not is_unavailable(exc) or (started and not finished):
                 raise  # a bug, or a response cut short: only closing the connection is honest
-            where = f"{scope['method']} {scope['path']}"
             if finished:
                 # The answer went out; giving the connection back is what failed.
                 logger.warning("database connection lost after %s: %r", where, exc)
