@@ -44,7 +44,7 @@ class TcpProxy:
         return self
 
     def stop(self) -> None:
-        self._call(self._cut())
+        self._call(self._shut_down())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
@@ -79,6 +79,15 @@ class TcpProxy:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     # On the proxy's loop ---------------------------------------------------------------
+
+    async def _shut_down(self) -> None:
+        """Cut, thaw, and let every connection's handler finish before the loop closes."""
+        await self._cut()
+        self._flowing.set()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     async def _count(self) -> int:
         # Two writers per proxied connection: the client's side and the server's.
