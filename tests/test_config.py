@@ -93,6 +93,8 @@ def test_demo_mode_is_only_for_the_demo(monkeypatch: pytest.MonkeyPatch) -> None
         ({"MINIS_HSTS_SECONDS": "-1"}, "MINIS_HSTS_SECONDS"),
         ({"MINIS_HSTS_SECONDS": "a year"}, "MINIS_HSTS_SECONDS"),
         ({"MINIS_HSTS_SECONDS": ""}, "MINIS_HSTS_SECONDS"),
+        ({"MINIS_REQUEST_BODY_TIMEOUT": "soon"}, "MINIS_REQUEST_BODY_TIMEOUT"),
+        ({"MINIS_REQUEST_BODY_TIMEOUT": "0"}, "MINIS_REQUEST_BODY_TIMEOUT"),
     ],
 )
 def test_invalid_values_name_the_setting(env: dict[str, str], name: str) -> None:
@@ -114,6 +116,8 @@ def test_values_are_read() -> None:
     assert settings.base_url == "https://book.example.com"
     assert settings.smtp_url == "smtps://u:p@mail:465"
     assert settings.stripe_secret_key == "sk_test_x"
+    assert settings.request_body_timeout == 30
+    assert load_settings({**GOOD, "MINIS_REQUEST_BODY_TIMEOUT": "7.5"}).request_body_timeout == 7.5
 
 
 def test_hsts_lasts_a_year_unless_set() -> None:

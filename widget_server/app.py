@@ -16,9 +16,11 @@ from starlette.routing import BaseRoute
 from .booking.clock import Clock, system_clock
 from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
+from .db.availability import ReadinessProbe
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments import PaymentMethods
+from .shutdown import stop_background
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
 from .web import changes, client, loader, logos, payments, public, site, webhooks
@@ -26,8 +28,10 @@ from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
+from .web.outage import DatabaseOutage
 from .web.pages import http_exception, server_error
 from .web.rate_limits import HoldLimiter
+from .web.request_body import ReadBodyFirst
 from .web.request_connection import RequestConnection
 from .web.security import BodyLimit, SecurityHeaders
 from .web.templating import make_templates
@@ -35,8 +39,8 @@ from .web.templating import make_templates
 logger = logging.getLogger("minis")
 
 UPKEEP_INTERVAL_SECONDS = 30
-# How long shutdown waits for the mail sender to finish the email it is sending.
-MAIL_SHUTDOWN_SECONDS = 70
+# /readyz: the database must answer SELECT 1 within this many seconds.
+READY_TIMEOUT_SECONDS = 2
 
 
 # Each area declares its routes; the studios' catch-all pages come last, as any first
@@ -85,17 +89,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         finally:
             if watcher:
                 watcher.cancel()
-            if mailer:
-                # Let the sender finish the email in hand (sent and marked), then stop.
-                stop_mail.set()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(mailer), MAIL_SHUTDOWN_SECONDS)
-            for task in (sweeper, mailer):
-                if task:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-            await db.disconnect()
+            # Bounded whatever the database does: see shutdown.py.
+            await stop_background(
+                db, app.state.readiness, sweeper=sweeper, mailer=mailer, stop_mail=stop_mail
+            )
 
     app = Starlette(
         routes=ROUTES,
@@ -107,6 +104,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 hsts_seconds=settings.hsts_seconds,
             ),
             Middleware(BodyLimit, larger={"/admin/settings": SETTINGS_MAX_BODY_BYTES}),
+            Middleware(DatabaseOutage),
+            # The body first, then a database connection: a stalled upload holds none.
+            Middleware(ReadBodyFirst, timeout=settings.request_body_timeout),
             Middleware(RequestConnection, db=db),
         ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},
@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.payments = methods
     app.state.db = db
+    app.state.readiness = ReadinessProbe(db, READY_TIMEOUT_SECONDS)
     app.state.clock = clock
     app.state.tokens = BookingTokens(settings.secret_key)
     app.state.templates = make_templates()

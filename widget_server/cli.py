@@ -23,7 +23,7 @@ from typing import Any
 import uvicorn
 
 from .config import ConfigError, Settings, load_settings
-from .db.connection import create_database
+from .db.connection import close_database, create_database
 from .db.migrate import migrate
 from .db.transactions import write_transaction
 
@@ -103,6 +103,13 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
     )
 
 
+# On SIGTERM, requests in flight get this long to finish before they are cancelled (one
+# stuck on a database that stopped answering would otherwise hold shutdown forever).
+GRACEFUL_SHUTDOWN_SECONDS = 5
+# What `minis worker` gives its pool to close on the way out.
+DATABASE_CLOSE_SECONDS = 3
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings()
     migrate(settings.database_url)
@@ -114,6 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level="info",
         **_proxy_options(settings),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 
@@ -150,7 +158,7 @@ async def _work(settings: Settings, mail_interval: float) -> None:
             send_mail_forever(db, settings, system_clock, interval=mail_interval, stop=stop),
         )
     finally:
-        await db.disconnect()
+        await close_database(db, DATABASE_CLOSE_SECONDS)
     logging.getLogger("minis").info("worker stopped")
 
 

@@ -25,6 +25,7 @@ KNOWN_VARIABLES = {
     "MINIS_BACKGROUND_JOBS",
     "MINIS_HOLDS_PER_ADDRESS",
     "MINIS_HOLDS_PER_EMAIL",
+    "MINIS_REQUEST_BODY_TIMEOUT",
     "MINIS_TEST_POSTGRES_URL",
     "MINIS_TRUSTED_PROXIES",
     "MINIS_HSTS_SECONDS",
@@ -75,6 +76,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Strict-Transport-Security max-age on responses to https requests; 0 sends none.
     hsts_seconds: int = ONE_YEAR_SECONDS
+    # Seconds a client has to send a request's whole body before getting a 408.
+    request_body_timeout: float = 30.0
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -154,6 +157,16 @@ def check_secret_key(key: str) -> str:
     return key
 
 
+def _parse_timeout(name: str, value: str, *, most: float) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 < seconds <= most:
+        raise ConfigError(f"{name} must be more than 0 and at most {most:g} seconds")
+    return seconds
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
     """Build Settings from environment variables (``os.environ`` by default).
 
@@ -211,6 +224,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         raise ConfigError(f"MINIS_BACKGROUND_JOBS must be one of {', '.join(BACKGROUND_JOBS)}")
     holds_per_address = _rate("MINIS_HOLDS_PER_ADDRESS", env, Settings.holds_per_address)
     holds_per_email = _rate("MINIS_HOLDS_PER_EMAIL", env, Settings.holds_per_email)
+    body_timeout = env.get("MINIS_REQUEST_BODY_TIMEOUT")
+    request_body_timeout = (
+        _parse_timeout("MINIS_REQUEST_BODY_TIMEOUT", body_timeout, most=3600)
+        if body_timeout
+        else Settings.request_body_timeout
+    )
     stripe_api_base = env.get("STRIPE_API_BASE") or None
     if stripe_api_base:
         _check_url("STRIPE_API_BASE", stripe_api_base, ("http", "https"))
@@ -233,4 +252,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         hsts_seconds=_parse_seconds(
             "MINIS_HSTS_SECONDS", env.get("MINIS_HSTS_SECONDS", str(ONE_YEAR_SECONDS))
         ),
+        request_body_timeout=request_body_timeout,
     )

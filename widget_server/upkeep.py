@@ -18,6 +18,7 @@ from databases import Database
 from .booking.clock import Clock
 from .booking.holds import release_expired_holds
 from .booking.unpaid import remind_and_release_unpaid
+from .db.connection_scope import given_back
 from .payments.base import PaymentMethod
 from .payments.refunds import retry_due_refunds
 
@@ -26,6 +27,12 @@ logger = logging.getLogger("minis")
 
 async def upkeep(db: Database, clock: Clock, methods: Mapping[str, PaymentMethod]) -> None:
     """One round. A failure in one job is logged and doesn't stop the others."""
+    # The loop's task lives as long as the process: no connection may outlive a round.
+    async with given_back(db):
+        await _round(db, clock, methods)
+
+
+async def _round(db: Database, clock: Clock, methods: Mapping[str, PaymentMethod]) -> None:
     try:
         released = await release_expired_holds(db, clock())
         if released:

@@ -1,4 +1,4 @@
-"""A real uvicorn (one or several worker processes) on a free local port."""
+"""A real uvicorn (one or several worker processes) on a free local port; or ``minis serve``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
@@ -16,6 +17,8 @@ import httpx2
 from .keys import STRONG_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
+# `minis` as the console script runs it, from this checkout's code.
+MINIS_COMMAND = [sys.executable, "-c", "from widget_server.cli import main; main()"]
 
 
 def free_port() -> int:
@@ -82,6 +85,46 @@ def live_server(
             process.wait()
         if log_path:
             log.close()  # type: ignore[union-attr]
+
+
+@dataclass
+class Served:
+    base: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def minis_serve(
+    database_url: str, log_path: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Served]:
+    """``minis serve`` (migrations, then uvicorn as production runs it), one worker.
+
+    The test may stop it itself (e.g. with SIGTERM); whatever is left is killed at the end.
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MINIS_")},
+        "MINIS_DATABASE_URL": database_url,
+        "MINIS_SECRET_KEY": "live-test-secret-key-0123",
+        "MINIS_BASE_URL": base,
+        **(extra_env or {}),
+    }
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [*MINIS_COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(base, process, 1)
+            yield Served(base, process)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], workers: int) -> None:

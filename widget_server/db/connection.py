@@ -7,14 +7,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 
+import asyncpg
 from databases import Database
 from sqlalchemy.engine import make_url
+
+logger = logging.getLogger("minis")
 
 # SQLite serialises writers; a writer waits this long for its turn instead of
 # failing with "database is locked" under a burst of bookings.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# PostgreSQL: connections per process (each uvicorn worker has its own pool).
+POOL_SIZE = 10
+# A new PostgreSQL connection that isn't established by then fails (asyncpg's default is
+# 60 s): a database host that has gone silent answers "try again" in seconds.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def is_sqlite(url: str) -> bool:
@@ -40,7 +50,35 @@ def create_database(url: str) -> Database:
         return Database(f"sqlite:///{parsed.database}", timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     # asyncpg, pooled; several uvicorn workers each hold a pool like this one.
     plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    return Database(plain, min_size=1, max_size=10)
+    return Database(plain, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
+
+
+async def close_database(db: Database, within: float) -> bool:
+    """Close the pool within ``within`` seconds; what doesn't close by then is terminated.
+
+    ``Pool.close()`` waits for every connection to come back and to close politely,
+    which a database that stopped answering (or a connection never given back) turns
+    into forever. Returns False when connections had to be terminated.
+    """
+    try:
+        await asyncio.wait_for(db.disconnect(), within)
+    except Exception as exc:  # a timeout, or anything else that stops a clean close
+        logger.warning("database pool did not close cleanly (%r); terminating it", exc)
+        terminate_database(db)
+        return False
+    return True
+
+
+def terminate_database(db: Database) -> None:
+    """Close every PostgreSQL connection of the pool at once, without waiting for anything.
+
+    Queries in flight fail at once (with a connection error, which the web layer answers
+    503). SQLite has no pool: its connections live as long as their request.
+    """
+    # databases has no public handle on the asyncpg pool; its backend keeps it here.
+    pool = getattr(db._backend, "_pool", None)
+    if isinstance(pool, asyncpg.Pool):
+        pool.terminate()
 
 
 def prepare_sqlite_file(url: str) -> None:

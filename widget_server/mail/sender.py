@@ -29,6 +29,7 @@ from ..booking.clock import Clock
 from ..booking.reminders import queue_due_reminders
 from ..booking.tokens import BookingTokens
 from ..config import Settings
+from ..db.connection_scope import given_back
 from ..db.outbox import OutboxEmail, claim_due, mark_failed_attempt, mark_sent
 from .compose import build_message, message_id_for
 from .render import RenderError, render_email
@@ -170,7 +171,9 @@ async def send_mail_forever(
     stop = stop or asyncio.Event()
     while not stop.is_set():
         try:
-            report = await mail_tick(db, settings, transport, clock, stop)
+            # The loop's task lives as long as the process: no connection may outlive a round.
+            async with given_back(db):
+                report = await mail_tick(db, settings, transport, clock, stop)
             if report.sent or report.failed:
                 logger.info("emails sent: %d, failed: %d", report.sent, report.failed)
         except Exception:  # the database may be briefly unreachable; try again next round

@@ -11,7 +11,9 @@ from starlette.responses import Response
 
 from ..booking.catalog import Studio
 from ..booking.details import PREFILL_KEYS, UTM_KEYS
+from ..db.availability import is_unavailable
 from .embed import EMBED_PREFIX, EmbedContext, embed_context, frame_ancestors
+from .refusals import for_machines, json_error
 
 logger = logging.getLogger("minis")
 
@@ -22,7 +24,10 @@ ERROR_TITLES = {
     409: "That time is no longer available",
     413: "That was too much to send",
     500: "Something went wrong on our side",
+    503: "We'll be right back",
 }
+# How long a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 5
 
 
 def carried_params(request: Request, embed: EmbedContext | None) -> dict[str, str]:
@@ -97,6 +102,25 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     return response
 
 
+def database_unavailable(request: Request) -> Response:
+    """503 with Retry-After while the database can't be reached: a page, or JSON for programs."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if for_machines(request.url.path):
+        message = "The database is unavailable; retry later."
+        return json_error(503, "database_unavailable", message, headers)
+    response = error_page(
+        request,
+        503,
+        "We can't reach our booking records just now. Please try again in a moment.",
+    )
+    response.headers.update(headers)
+    return response
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
+    # web/outage.DatabaseOutage answers outages first; this is for one that slips past it.
+    if is_unavailable(exc):
+        logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return database_unavailable(request)
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_page(request, 500, "Please try again in a moment.")

@@ -3,6 +3,11 @@
 ``databases`` otherwise takes a connection per query outside a transaction; on
 SQLite that means opening the file (on a new thread) three or four times per
 page, which costs more than rendering it.
+
+The connection is taken only once the request's body has arrived (web/request_body.py
+runs first): a client that stalls mid-body holds none of the pool's connections.
+Requests that never query the database take none at all. Whatever happens in the
+handler, the connection goes back to the pool (db/connection_scope.py).
 """
 
 from __future__ import annotations
@@ -10,8 +15,17 @@ from __future__ import annotations
 from databases import Database
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# Requests that never touch the database.
-NO_DATABASE_PREFIXES = ("/static/", "/healthz", "/favicon.ico")
+from ..db.connection_scope import one_connection
+
+# Requests that never touch the database, or (/readyz) take their own connection.
+NO_DATABASE_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/favicon.ico",
+    "/embed.js",
+    "/embed-dialog.js",
+)
 
 
 class RequestConnection:
@@ -23,5 +37,5 @@ class RequestConnection:
         if scope["type"] != "http" or scope["path"].startswith(NO_DATABASE_PREFIXES):
             await self.app(scope, receive, send)
             return
-        async with self.db.connection():
+        async with one_connection(self.db):
             await self.app(scope, receive, send)

@@ -6,6 +6,8 @@ import secrets
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .refusals import send_refusal
+
 MAX_BODY_BYTES = 64 * 1024
 # The dashboard shows clients' details too (but /administrator-photo is a studio's site).
 PRIVATE_PREFIXES = ("/b/", "/embed/b/", "/admin/")
@@ -121,35 +123,15 @@ class BodyTooLarge(Exception):
     pass
 
 
-TOO_LARGE_PAGE = b"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>That was too much to send</title></head>
-<body><main><h1>That was too much to send</h1>
-<p>Nothing was saved. Please go back and try again with less: shorter text, or a
-smaller file.</p></main></body></html>
-"""
-TOO_LARGE_JSON = (
-    b'{"error": {"code": "body_too_large", "message": "The request body is too large."}}'
-)
-
-
 async def _too_large(scope: Scope, send: Send) -> None:
-    """413 before anything reads the body: a plain page for people, JSON for machines."""
-    machine = scope["path"].startswith(("/webhooks/", "/api/"))
-    body, kind = (
-        (TOO_LARGE_JSON, b"application/json")
-        if machine
-        else (TOO_LARGE_PAGE, b"text/html; charset=utf-8")
+    """413 before anything reads the body."""
+    await send_refusal(
+        scope,
+        send,
+        413,
+        code="body_too_large",
+        detail="The request body is too large.",
+        title="That was too much to send",
+        message="Nothing was saved. Please go back and try again with less: shorter text, "
+        "or a smaller file.",
     )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", kind),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -1,4 +1,10 @@
-"""The service's own addresses: its home page, health check, favicon and static files."""
+"""The service's own addresses: its home page, health checks, favicon and static files.
+
+``/healthz`` is liveness (the process answers HTTP; restart it if not) and never touches
+the database. ``/readyz`` is readiness: 200 while the database answers a trivial query
+within a short timeout, 503 while it doesn't (send this process no traffic for now; it
+recovers on its own when the database is back).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,22 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from .pages import render
+from .pages import RETRY_AFTER_SECONDS, render
 from .templating import STATIC, static_url
 
 
 async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
+
+
+async def readyz(request: Request) -> Response:
+    if await request.app.state.readiness.ready():
+        return PlainTextResponse("ready")
+    return PlainTextResponse(
+        "database unavailable",
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 async def favicon(request: Request) -> Response:
@@ -38,6 +54,7 @@ class CachedStatic(StaticFiles):
 routes: list[BaseRoute] = [
     Route("/", home),
     Route("/healthz", healthz),
+    Route("/readyz", readyz),
     Route("/favicon.ico", favicon),
     Mount("/static", CachedStatic(directory=str(STATIC)), name="static"),
 ]
