@@ -106,7 +106,7 @@ def minis_serve(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("MINIS_")},
         "MINIS_DATABASE_URL": database_url,
-        "MINIS_SECRET_KEY": "live-test-secret-key-0123",
+        "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
         "MINIS_BASE_URL": base,
         **(extra_env or {}),
     }
