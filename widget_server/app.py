@@ -20,7 +20,7 @@ from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments import PaymentMethods
 from .upkeep import upkeep_forever
-from .web import changes, client, loader, logos, payments, public, site, webhooks
+from .web import changes, client, loader, logos, paths, payments, public, site, webhooks
 from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
@@ -40,6 +40,7 @@ MAIL_SHUTDOWN_SECONDS = 70
 # Each area declares its routes; the studios' catch-all pages come last, as any first
 # path segment not taken before them is a studio's slug.
 ROUTES: list[BaseRoute] = [
+    *paths.routes,  # first: a path with control characters is a 404 before any lookup
     *site.routes,
     *loader.routes,
     *logos.routes,
