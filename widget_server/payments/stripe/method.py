@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ...db.limits import storable
 from ..base import (
     PaymentMethod,
     PaymentStart,
@@ -76,7 +77,11 @@ class StripePayment(PaymentMethod):
         """The query string proves nothing: the session is retrieved from the API and
         settled like its webhook would be (whichever comes first books)."""
         session_id = query.get("session_id", "")
-        if not session_id.startswith("cs_") or len(session_id) > MAX_SESSION_ID:
+        if (
+            not session_id.startswith("cs_")
+            or len(session_id) > MAX_SESSION_ID
+            or not storable(session_id)  # a NUL would fail the lookup on PostgreSQL
+        ):
             return None
         return await settle_from_return(self.api, start.db, start.booking, session_id, start.now)
 
