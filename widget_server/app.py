@@ -96,7 +96,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         middleware=[
             Middleware(GZipMiddleware, minimum_size=500),
             Middleware(SecurityHeaders, form_targets=methods.form_origins()),
-            Middleware(BodyLimit, larger={"/admin/settings": SETTINGS_MAX_BODY_BYTES}),
+            Middleware(
+                BodyLimit,
+                larger={
+                    "/admin/settings": SETTINGS_MAX_BODY_BYTES,
+                    "/webhooks/": webhooks.MAX_BODY_BYTES,
+                },
+            ),
             Middleware(RequestConnection, db=db),
         ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},

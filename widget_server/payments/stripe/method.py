@@ -8,6 +8,7 @@ idempotency key per request.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from ...db.limits import storable
@@ -86,8 +87,12 @@ class StripePayment(PaymentMethod):
         return await settle_from_return(self.api, start.db, start.booking, session_id, start.now)
 
     async def receive_webhook(self, delivery: WebhookDelivery) -> str:
+        # Signatures carry Stripe's wall-clock time: compared with ours, not the app's clock.
         event = verify_event(
-            self.webhook_secret, delivery.body, delivery.headers.get("stripe-signature")
+            self.webhook_secret,
+            delivery.body,
+            delivery.headers.get("stripe-signature"),
+            now=time.time(),
         )
         return await handle_event(self.api, delivery.db, event, delivery.now)
 
