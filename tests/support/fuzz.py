@@ -1,12 +1,12 @@
-"""Seeded hostile traffic over every route the app declares: tests/test_fuzz.py and ``make fuzz``.
+"""Seeded hostile requests over every route the app declares, and the run that sends them.
 
 Routes come from ``app.routes``, so a new route is fuzzed without anyone listing it. The
 values worth sending come from a crawl of the app's own pages (tests/support/crawl.py):
 real slugs, booking tokens and dashboard ids from the links, and every form with its
-fields, options and CSRF token. Requests mix those real values with hostile ones (NUL and
-other control characters, huge and negative numbers, Unicode digits, long strings, odd
-percent-encodings) so they get past the first check and reach the queries. Stripe
-webhooks are signed for real, with malformed events among them.
+fields, options and CSRF token. Requests mix those real values with hostile ones
+(tests/support/hostile.py) so they get past the first check and reach the queries;
+Stripe events come from tests/support/stripe_events.py. tests/support/fuzz_session.py
+sets a run up; tests/test_fuzz.py and ``make fuzz`` (bench/fuzz.py) use it.
 
 The requests follow from the seed (``MINIS_FUZZ_SEED`` replays a run); only the values
 the app makes at random (booking and CSRF tokens, Stripe's ids) differ from run to run.
@@ -16,6 +16,7 @@ error the app logged, one line per kind of failure.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import random
@@ -34,95 +35,10 @@ from starlette.testclient import TestClient
 
 from widget_server.booking.details import PREFILL_KEYS, UTM_KEYS
 
-from .crawl import Field, Form, Site, local
-from .flow import accept_quote, book_with_demo_card, start
-from .stripe_flow import return_from_checkout, start_card_checkout
-from .stripe_server import StandInStripe, sign
-from .world import World
+from . import stripe_events
+from .crawl import Field, Form, Site
+from .hostile import ODD_QUERIES, nasty, number, segment
 
-DEFAULT_SEED = 20261124
-
-CONTROL = "".join(chr(c) for c in (*range(32), 127))
-# Arabic-Indic, superscript, fullwidth and mathematical digits: str.isdigit() says yes.
-UNICODE_DIGITS = "٠١٢٣٤٥٦٧٨٩²³¹" + "".join(map(chr, (*range(0xFF10, 0xFF1A), 0x1D7D8, 0x1D7D9)))
-POOL = (
-    "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789-_.~ %/?#&=+;:@!$'()*,[]{}<>\"\\|^`"
-    + CONTROL
-    + UNICODE_DIGITS
-    + "éß漢字👩\u200d👧\u202e\u200b\ufeff\ufffd"
-)
-# Values that broke (or could break) something somewhere: each is sent as it is.
-NASTY = [
-    "",
-    " ",
-    "\x00",
-    "a\x00b",
-    "acme\x00",
-    "\x01\x02\x1b[31m\x7f",
-    "\t\r\n",
-    "\r\nSet-Cookie: x=1",
-    "\u202eevil",
-    "\ufeff",
-    "0",
-    "-1",
-    "-0",
-    "+1",
-    "1.5",
-    "1e309",
-    "NaN",
-    "Infinity",
-    "0x10",
-    "1_000",
-    "2147483647",
-    "2147483648",
-    "-2147483649",
-    "4294967296",
-    "9223372036854775807",
-    "9223372036854775808",
-    "9" * 40,
-    "٣",
-    "²",
-    "\uff11\uff12",  # fullwidth digits
-    "\U0001d7d9\U0001d7da",  # mathematical digits
-    "Ⅻ",
-    "¼",
-    "<script>alert(1)</script>",
-    "'; DROP TABLE slots; --",
-    "%00",
-    "%",
-    "%zz",
-    "..",
-    "../../etc/passwd",
-    "/",
-    "//evil.test",
-    "https://evil.test",
-    "http://[::1",
-    "[",
-    "\\",
-    "{{7*7}}",
-    "Zoë 👩\u200d👧 ﷺ",
-    "#zzzzzz",
-    "#123456",
-    "true",
-    "null",
-]
-NUMBERS = [
-    "0",
-    "1",
-    "2",
-    "00",
-    "01",
-    "2147483647",
-    "2147483648",
-    "4294967296",
-    "9223372036854775808",
-    "9" * 30,
-    "0" * 20 + "1",
-]
-ODD_ESCAPES = [
-    *("%00", "%ff", "%c0%ae", "%ed%a0%80", "%2f", "%252f", "%e2%80%ae", "%0a", "%7f", "%c3")
-]
-ODD_QUERIES = ["slot=%00", "slot", "=", "&&", "slot=1&slot=2", "%ff=%ff", "day=%c0%ae", "a=%"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 # Query parameters the app reads that no page links with (the crawl adds what it sees).
 QUERY_KEYS = [*PREFILL_KEYS, *UTM_KEYS, "slot", "day", "parent", "page", "theme", "color"]
@@ -135,30 +51,6 @@ SESSION_ENDING = ("/admin/logout",)
 def route_key(route: BaseRoute) -> str:
     """A route's name in the coverage check: its path, or its class for a path-less one."""
     return str(getattr(route, "path", type(route).__name__))
-
-
-def nasty(rng: random.Random) -> str:
-    roll = rng.random()
-    if roll < 0.45:
-        return rng.choice(NASTY)
-    if roll < 0.55:
-        return rng.choice(["x", "\x00", "٣", "9", "é"]) * rng.choice([200, 201, 1000, 5000])
-    if roll < 0.85:
-        return "".join(rng.choice(POOL) for _ in range(rng.randint(1, 24)))
-    return str(rng.choice([-1, 1]) * rng.randint(0, 10 ** rng.randint(1, 30)))
-
-
-def number(rng: random.Random) -> str:
-    return rng.choice(NUMBERS) if rng.random() < 0.7 else str(rng.randint(0, 10**12))
-
-
-def segment(rng: random.Random, value: str) -> str:
-    """A path segment, percent-encoded, now and then with an odd escape spliced in."""
-    encoded = quote(value, safe="")
-    if rng.random() < 0.15:
-        at = rng.randint(0, len(encoded))
-        encoded = encoded[:at] + rng.choice(ODD_ESCAPES) + encoded[at:]
-    return encoded
 
 
 @dataclass
@@ -453,121 +345,9 @@ class Generator:
         return FuzzRequest(method, "/" + "/".join(segments), "raw")
 
     def webhook_request(self) -> FuzzRequest:
-        """A Stripe event, usually signed with the right secret: real sessions' ids and states
-        with fields replaced by values of any type, or a body that is no event at all."""
-        body = json.dumps(self._event()).encode()
-        roll = self.rng.random()
-        if roll < 0.03:
-            body = bytes(self.rng.randrange(256) for _ in range(self.rng.randint(0, 100)))
-        elif roll < 0.06:
-            # Past the 64 KB cap of other paths, within the webhook's (512 KB), or past it.
-            padding = "x" * self.rng.choice([70_000, 200_000, 600_000])
-            body = json.dumps({"padding": padding, "event": self._event()}).encode()
-        elif roll < 0.07:
-            body = b"[" * 100_000 + b"]" * 100_000  # deeper than Python's recursion limit
-        now = int(time.time())
-        roll = self.rng.random()
-        if roll < 0.8:
-            signature = sign(body)
-        elif roll < 0.84:
-            signature = sign(body, timestamp=now - self.rng.choice([301, 400, 10**6]))
-        elif roll < 0.88:
-            signature = sign(body, timestamp=now + self.rng.choice([301, 400, 10**6]))
-        elif roll < 0.92:
-            signature = sign(body, secret="whsec_" + nasty(self.rng))
-        else:
-            signature = nasty(self.rng).encode("utf-8", "replace").decode("latin-1")
-        headers = {"content-type": "application/json"}
-        if signature and "\n" not in signature and "\r" not in signature:
-            headers["stripe-signature"] = signature
+        """A Stripe event (tests/support/stripe_events.py) about the stand-in's sessions."""
+        body, headers = stripe_events.delivery(self.rng, self.known.stripe_sessions)
         return FuzzRequest("POST", "/webhooks/stripe", "webhook", content=body, headers=headers)
-
-    def _any_json(self, depth: int = 0) -> Any:
-        kinds = ["str", "int", "float", "bool", "null", "list", "dict", "nasty"]
-        kind = self.rng.choice(kinds if depth < 2 else kinds[:5])
-        if kind == "str":
-            return self.rng.choice(["", "x", "cs_\x00", "\ud800", "²", "paid", "complete"])
-        if kind == "int":
-            return self.rng.choice([0, -1, 1, 2**31, 2**63, 10**30])
-        if kind == "float":
-            return self.rng.choice([1.5, -0.0, 1e308])
-        if kind == "bool":
-            return self.rng.random() < 0.5
-        if kind == "null":
-            return None
-        if kind == "list":
-            return [self._any_json(depth + 1) for _ in range(self.rng.randint(0, 3))]
-        if kind == "dict":
-            size = self.rng.randint(0, 3)
-            return {nasty(self.rng): self._any_json(depth + 1) for _ in range(size)}
-        return nasty(self.rng)
-
-    def _mutate(self, obj: dict[str, Any]) -> dict[str, Any]:
-        for key in list(obj):
-            roll = self.rng.random()
-            if roll < 0.12:
-                obj[key] = self._any_json()
-            elif roll < 0.17:
-                del obj[key]
-        return obj
-
-    def _event(self) -> Any:
-        if self.rng.random() < 0.05:
-            return self._any_json()
-        kind = self.rng.choice(
-            [
-                "checkout.session.completed",
-                "checkout.session.async_payment_succeeded",
-                "checkout.session.async_payment_failed",
-                "checkout.session.expired",
-                "charge.refunded",
-                "payment_intent.created",
-            ]
-        )
-        sessions = self.known.stripe_sessions
-        session = dict(self.rng.choice(sessions)) if sessions else {"id": "cs_test_none"}
-        if kind == "charge.refunded":
-            refund = {
-                "id": f"re_fuzz_{self.rng.randint(0, 99)}",
-                "amount": self.rng.choice([0, 1, 500, 2**31, -5]),
-                "status": self.rng.choice(["succeeded", "pending", "failed", "weird"]),
-                "reason": self.rng.choice([None, "requested_by_customer"]),
-                "metadata": {"minis_key": self.rng.choice(["x", "admin-1"])},
-            }
-            obj: dict[str, Any] = {
-                "id": "ch_fuzz",
-                "object": "charge",
-                "payment_intent": session.get("payment_intent"),
-                "refunds": {"object": "list", "data": [self._mutate(refund)]},
-            }
-        else:
-            obj = {
-                "id": session.get("id"),
-                "object": "checkout.session",
-                "status": self.rng.choice(["complete", "open", "expired", session.get("status")]),
-                "payment_status": self.rng.choice(["paid", "unpaid", "no_payment_required"]),
-                "payment_intent": session.get("payment_intent"),
-                "amount_total": session.get("amount_total"),
-                "currency": session.get("currency", "usd"),
-                "metadata": dict(session.get("metadata") or {}),
-            }
-            if self.rng.random() < 0.2:
-                obj["metadata"] = self._mutate(obj["metadata"]) or self._any_json()
-            if self.rng.random() < 0.1:
-                odd = self.rng.choice(["²", "٣", "-1", "2147483648", "1\x00"])
-                obj["metadata"] = {"minis_checkout": odd}
-        event: dict[str, Any] = {
-            "id": f"evt_fuzz_{self.rng.randint(0, 10**6)}",
-            "object": "event",
-            "type": kind,
-            "created": int(time.time()),
-            "data": {"object": self._mutate(obj) if self.rng.random() < 0.5 else obj},
-        }
-        if self.rng.random() < 0.15:
-            event = self._mutate(event)
-        if self.rng.random() < 0.05:
-            event["data"] = self._any_json()
-        return event
 
 
 @dataclass
@@ -673,11 +453,14 @@ def run(
     check_session: Callable[[], None] | None = None,
 ) -> Outcome:
     """Send ``count`` requests, those of forms only a visitor sees (the login form) through
-    ``visitor``; every 5xx becomes a failure line naming the request."""
+    ``visitor``; every 5xx is recorded with the request that got it."""
     outcome = Outcome(seed)
     started = time.perf_counter()
     with captured_errors() as errors:
-        for number in range(count):
+        # ``count`` requests sent: a few the HTTP client refuses to send are made up for.
+        for number in itertools.count():
+            if outcome.requests >= count or outcome.not_sent > count:
+                break
             request = generator.next()
             errors.messages.clear()
             try:
@@ -703,40 +486,3 @@ def run(
                 check_session()
     outcome.seconds = time.perf_counter() - started
     return outcome
-
-
-def stripe_sessions(stripe_api: StandInStripe) -> list[dict[str, Any]]:
-    """The stand-in's Checkout Sessions, for events that name real ones."""
-    with stripe_api._lock:  # the stand-in's own lock: its server thread writes these
-        return [dict(s) for s in stripe_api.sessions.values()]
-
-
-def seed_bookings(client: TestClient, stripe_api: StandInStripe, world: World) -> list[str]:
-    """Bookings in every state a page can show, so the crawl finds their pages and forms:
-    held, paid by the demo card, offline, free, paying on Stripe and paid on Stripe."""
-    tokens = [
-        start(client, world.slots["portraits"][0]),
-        book_with_demo_card(client, world.slots["portraits"][1]),
-        start(client, world.slots["free-day"][0], "free-day"),
-    ]
-    offline = start(client, world.slots["family"][0], "family")
-    accept_quote(client, offline)
-    client.post(f"/b/{offline}/pay", data={"method": "offline"})
-    tokens.append(offline)
-    for slot in world.slots["card-only"][:2]:
-        token, session_id = start_card_checkout(client, stripe_api, slot)
-        tokens.append(token)
-    stripe_api.pay(session_id)
-    return_from_checkout(client, token, session_id)
-    return tokens
-
-
-def crawl_starts(tokens: list[str], studios: list[str], stripe_api: StandInStripe) -> list[str]:
-    """Where the crawl begins: the home page, the dashboard, each studio and booking, and the
-    return from Stripe (a redirect no page links to)."""
-    starts = ["/", "/admin", "/admin/minis", "/admin/locations", "/admin/settings"]
-    starts += [f"/{s}" for s in studios] + [f"/embed/{s}" for s in studios]
-    starts += [f"/b/{t}" for t in tokens]
-    sessions = stripe_sessions(stripe_api)
-    returns = [s["success_url"].replace("{CHECKOUT_SESSION_ID}", s["id"]) for s in sessions]
-    return starts + [local(url) or url for url in returns]
