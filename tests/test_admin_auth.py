@@ -50,7 +50,15 @@ def test_login_opens_the_dashboard_of_the_users_studio(client: TestClient, users
 
 @pytest.mark.parametrize(
     ("email", "password"),
-    [(ACME_EMAIL, "wrong password"), ("nobody@acme.test", PASSWORD), (ACME_EMAIL, ""), ("", "")],
+    [
+        (ACME_EMAIL, "wrong password"),
+        ("nobody@acme.test", PASSWORD),
+        (ACME_EMAIL, ""),
+        ("", ""),
+        # Text no database can hold: PostgreSQL can't compare a NUL, so it used to fail.
+        (ACME_EMAIL + "\x00", PASSWORD),
+        ("\x00", "\x00"),
+    ],
 )
 def test_wrong_password_or_unknown_email_is_refused_alike(
     client: TestClient, users: World, email: str, password: str

@@ -7,6 +7,7 @@ import re
 from html import unescape
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
@@ -233,4 +234,18 @@ def test_only_the_studios_own_photographer_reaches_its_locations(
     client.cookies.clear()
     assert client.get("/admin/locations").status_code == 303
     assert client.post(f"/admin/locations/{park}/archive", data={}).status_code == 403
+    assert all_locations(db_url) == before
+
+
+@pytest.mark.parametrize("field", ["name", "address", "notes", "map_url"])
+def test_a_nul_gets_a_field_error_and_saves_nothing(
+    client: TestClient, acme: World, db_url: str, field: str
+) -> None:
+    """PostgreSQL text can't hold NUL: an INSERT or UPDATE with one used to fail (a 500)."""
+    before = all_locations(db_url)
+    value = "https://maps.example/\x00" if field == "map_url" else "Park\x00"
+    for path in ("/admin/locations/new", f"/admin/locations/{location_id(db_url, 'Park')}"):
+        response = post(client, path, **location_form(**{field: value}))
+        assert response.status_code == 400, path
+        assert "can't be saved (a NUL)" in field_error(response.text, field), path
     assert all_locations(db_url) == before

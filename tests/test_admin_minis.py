@@ -7,6 +7,7 @@ import re
 from html import unescape
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
@@ -327,3 +328,19 @@ def test_archive_takes_a_mini_off_the_booking_site_and_keeps_its_bookings(
     assert listing.index("Archived ·") < listing.index(">Portraits<")
     post(client, f"/admin/minis/{mini_id}/archive", {"archived": "0"})
     assert client.get("/acme/portraits").status_code == 200
+
+
+@pytest.mark.parametrize("field", ["title", "description", "confirmation_notice", "terms"])
+def test_a_nul_gets_a_field_error_and_saves_nothing(
+    client: TestClient, acme: World, db_url: str, field: str
+) -> None:
+    """PostgreSQL text can't hold NUL: an UPDATE with one used to fail (a 500)."""
+    mini_id = acme.mini_ids["portraits"]
+    before = mini_row(db_url, mini_id)
+    path = f"/admin/minis/{mini_id}/edit"
+    response = post(client, path, {**EVERYTHING, field: "Spring\x00Minis"})
+    assert response.status_code == 400
+    assert "can't be saved (a NUL)" in errors_of(response.text)[field]
+    assert mini_row(db_url, mini_id) == before
+    created = post(client, "/admin/minis/new", {**EVERYTHING, field: "\x00"})
+    assert created.status_code == 400 and field in errors_of(created.text)

@@ -182,6 +182,9 @@ BAD_VALUES = [  # (field, value, part of the message)
     ("payment_methods", [], "at least one way"),
     ("payment_methods", ["stripe"], "at least one way"),  # not available here
     ("offline_instructions", "x" * 2001, "under 2000 characters"),
+    # PostgreSQL text can't hold NUL: saving one used to fail (a 500).
+    ("name", "Acme\x00Photo", "can't be saved (a NUL)"),
+    ("offline_instructions", "Pay\x00cash", "can't be saved (a NUL)"),
 ]
 
 

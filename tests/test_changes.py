@@ -290,3 +290,13 @@ def test_a_free_booking_can_be_moved_and_cancelled(
     assert client.post(f"/b/{token}/cancel", data={"confirm": "yes"}).status_code == 303
     assert booking(db_url)["status"] == "cancelled" and taken(db_url, second) == 0
     assert rows(db_url, sa.select(refunds)) == []
+
+
+@pytest.mark.parametrize("slot", ["2147483648", "99999999999", "9" * 5000, "²", "1\x00"])
+def test_a_new_time_no_row_can_have_is_not_found(
+    client: TestClient, changeable: World, db_url: str, slot: str
+) -> None:
+    token = booked(client, changeable)
+    assert client.get(f"/b/{token}/reschedule", params={"slot": slot}).status_code == 404
+    assert client.post(f"/b/{token}/reschedule", data={"slot": slot}).status_code == 404
+    assert booking(db_url)["slot_id"] == changeable.slots["portraits"][0]

@@ -298,3 +298,38 @@ def test_payment_forms_refuse_garbage(client: TestClient, world: World, db_url: 
     assert all_bookings(db_url)[0]["status"] == "held"
     assert client.put(f"/b/{token}/quote").status_code == 405
     assert client.delete(f"/b/{token}").status_code == 405
+
+
+# Past PostgreSQL's integer (2**31 - 1), or past what int() reads (4,300 digits): ids no row
+# can have. On PostgreSQL the first two used to fail the query instead of finding nothing.
+IDS_NO_ROW_CAN_HAVE = ["2147483648", "99999999999", "9" * 5000]
+
+
+@pytest.mark.parametrize("slot", IDS_NO_ROW_CAN_HAVE)
+def test_ids_past_the_databases_integer_are_not_found(
+    client: TestClient, db_url: str, slot: str
+) -> None:
+    assert client.get(f"/acme/portraits/book?slot={slot}").status_code == 404
+    assert client.get(f"/embed/acme/portraits/book?slot={slot}").status_code == 404
+    posted = client.post(f"/acme/portraits/book?slot={slot}", data=CLIENT)
+    assert posted.status_code == 404 and "couldn" in posted.text
+    page = client.get(f"/acme/portraits?day={slot}")  # an unknown day: the first one shown
+    assert page.status_code == 200 and "Portraits" in page.text
+    assert_nothing_stored(db_url)
+
+
+@pytest.mark.parametrize("raw", IDS_NO_ROW_CAN_HAVE)
+def test_dashboard_ids_past_the_databases_integer_are_not_found(
+    client: TestClient, acme: World, raw: str
+) -> None:
+    mini = acme.mini_ids["portraits"]
+    for path in (
+        f"/admin/bookings/{raw}",
+        f"/admin/emails/{raw}/html",
+        f"/admin/minis/{raw}/edit",
+        f"/admin/minis/{mini}/days/{raw}/edit",
+        f"/admin/locations/{raw}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Log out everywhere" in response.text  # the dashboard's own 404, logged in

@@ -69,6 +69,8 @@ def test_the_return_url_books_only_what_stripe_confirms(
     # Someone else's (or an invented) session id is not believed either.
     assert return_from_checkout(stripe_client, token, "cs_test_invented").status_code == 303
     assert return_from_checkout(stripe_client, token, "<script>").status_code == 303
+    # Nor one no database can hold (a NUL used to fail the lookup on PostgreSQL).
+    assert return_from_checkout(stripe_client, token, "cs_test_%00").status_code == 303
     assert all_payments(db_url) == []
 
     stripe_api.pay(session_id)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,6 +33,7 @@ from widget_server.payments import RefundRequest
 from widget_server.payments.refunds import RefundNotAllowed, refund_payment
 from widget_server.payments.stripe import api as stripe_calls
 from widget_server.payments.stripe.events import session_settled, settle_from_return
+from widget_server.payments.stripe.shapes import read_session
 
 
 def _post_raw(client: TestClient, payload: bytes, signature: str | None) -> Any:
@@ -45,9 +48,12 @@ def test_signatures_are_checked(
 ) -> None:
     token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
     payload = stripe_api.event("checkout.session.completed", stripe_api.pay(session_id))
+    now = int(time.time())
     cases = {
         "bad_signature": sign(payload, secret="whsec_someone_else"),
-        "stale_timestamp": sign(payload, timestamp=int(time.time()) - 3600),
+        "stale_timestamp": sign(payload, timestamp=now - 3600),
+        # The tolerance applies both ways: stripe's library only refuses the old side.
+        "future_timestamp": sign(payload, timestamp=now + 400),
     }
     for code, signature in cases.items():
         response = _post_raw(stripe_client, payload, signature)
@@ -59,9 +65,111 @@ def test_signatures_are_checked(
     response = _post_raw(stripe_client, junk, sign(junk))
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_payload"
     assert all_payments(db_url) == []
-    # The genuine delivery books.
-    response = _post_raw(stripe_client, payload, sign(payload, secret=WEBHOOK_SECRET))
+    # The genuine delivery books, its clock a little ahead of ours or not.
+    signature = sign(payload, secret=WEBHOOK_SECRET, timestamp=now + 200)
+    response = _post_raw(stripe_client, payload, signature)
     assert response.status_code == 200 and response.json()["outcome"] == "booked"
+    assert view_of(stripe_client, db_url, token).status == "booked"
+
+
+def _replace(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """Set ``data.object.<path>`` (dots for nesting) of an event to ``value``."""
+
+    def change(event: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = event
+        for key in parents:
+            node = node[key]
+        node[last] = value
+
+    return change
+
+
+# Correctly signed, yet not what Stripe sends: each used to be an HTML 500 (or worse, to
+# reach a query), and must be a JSON 400 that changes nothing.
+MALFORMED_EVENTS: dict[str, Callable[[dict[str, Any]], None] | bytes] = {
+    "a list": b"[]",
+    "a number": b"1.5",
+    "null": b"null",
+    "a string": b'"evt_1"',
+    "nested past the recursion limit": b"[" * 100_000 + b"]" * 100_000,
+    "the event id a number": _replace("id", 5),
+    "the type a list": _replace("type", ["checkout.session.completed"]),
+    "data a string": _replace("data", "x"),
+    "data.object a list": _replace("data.object", []),
+    "metadata a string": _replace("data.object.metadata", "minis_checkout=1"),
+    "minis_checkout a superscript two": _replace("data.object.metadata.minis_checkout", "²"),
+    "minis_checkout past the integer": _replace(
+        "data.object.metadata.minis_checkout", "2147483648"
+    ),
+    "minis_checkout a number": _replace("data.object.metadata.minis_checkout", 1),
+    "the session id a number": _replace("data.object.id", 5),
+    "the session id a dict": _replace("data.object.id", {"id": "cs_1"}),
+    "the session id with a NUL": _replace("data.object.id", "cs_\x00"),
+    "the session id a lone surrogate": _replace("data.object.id", "cs_\ud800"),
+    "the amount a string": _replace("data.object.amount_total", "9000"),
+    "the amount a float": _replace("data.object.amount_total", 1e308),
+    "the amount negative": _replace("data.object.amount_total", -9000),
+    "the amount past the integer": _replace("data.object.amount_total", 2**31),
+    "the amount a bool": _replace("data.object.amount_total", True),
+    "the currency a word": _replace("data.object.currency", "dollars"),
+    "the payment intent a dict": _replace("data.object.payment_intent", {"id": "pi_1"}),
+    "the status a list": _replace("data.object.status", ["complete"]),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED_EVENTS)
+def test_malformed_events_get_a_json_400_and_change_nothing(
+    stripe_client: TestClient, stripe_api: StandInStripe, world: World, db_url: str, case: str
+) -> None:
+    token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
+    session = stripe_api.pay(session_id)
+    malformed = MALFORMED_EVENTS[case]
+    if isinstance(malformed, bytes):
+        payload = malformed
+    else:
+        event = json.loads(stripe_api.event("checkout.session.completed", session))
+        malformed(event)
+        payload = json.dumps(event).encode()
+    response = _post_raw(stripe_client, payload, sign(payload))
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "invalid_payload"
+    assert view_of(stripe_client, db_url, token).status == "held"
+    assert all_payments(db_url) == []
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        "all of them",
+        {"data": "x"},
+        {"data": [{"id": "re_1", "amount": -5, "status": "succeeded"}]},
+        {"data": [{"id": "re_1", "amount": 1e308, "status": "succeeded"}]},
+        {"data": [{"id": 5, "amount": 500, "status": "succeeded"}]},
+        {"data": [{"id": "re_1", "amount": 500, "status": "succeeded", "reason": ["x"]}]},
+        {"data": [{"id": "re_1", "amount": 500, "status": "succeeded", "metadata": "x"}]},
+    ],
+)
+def test_malformed_refunds_get_a_json_400_and_record_nothing(
+    stripe_client: TestClient,
+    stripe_api: StandInStripe,
+    world: World,
+    db_url: str,
+    listed: Any,
+) -> None:
+    token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
+    session = stripe_api.pay(session_id)
+    assert (
+        post_event(stripe_client, stripe_api, "checkout.session.completed", session).json()[
+            "outcome"
+        ]
+        == "booked"
+    )
+    charge = {"id": "ch_1", "payment_intent": session["payment_intent"], "refunds": listed}
+    response = post_event(stripe_client, stripe_api, "charge.refunded", charge)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_payload"
+    assert rows(db_url, refunds.select()) == []
     assert view_of(stripe_client, db_url, token).status == "booked"
 
 
@@ -191,7 +299,8 @@ def test_the_webhook_racing_the_return_books_once(
         booking = await load_booking_view(db, public_id)
         assert booking is not None
         api = stripe_client.app.state.payments["stripe"].api  # type: ignore[attr-defined]
-        deliveries = [session_settled(api, db, dict(session), clock()) for _ in range(10)]
+        settled = read_session(dict(session))
+        deliveries = [session_settled(api, db, settled, clock()) for _ in range(10)]
         returns = [settle_from_return(api, db, booking, session_id, clock())] * 1
         return list(await asyncio.gather(*deliveries, *returns))
 
@@ -430,8 +539,19 @@ def test_no_balance_to_pay_online_after_a_refund(
     assert len(stripe_api.sessions) == 1
 
 
+def test_a_large_event_is_received(
+    stripe_client: TestClient, stripe_api: StandInStripe, world: World, db_url: str
+) -> None:
+    """Stripe's events carry whole objects; one past the 64 KB cap of our forms still books."""
+    token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
+    session = {**stripe_api.pay(session_id), "custom_text": {"submit": "x" * 300_000}}
+    response = post_event(stripe_client, stripe_api, "checkout.session.completed", session)
+    assert response.status_code == 200 and response.json()["outcome"] == "booked"
+    assert view_of(stripe_client, db_url, token).status == "booked"
+
+
 def test_an_oversized_webhook_is_refused_before_reading_it(stripe_client: TestClient) -> None:
-    payload = b"{" + b" " * (70 * 1024) + b"}"
+    payload = b"{" + b" " * (600 * 1024) + b"}"
     response = stripe_client.post("/webhooks/stripe", content=payload)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"

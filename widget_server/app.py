@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute
 
 from .booking.clock import Clock, system_clock
@@ -23,13 +24,13 @@ from .payments import PaymentMethods
 from .shutdown import stop_background
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
-from .web import changes, client, loader, logos, payments, public, site, webhooks
+from .web import changes, client, loader, logos, paths, payments, public, site, webhooks
 from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.outage import DatabaseOutage
-from .web.pages import http_exception, server_error
+from .web.pages import client_disconnected, http_exception, server_error
 from .web.rate_limits import HoldLimiter
 from .web.request_body import ReadBodyFirst
 from .web.request_connection import RequestConnection
@@ -46,6 +47,7 @@ READY_TIMEOUT_SECONDS = 2
 # Each area declares its routes; the studios' catch-all pages come last, as any first
 # path segment not taken before them is a studio's slug.
 ROUTES: list[BaseRoute] = [
+    *paths.routes,  # first: a path with control characters is a 404 before any lookup
     *site.routes,
     *loader.routes,
     *logos.routes,
@@ -103,13 +105,23 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 form_targets=methods.form_origins(),
                 hsts_seconds=settings.hsts_seconds,
             ),
-            Middleware(BodyLimit, larger={"/admin/settings": SETTINGS_MAX_BODY_BYTES}),
+            Middleware(
+                BodyLimit,
+                larger={
+                    "/admin/settings": SETTINGS_MAX_BODY_BYTES,
+                    "/webhooks/": webhooks.MAX_BODY_BYTES,
+                },
+            ),
             Middleware(DatabaseOutage),
             # The body first, then a database connection: a stalled upload holds none.
             Middleware(ReadBodyFirst, timeout=settings.request_body_timeout),
             Middleware(RequestConnection, db=db),
         ],
-        exception_handlers={HTTPException: http_exception, Exception: server_error},
+        exception_handlers={
+            HTTPException: http_exception,
+            ClientDisconnect: client_disconnected,
+            Exception: server_error,
+        },
         lifespan=lifespan,
     )
     redact_access_log()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
+import uvicorn.config
 
 from .keys import STRONG_SECRET_KEY
 
@@ -36,9 +40,14 @@ def live_server(
     extra_env: dict[str, str] | None = None,
     log_path: Path | None = None,
     log_level: str = "warning",
+    app_log_level: str | None = None,
 ) -> Iterator[str]:
     """Serve the demo app (test-card payments) with uvicorn on a migrated database; yields
-    the base URL."""
+    the base URL.
+
+    ``app_log_level`` also sends the app's own log (the ``minis`` loggers, which uvicorn
+    leaves unconfigured) to the log at that level, in uvicorn's format.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -52,6 +61,7 @@ def live_server(
         **(extra_env or {}),
     }
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    log_config = _log_config(app_log_level) if app_log_level else None
     process = subprocess.Popen(
         [
             sys.executable,
@@ -67,6 +77,7 @@ def live_server(
             str(workers),
             "--log-level",
             log_level,
+            *(["--log-config", str(log_config)] if log_config else []),
         ],
         cwd=ROOT,
         env=env,
@@ -85,6 +96,18 @@ def live_server(
             process.wait()
         if log_path:
             log.close()  # type: ignore[union-attr]
+        if log_config:
+            log_config.unlink()
+
+
+def _log_config(app_level: str) -> Path:
+    """uvicorn's own logging configuration, plus the ``minis`` loggers at ``app_level``."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["minis"] = {"handlers": ["default"], "level": app_level.upper()}
+    handle, name = tempfile.mkstemp(prefix="minis-log-", suffix=".json")
+    with os.fdopen(handle, "w") as file:
+        json.dump(config, file)
+    return Path(name)
 
 
 @dataclass

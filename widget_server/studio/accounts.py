@@ -14,6 +14,7 @@ from babel.numbers import get_currency_name
 from databases import Database
 
 from ..booking.slugs import is_valid_studio_slug
+from ..db.limits import storable
 from ..db.rows import fetch_one_as
 from ..db.tables import studios, users
 from ..payments.registry import METHOD_KEYS
@@ -119,7 +120,13 @@ async def authenticate(db: Database, email: str, password: str) -> AdminUser | N
     email = email.strip().lower()
     if not email or not password or len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
         return None
-    row = await fetch_one_as(db, users.select().where(users.c.email == email), _UserRow)
+    # An email no database can hold (a NUL: PostgreSQL can't even compare it) is nobody's:
+    # refused like an unknown one, after the same dummy hash check.
+    row = (
+        await fetch_one_as(db, users.select().where(users.c.email == email), _UserRow)
+        if storable(email)
+        else None
+    )
     ok = await anyio.to_thread.run_sync(
         _verify, row.password_hash if row else _DUMMY_HASH, password
     )

@@ -16,7 +16,7 @@ from databases import Database
 from ..booking.catalog import Location
 from ..booking.slots import SessionDayPlan, plan_slots
 from ..db.tables import session_days
-from .form_values import parse_clock, parse_day, parse_whole
+from .form_values import parse_clock, parse_day, parse_whole, unstorable_fields
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 SLOT_MINUTES = (5, 480)
@@ -75,6 +75,7 @@ def read_day(
             numbers[name] = parse_whole(fields.get(name, ""), low, high, unit)
         except ValueError as exc:
             errors[name] = str(exc)
+    errors |= unstorable_fields(fields)
     if errors:
         return None, errors
     assert location is not None and day is not None and start is not None and end is not None

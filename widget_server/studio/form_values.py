@@ -1,4 +1,5 @@
-"""Reading the values people type into the dashboard's forms: amounts, whole numbers, slugs.
+"""Reading the values people type into the dashboard's forms: amounts, whole numbers, slugs,
+and text no database can hold.
 
 Each reader returns the value or raises ``ValueError`` with a message meant for the
 photographer, so every form states its limits the same way. Money goes through Babel
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
@@ -20,6 +22,7 @@ from babel.numbers import (
 )
 
 from ..booking.slugs import is_valid_slug
+from ..db.limits import storable
 from ..formatting import LOCALE, money
 
 # Prices live in an INTEGER column: keep well inside 32 bits whatever the currency.
@@ -119,3 +122,13 @@ def is_web_address(value: str) -> bool:
     if lowered.startswith(("https://", "http://")):
         return len(value) > len("https://") and not any(c.isspace() for c in value)
     return lowered.startswith("/") and not lowered.startswith("//") and " " not in value
+
+
+UNSTORABLE = "This contains a character that can't be saved (a NUL). Please type it again."
+
+
+def unstorable_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """A field error for each value no database can hold (db/limits.storable). Each form's
+    check adds these to its own, last, so a NUL never reaches an INSERT or UPDATE: on
+    PostgreSQL it would fail the query (a 500) where SQLite stored it."""
+    return {name: UNSTORABLE for name, value in fields.items() if not storable(value)}

@@ -20,6 +20,7 @@ from ..booking.catalog import Location
 from ..booking.errors import InvalidDetails
 from ..db.tables import locations, session_days, slots
 from ..db.transactions import write_transaction
+from .form_values import unstorable_fields
 from .time_zones import is_time_zone
 
 MAX_NAME = 200
@@ -97,6 +98,7 @@ def check_location(form: dict[str, str]) -> LocationFields:
     timezone = form.get("timezone", "")
     if not is_time_zone(timezone):
         errors["timezone"] = "Please choose a time zone from the list."
+    errors |= unstorable_fields(form)
     if errors:
         raise InvalidDetails(errors)
     return LocationFields(name, address, map_url, notes, timezone)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 from ..booking.catalog import MiniSession
 from ..booking.slugs import is_valid_slug
-from .form_values import is_web_address, parse_money, parse_whole
+from .form_values import is_web_address, parse_money, parse_whole, unstorable_fields
 
 VISIBILITIES = {
     "public": "Public: listed on your booking site",
@@ -189,4 +189,5 @@ def read_settings(
         confirmation_notice=_text(fields, "confirmation_notice", MAX_TEXT, errors),
         terms=_text(fields, "terms", MAX_TEXT, errors),
     )
+    errors |= unstorable_fields(fields)
     return settings, errors

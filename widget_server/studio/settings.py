@@ -18,6 +18,7 @@ from ..booking.errors import InvalidDetails
 from ..db.tables import studios
 from ..db.transactions import write_transaction
 from ..formatting import HEX_COLOR
+from .form_values import unstorable_fields
 from .logos import Logo, remove_logo, replace_logo
 from .origins import InvalidOrigins, parse_origins
 from .time_zones import is_time_zone
@@ -117,6 +118,7 @@ def check_settings(
             f"(they are {len(instructions)})."
         )
 
+    errors |= unstorable_fields(form)
     if errors:
         raise InvalidDetails(errors)
     return StudioSettings(

@@ -1,9 +1,12 @@
-"""Reading request input defensively: forms, ids in query strings."""
+"""Reading request input defensively: forms, ids in query strings and in paths."""
 
 from __future__ import annotations
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+
+from ..db.limits import id_from_text
 
 MAX_FIELDS = 30
 
@@ -20,8 +23,25 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 def parse_id(raw: str | None) -> int | None:
-    """A positive database id from user input, or None for anything else."""
-    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 12:
-        return None
-    value = int(raw)
-    return value if value > 0 else None
+    """A database id from user input (a query string, a form), or None for anything no row
+    can have: not ASCII digits, zero, or past PostgreSQL's integer (db/limits.py)."""
+    return id_from_text(raw)
+
+
+class IdConvertor(Convertor[int]):
+    """``{name:id}`` in a route: a run of ASCII digits, as ``{name:int}`` matches, read as an
+    id a row can have, or 0 (no row's id, so the page answers 404). Starlette's ``int``
+    convertor would hand on any size, and ``int()`` of 5,000 digits raises (Python's limit
+    on integer strings), 2**31 and more makes PostgreSQL fail the query."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return id_from_text(value) or 0
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+# Registered when web/ is first imported (web/__init__.py), before any route is built.
+register_url_convertor("id", IdConvertor())

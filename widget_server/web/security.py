@@ -83,7 +83,8 @@ class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413 before anyone parses them.
 
     ``larger`` raises the cap for a few exact paths (a form with a file upload), so the
-    page itself can explain a file that is too big instead of this bare refusal.
+    page itself can explain a file that is too big instead of this bare refusal; a key
+    ending in ``/`` raises it for every path under it (``/webhooks/``: each provider's).
     """
 
     def __init__(
@@ -97,7 +98,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.larger.get(scope["path"], self.limit)
+        limit = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(scope, send)
@@ -117,6 +118,14 @@ class BodyLimit:
             await self.app(scope, limited_receive, send)
         except BodyTooLarge:
             await _too_large(scope, send)
+
+    def _limit(self, path: str) -> int:
+        if path in self.larger:
+            return self.larger[path]
+        return next(
+            (n for key, n in self.larger.items() if key.endswith("/") and path.startswith(key)),
+            self.limit,
+        )
 
 
 class BodyTooLarge(Exception):

@@ -20,6 +20,16 @@ from ..payments.base import PaymentUnavailable, WebhookDelivery, WebhookRejected
 
 logger = logging.getLogger("minis.payments")
 
+# The body cap under /webhooks/ (BodyLimit; 64 KB elsewhere). Stripe documents no maximum
+# for an event's body, and an event carries the whole object it is about: a Checkout
+# Session or a Charge with its refunds list, each with up to 50 metadata pairs of 40 + 500
+# characters (Stripe's documented metadata limits: ~27 KB on their own), besides line
+# items, addresses and nested objects. An event over the cap is refused with 413, then
+# redelivered and refused again until Stripe gives up (days later): its payment is never
+# recorded. 512 KB is several times the largest object we can picture, and still bounds
+# what an unsigned sender can make us read before the signature is checked.
+MAX_BODY_BYTES = 512 * 1024
+
 
 def _error(status: int, code: str, message: str) -> Response:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import stripe
 from databases import Database
@@ -25,7 +25,7 @@ from databases import Database
 from ...booking.bookings import NewPayment, book
 from ...booking.errors import SlotUnavailable, WrongState
 from ...booking.views import BookingView, load_booking_by_id
-from ..base import RefundRequest, WebhookRejected
+from ..base import PaymentUnavailable, RefundRequest, WebhookRejected
 from ..late_payments import record_unbookable_payment, was_unbookable
 from ..refunds import NewRefund, record_refund
 from .api import KEY, REFUND_STATUSES, StripeApi
@@ -37,67 +37,83 @@ from .attempts import (
     mark_attempt,
 )
 from .charges import refund_through_stripe
+from .shapes import (
+    Charge,
+    CheckoutSession,
+    Event,
+    read_charge,
+    read_event,
+    read_refund,
+    read_session,
+)
 
 logger = logging.getLogger("minis.stripe")
 
-# Stripe's own default: a signature older than five minutes is refused (replay protection).
+# Stripe's own default: a signature more than five minutes old is refused (replay
+# protection); we refuse one as far in the future too.
 TOLERANCE_SECONDS = 300
 PAID = ("paid", "no_payment_required")
+T = TypeVar("T")
 
 
-def verify_event(secret: str | None, payload: bytes, signature: str | None) -> dict[str, Any]:
-    """The event in ``payload``, after ``stripe.Webhook.construct_event`` checked it."""
+def verify_event(secret: str | None, payload: bytes, signature: str | None, now: float) -> Event:
+    """The event in ``payload``, once it is genuine, current and shaped like an event.
+
+    ``stripe.WebhookSignature.verify_header`` checks the signature (what
+    ``stripe.Webhook.construct_event`` does first), but its tolerance only refuses
+    timestamps that are too old: one far in the future would stay valid for as long as
+    it is ahead, so both sides are checked here, against ``now`` (Unix seconds). Then the
+    body must be the JSON of an event (shapes.read_event), not just any JSON.
+    """
     if not secret:
         raise WebhookRejected("not_configured", "STRIPE_WEBHOOK_SECRET is not set")
     try:
-        stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
-    except ValueError as exc:
+        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=None)
+    except ValueError as exc:  # the body is not UTF-8 text
         raise WebhookRejected("invalid_payload", "the body is not a JSON event") from exc
     except stripe.SignatureVerificationError as exc:
-        if _stale(signature):
-            raise WebhookRejected("stale_timestamp", "the signature is too old") from exc
         raise WebhookRejected("bad_signature", "the signature does not match") from exc
-    event = json.loads(payload)
-    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
-        raise WebhookRejected("invalid_payload", "the body is not a Stripe event")
-    return event
+    assert signature is not None  # verified
+    signed_at = _signed_at(signature)
+    if signed_at < now - TOLERANCE_SECONDS:
+        raise WebhookRejected("stale_timestamp", "the signature is too old")
+    if signed_at > now + TOLERANCE_SECONDS:
+        raise WebhookRejected("future_timestamp", "the signature's time is ahead of ours")
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested past Python's stack
+        raise WebhookRejected("invalid_payload", "the body is not a JSON event") from exc
+    return read_event(data)
 
 
-def _stale(signature: str | None) -> bool:
-    for part in (signature or "").split(","):
-        name, _, value = part.partition("=")
-        if name.strip() == "t" and value.strip().isdigit():
-            return abs(time.time() - int(value)) > TOLERANCE_SECONDS
-    return False
+def _signed_at(signature: str) -> int:
+    """The header's timestamp, read the way ``verify_header`` read it (the first ``t``),
+    so the time we check is the time that was signed."""
+    items = [item.split("=", 2) for item in signature.split(",")]
+    return int(next(item[1] for item in items if item[0] == "t"))
 
 
-async def handle_event(api: StripeApi, db: Database, event: dict[str, Any], now: datetime) -> str:
-    """Apply one verified event; returns what happened, for the reply and the log."""
-    kind = event.get("type", "")
-    obj = event["data"].get("object")
-    if not isinstance(obj, dict):
-        return "ignored"
+async def handle_event(api: StripeApi, db: Database, event: Event, now: datetime) -> str:
+    """Apply one verified event; returns what happened, for the reply and the log.
+    Raises WebhookRejected (invalid_payload) when the object is not what its type says."""
+    kind, obj = event.type, event.object
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        return await session_settled(api, db, obj, now)
+        return await session_settled(api, db, read_session(obj), now)
     if kind == "checkout.session.async_payment_failed":
-        return await _session_failed(db, obj, now)
+        return await _session_failed(db, read_session(obj), now)
     if kind == "checkout.session.expired":
-        return await _session_expired(db, obj, now)
+        return await _session_expired(db, read_session(obj), now)
     if kind == "charge.refunded":
-        return await _charge_refunded(api, db, obj, now)
+        return await _charge_refunded(api, db, read_charge(obj), now)
     return "ignored"
 
 
-async def _attempt_of(db: Database, session: dict[str, Any]) -> CheckoutAttempt | None:
-    metadata = session.get("metadata") or {}
-    raw = str(metadata.get("minis_checkout", ""))
-    attempt = await find_attempt(
-        db, session_id=session.get("id"), attempt_id=int(raw) if raw.isdigit() else None
-    )
-    if attempt is not None and attempt.session_id not in (None, session.get("id")):
+async def _attempt_of(db: Database, session: CheckoutSession) -> CheckoutAttempt | None:
+    attempt = await find_attempt(db, session_id=session.id, attempt_id=session.attempt_id)
+    if attempt is not None and attempt.session_id not in (None, session.id):
         attempt = None  # metadata naming an attempt that belongs to another session
     if attempt is None:
-        logger.info("Stripe event for unknown Checkout Session %s ignored", session.get("id"))
+        logger.info("Stripe event for unknown Checkout Session %s ignored", session.id)
     return attempt
 
 
@@ -108,16 +124,16 @@ async def _booking_of(db: Database, attempt: CheckoutAttempt) -> BookingView:
 
 
 async def session_settled(
-    api: StripeApi, db: Database, session: dict[str, Any], now: datetime
+    api: StripeApi, db: Database, session: CheckoutSession, now: datetime
 ) -> str:
     """A Checkout Session completed (or its delayed payment succeeded): book, or refund."""
     attempt = await _attempt_of(db, session)
     if attempt is None:
         return "unknown_session"
-    session_id, payment_intent = str(session.get("id") or ""), session.get("payment_intent")
-    if session.get("status") != "complete":
+    session_id, payment_intent = session.id, session.payment_intent
+    if session.status != "complete":
         return "not_complete"  # a return URL opened before paying: nothing to do
-    if session.get("payment_status") not in PAID:
+    if session.payment_status not in PAID:
         # A delayed method (bank debit): wait for async_payment_succeeded.
         await mark_attempt(
             db,
@@ -137,8 +153,8 @@ async def session_settled(
         method=KEY,
         provider_ref=session_id,
         status="succeeded",
-        amount_minor=int(session.get("amount_total") or attempt.amount_minor),
-        currency=str(session.get("currency") or attempt.currency).upper(),
+        amount_minor=session.amount_total or attempt.amount_minor,
+        currency=(session.currency or attempt.currency).upper(),
     )
     try:
         if _already_paid_otherwise(booking, attempt, session_id):
@@ -197,7 +213,7 @@ async def refund_unbookable(
     )
 
 
-async def _session_failed(db: Database, session: dict[str, Any], now: datetime) -> str:
+async def _session_failed(db: Database, session: CheckoutSession, now: datetime) -> str:
     attempt = await _attempt_of(db, session)
     if attempt is None:
         return "unknown_session"
@@ -205,18 +221,16 @@ async def _session_failed(db: Database, session: dict[str, Any], now: datetime) 
     return "failed"
 
 
-async def _session_expired(db: Database, session: dict[str, Any], now: datetime) -> str:
+async def _session_expired(db: Database, session: CheckoutSession, now: datetime) -> str:
     attempt = await _attempt_of(db, session)
     if attempt is None:
         return "unknown_session"
     return "hold_freed" if await checkout_expired(db, attempt, now) else "expired"
 
 
-async def _charge_refunded(
-    api: StripeApi, db: Database, charge: dict[str, Any], now: datetime
-) -> str:
+async def _charge_refunded(api: StripeApi, db: Database, charge: Charge, now: datetime) -> str:
     """Refunds made anywhere (our API calls, Stripe's dashboard) land in the booking's log."""
-    payment_intent = charge.get("payment_intent")
+    payment_intent = charge.payment_intent
     attempt = await attempt_by_payment_intent(db, payment_intent) if payment_intent else None
     if attempt is None:
         logger.info("charge.refunded for unknown payment %s ignored", payment_intent)
@@ -228,16 +242,16 @@ async def _charge_refunded(
     )
     if payment is None:
         return "unknown_payment"
-    refunds = (charge.get("refunds") or {}).get("data")
+    refunds = charge.refunds
     if refunds is None:
         listed = await api.call(
             api.client.v1.refunds.list,
             {"payment_intent": payment_intent, "limit": 100},
         )
-        refunds = [r.to_dict() for r in listed.data]
+        refunds = [_from_api(read_refund, r.to_dict()) for r in listed.data]
     recorded = 0
     for refund in refunds:
-        if not refund.get("amount"):
+        if not refund.amount:
             continue
         recorded += await record_refund(
             db,
@@ -245,16 +259,26 @@ async def _charge_refunded(
             NewRefund(
                 payment_id=payment.id,
                 method=KEY,
-                provider_ref=refund["id"],
-                status=REFUND_STATUSES.get(refund.get("status", ""), "pending"),
-                amount_minor=int(refund["amount"]),
-                reason=refund.get("reason") or "Refunded in Stripe",
+                provider_ref=refund.id,
+                status=REFUND_STATUSES.get(refund.status, "pending"),
+                amount_minor=refund.amount,
+                reason=refund.reason or "Refunded in Stripe",
             ),
             now,
             # Ours carry the request's key: a request that timed out counts as done.
-            key=(refund.get("metadata") or {}).get("minis_key") or None,
+            key=refund.key or None,
         )
     return f"refunds_recorded:{recorded}"
+
+
+def _from_api(read: Callable[[Any], T], obj: Any) -> T:
+    """An object Stripe's API returned, read like an event's: one we can't read is an
+    answer we can't use, like no answer (PaymentUnavailable: the caller retries later)."""
+    try:
+        return read(obj)
+    except WebhookRejected as exc:
+        logger.warning("Stripe's API returned a malformed object: %s", exc)
+        raise PaymentUnavailable(str(exc)) from exc
 
 
 async def settle_from_return(
@@ -270,4 +294,4 @@ async def settle_from_return(
     if attempt is None or attempt.booking_id != booking.id:
         return None
     session = await api.call(api.client.v1.checkout.sessions.retrieve, session_id)
-    return await session_settled(api, db, session.to_dict(), now)
+    return await session_settled(api, db, _from_api(read_session, session.to_dict()), now)

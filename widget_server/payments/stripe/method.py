@@ -8,8 +8,10 @@ idempotency key per request.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
+from ...db.limits import storable
 from ..base import (
     PaymentMethod,
     PaymentStart,
@@ -76,13 +78,21 @@ class StripePayment(PaymentMethod):
         """The query string proves nothing: the session is retrieved from the API and
         settled like its webhook would be (whichever comes first books)."""
         session_id = query.get("session_id", "")
-        if not session_id.startswith("cs_") or len(session_id) > MAX_SESSION_ID:
+        if (
+            not session_id.startswith("cs_")
+            or len(session_id) > MAX_SESSION_ID
+            or not storable(session_id)  # a NUL would fail the lookup on PostgreSQL
+        ):
             return None
         return await settle_from_return(self.api, start.db, start.booking, session_id, start.now)
 
     async def receive_webhook(self, delivery: WebhookDelivery) -> str:
+        # Signatures carry Stripe's wall-clock time: compared with ours, not the app's clock.
         event = verify_event(
-            self.webhook_secret, delivery.body, delivery.headers.get("stripe-signature")
+            self.webhook_secret,
+            delivery.body,
+            delivery.headers.get("stripe-signature"),
+            now=time.time(),
         )
         return await handle_event(self.api, delivery.db, event, delivery.now)
 

@@ -243,14 +243,14 @@ async def reopen_booking_lead(request: Request, admin: Admin) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/admin/bookings/{booking_id:int}/cancel", cancel_booking, methods=["POST"]),
-    Route("/admin/bookings/{booking_id:int}/move", move_page, methods=["GET", "POST"]),
+    Route("/admin/bookings/{booking_id:id}/cancel", cancel_booking, methods=["POST"]),
+    Route("/admin/bookings/{booking_id:id}/move", move_page, methods=["GET", "POST"]),
     Route(
-        "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/refund",
+        "/admin/bookings/{booking_id:id}/payments/{payment_id:id}/refund",
         refund,
         methods=["POST"],
     ),
-    Route("/admin/bookings/{booking_id:int}/refunds/retry", retry_refunds, methods=["POST"]),
-    Route("/admin/bookings/{booking_id:int}/lead/close", close_booking_lead, methods=["POST"]),
-    Route("/admin/bookings/{booking_id:int}/lead/reopen", reopen_booking_lead, methods=["POST"]),
+    Route("/admin/bookings/{booking_id:id}/refunds/retry", retry_refunds, methods=["POST"]),
+    Route("/admin/bookings/{booking_id:id}/lead/close", close_booking_lead, methods=["POST"]),
+    Route("/admin/bookings/{booking_id:id}/lead/reopen", reopen_booking_lead, methods=["POST"]),
 ]

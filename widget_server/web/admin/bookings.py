@@ -169,11 +169,11 @@ async def mark_paid(request: Request, admin: Admin) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/admin/bookings", bookings_page),
-    Route("/admin/bookings/{booking_id:int}", booking_page),
+    Route("/admin/bookings/{booking_id:id}", booking_page),
     Route(
-        "/admin/bookings/{booking_id:int}/payments/{payment_id:int}/mark-paid",
+        "/admin/bookings/{booking_id:id}/payments/{payment_id:id}/mark-paid",
         mark_paid,
         methods=["POST"],
     ),
-    Route("/admin/minis/{mini_id:int}/days/{day_id:int}", day_sheet_page),
+    Route("/admin/minis/{mini_id:id}/days/{day_id:id}", day_sheet_page),
 ]

@@ -298,18 +298,18 @@ async def delete_day_page(request: Request, admin: Admin) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/admin/minis/{mini_id:int}/days", add_day_action, methods=["POST"]),
+    Route("/admin/minis/{mini_id:id}/days", add_day_action, methods=["POST"]),
     Route(
-        "/admin/minis/{mini_id:int}/days/{day_id:int}/edit", day_edit_page, methods=["GET", "POST"]
+        "/admin/minis/{mini_id:id}/days/{day_id:id}/edit", day_edit_page, methods=["GET", "POST"]
     ),
     Route(
-        "/admin/minis/{mini_id:int}/days/{day_id:int}/delete",
+        "/admin/minis/{mini_id:id}/days/{day_id:id}/delete",
         delete_day_page,
         methods=["GET", "POST"],
     ),
-    Route("/admin/minis/{mini_id:int}/days/{day_id:int}/slots", add_slot_action, methods=["POST"]),
+    Route("/admin/minis/{mini_id:id}/days/{day_id:id}/slots", add_slot_action, methods=["POST"]),
     Route(
-        "/admin/minis/{mini_id:int}/days/{day_id:int}/slots/{slot_id:int}/block",
+        "/admin/minis/{mini_id:id}/days/{day_id:id}/slots/{slot_id:id}/block",
         block_slot_action,
         methods=["POST"],
     ),

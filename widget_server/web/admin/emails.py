@@ -109,6 +109,6 @@ async def email_html(request: Request, admin: Admin) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/admin/emails", emails_page),
-    Route("/admin/emails/{email_id:int}", email_page),
-    Route("/admin/emails/{email_id:int}/html", email_html),
+    Route("/admin/emails/{email_id:id}", email_page),
+    Route("/admin/emails/{email_id:id}/html", email_html),
 ]

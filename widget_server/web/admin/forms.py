@@ -6,10 +6,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...db.limits import MAX_ID
 from .auth import Admin, admin_context
 from .pages import admin_error
 
-MAX_ID = 2**31 - 1  # larger ids can't exist, and PostgreSQL would refuse to compare them
 MAX_FIELD_CHARS = 50_000
 
 
@@ -26,6 +26,8 @@ def text_list(form: FormData, name: str) -> list[str]:
 
 
 def path_id(request: Request, name: str) -> int | None:
+    """A ``{name:id}`` path id a row can have, else None (the handler answers 404): the
+    convertor takes any run of digits, and PostgreSQL refuses to compare past MAX_ID."""
     value = request.path_params[name]
     return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 

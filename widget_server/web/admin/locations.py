@@ -184,7 +184,7 @@ async def unarchive_page(request: Request, admin: Admin) -> Response:
 routes: list[BaseRoute] = [
     Route("/admin/locations", locations_page),
     Route("/admin/locations/new", new_location_page, methods=["GET", "POST"]),
-    Route("/admin/locations/{location_id:int}", location_page, methods=["GET", "POST"]),
-    Route("/admin/locations/{location_id:int}/archive", archive_page, methods=["POST"]),
-    Route("/admin/locations/{location_id:int}/unarchive", unarchive_page, methods=["POST"]),
+    Route("/admin/locations/{location_id:id}", location_page, methods=["GET", "POST"]),
+    Route("/admin/locations/{location_id:id}/archive", archive_page, methods=["POST"]),
+    Route("/admin/locations/{location_id:id}/unarchive", unarchive_page, methods=["POST"]),
 ]

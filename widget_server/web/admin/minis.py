@@ -150,7 +150,8 @@ def _ordered_methods(fields: dict[str, str], chosen: list[str]) -> list[str]:
     def position(item: tuple[int, str]) -> tuple[int, int]:
         index, key = item
         raw = fields.get(f"order_{key}", "").strip()
-        return (int(raw) if raw.isdigit() and len(raw) < 4 else 999, index)
+        # ASCII digits only: "²".isdigit() is true, but int("²") fails.
+        return (int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4 else 999, index)
 
     return [key for _, key in sorted(enumerate(chosen), key=position)]
 
@@ -337,8 +338,8 @@ async def archive_mini_action(request: Request, admin: Admin) -> Response:
 routes: list[BaseRoute] = [
     Route("/admin/minis", minis_page),
     Route("/admin/minis/new", new_mini_page, methods=["GET", "POST"]),
-    Route("/admin/minis/{mini_id:int}", mini_page),
-    Route("/admin/minis/{mini_id:int}/edit", edit_mini_page, methods=["GET", "POST"]),
-    Route("/admin/minis/{mini_id:int}/duplicate", duplicate_mini_action, methods=["POST"]),
-    Route("/admin/minis/{mini_id:int}/archive", archive_mini_action, methods=["POST"]),
+    Route("/admin/minis/{mini_id:id}", mini_page),
+    Route("/admin/minis/{mini_id:id}/edit", edit_mini_page, methods=["GET", "POST"]),
+    Route("/admin/minis/{mini_id:id}/duplicate", duplicate_mini_action, methods=["POST"]),
+    Route("/admin/minis/{mini_id:id}/archive", archive_mini_action, methods=["POST"]),
 ]
