@@ -5,10 +5,6 @@ by a `minis worker`, one runner at a time."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,14 +17,11 @@ import widget_server.payments.stripe.charges as charges_module
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import book_with_demo_card
-from tests.support.keys import STRONG_SECRET_KEY
 from tests.support.mail import set_mini
 from tests.support.queries import event_kinds, rows
-from tests.support.stripe_flow import post_event, start_card_checkout
-from tests.support.stripe_server import SECRET_KEY, WEBHOOK_SECRET, StandInStripe
+from tests.support.stripe_flow import post_event, run_stripe_worker, start_card_checkout, view_of
+from tests.support.stripe_server import StandInStripe
 from tests.support.world import World
-from tests.test_cli import MINIS
-from widget_server.booking.views import BookingView, load_booking_view
 from widget_server.db.connection import create_database
 from widget_server.db.refund_intents import LEASE, claim_due, open_intents, owe_refund
 from widget_server.db.tables import refund_intents, refunds
@@ -74,17 +67,6 @@ class Outage:
         self.down = False
 
 
-def _view(db_url: str, token: str, client: TestClient) -> BookingView:
-    public_id = client.app.state.tokens.read(token)  # type: ignore[attr-defined]
-
-    async def work(db: Database) -> BookingView:
-        view = await load_booking_view(db, public_id)
-        assert view is not None
-        return view
-
-    return run_db(db_url, work)
-
-
 def _paid_card_booking(client: TestClient, stripe_api: StandInStripe, world: World) -> str:
     """A "card-only" booking paid through Stripe, cancellable with a full refund."""
     token, session_id = start_card_checkout(client, stripe_api, world.slots["card-only"][0])
@@ -92,30 +74,12 @@ def _paid_card_booking(client: TestClient, stripe_api: StandInStripe, world: Wor
     return token
 
 
-def _run_worker(db_url: str, stripe_api: StandInStripe, done: Callable[[], bool]) -> str:
-    """A `minis worker` process against the database and the stand-in Stripe, until
-    ``done()`` (or 30 s); returns what it wrote to stderr."""
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("MINIS_", "STRIPE_"))},
-        "MINIS_DATABASE_URL": db_url,
-        "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
-        "STRIPE_SECRET_KEY": SECRET_KEY,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": stripe_api.base_url,
-    }
-    worker = subprocess.Popen([MINIS, "worker"], env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while not done() and time.monotonic() < deadline and worker.poll() is None:
-            time.sleep(0.1)
-    finally:
-        worker.send_signal(signal.SIGINT)
-        errors = worker.communicate(timeout=15)[1]
-    return errors
-
-
 def _intents(db_url: str) -> list[dict[str, Any]]:
     return rows(db_url, refund_intents.select().order_by(refund_intents.c.id))
+
+
+def _intent_done(db_url: str) -> bool:
+    return bool(_intents(db_url)[0]["state"] == "done")
 
 
 @pytest.mark.parametrize("runner", ["upkeep", "worker"])
@@ -133,14 +97,14 @@ def test_a_refund_owed_outlives_the_database_going_away_right_after_the_cancella
     this process) or a separate `minis worker` process refunds it, exactly once."""
     set_mini(db_url, "card-only", change_cutoff_hours=0, cancel_refund_policy="full")
     token = _paid_card_booking(stripe_client, stripe_api, world)
-    paid = _view(db_url, token, stripe_client)
+    paid = view_of(stripe_client, db_url, token)
     outage = Outage(monkeypatch, stripe_client.app.state.db)  # type: ignore[attr-defined]
     outage.start_after(monkeypatch, cancel_module, "_cancel_booked")
 
     cancelled = stripe_client.post(f"/b/{token}/cancel", data={"confirm": "yes", "message": ""})
     outage.end()
     assert cancelled.status_code == 303  # the client's cancellation stands
-    booking = _view(db_url, token, stripe_client)
+    booking = view_of(stripe_client, db_url, token)
     assert booking.status == "cancelled" and booking.refunded_minor == 0
     assert stripe_api.creates(REFUNDS_PATH) == []  # the provider was never asked
     [owed] = _intents(db_url)
@@ -155,11 +119,13 @@ def test_a_refund_owed_outlives_the_database_going_away_right_after_the_cancella
         for _ in range(2):  # the second round finds nothing left to do
             run_db(db_url, lambda db: upkeep(db, clock, methods))
     else:
-        errors = _run_worker(db_url, stripe_api, lambda: _intents(db_url)[0]["state"] == "done")
+        errors = run_stripe_worker(
+            db_url, stripe_api, lambda: _intents(db_url)[0]["state"] == "done"
+        )
         assert "Traceback" not in errors, errors
     assert [r["amount"] for r in stripe_api.refunds.values()] == [paid.paid_minor]
     assert len(stripe_api.creates(REFUNDS_PATH)) == 1
-    assert _view(db_url, token, stripe_client).refunded_minor == paid.paid_minor
+    assert view_of(stripe_client, db_url, token).refunded_minor == paid.paid_minor
     assert len(rows(db_url, refunds.select())) == 1
     assert event_kinds(db_url, booking.id).count("refund_recorded") == 1
     assert [i["state"] for i in _intents(db_url)] == ["done"]
@@ -249,7 +215,7 @@ def test_two_runners_at_once_ask_the_provider_once(
     made = _race(db_url, lambda db: _round(db, clock, methods), delays=[0, 0, 0.5])
     assert len(stripe_api.creates(REFUNDS_PATH)) == asked_at_cancellation + 1  # asked once
     assert sorted(made) == [0, 0, 1]
-    paid = _view(db_url, token, stripe_client)
+    paid = view_of(stripe_client, db_url, token)
     assert len(stripe_api.refunds) == 1 and paid.refunded_minor == paid.payments[0].amount_minor
     assert len(rows(db_url, refunds.select())) == 1
 
@@ -282,7 +248,7 @@ def test_a_claim_leases_one_refund_and_leaves_the_others_to_other_runners(
     client: TestClient, world: World, db_url: str, clock: FakeClock
 ) -> None:
     token = book_with_demo_card(client, world.slots["portraits"][0])
-    booking = _view(db_url, token, client)
+    booking = view_of(client, db_url, token)
 
     async def work(db: Database) -> tuple[int | None, list[int]]:
         async with write_transaction(db):

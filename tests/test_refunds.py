@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 
 from databases import Database
@@ -14,14 +10,12 @@ from starlette.testclient import TestClient
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import book_with_demo_card
-from tests.support.keys import STRONG_SECRET_KEY
 from tests.support.mail import set_mini
 from tests.support.queries import event_kinds
-from tests.support.stripe_flow import post_event, start_card_checkout
-from tests.support.stripe_server import SECRET_KEY, WEBHOOK_SECRET, StandInStripe
+from tests.support.stripe_flow import post_event, run_stripe_worker, start_card_checkout, view_of
+from tests.support.stripe_server import StandInStripe
 from tests.support.world import World
-from tests.test_cli import MINIS
-from widget_server.booking.views import BookingView, load_booking_view
+from widget_server.booking.views import BookingView
 from widget_server.config import Settings
 from widget_server.db.refund_intents import (
     claim_due,
@@ -46,17 +40,6 @@ REFUNDS_PATH = "/v1/refunds"
 DEMO_METHODS = PaymentMethods.from_settings(Settings(demo=True))
 
 
-def _view(db_url: str, token: str, client: TestClient) -> BookingView:
-    public_id = client.app.state.tokens.read(token)  # type: ignore[attr-defined]
-
-    async def work(db: Database) -> BookingView:
-        view = await load_booking_view(db, public_id)
-        assert view is not None
-        return view
-
-    return run_db(db_url, work)
-
-
 def _refund(db_url: str, booking: BookingView, amount: int, key: str, clock: FakeClock) -> bool:
     payment = booking.payments[0]
 
@@ -71,15 +54,15 @@ def test_partial_refunds_are_recorded_once_per_key(
     client: TestClient, world: World, db_url: str, clock: FakeClock
 ) -> None:
     token = book_with_demo_card(client, world.slots["portraits"][0])
-    booking = _view(db_url, token, client)
+    booking = view_of(client, db_url, token)
     assert booking.paid_minor == 5000 and booking.payments[0].refundable_minor == 5000
     assert _refund(db_url, booking, 2000, "first", clock) is True
     assert _refund(db_url, booking, 2000, "first", clock) is False  # same request again
-    after = _view(db_url, token, client)
+    after = view_of(client, db_url, token)
     assert after.paid_minor == 3000 and after.refunded_minor == 2000
     assert after.payments[0].refundable_minor == 3000
     assert _refund(db_url, after, 3000, "second", clock) is True
-    final = _view(db_url, token, client)
+    final = view_of(client, db_url, token)
     assert final.paid_minor == 0 and final.payments[0].refundable_minor == 0
     assert event_kinds(db_url, final.id).count("refund_recorded") == 2
 
@@ -98,7 +81,7 @@ def test_a_failed_refund_is_retried_in_the_background_with_growing_waits(
 ) -> None:
     token, session_id = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
     post_event(stripe_client, stripe_api, "checkout.session.completed", stripe_api.pay(session_id))
-    booking = _view(db_url, token, stripe_client)
+    booking = view_of(stripe_client, db_url, token)
     # The provider is down for the first two tries (the library itself retries once each).
     stripe_api.fail_next_create(500, times=4, path=REFUNDS_PATH)
 
@@ -123,7 +106,7 @@ def test_a_failed_refund_is_retried_in_the_background_with_growing_waits(
     clock.advance(hours=1)
     assert _background_round(stripe_client, db_url, clock) == 0  # nothing left to do
     assert len(stripe_api.refunds) == 1
-    assert _view(db_url, token, stripe_client).refunded_minor == 4000
+    assert view_of(stripe_client, db_url, token).refunded_minor == 4000
 
 
 async def _owe(db: Database, booking: BookingView, amount: int, key: str, now: datetime) -> int:
@@ -155,7 +138,7 @@ def test_background_retries_stop_after_a_few_and_leave_the_rest_to_the_photograp
     client: TestClient, world: World, db_url: str, clock: FakeClock
 ) -> None:
     token = book_with_demo_card(client, world.slots["portraits"][0])
-    booking = _view(db_url, token, client)
+    booking = view_of(client, db_url, token)
     start = clock()
     down = {"demo": _Down()}
 
@@ -212,7 +195,7 @@ def test_a_minis_worker_process_retries_a_failed_stripe_cancellation_refund(
     stripe_api.fail_next_create(500, times=2, path=REFUNDS_PATH)  # down: the try and its retry
     cancelled = stripe_client.post(f"/b/{token}/cancel", data={"confirm": "yes", "message": ""})
     assert cancelled.status_code == 303
-    booking = _view(db_url, token, stripe_client)
+    booking = view_of(stripe_client, db_url, token)
     assert booking.status == "cancelled" and booking.refunded_minor == 0
     assert "refund_failed" in event_kinds(db_url, booking.id) and not stripe_api.refunds
 
@@ -222,25 +205,11 @@ def test_a_minis_worker_process_retries_a_failed_stripe_cancellation_refund(
         )
 
     run_db(db_url, failed_six_minutes_ago)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("MINIS_", "STRIPE_"))},
-        "MINIS_DATABASE_URL": db_url,
-        "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
-        "STRIPE_SECRET_KEY": SECRET_KEY,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": stripe_api.base_url,
-    }
-    worker = subprocess.Popen([MINIS, "worker"], env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while not stripe_api.refunds and time.monotonic() < deadline and worker.poll() is None:
-            time.sleep(0.1)
-        time.sleep(0.5)  # the refund's row is written after Stripe answers
-    finally:
-        worker.send_signal(signal.SIGINT)
-        errors = worker.communicate(timeout=15)[1]
+    errors = run_stripe_worker(
+        db_url, stripe_api, lambda: view_of(stripe_client, db_url, token).refunded_minor > 0
+    )
     assert [r["amount"] for r in stripe_api.refunds.values()] == [booking.paid_minor], errors
     assert len(set(stripe_api.creates(REFUNDS_PATH))) == 1  # the cancellation's own key
-    after = _view(db_url, token, stripe_client)
+    after = view_of(stripe_client, db_url, token)
     assert after.refunded_minor == booking.paid_minor > 0
     assert "Traceback" not in errors, errors

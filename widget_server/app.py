@@ -11,7 +11,6 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute
 
 from .booking.clock import Clock, system_clock
@@ -30,7 +29,7 @@ from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.outage import DatabaseOutage
-from .web.pages import client_disconnected, http_exception, server_error
+from .web.pages import http_exception, server_error
 from .web.rate_limits import HoldLimiter
 from .web.request_body import ReadBodyFirst
 from .web.request_connection import RequestConnection
@@ -117,11 +116,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             Middleware(ReadBodyFirst, timeout=settings.request_body_timeout),
             Middleware(RequestConnection, db=db),
         ],
-        exception_handlers={
-            HTTPException: http_exception,
-            ClientDisconnect: client_disconnected,
-            Exception: server_error,
-        },
+        exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
     )
     redact_access_log()

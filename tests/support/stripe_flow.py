@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from databases import Database
@@ -12,7 +19,8 @@ from widget_server.booking.views import BookingView, load_booking_view
 
 from .databases import run_db
 from .flow import accept_quote, start
-from .stripe_server import StandInStripe, sign
+from .keys import STRONG_SECRET_KEY
+from .stripe_server import SECRET_KEY, WEBHOOK_SECRET, StandInStripe, sign
 
 
 def session_id_from(response: Response, stripe_api: StandInStripe) -> str:
@@ -65,3 +73,27 @@ def view_of(client: TestClient, db_url: str, token: str) -> BookingView:
         return view
 
     return run_db(db_url, work)
+
+
+def run_stripe_worker(db_url: str, stripe_api: StandInStripe, done: Callable[[], bool]) -> str:
+    """A `minis worker` process (its own settings from its environment, as in production)
+    against the database and the stand-in Stripe, until ``done()`` (or 30 s); returns what
+    it wrote to stderr."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MINIS_", "STRIPE_"))},
+        "MINIS_DATABASE_URL": db_url,
+        "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": stripe_api.base_url,
+    }
+    minis = str(Path(sys.executable).with_name("minis"))
+    worker = subprocess.Popen([minis, "worker"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not done() and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        errors = worker.communicate(timeout=15)[1]
+    return errors

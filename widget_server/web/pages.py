@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from ..booking.catalog import Studio
@@ -115,16 +115,6 @@ def database_unavailable(request: Request) -> Response:
     )
     response.headers.update(headers)
     return response
-
-
-async def client_disconnected(request: Request, exc: Exception) -> Response:
-    """The client went away before sending its whole body (a closed tab, a lost connection,
-    a bot): ``request.form()`` or ``request.body()`` raised ClientDisconnect. Not our error,
-    and nothing to fix: one line, no traceback (as an unhandled error it logged two, ours
-    and uvicorn's). Nothing was read, so nothing was done."""
-    assert isinstance(exc, ClientDisconnect)
-    logger.info("client disconnected before sending all of %s %s", request.method, request.url.path)
-    return Response(status_code=400)  # never delivered: the connection is gone
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

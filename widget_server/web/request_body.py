@@ -51,7 +51,12 @@ class ReadBodyFirst:
             )
             return
         if body is None:
-            return  # the client left before finishing: nobody to answer
+            # The client hung up first (a closed tab, a lost connection, a bot): not our
+            # error, nothing was read or done, and nobody to answer. One line, no traceback.
+            logger.info(
+                "client disconnected before sending all of %s %s", scope["method"], scope["path"]
+            )
+            return
         replayed = False
 
         async def replay() -> Message:
