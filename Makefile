@@ -11,7 +11,7 @@ HOST = 127.0.0.1
 PORT = 8000
 DB =
 
-.PHONY: help demo test lint format bench clean
+.PHONY: help demo test lint format bench faults clean
 
 help:  ## this list
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test: $(STAMP)  ## every test: unit, HTTP, concurrency, e2e in Chromium; lint an
 
 bench: $(STAMP)  ## benchmarks, printed as ratios (see bench/README.md)
 	$(BIN)/python -m bench
+
+faults: $(STAMP)  ## cuts, a freeze and SIGKILLs under booking traffic, invariants checked (PostgreSQL, ~7 min)
+	$(BIN)/python -m bench.faults
 
 lint: $(STAMP)  ## ruff check and format check, mypy
 	$(BIN)/ruff check .

@@ -592,6 +592,22 @@ def _http_checks(requests: list[Request], faults: list[Fault]) -> tuple[list[Che
 # The run ---------------------------------------------------------------------------------
 
 
+def _during(fault: Fault, traffic: Traffic) -> tuple[int, int, str]:
+    """503s, unanswered requests and the slowest answer among requests overlapping the
+    fault (plus the grace)."""
+    hit = [
+        r
+        for r in traffic.requests
+        if r.began <= fault.ended + GRACE_SECONDS and r.ended >= fault.began
+    ]
+    slowest = max((r.ended - r.began for r in hit), default=0.0)
+    return (
+        sum(1 for r in hit if r.status == 503),
+        sum(1 for r in hit if r.status is None),
+        f"{slowest:.1f}",
+    )
+
+
 def _load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -673,8 +689,11 @@ def run(workdir: Path, *, clients: int = CLIENTS, seconds: float = TRAFFIC_SECON
     )
     table(["flow ended", "flows"], traffic.flows.most_common())
     table(
-        ["fault", "at s", "lasted s", "detail"],
-        [[f.kind, f"{f.began - t0:.1f}", f"{f.seconds:.1f}", f.detail] for f in faults],
+        ["fault", "at s", "lasted s", "503s", "no answer", "slowest answer s", "detail"],
+        [
+            [f.kind, f"{f.began - t0:.1f}", f"{f.seconds:.1f}", *_during(f, traffic), f.detail]
+            for f in faults
+        ],
     )
     table(["bookings at the end", "rows"], sorted(bookings.items()))
     table(
