@@ -34,7 +34,7 @@ test: $(STAMP)  ## every test: unit, HTTP, concurrency, e2e in Chromium; lint an
 bench: $(STAMP)  ## benchmarks, printed as ratios (see bench/README.md)
 	$(BIN)/python -m bench
 
-faults: $(STAMP)  ## cuts, a freeze and SIGKILLs under booking traffic, invariants checked (PostgreSQL, ~7 min)
+faults: $(STAMP)  ## cuts, a freeze and SIGKILLs under booking traffic, invariants checked (PostgreSQL, 1.5-7 min)
 	$(BIN)/python -m bench.faults
 
 lint: $(STAMP)  ## ruff check and format check, mypy
