@@ -11,7 +11,7 @@ HOST = 127.0.0.1
 PORT = 8000
 DB =
 
-.PHONY: help demo test lint format bench fuzz clean
+.PHONY: help demo test lint format bench fuzz faults clean
 
 help:  ## this list
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ bench: $(STAMP)  ## benchmarks, printed as ratios (see bench/README.md)
 
 fuzz: $(STAMP)  ## 10,000 seeded hostile requests per database; any 5xx fails (bench/README.md)
 	$(BIN)/python -m bench.fuzz $(FUZZ_ARGS)
+
+faults: $(STAMP)  ## cuts, a freeze and SIGKILLs under booking traffic, invariants checked (PostgreSQL, 1.5-7 min)
+	$(BIN)/python -m bench.faults
 
 lint: $(STAMP)  ## ruff check and format check, mypy
 	$(BIN)/ruff check .
