@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import shutil
 import signal
 import socket
+import subprocess
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,10 +27,12 @@ from databases import Database
 from starlette.types import Message
 
 from tests.support.databases import run_db
+from tests.support.keys import STRONG_SECRET_KEY
 from tests.support.live_server import live_server, minis_serve
 from tests.support.stripe_server import SECRET_KEY, WEBHOOK_SECRET, sign
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy_for
 from tests.support.world import World, build_world
+from tests.test_cli import MINIS
 from widget_server.cli import GRACEFUL_SHUTDOWN_SECONDS
 from widget_server.db.availability import is_unavailable
 from widget_server.db.connection import POOL_SIZE, close_database, create_database
@@ -382,3 +387,46 @@ def test_a_transaction_that_fails_at_commit_gives_its_connection_back(db_url: st
         return await close_database(db, 3)
 
     assert asyncio.run(scenario()) is True
+
+
+def _until(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
+@on_postgres
+def test_processes_started_while_the_database_is_down_serve_503s_and_recover(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A web worker that uvicorn respawns, or a `minis worker` a supervisor restarts, during
+    an outage must come up and wait for the database: a process that can't start would take
+    the whole `minis serve` down with it, or stop email and hold sweeps until a human acts."""
+    _world(db_url)
+    with tcp_proxy_for(db_url) as proxy:
+        proxy.cut()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("MINIS_")},
+            "MINIS_DATABASE_URL": proxy.url_for(db_url),
+            "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
+        }
+        worker = subprocess.Popen([MINIS, "worker"], env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            with (
+                live_server(proxy.url_for(db_url), log_path=tmp_path / "web.log") as base,
+                httpx2.Client(base_url=base, timeout=10) as http,
+            ):
+                _assert_unavailable_page(http.get("/acme/portraits"))
+                assert http.get("/readyz").status_code == 503
+                time.sleep(1)
+                assert worker.poll() is None  # still running, waiting for the database
+                proxy.restore()
+                assert _until(lambda: http.get("/acme/portraits").status_code == 200, 15)
+                assert http.get("/readyz").status_code == 200
+        finally:
+            worker.send_signal(signal.SIGINT)
+            errors = worker.communicate(timeout=30)[1]
+    assert worker.returncode == 0, errors

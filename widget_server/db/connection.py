@@ -48,9 +48,12 @@ def create_database(url: str) -> Database:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return Database(f"sqlite:///{parsed.database}", timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    # asyncpg, pooled; several uvicorn workers each hold a pool like this one.
+    # asyncpg, pooled; several uvicorn workers each hold a pool like this one. No connection
+    # is opened up front (min_size=0): a process started while the database is away (a
+    # worker uvicorn respawns, `minis worker` restarted by its supervisor) comes up, answers
+    # 503 and connects when the database is back, instead of failing to start.
     plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    return Database(plain, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
+    return Database(plain, min_size=0, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
 
 
 async def close_database(db: Database, within: float) -> bool:
