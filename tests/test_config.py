@@ -7,7 +7,7 @@ import pytest
 from tests.support.keys import STRONG_SECRET_KEY
 from widget_server.app import app_from_env
 from widget_server.config import DEMO_SECRET_KEY, ConfigError, load_settings
-from widget_server.mail.smtp import parse_smtp_url
+from widget_server.smtp_url import parse_smtp_url
 
 GOOD = {"MINIS_SECRET_KEY": STRONG_SECRET_KEY}
 MAKE_A_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'

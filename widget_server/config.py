@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from .smtp_url import SmtpUrlError, parse_smtp_url
+
 # Variables we read. Anything else spelled MINIS_* is almost certainly a typo.
 KNOWN_VARIABLES = {
     "MINIS_DATABASE_URL",
@@ -208,8 +210,6 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     smtp_url = env.get("MINIS_SMTP_URL") or None
     if smtp_url:
         _check_url("MINIS_SMTP_URL", smtp_url, ("smtp", "smtps"))
-        from .mail.smtp import SmtpUrlError, parse_smtp_url
-
         try:
             parse_smtp_url(smtp_url)
         except SmtpUrlError as exc:

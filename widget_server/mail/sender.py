@@ -31,9 +31,10 @@ from ..booking.tokens import BookingTokens
 from ..config import Settings
 from ..db.connection_scope import given_back
 from ..db.outbox import OutboxEmail, claim_due, mark_failed_attempt, mark_sent
+from ..smtp_url import parse_smtp_url
 from .compose import build_message, message_id_for
 from .render import RenderError, render_email
-from .smtp import SmtpTransport, is_permanent, parse_smtp_url
+from .smtp import SmtpTransport, is_permanent
 
 logger = logging.getLogger("minis.mail")
 
