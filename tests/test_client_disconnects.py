@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from tests.support.live_server import live_server
+from tests.support.live_server import live_server, minis_serve
 from tests.support.stripe_server import SECRET_KEY, WEBHOOK_SECRET
 from tests.support.world import World
 
@@ -68,3 +68,23 @@ def test_a_client_gone_mid_body_is_one_line_without_a_traceback(
     assert "Exception in ASGI application" not in text and "unhandled error" not in text
     for line in expected:
         assert text.count(line) == 1, text
+
+
+def test_minis_serve_writes_the_apps_own_lines_to_its_log(
+    db_url: str, world: World, tmp_path: Path
+) -> None:
+    """Production's `minis serve` shows what the app logs (here: a client gone mid-body),
+    not just uvicorn's own lines."""
+    log = tmp_path / "minis.log"
+    path = f"/acme/portraits/book?slot={world.slots['portraits'][0]}"
+    line = "client disconnected before sending all of POST /acme/portraits/book"
+    with minis_serve(db_url, log) as served:
+        port = urlsplit(served.base).port
+        assert port is not None
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        send_part_and_close(port, path, form, b"name=Ada")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and line not in log.read_text():
+            time.sleep(0.1)
+    text = log.read_text()
+    assert text.count(line) == 1 and "Traceback" not in text, text

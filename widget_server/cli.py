@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import copy
 import getpass
 import logging
 import os
@@ -64,6 +65,15 @@ async def _seed_demo(settings: Settings) -> bool:
         await db.disconnect()
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the app's own ``minis`` loggers at info in the same format:
+    without it uvicorn leaves them unconfigured, and what the app says (a client gone
+    mid-request, a 408, hold sweeps, refunds made) never reaches the server's log."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["minis"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import DEMO_EMAIL, DEMO_PASSWORD
 
@@ -99,6 +109,7 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
         host=args.host,
         port=args.port,
         log_level="info",
+        log_config=log_config(),
         **_proxy_options(settings),
     )
 
@@ -120,6 +131,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        log_config=log_config(),
         **_proxy_options(settings),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
