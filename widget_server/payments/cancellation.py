@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from databases import Database
@@ -28,14 +27,6 @@ from .refunds import refund_owed_now
 logger = logging.getLogger("minis")
 
 
-@dataclass(frozen=True)
-class Cancelled:
-    """What a cancellation gave back: refunded now, and refunds left to retry."""
-
-    refunded_minor: int
-    refund_failures: int
-
-
 async def cancel_and_refund(
     methods: Mapping[str, PaymentMethod],
     db: Database,
@@ -44,8 +35,9 @@ async def cancel_and_refund(
     now: datetime,
     *,
     studio_refund: str | None = None,
-) -> Cancelled:
-    """Cancel ``booking`` and refund what is owed, or raise and change nothing.
+) -> int:
+    """Cancel ``booking`` and refund what is owed, or raise and change nothing. Returns how
+    many refunds failed for now (they stay owed and are retried in the background).
 
     The client cancels within the mini session's rules and refund policy (raises
     ChangeNotAllowed, WrongState). With ``studio_refund`` (a key of
@@ -56,7 +48,7 @@ async def cancel_and_refund(
         owed = await cancel(db, booking, message, now)
     else:
         owed = await cancel_for_client(db, booking, message, studio_refund, now)
-    refunded = failures = 0
+    failures = 0
     for intent_id in owed:
         try:
             intent, done = await refund_owed_now(methods, db, intent_id, now)
@@ -64,10 +56,6 @@ async def cancel_and_refund(
             logger.exception("refund after cancelling booking %s failed", booking.id)
             failures += 1
             continue
-        if intent is None:
-            continue  # another process is on it (or made it) already
-        if done is None:
+        if intent is not None and done is None:  # (None: another process is on it already)
             failures += 1
-        elif done:
-            refunded += intent.amount_minor
-    return Cancelled(refunded, failures)
+    return failures

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..payments.base import PaymentUnavailable, WebhookDelivery, WebhookRejected
+from .refusals import json_error
 
 logger = logging.getLogger("minis.payments")
 
@@ -31,15 +32,11 @@ logger = logging.getLogger("minis.payments")
 MAX_BODY_BYTES = 512 * 1024
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
 async def payment_webhook(request: Request) -> Response:
     key = request.path_params["method"]
     method = request.app.state.payments.get(key)
     if method is None or not method.enabled:
-        return _error(404, "not_configured", f"{key} payments are not enabled here")
+        return json_error(404, "not_configured", f"{key} payments are not enabled here")
     delivery = WebhookDelivery(
         db=request.app.state.db,
         body=await request.body(),
@@ -50,9 +47,9 @@ async def payment_webhook(request: Request) -> Response:
         outcome = await method.receive_webhook(delivery)
     except WebhookRejected as exc:
         logger.warning("%s webhook rejected: %s", key, exc.code)
-        return _error(400, exc.code, str(exc))
+        return json_error(400, exc.code, str(exc))
     except PaymentUnavailable:
-        return _error(503, "provider_unavailable", f"{key} could not be reached; retry later")
+        return json_error(503, "provider_unavailable", f"{key} could not be reached; retry later")
     logger.info("%s webhook: %s", key, outcome)
     return JSONResponse({"received": True, "outcome": outcome})
 

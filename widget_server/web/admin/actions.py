@@ -70,12 +70,12 @@ async def cancel_booking(request: Request, admin: Admin) -> Response:
         return await render_booking(request, admin, booking, forms=forms, status_code=400)
     db, now = request.app.state.db, request.app.state.clock()
     try:
-        cancelled = await cancel_and_refund(
+        failures = await cancel_and_refund(
             request.app.state.payments, db, booking, message, now, studio_refund=cancel.refund
         )
     except WrongState:
         return _back(booking, "already_cancelled")
-    return _back(booking, "cancelled_refund_failed" if cancelled.refund_failures else "cancelled")
+    return _back(booking, "cancelled_refund_failed" if failures else "cancelled")
 
 
 @admin_page
