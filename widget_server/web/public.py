@@ -202,7 +202,9 @@ async def book_page(request: Request) -> Response:
     # widget when the client is in it (only a provider's own page leaves it).
     if started.status == "booked":
         return to_booking_page(request, started.public_id, "", done="booked")
-    return to_booking_page(request, started.public_id, "quote", **{"from": "details"})
+    # Inside the widget the checkout tells the host page of the new lead (``from``).
+    params = {"from": "details"} if embed is not None else {}
+    return to_booking_page(request, started.public_id, "quote", **params)
 
 
 def to_booking_page(request: Request, public_id: str, page: str, **params: str) -> Response:
