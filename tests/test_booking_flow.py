@@ -172,7 +172,9 @@ def test_declined_card_books_nothing(client: TestClient, world: World, db_url: s
 def test_single_method_shows_no_choice(client: TestClient, world: World, db_url: str) -> None:
     token = start(client, world.slots["card-only"][0], "card-only")
     page = accept_quote(client, token)
-    assert 'type="radio"' not in page.text and 'type="hidden" name="method" value="demo"' in page.text
+    assert (
+        'type="radio"' not in page.text and 'type="hidden" name="method" value="demo"' in page.text
+    )
     assert 'name="card"' in page.text
     # The form's card alone is enough: the only method is taken.
     paid = client.post(f"/b/{token}/quote", data={"card": "4242 4242 4242 4242"})
