@@ -18,8 +18,10 @@ from .steps import (
     SUCCESS_CARD,
     choose_first_slot,
     choose_method,
+    clicks,
     confirm_quote,
     continue_to_quote,
+    count_clicks,
     fill_details,
     first_available_slot,
     heading,
@@ -45,13 +47,17 @@ def test_book_fall_minis_with_the_demo_card(page: Page, server: DemoSite) -> Non
 
     expect(heading(page)).to_have_text(FALL)
     expect(page).to_have_url(re.compile(f"{FALL_URL}$"))
+    count_clicks(page)
+    page.reload()
     chosen = choose_first_slot(page)
     expect(page.locator("aside")).to_contain_text(chosen.time)
     fill_details(page, ADA)
     continue_to_quote(page)
 
-    expect(heading(page)).to_have_text("Your quote")
-    expect(page.get_by_role("status")).to_contain_text("This time is held for you until")
+    # The mini page to here: two clicks (a time, then the details' button) plus typing.
+    expect(heading(page)).to_have_text("Review and book")
+    expect(page.locator(".hold")).to_contain_text("This time is held for you for 14:5")
+    expect(page.locator(".hold")).to_contain_text("your time")
     assert quote_rows(page) == {
         "Total": "$225.00",
         "Deposit due now": "$75.00",
@@ -60,12 +66,14 @@ def test_book_fall_minis_with_the_demo_card(page: Page, server: DemoSite) -> Non
     held = server.bookings()
     assert [(b.status, b.slot_id) for b in held] == [("held", chosen.slot_id)]
 
-    page.get_by_role("button", name="Confirm and pay $75.00").click()
-    choose_method(page, "Card (demo)")
-    expect(page).to_have_url(re.compile(r"/pay/demo$"))
-    expect(page.locator(".callout.demo")).to_contain_text("no real card is charged")
+    # The demo card is the first way to pay, chosen already: type the card, one click to pay.
+    expect(page.get_by_role("radio", name=re.compile("Card [(]demo[)]"))).to_be_checked()
+    expect(page.locator(".callout.demo")).to_contain_text("No real card is charged")
     page.get_by_label("Card number").fill(SUCCESS_CARD)
-    page.get_by_role("button", name="Pay $75.00").click()
+    page.get_by_role("button", name="Pay $75.00 deposit").click()
+    expect(heading(page)).to_have_text("You're booked, Ada!")
+    # Mini session page to paid: a time, the details' button, the pay button.
+    assert clicks(page) == 3
 
     expect(heading(page)).to_have_text("You're booked, Ada!")
     expect(page).to_have_url(BOOKING_URL)
@@ -119,9 +127,8 @@ def test_declined_card_books_nothing_then_the_success_card_books(
     expect(page.get_by_role("alert")).to_have_text(
         "Your card was declined. No money was taken. Try the success card."
     )
-    expect(page).to_have_url(re.compile(r"/pay/demo$"))
     expect(page.get_by_label("Card number")).to_have_attribute("aria-invalid", "true")
-    expect(heading(page)).to_have_text("Pay by card")
+    expect(heading(page)).to_have_text("Review and book")
     [booking] = server.bookings()
     assert (booking.status, booking.payments) == ("held", ())
 
@@ -139,12 +146,13 @@ def test_book_by_paying_the_studio_directly(page: Page, server: DemoSite) -> Non
     confirm_quote(page)
     choose_method(page, "Pay the studio directly")
 
-    expect(page).to_have_url(re.compile(r"/pay/offline$"))
-    expect(heading(page)).to_have_text("Pay Golden Hour Photography directly")
-    expect(page.locator(".instructions")).to_contain_text(OFFLINE_INSTRUCTIONS)
-    expect(page.locator("main")).to_contain_text("$225.00 stays due until the studio marks it paid")
+    expect(page.locator(".method-part .instructions")).to_contain_text(OFFLINE_INSTRUCTIONS)
+    expect(page.locator("main")).to_contain_text(
+        "$225.00 stays due until Golden Hour Photography marks it paid"
+    )
+    expect(page.get_by_label("Card number")).to_be_hidden()
     assert server.bookings()[0].status == "held"
-    page.get_by_role("button", name="Reserve my time").click()
+    page.get_by_role("button", name="Reserve and pay the studio").click()
 
     expect(heading(page)).to_have_text("You're booked, Ada!")
     shown = summary(page)
@@ -153,17 +161,15 @@ def test_book_by_paying_the_studio_directly(page: Page, server: DemoSite) -> Non
     [booking] = server.bookings()
     assert (booking.status, booking.slot_id) == ("booked", chosen.slot_id)
     assert booking.payments == (PaymentRow("offline", "pending", 22500),)
+    # The studio's instructions are on the confirmation.
+    expect(page.locator(".instructions")).to_contain_text(OFFLINE_INSTRUCTIONS)
     expect(slot_on_mini_page(page, chosen).locator(".slot-spots")).to_have_text("Booked")
 
 
-def test_one_payment_method_goes_straight_to_the_card_page(page: Page, server: DemoSite) -> None:
+def test_one_payment_method_shows_no_choice(page: Page, server: DemoSite) -> None:
     chosen = reach_quote(page, SANTA)
     assert quote_rows(page) == {"Total": "$95.00", "Due now": "$95.00"}
-
-    page.get_by_role("button", name="Confirm and pay $95.00").click()
-    expect(page).to_have_url(re.compile(r"/b/[^/]+/pay/demo$"))
-    expect(heading(page)).to_have_text("Pay by card")
-    expect(page.get_by_role("link", name="Choose another way to pay")).to_have_count(0)
+    expect(page.get_by_role("radio")).to_have_count(0)
 
     page.get_by_label("Card number").fill(SUCCESS_CARD)
     page.get_by_role("button", name="Pay $95.00").click()
@@ -192,7 +198,7 @@ def test_a_time_someone_else_just_took(
     fill_details(second, GRACE)
 
     continue_to_quote(first)
-    expect(heading(first)).to_have_text("Your quote")
+    expect(heading(first)).to_have_text("Review and book")
     continue_to_quote(second)
     expect(heading(second)).to_have_text("This time was just taken")
     expect(second).to_have_title(re.compile(r"^This time was just taken"))
