@@ -7,11 +7,11 @@ from playwright.sync_api import Page, expect
 
 from .steps import (
     ADA,
+    DECLINED_CARD,
     FALL,
     SUCCESS_CARD,
     choose_first_slot,
     choose_method,
-    confirm_quote,
     continue_to_quote,
     fill_details,
     heading,
@@ -63,14 +63,14 @@ def test_each_step_fits_a_phone_and_a_desktop(page: Page, problems: PageProblems
 
     fill_details(page, ADA)
     continue_to_quote(page)
-    expect(heading(page)).to_have_text("Your quote")
-    capture(page, "4-quote")
-
-    confirm_quote(page)
-    expect(heading(page)).to_have_text("How would you like to pay?")
-    capture(page, "5-pay-choose")
+    expect(heading(page)).to_have_text("Review and book")
+    capture(page, "4-checkout")
+    choose_method(page, "Pay the studio directly")
+    capture(page, "5-checkout-offline")
     choose_method(page, "Card (demo)")
-    capture(page, "6-pay-card")
+    pay_with_card(page, DECLINED_CARD)
+    expect(page.get_by_role("alert")).to_be_visible()
+    capture(page, "6-checkout-declined")
     pay_with_card(page, SUCCESS_CARD)
     expect(heading(page)).to_have_text("You're booked, Ada!")
     capture(page, "7-confirmation")
