@@ -199,3 +199,33 @@ def test_forms_may_lead_to_the_hosted_page_only_when_card_payments_are_on(
     assert form_action(stripe_client.get("/acme")) == (
         f"form-action 'self' https://checkout.stripe.com {stripe_api.base_url}"
     )
+
+
+def test_a_client_who_started_in_the_widget_comes_back_to_it(
+    stripe_client: TestClient, stripe_api: StandInStripe, world: World, db_url: str
+) -> None:
+    """Only Stripe's page leaves the host site: its button posts to the top window, and
+    both ways back (paid, cancelled) land on the host page, which reopens the widget."""
+    host = {"parent": "https://jane.example", "page": "https://jane.example/minis", "theme": "auto"}
+    started = stripe_client.post(
+        "/embed/acme/card-only/book",
+        params={**host, "slot": world.slots["card-only"][0]},
+        data={"name": "Ada Lovelace", "email": "ada@example.com", "phone": "212 555 0143"},
+        headers={"Sec-Fetch-Dest": "iframe"},
+    )
+    in_widget = started.headers["location"]
+    token = in_widget.split("/")[3]
+    page = stripe_client.get(in_widget).text
+    assert f'formaction="/b/{token}/quote" formtarget="_top"' in page
+    session_id = session_id_from(checkout(stripe_client, token), stripe_api)
+    cancelled = stripe_client.get(f"/b/{token}/quote?payment=cancelled")
+    assert cancelled.headers["location"] == f"https://jane.example/minis#minis-unpaid={token}"
+    reopened = stripe_client.get(f"/embed/b/{token}", params={**host, "done": "unpaid"})
+    assert "payment=cancelled" in reopened.headers["location"]
+    assert "nothing was charged" in stripe_client.get(reopened.headers["location"]).text
+    stripe_api.pay(session_id)
+    paid = return_from_checkout(stripe_client, token, session_id)
+    assert paid.headers["location"] == f"https://jane.example/minis#minis-booked={token}"
+    confirmation = stripe_client.get(f"/embed/b/{token}", params={**host, "done": "booked"})
+    assert confirmation.status_code == 200 and 'data-minis-event="booked"' in confirmation.text
+    assert view_of(stripe_client, db_url, token).status == "booked"

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..booking.errors import WrongState
-from ..booking.views import BookingView
+from ..booking.views import BookingView, load_booking_view
 from ..payments.base import PaymentMethod, PaymentStart, PaymentUnavailable
 from .booking_access import booking_or_404, to_booking
 from .embed import origin_allowed, page_origin
@@ -87,8 +87,9 @@ async def return_page(request: Request) -> Response:
             back_url=booking_url(request, booking.public_id),
             back_label="See your booking",
         )
-    if booking.status == "booked":
-        return back_where_started(request, booking, "booked") or to_booking(request, booking)
+    settled = await load_booking_view(request.app.state.db, booking.public_id)
+    if settled is not None and settled.status == "booked":
+        return back_where_started(request, settled, "booked") or to_booking(request, settled)
     return to_booking(request, booking)
 
 
