@@ -15,7 +15,6 @@
   function tick() {
     var s = Math.max(0, Math.ceil((end - Date.now()) / 1000));
     left.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
-    left.setAttribute("aria-label", Math.ceil(s / 60) + " minutes");
     if (s > 0) setTimeout(tick, (end - Date.now()) % 1000 || 1000);
     else location.reload();
   }
