@@ -4,8 +4,13 @@ a one-method session straight to the card page, and a time someone else took fir
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from databases import Database
 from playwright.sync_api import Page, expect
+
+from tests.support.databases import run_db
+from widget_server.db.tables import bookings
 
 from .steps import (
     ADA,
@@ -34,7 +39,7 @@ from .steps import (
     summary,
     text_of,
 )
-from .support import BookingRow, ContextFactory, DemoSite, PageProblems, PaymentRow
+from .support import BookingRow, ContextFactory, DemoSite, PageProblems, PaymentRow, off_the_loop
 
 BOOKING_URL = re.compile(r"/b/[^/]+$")
 
@@ -215,3 +220,43 @@ def test_a_time_someone_else_just_took(
     _, offered = first_available_slot(second)
     assert offered.slot_id != chosen.slot_id
     assert text_of(taken.locator(".slot-time")) == chosen.time
+
+
+def expire_holds(server: DemoSite) -> None:
+    """Every live hold runs out now (as if the client had waited past it)."""
+
+    async def write(db: Database) -> None:
+        await db.execute(
+            bookings.update()
+            .where(bookings.c.status == "held")
+            .values(expires_at=datetime(2020, 1, 1, tzinfo=UTC))
+        )
+
+    off_the_loop(lambda: run_db(server.database_url, write))
+
+
+def test_a_hold_that_ran_out_offers_the_same_time_again(
+    page: Page, server: DemoSite, problems: PageProblems
+) -> None:
+    problems.allow_error_page(409)
+    chosen = reach_quote(page, FALL)
+    expect(page.locator(".hold-left")).to_have_text(re.compile(r"^1[45]:\d\d$"))
+    expire_holds(server)
+    page.reload()
+    expect(heading(page)).to_have_text("Your hold ran out")
+    expect(page.locator("main")).to_contain_text("this time is still free")
+    page.get_by_role("button", name=re.compile(r"^Hold .+ again$")).click()
+    expect(heading(page)).to_have_text("Review and book")
+    expect(page.locator(".hold-left")).to_have_text(re.compile(r"^1[45]:\d\d$"))
+    [booking] = server.bookings()
+    assert (booking.status, booking.slot_id) == ("held", chosen.slot_id)
+
+
+def test_without_javascript_the_hold_names_its_time_zone(
+    new_context: ContextFactory, server: DemoSite
+) -> None:
+    page = new_context(java_script_enabled=False).new_page()
+    reach_quote(page, FALL)
+    hold = text_of(page.locator(".hold"))
+    assert "held for you for 15 more minutes, until" in hold
+    assert re.search(r"until \d\d?:\d\d [AP]M Eastern Standard Time\.$", hold), hold
