@@ -1,4 +1,5 @@
-"""The embed's server side: loader, framing rules, origin checks, carried parameters, handoff."""
+"""The embed's server side: loader, framing rules, origin checks, carried parameters, and the
+booking's pages inside the widget."""
 
 from __future__ import annotations
 
