@@ -19,7 +19,7 @@ from .steps import (
     pay_with_card,
     studio_card,
 )
-from .support import PageProblems, screenshot_dir
+from .support import ContextFactory, PageProblems, screenshot_dir
 
 PHONE, DESKTOP = 375, 1280
 HEIGHT = 800
@@ -82,3 +82,17 @@ def test_the_site_has_an_icon(page: Page) -> None:
     href = icon.get_attribute("href") if icon.count() else "/favicon.ico"
     response = page.request.get(href or "/favicon.ico")
     assert response.ok, f"{href} is a {response.status}"
+
+
+def test_a_phone_sees_the_first_times_without_scrolling(new_context: ContextFactory) -> None:
+    """375 × 740: the dates are one compact row, so the first times show at once."""
+    page = new_context(viewport={"width": 375, "height": 740}).new_page()
+    page.goto("/demo/fall-minis")
+    expect(heading(page)).to_have_text(FALL)
+    first = page.locator("#times .slot").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 740, box
+    # The dates scroll sideways inside their own row; the page itself does not.
+    scroll_width, viewport_width = overflow(page)
+    assert scroll_width <= viewport_width
+    expect(page.locator(".mini-image img")).to_be_visible()
