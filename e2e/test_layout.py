@@ -85,7 +85,7 @@ def test_the_site_has_an_icon(page: Page) -> None:
 
 
 def test_a_phone_sees_the_first_times_without_scrolling(new_context: ContextFactory) -> None:
-    """375 × 740: the dates are one compact row, so the first times show at once."""
+    """375 by 740: the dates are one compact row, so the first times show at once."""
     page = new_context(viewport={"width": 375, "height": 740}).new_page()
     page.goto("/demo/fall-minis")
     expect(heading(page)).to_have_text(FALL)
