@@ -221,6 +221,10 @@ def test_cancel_frees_the_slot_keeps_the_lead_and_tells_both(
     assert "Maybe next time <script>" in outbox_rows(db_url)[-1]["payload"]
     page = client.get(done.headers["location"]).text
     assert "This booking was cancelled" in page and "/reschedule" not in page
+    # What became of the deposit, and why (the default policy keeps it).
+    assert "<dt>You paid</dt><dd>$50.00</dd>" in page and "<dt>Refunded</dt><dd>$0.00</dd>" in page
+    assert "<dt>Kept by the studio</dt><dd>$50.00</dd>" in page
+    assert "deposits aren&#39;t refunded when a booking is cancelled" in page
     # Cancelling again changes nothing.
     again = client.post(f"/b/{token}/cancel", data={"confirm": "yes"})
     assert again.status_code == 303 and again.headers["location"] == f"/b/{token}"
