@@ -102,7 +102,9 @@ def test_confirmation_email_has_the_notice_details_calendar_and_manage_link(
     assert manage in text and f'href="{manage}"' in html
     assert "Thursday, November 26, 2026" in text and "9:00 AM EST \u2013 9:20 AM" in text
     assert "Park, 1 Park Ave" in text and "Paid: $50.00, balance due: $150.00" in text
-    assert "**Bring** a favourite toy." in text  # plain text keeps the Markdown source
+    # Plain text shows the Markdown as words: no marks, links with their address.
+    assert "Bring a favourite toy." in text and "**" not in text
+    assert "Our FAQ (https://acme.test/faq)" in text
     assert "<strong>Bring</strong> a favourite toy." in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript' not in html and 'href="https://acme.test/faq"' in html
@@ -330,7 +332,7 @@ def test_reschedule_and_cancel_emails_tell_both_sides(
 
     cancelled = received["Your booking is cancelled: Portraits, Thu, Nov 26, 9:25 AM EST"]
     text, html, attachments = parts(cancelled)
-    assert attachments == [] and "$50.00 is being refunded to you" in text
+    assert "All you paid, $50.00, is being refunded to you." in text
     studio = received["Cancelled: Ada Lovelace, Portraits, Thu, Nov 26, 9:25 AM EST"]
     text, html, _ = parts(studio)
     assert "Sick kids <b>again</b>\r\nBcc: evil@example.com" in text  # SMTP line endings
