@@ -161,7 +161,9 @@ def test_an_email_delayed_by_an_outage_says_what_was_true_when_it_was_written(
     read = read_both([_file(m)[0] for m in (booked, moved, gone)])
     events = [r["events"][0] for r in read]
     assert len({e["uid"] for e in events}) == 1
-    assert [(r["method"], e["sequence"], e["status"]) for r, e in zip(read, events, strict=True)] == [
+    assert [
+        (r["method"], e["sequence"], e["status"]) for r, e in zip(read, events, strict=True)
+    ] == [
         ("REQUEST", 0, "CONFIRMED"),
         ("REQUEST", 1, "CONFIRMED"),
         ("CANCEL", 2, "CANCELLED"),

@@ -10,8 +10,8 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 from email.utils import getaddresses
+from typing import Any
 from urllib.parse import urlsplit
 
 from .smtp_url import SmtpUrlError, parse_smtp_url

@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from databases import Database
@@ -238,6 +239,7 @@ async def render_email(
         "money_story": money_story,
         "manage_url": manage_url,
         "dashboard_url": f"{base_url}/admin/bookings/{booking.id}",
+        "book_again_url": f"{base_url}/{quote(booking.studio.slug)}/{quote(booking.mini.slug)}",
         "google_url": google_calendar_link(booking, manage_url),
         "outlook_url": outlook_calendar_link(booking, manage_url),
         "map_url": map_link(booking),
