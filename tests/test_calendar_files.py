@@ -147,7 +147,9 @@ def test_an_email_delayed_by_an_outage_says_what_was_true_when_it_was_written(
 
     booked = _to_ada(messages, "You're booked: Portraits, Thu, Nov 26, 9:00 AM EST")
     text = _text(booked)
-    assert "Time: 9:00 AM EST – 9:20 AM" in text and "Paid: $50.00, balance due: $150.00" in text
+    assert (
+        "Time: 9:00 AM EST \u2013 9:20 AM" in text and "Paid: $50.00, balance due: $150.00" in text
+    )
     moved = _to_ada(messages, "Your session has moved to Thu, Nov 26, 9:25 AM EST")
     assert "it was Thu, Nov 26, 9:00 AM EST at Park" in _text(moved)
     gone = _to_ada(messages, "Your booking is cancelled")

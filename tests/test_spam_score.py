@@ -8,6 +8,8 @@ The scores are recorded in bench/README.md ("Spam scores"); ``pytest -s`` prints
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 import sqlalchemy as sa
@@ -39,10 +41,7 @@ NOTICE = (
 
 
 def _png() -> bytes:
-    """A real 120 × 48 PNG, as a photographer would upload."""
-    import struct
-    import zlib
-
+    """A real 120 by 48 PNG, as a photographer would upload."""
     width, height = 120, 48
     rows = b"".join(b"\x00" + b"\x3b\x5b\xdb" * width for _ in range(height))
 
