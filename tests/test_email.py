@@ -31,7 +31,7 @@ from widget_server.db.outbox import (
     emails_for_studio,
     mark_sent,
 )
-from widget_server.db.tables import outbox
+from widget_server.db.tables import outbox, studios
 from widget_server.mail.compose import build_message
 from widget_server.mail.preview import outbox_previews
 from widget_server.mail.render import RenderedEmail
@@ -475,3 +475,29 @@ def test_an_email_queued_before_facts_existed_is_rendered_from_the_booking_now(
     assert ics.params == {"charset": "utf-8", "method": "REQUEST"}
     assert b"SEQUENCE:0" in ics.data
     assert "Paid $50.00 of $200.00." in studio_email.text
+
+
+def test_a_waiting_email_shows_the_studios_logo_as_it_is_now(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, settings: Settings
+) -> None:
+    """The facts are the booking's; the logo says who writes, and a replaced logo's old URL
+    is retired, so an email still waiting shows the current one."""
+    book_with_demo_card(client, world.slots["portraits"][0])
+    new_logo = "ab" * 32
+
+    async def replace_logo(db: Database) -> None:
+        await db.execute(studios.update().values(logo_sha256=new_logo, logo_type="image/png"))
+
+    run_db(db_url, replace_logo)
+    studio_id = outbox_rows(db_url)[0]["studio_id"]
+
+    async def render(db: Database) -> list[str]:
+        tokens = BookingTokens(settings.secret_key)
+        previews = await outbox_previews(
+            db, studio_id, base_url="https://book.test", tokens=tokens, now=clock()
+        )
+        return [p.rendered.html for p in previews if p.rendered]
+
+    htmls = run_db(db_url, render)
+    assert len(htmls) == 2
+    assert all(f'src="https://book.test/logos/acme/{new_logo}.png"' in h for h in htmls)

@@ -25,6 +25,7 @@ from databases import Database
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .. import formatting
+from ..booking.catalog import studio_by_id
 from ..booking.email_facts import EmailFacts, PlaceAndTime, place_and_time, read_facts
 from ..booking.events import calendar_sequence
 from ..booking.tokens import BookingTokens
@@ -174,6 +175,18 @@ async def _facts_now(db: Database, email: OutboxEmail) -> EmailFacts:
     return EmailFacts(booking, await calendar_sequence(db, view.id), old)
 
 
+async def _with_current_logo(db: Database, booking: BookingView) -> BookingView:
+    """The booking with the studio's logo as it is now: a replaced logo's old URL is
+    retired (404), and the logo says who writes, not what was booked."""
+    studio = await studio_by_id(db, booking.studio.id)
+    if studio is None:
+        return booking
+    now = dataclasses.replace(
+        booking.studio, logo_sha256=studio.logo_sha256, logo_type=studio.logo_type
+    )
+    return dataclasses.replace(booking, studio=now)
+
+
 def _paid_line(booking: BookingView) -> str:
     """What the studio has been paid, in one sentence (the studio's preheader)."""
     if booking.quote is None or not booking.total_minor:
@@ -208,7 +221,7 @@ async def render_email(
         by = "client"
     payload = email.payload
     facts = read_facts(payload) or await _facts_now(db, email)
-    booking, old = facts.booking, facts.old
+    booking, old = await _with_current_logo(db, facts.booking), facts.old
     manage_url = f"{base_url}/b/{tokens.make(booking.public_id)}"
     tz = booking.location.timezone
     refund_minor = int(payload.get("refund_minor", 0))
