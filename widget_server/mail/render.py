@@ -196,7 +196,9 @@ def _paid_line(booking: BookingView) -> str:
     if booking.paid_minor >= booking.total_minor:
         return f"Paid in full: {total}."
     if _offline_pending(booking):
-        return f"Paying you directly: {total}."
+        if not booking.paid_minor:
+            return f"Paying you directly: {total}, not received yet."
+        return f"Paid {paid} of {total}; paying you the rest directly."
     return f"Paid {paid} of {total}."
 
 
