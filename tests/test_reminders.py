@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
-from tests.support.flow import accept_quote, book_with_demo_card, start
+from tests.support.flow import book_with_demo_card, pay_offline, start
 from tests.support.mail import kinds, set_mini, tick
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
@@ -65,8 +65,7 @@ def test_a_balance_reminder_also_goes_when_nothing_was_paid_offline_none_paid_or
     offline = []
     for slot in world.slots["family"][:2]:
         token = start(client, slot, "family")
-        accept_quote(client, token)
-        client.post(f"/b/{token}/pay/offline")
+        assert pay_offline(client, token).status_code == 303
         offline.append(token)
     client.post(f"/b/{offline[1]}/cancel", data={"confirm": "yes"})
     book_with_demo_card(client, world.slots["card-only"][0], "card-only")  # paid in full

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
-from tests.support.flow import accept_quote, book_with_demo_card, start
+from tests.support.flow import book_with_demo_card, pay_offline, start
 from tests.support.mail import set_mini, tick
 from tests.support.queries import all_bookings
 from tests.support.smtp import SmtpServer
@@ -122,8 +122,7 @@ def test_every_kind_of_email_scores_under_2(
     token = book_with_demo_card(client, world.slots["portraits"][0])
     sent(booked_deposit="You're booked", new_booking="New booking")
     offline = start(client, world.slots["family"][0], "family", email="bea@example.com")
-    accept_quote(client, offline)
-    assert client.post(f"/b/{offline}/pay/offline").status_code == 303
+    assert pay_offline(client, offline).status_code == 303
     sent(booked_offline="You're booked", new_booking_offline="New booking")
     assert client.post(f"/b/{token}/reschedule", data={"slot": str(world.slots["portraits"][1])})
     sent(rescheduled="Your session has moved", rescheduled_studio="Rescheduled:")
