@@ -214,7 +214,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="minis-bench-") as tmp:
         if args.database in ("sqlite", "both"):
             url = fixtures.demo_sqlite(Path(tmp), "profile.db")
-            asyncio.run(measure(url, fixtures.first_open_slot(url), "SQLite", args.repeats, not args.no_profile))
+            slot = fixtures.first_open_slot(url)
+            asyncio.run(measure(url, slot, "SQLite", args.repeats, not args.no_profile))
         if args.database in ("postgres", "both"):
             admin = fixtures.postgres_admin_url()
             if admin is None:
@@ -222,7 +223,9 @@ def main() -> None:
             else:
                 with fixtures.scratch_postgres(admin) as url:
                     fixtures.seed_demo_database(url)
-                    asyncio.run(measure(url, fixtures.first_open_slot(url), "PostgreSQL", args.repeats, not args.no_profile))
+                    slot = fixtures.first_open_slot(url)
+                    profile = not args.no_profile
+                    asyncio.run(measure(url, slot, "PostgreSQL", args.repeats, profile))
         if args.sizes:
             from . import scaling
 
