@@ -22,7 +22,6 @@ from databases.core import Connection, Transaction
 from widget_server.db.compiled import CompiledCache
 from widget_server.db.sqlite_pool import BoundedSQLitePool
 
-
 # The one method through which every statement a backend runs gets compiled.
 COMPILE = "_compile"
 
