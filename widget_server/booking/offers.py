@@ -34,14 +34,13 @@ from .catalog import (
 class DayOffer:
     """One session day (a date at a location) and its upcoming slots.
 
-    ``slots`` holds the day's slots when the page shows them; the day picker reads the
-    counts, which a summary gives without them (``open_count``, ``open_spots``).
+    ``slots`` holds the day's slots when the page shows them; the day picker reads how
+    many are open, which a summary gives without them (``open_count``).
     """
 
     day: SessionDay
     slots: list[SlotAvailability]
     open_count: int | None = None
-    open_spots: int | None = None
 
     @property
     def location(self) -> Location:
@@ -52,12 +51,6 @@ class DayOffer:
         if self.open_count is not None:
             return self.open_count
         return sum(1 for s in self.slots if s.bookable)
-
-    @property
-    def spots_left(self) -> int:
-        if self.open_spots is not None:
-            return self.open_spots
-        return sum(s.spots_left for s in self.slots if s.bookable)
 
 
 @dataclass(frozen=True)
@@ -82,10 +75,6 @@ class MiniOffer:
     def sold_out(self) -> bool:
         return bool(self.days) and not any(d.bookable_slots for d in self.days)
 
-    @property
-    def spots_left(self) -> int:
-        return sum(d.spots_left for d in self.days)
-
 
 Instant = sa.ColumnElement[datetime]
 
@@ -100,17 +89,26 @@ def _day_summary(
     now: Instant = NOW,
     since: sa.ColumnElement[date] | None = None,
 ) -> sa.Select[tuple[object, ...]]:
-    """Per upcoming session day (with its location): open times and open spots.
+    """Per upcoming session day (with its location): how many of its times are open.
 
-    A slot is open when it is past the notice (``bookable_from``), not blocked, and has
-    a spot left.
+    A time is open when it is past the notice (``bookable_from``), not blocked, and has
+    a spot left. Each day's count is its own small query on ``ix_slots_day_open`` (the
+    index alone, in order: no sort, no table rows), and a day is listed only when it
+    has a slot to come.
     """
-    live = live_on_slot(now)
-    is_open = sa.and_(
-        slots.c.starts_at >= bookable_from,
-        slots.c.blocked == sa.false(),
-        slots.c.capacity > live,
+    day_slot = slots.c.session_day_id == session_days.c.id
+    open_count = (
+        sa.select(sa.func.count())
+        .where(
+            day_slot,
+            slots.c.starts_at > now,
+            slots.c.starts_at >= bookable_from,
+            slots.c.blocked == sa.false(),
+            slots.c.capacity > live_on_slot(now),
+        )
+        .scalar_subquery()
     )
+    upcoming = sa.exists().where(day_slot, slots.c.starts_at > now)
     return (
         sa.select(
             session_days.c.id,
@@ -120,23 +118,15 @@ def _day_summary(
             session_days.c.end_time,
             session_days.c.capacity,
             *[c.label(f"loc_{c.name}") for c in locations.c],
-            sa.func.count(sa.case((is_open, 1))).label("open_count"),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((is_open, slots.c.capacity - live), else_=0)), 0
-            ).label("open_spots"),
+            open_count.label("open_count"),
         )
-        .select_from(
-            session_days.join(locations, locations.c.id == session_days.c.location_id).join(
-                slots, slots.c.session_day_id == session_days.c.id
-            )
-        )
+        .join(locations, locations.c.id == session_days.c.location_id)
         .where(
             where,
             # A day's date is local: no zone is a whole day behind UTC's date less one.
             session_days.c.date >= (since if since is not None else sa.bindparam("since")),
-            slots.c.starts_at > now,
+            upcoming,
         )
-        .group_by(session_days.c.id, locations.c.id)
         .order_by(session_days.c.date, session_days.c.start_time, session_days.c.id)
     )
 
@@ -158,7 +148,6 @@ class _DayRow(NamedTuple):
     end_time: time
     capacity: int
     open_count: int
-    open_spots: int
 
 
 def _summary_day(record: Record) -> DayOffer:
@@ -172,7 +161,7 @@ def _summary_day(record: Record) -> DayOffer:
         capacity=row.capacity,
         location=row_as(record, Location, "loc_"),
     )
-    return DayOffer(day=day, slots=[], open_count=row.open_count, open_spots=row.open_spots)
+    return DayOffer(day=day, slots=[], open_count=row.open_count)
 
 
 def _since(now: datetime) -> date:
@@ -207,9 +196,7 @@ async def mini_page_offer(
     shown = await day_slots(
         db, day_id=chosen.day.id, now=now, min_notice_hours=mini.min_notice_hours
     )
-    selected = DayOffer(
-        day=chosen.day, slots=shown, open_count=chosen.open_count, open_spots=chosen.open_spots
-    )
+    selected = DayOffer(day=chosen.day, slots=shown, open_count=chosen.open_count)
     offer.days[offer.days.index(chosen)] = selected
     return MiniPage(offer, selected)
 

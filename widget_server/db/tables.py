@@ -176,6 +176,8 @@ slots = sa.Table(
     sa.CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
     sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     sa.Index("ix_slots_mini_start", "mini_session_id", "starts_at"),
+    # The day picker's summary (booking/offers.py) reads this index alone, not the rows.
+    sa.Index("ix_slots_day_open", "session_day_id", "starts_at", "blocked", "taken", "capacity"),
 )
 
 leads = sa.Table(

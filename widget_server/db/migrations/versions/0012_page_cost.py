@@ -3,6 +3,8 @@
 - ``ix_bookings_live_slot``: the held and booked bookings of a slot, with the hold's
   expiry (a partial index: cancelled and expired rows are not in it). Availability
   counts a slot's live bookings from it alone, however many past bookings there are.
+- ``ix_slots_day_open``: a day's slots by time with what says whether each is open
+  (blocked, taken, capacity), so the summary reads the index alone, not the rows.
 - ``ix_session_days_mini_date``: a mini session's days by date, so the day picker's
   summary starts at yesterday's date instead of reading every past day.
 
@@ -33,8 +35,14 @@ def upgrade() -> None:
         postgresql_where=LIVE,
     )
     op.create_index("ix_session_days_mini_date", "session_days", ["mini_session_id", "date"])
+    op.create_index(
+        "ix_slots_day_open",
+        "slots",
+        ["session_day_id", "starts_at", "blocked", "taken", "capacity"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_slots_day_open", table_name="slots")
     op.drop_index("ix_session_days_mini_date", table_name="session_days")
     op.drop_index("ix_bookings_live_slot", table_name="bookings")
