@@ -2,9 +2,10 @@
 
 ``MinisDatabase(url)`` is a ``databases.Database`` whose backends are these subclasses;
 everything else (connections per task, transactions, records) is ``databases``' own.
-Each backend overrides only ``_compile``, the method that turns a SQLAlchemy statement
-into the driver's SQL and arguments, to go through db/compiled.py; SQLite's also takes
-its connections from db/sqlite_pool.py.
+Each backend overrides ``_compile``, the method that turns a SQLAlchemy statement into
+the driver's SQL and arguments, to go through db/compiled.py, and ``fetch_all`` /
+``fetch_one`` (``databases``' own code) to build records from maps made once per shape;
+SQLite's also takes its connections from db/sqlite_pool.py.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from databases import Database
+from databases.backends.common.records import Record, Row
 from databases.backends.postgres import PostgresBackend, PostgresConnection
 from databases.backends.sqlite import (
     CompilationContext,
@@ -20,6 +22,7 @@ from databases.backends.sqlite import (
 )
 from databases.core import DatabaseURL
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.engine.cursor import CursorResultMetaData
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql import ClauseElement
 
@@ -81,6 +84,36 @@ class CachedSQLiteConnection(SQLiteConnection):
             connection, self._connection = self._connection, None
             self._bounded.discard(connection)
 
+    async def fetch_all(self, query: ClauseElement) -> list[Any]:
+        run = self._cache.execution(query)
+        if run is None:
+            return await super().fetch_all(query)
+        assert self._connection is not None, "Connection is not acquired"
+        async with self._connection.execute(run.sql, run.args) as cursor:
+            rows = await cursor.fetchall()
+            return [self._record(run, cursor, row) for row in rows]
+
+    async def fetch_one(self, query: ClauseElement) -> Any:
+        run = self._cache.execution(query)
+        if run is None:
+            return await super().fetch_one(query)
+        assert self._connection is not None, "Connection is not acquired"
+        async with self._connection.execute(run.sql, run.args) as cursor:
+            row = await cursor.fetchone()
+            return None if row is None else self._record(run, cursor, row)
+
+    def _record(self, run: Execution, cursor: Any, row: Any) -> Record:
+        """``databases``' own record (SQLiteConnection.fetch_all), from what the shape
+        keeps: its column maps and its result metadata (a shape's columns, and so the
+        cursor's description, are always the same)."""
+        if run.shape.metadata is None:
+            context: Any = _sqlite_context(self, run)
+            run.shape.metadata = CursorResultMetaData(context, cursor.description)
+        metadata: Any = run.shape.metadata
+        wrapped = Row(metadata, metadata._processors, metadata._keymap, row)
+        compiled: Any = run.shape.compiled
+        return Record(wrapped, compiled._result_columns, self._dialect, run.shape.column_maps)
+
     def _compile(self, query: ClauseElement) -> Any:
         run = self._cache.execution(query)
         if run is None:
@@ -90,7 +123,7 @@ class CachedSQLiteConnection(SQLiteConnection):
 
 def _sqlite_context(connection: SQLiteConnection, run: Execution) -> CompilationContext:
     """What ``databases`` reads result rows with, built once per statement shape."""
-    if run.shape.extra is None:
+    if run.shape.context is None:
         compiled: Any = run.shape.compiled
         context: Any = connection._dialect.execution_ctx_cls()
         context.dialect = connection._dialect
@@ -101,8 +134,8 @@ def _sqlite_context(connection: SQLiteConnection, run: Execution) -> Compilation
             compiled._ad_hoc_textual,
             compiled._loose_column_name_matching,
         )
-        run.shape.extra = CompilationContext(context)
-    context_: CompilationContext = run.shape.extra
+        run.shape.context = CompilationContext(context)
+    context_: CompilationContext = run.shape.context
     return context_
 
 
@@ -121,6 +154,26 @@ class CachedPostgresConnection(PostgresConnection):
     def __init__(self, database: PostgresBackend, dialect: Dialect, cache: CompiledCache) -> None:
         super().__init__(database, dialect)
         self._cache = cache
+
+    async def fetch_all(self, query: ClauseElement) -> list[Any]:
+        run = self._cache.execution(query)
+        if run is None:
+            return await super().fetch_all(query)
+        assert self._connection is not None, "Connection is not acquired"
+        rows = await self._connection.fetch(run.sql, *run.args)
+        return [self._record(run, row) for row in rows]
+
+    async def fetch_one(self, query: ClauseElement) -> Any:
+        run = self._cache.execution(query)
+        if run is None:
+            return await super().fetch_one(query)
+        assert self._connection is not None, "Connection is not acquired"
+        row = await self._connection.fetchrow(run.sql, *run.args)
+        return None if row is None else self._record(run, row)
+
+    def _record(self, run: Execution, row: Any) -> Record:
+        compiled: Any = run.shape.compiled
+        return Record(row, compiled._result_columns, self._dialect, run.shape.column_maps)
 
     def _compile(self, query: ClauseElement) -> Any:
         run = self._cache.execution(query)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from databases.backends.common.records import create_column_maps
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -37,13 +38,18 @@ CAPACITY = 1000
 
 
 class Shape:
-    """A compiled statement, and what a backend derives from it once (``extra``)."""
+    """A compiled statement, and what a backend derives from it once: ``databases``'
+    maps from column names to positions (``column_maps``), SQLite's result context."""
 
-    __slots__ = ("compiled", "extra")
+    __slots__ = ("column_maps", "compiled", "context", "metadata")
 
     def __init__(self, compiled: SQLCompiler) -> None:
         self.compiled = compiled
-        self.extra: Any = None
+        # ``databases`` builds these for every execution, compiling each result column
+        # to a string on the way (records.create_column_maps): as dear as the statement.
+        self.column_maps = create_column_maps(compiled._result_columns)
+        self.context: Any = None
+        self.metadata: Any = None
 
 
 class Prepared:
