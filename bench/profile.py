@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,6 +198,22 @@ async def measure(url: str, slot: int, label: str, repeats: int, profile: bool) 
                 print(f"    {share:>12}  {what}")
 
 
+def run_all(workdir: Path, repeats: int = REPEATS, profile: bool = True) -> None:
+    """Benchmark 8 on SQLite and, when reachable, PostgreSQL (``python -m bench``)."""
+    from . import fixtures
+
+    heading("8. CPU per request in-process, and where it goes")
+    url = fixtures.demo_sqlite(workdir, "profile.db")
+    asyncio.run(measure(url, fixtures.first_open_slot(url), "SQLite", repeats, profile))
+    admin = fixtures.postgres_admin_url()
+    if admin is None:
+        note("PostgreSQL not reachable: skipped")
+        return
+    with fixtures.scratch_postgres(admin) as pg:
+        fixtures.seed_demo_database(pg)
+        asyncio.run(measure(pg, fixtures.first_open_slot(pg), "PostgreSQL", repeats, profile))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
@@ -232,7 +247,6 @@ def main() -> None:
             scaling.run(Path(tmp), args.database, args.repeats // 3)
     note(f"CPU ms/req: time.process_time() of this process over {args.repeats} ASGI calls")
     note(f"after {WARMUP} warm-ups. Profile: pyinstrument, self time of each function.")
-    _ = (os, nullcontext)
 
 
 if __name__ == "__main__":
