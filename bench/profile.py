@@ -94,7 +94,13 @@ async def call(app: Starlette, method: str, path: str, body: bytes = b"") -> Rep
 
 @asynccontextmanager
 async def running(url: str) -> AsyncIterator[Starlette]:
-    settings = Settings(database_url=url, demo=True, run_sweeper=False, run_mailer=False)
+    settings = Settings(
+        database_url=url,
+        demo=True,
+        run_sweeper=False,
+        run_mailer=False,
+        holds_per_address=None,  # one address plays every client here
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app
@@ -115,6 +121,34 @@ async def cpu_ms_per_request(
     spent = time.process_time() - began
     pg = (server() - pg_before) / repeats * 1000 if server and pg_before is not None else None
     return spent / repeats * 1000, pg
+
+
+async def _holds(app: Starlette, url: str, count: int) -> list[tuple[str, float, list[Any]]]:
+    """CPU of a details POST that wins its slot (a hold: ``count`` distinct open slots), and
+    of one refused because the slot is taken (the same slot again and again)."""
+    from .fixtures import open_slots
+
+    slot_ids = await asyncio.to_thread(open_slots, url, count + 1)
+    form = "name=Ada+Lovelace&phone=%2B12125550143&email=c{n}%40example.com"
+
+    async def post(slot: int, n: int) -> Reply:
+        path = f"/demo/fall-minis/book?slot={slot}"
+        return await call(app, "POST", path, form.format(n=n).encode())
+
+    taken = slot_ids[0]
+    assert (await post(taken, 0)).status == 303
+    began = time.process_time()
+    for n, slot in enumerate(slot_ids[1:], start=1):
+        assert (await post(slot, n)).status == 303
+    won = (time.process_time() - began) / count * 1000
+    began = time.process_time()
+    for n in range(count):
+        assert (await post(taken, 1000 + n)).status == 409
+    refused = (time.process_time() - began) / count * 1000
+    return [
+        (f"POST .../book (hold: wins; {count} slots)", won, []),
+        ("POST .../book (slot taken: 409)", refused, []),
+    ]
 
 
 def library_of(path: str) -> str:
@@ -186,13 +220,14 @@ async def measure(url: str, slot: int, label: str, repeats: int, profile: bool) 
             cpu, _ = await cpu_ms_per_request(request, repeats)
             costs = await top_costs(request, max(repeats // 3, 50)) if profile else []
             results.append((name, cpu, costs))
+        results += await _holds(app, url, min(repeats, 15))
     base = results[0][1]
     table(
         ["request", "CPU ms/req", "vs healthz"],
         [[f"{label}: {name}", f"{cpu:.3f}", ratio(cpu, base)] for name, cpu, _ in results],
     )
     if profile:
-        for name, _, costs in results[1:]:
+        for name, _, costs in results[1:4]:
             print(f"\n  top self time, {label}: {name}")
             for share, what in costs:
                 print(f"    {share:>12}  {what}")
