@@ -154,6 +154,8 @@ session_days = sa.Table(
     sa.CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
     sa.CheckConstraint("gap_minutes >= 0", name="gap_not_negative"),
     sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+    # The day picker's summary reads a mini session's days from yesterday on.
+    sa.Index("ix_session_days_mini_date", "mini_session_id", "date"),
 )
 
 slots = sa.Table(
@@ -174,6 +176,8 @@ slots = sa.Table(
     sa.CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
     sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     sa.Index("ix_slots_mini_start", "mini_session_id", "starts_at"),
+    # The day picker's summary (booking/offers.py) reads this index alone, not the rows.
+    sa.Index("ix_slots_day_open", "session_day_id", "starts_at", "blocked", "taken", "capacity"),
 )
 
 leads = sa.Table(
@@ -218,6 +222,16 @@ bookings = sa.Table(
     sa.CheckConstraint("status != 'held' OR expires_at IS NOT NULL", name="hold_has_expiry"),
     sa.Index("ix_bookings_slot_status", "slot_id", "status"),
     sa.Index("ix_bookings_status_expires", "status", "expires_at"),
+    # Live bookings of a slot (booking/availability.live_on_slot): cancelled and expired
+    # rows are not in it, so availability costs the same whatever the history.
+    sa.Index(
+        "ix_bookings_live_slot",
+        "slot_id",
+        "status",
+        "expires_at",
+        sqlite_where=sa.text("status IN ('held', 'booked')"),
+        postgresql_where=sa.text("status IN ('held', 'booked')"),
+    ),
 )
 
 quotes = sa.Table(

@@ -14,7 +14,7 @@ from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
 from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, validate_details
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
-from ..booking.offers import mini_session_offer, studio_offers
+from ..booking.offers import mini_page_offer, studio_offers
 from ..booking.places import location_of_slot
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
@@ -50,15 +50,12 @@ async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
 
 async def mini_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
-    offer = await mini_session_offer(request.app.state.db, mini, request.app.state.clock())
     wanted = parse_id(request.query_params.get("day"))
-    selected = next((d for d in offer.days if d.day.id == wanted), None) or next(
-        (d for d in offer.days if d.bookable_slots), offer.days[0] if offer.days else None
-    )
+    page = await mini_page_offer(request.app.state.db, mini, request.app.state.clock(), wanted)
     return render(
         request,
         "public/mini.html",
-        {"mini": mini, "offer": offer, "selected": selected},
+        {"mini": mini, "offer": page.offer, "selected": page.selected},
         studio=studio,
     )
 

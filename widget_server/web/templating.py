@@ -19,6 +19,7 @@ STATIC = PACKAGE / "static"
 
 @cache
 def static_version(name: str) -> str:
+    """The file's content hash, read once per process (never on the request path again)."""
     return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
 
 
@@ -46,6 +47,9 @@ def csp_nonce(request: Request) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
+    # Templates change only with a deploy: no stat() of each template on every render
+    # (Jinja's default checks the file's mtime whenever it hands out a cached template).
+    env.auto_reload = False
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
