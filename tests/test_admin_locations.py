@@ -67,7 +67,7 @@ def acme_active(db_url: str) -> list[str]:
 def test_listing_and_adding_locations(client: TestClient, acme: World, db_url: str) -> None:
     html = client.get("/admin/locations").text
     assert "Park" in html and "Meadow" in html and "Tiergarten" not in html
-    assert 'href="/admin/locations">Locations</a>' in html
+    assert 'href="/admin/locations" aria-current="page">Locations</a>' in html
     # Park has every mini session's day in two days, plus today's (with slots still to come)
     assert re.search(r"Park</strong></a>\s*<span[^>]*>[^<]*· 7 upcoming session days", html)
     assert re.search(r"Meadow</strong></a>\s*<span[^>]*>[^<]*· 1 upcoming session day<", html)

@@ -37,6 +37,7 @@ from ...studio.minis import (
     studio_mini,
     studio_minis,
 )
+from ...studio.sales import mini_sales
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id, text_fields, text_list
 from .pages import admin_render
@@ -276,6 +277,7 @@ async def mini_page_response(
             "title": mini.title,
             "mini": mini,
             "days": await mini_days(db, mini.id, now),
+            "sales": await mini_sales(db, [mini.id], now, currency=admin.studio.currency),
             "locations": locations,
             "day_values": day_values
             or {
