@@ -346,8 +346,8 @@ def test_a_new_logo_retires_the_old_url_and_removing_it_works(
 
 
 NOT_LOGOS = [  # (file name, bytes, the browser's type, part of the message)
-    ("logo.svg", SVG, "image/svg+xml", "SVG logos aren't accepted"),
-    ("logo.png", SVG, "image/png", "SVG logos aren't accepted"),  # a forged type
+    ("logo.svg", SVG, "image/svg+xml", "SVG files aren't accepted as logos"),
+    ("logo.png", SVG, "image/png", "SVG files aren't accepted as logos"),  # a forged type
     ("logo.png", b"<html><script>alert(1)</script></html>", "image/png", "isn't a PNG"),
     ("logo.png", b"MZ\x90\x00" + b"\x00" * 100, "image/png", "isn't a PNG"),
     ("logo.png", b"%PDF-1.7\n" + b"x" * 100, "image/png", "isn't a PNG"),

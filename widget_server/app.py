@@ -27,6 +27,7 @@ from .upkeep import upkeep_forever
 from .web import changes, client, loader, logos, paths, payments, public, site, webhooks
 from .web.access_log import redact_access_log
 from .web.admin import routes as admin
+from .web.admin.minis import MAX_BODY_BYTES as MINI_FORM_MAX_BODY_BYTES
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.outage import DatabaseOutage
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 BodyLimit,
                 larger={
                     "/admin/settings": SETTINGS_MAX_BODY_BYTES,
+                    # the mini session forms carry its picture (new, and /admin/minis/<id>/edit)
+                    "/admin/minis/": MINI_FORM_MAX_BODY_BYTES,
                     "/webhooks/": webhooks.MAX_BODY_BYTES,
                 },
             ),
