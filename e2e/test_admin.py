@@ -30,6 +30,14 @@ def log_in(page: Page) -> None:
     expect(heading(page)).to_have_text("Bookings")
 
 
+def open_page(page: Page, name: str) -> None:
+    """Follow the dashboard's menu to a page; on a phone the menu opens first."""
+    menu = page.locator("details.admin-menu")
+    if not menu.evaluate("el => el.open"):
+        menu.locator("summary").click()
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name=name).click()
+
+
 def fits_the_width(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
