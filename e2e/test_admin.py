@@ -69,6 +69,6 @@ def test_a_clients_booking_shows_on_the_day_sheet(new_context: ContextFactory) -
 
     booked.get_by_role("link", name=ADA.name).click()
     expect(heading(photographer)).to_have_text(ADA.name)
-    expect(photographer.get_by_text("Payment recorded")).to_be_visible()
+    expect(photographer.get_by_text("Payment received (demo): $75.00")).to_be_visible()
     [cookie] = photographer.context.cookies()
     assert cookie["path"] == "/admin" and cookie["httpOnly"] and cookie["sameSite"] == "Lax"

@@ -122,7 +122,7 @@ def test_statuses_say_what_is_true(
             break
         photographer.go_back()
     row = photographer.locator("tr", has=form)
-    expect(row).to_contain_text("0 booked, 1 held of 1")
+    expect(row).to_contain_text("1 of 1 (1 held)")
     expect(row.locator(".status")).to_have_text("Held")
     check_page(photographer)
 

@@ -119,7 +119,7 @@ def test_the_pages_say_the_truth_and_offer_what_can_succeed(
     [slot] = rows(db_url, sa.select(slots.c.session_day_id).where(slots.c.id == portraits[0]))
     day_url = f"/admin/minis/{mini_id}/days/{slot['session_day_id']}"
     lines = re.findall(r"<tr>(.*?)</tr>", client.get(day_url + "/edit").text, re.S)
-    held_row = page_text(next(r for r in lines if "0 booked, 1 held of 1" in page_text(r)))
+    held_row = page_text(next(r for r in lines if "1 of 1 (1 held)" in page_text(r)))
     assert "Held" in held_row and "Open" not in held_row
 
 
