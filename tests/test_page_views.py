@@ -18,6 +18,8 @@ from tests.support.databases import run_db
 from tests.support.flow import accept_quote, pay_demo, start
 from tests.support.queries import rows
 from tests.support.world import World
+from widget_server.app import create_app
+from widget_server.config import Settings
 from widget_server.db.connection import create_database
 from widget_server.db.tables import page_views
 from widget_server.formatting import local_date
@@ -130,3 +132,12 @@ def test_the_charts_show_the_bookings_and_views_made(
     assert (booked, held) == (1, 1)
     overview = unescape(client.get("/admin/overview").text)
     assert 'data-taken="5000"' in overview and "Portraits" in overview
+
+
+def test_counts_not_yet_written_are_saved_when_the_process_stops(
+    settings: Settings, clock: FakeClock, world: World, db_url: str
+) -> None:
+    with TestClient(create_app(settings, clock=clock)) as client:
+        assert client.get("/acme/portraits?utm_source=mail").status_code == 200
+        assert counts(db_url) == {}
+    assert counts(db_url) == {("hosted", "mail", "view"): 1}  # written by the shutdown

@@ -118,6 +118,8 @@ async def flush_views_forever(
 async def flush_at_exit(db: Database, counter: ViewCounter, seconds: float) -> None:
     """The last counts of a stopping process, within ``seconds`` (a database that doesn't
     answer loses at most these few seconds of counts, never the shutdown)."""
+    if not counter.pending:
+        return
     try:
         async with asyncio.timeout(seconds):
             async with given_back(db):
