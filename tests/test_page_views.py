@@ -59,6 +59,7 @@ def test_views_are_counted_in_memory_and_written_in_batches(
         response = client.get(url)
         assert response.status_code == 200, url
         assert "set-cookie" not in response.headers
+    assert client.head("/acme/portraits").status_code == 200  # a monitor: not a view
     assert counts(db_url) == {}  # the pages wrote nothing: the counts wait in memory
     assert flush(client) == 5
     assert counts(db_url) == {

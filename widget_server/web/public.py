@@ -52,7 +52,10 @@ async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
 
 def count_view(request: Request, studio: Studio, mini: MiniSession, stage: str) -> None:
     """One view of a mini session's page, for the studio's funnel: counted in memory (no
-    write here, no cookie, nothing about the person), saved in batches."""
+    write here, no cookie, nothing about the person), saved in batches. HEAD requests
+    (link checkers, monitors) are not views."""
+    if request.method != "GET":
+        return
     request.app.state.views.count(
         mini_id=mini.id,
         day=local_date(request.app.state.clock(), studio.timezone),
