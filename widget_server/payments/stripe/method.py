@@ -44,6 +44,7 @@ class StripePayment(PaymentMethod):
         "Not available yet: card payments need a Stripe account connected to this server. "
         "Ask whoever runs Minis for you to connect it."
     )
+    leaves_site = True
 
     def __init__(
         self,
