@@ -20,6 +20,7 @@ from .steps import (
     heading,
     pay_with_card,
     reach_quote,
+    reserve_offline,
 )
 from .support import ContextFactory, DemoSite, PageProblems
 from .test_admin import fits_the_width, log_in, open_page
@@ -74,7 +75,7 @@ def book_offline(new_context: ContextFactory) -> None:
     reach_quote(client, FALL, GRACE)
     confirm_quote(client)
     choose_method(client, "Pay the studio directly")
-    client.get_by_role("button", name="Reserve my time").click()
+    reserve_offline(client)
     expect(heading(client)).to_have_text("You're booked, Grace!")
 
 
