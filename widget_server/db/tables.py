@@ -55,6 +55,37 @@ studio_logos = sa.Table(
     sa.Column("uploaded_at", UTCDateTime, nullable=False),
 )
 
+mini_images = sa.Table(
+    "mini_images",
+    metadata,
+    # A mini session's picture, uploaded in the dashboard and kept like the studio's logo:
+    # checked by its bytes, in the database (every worker can serve it), named by its
+    # SHA-256. mini_sessions.image_url then points at /images/<sha256>.<ext>.
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("content_type", sa.String(32), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+)
+
+page_views = sa.Table(
+    "page_views",
+    metadata,
+    # How often a mini session's pages were opened, per day (the studio's date), channel
+    # (hosted page or embed), utm_source and stage ("view": the dates and times; "slot":
+    # a time chosen, the details form). Counts only: no cookie, no address, nothing about
+    # the person. Counted in memory by each process and added here in batches
+    # (studio/page_views.py), so the pages clients open never wait on this write.
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("mini_session_id", "day", "channel", "source", "stage"),
+    sa.CheckConstraint("count >= 0", name="count_not_negative"),
+)
+
 users = sa.Table(
     "users",
     metadata,

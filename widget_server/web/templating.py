@@ -11,6 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import formatting
 from ..notice import notice_html
+from ..studio import statuses
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
@@ -53,6 +54,7 @@ def make_templates() -> Jinja2Templates:
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.globals.update(static_url=static_url, csp_nonce=csp_nonce)
+    # The dashboard's badges: one module decides what each status says (studio/statuses.py).
+    env.globals.update(static_url=static_url, csp_nonce=csp_nonce, statuses=statuses)
     env.filters.update(formatting.TEMPLATE_FILTERS, safe_url=safe_url, markdown=notice_html)
     return templates

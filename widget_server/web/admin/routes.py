@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import actions, auth, bookings, days, emails, export, feed, locations, minis, settings, share
+from . import (
+    actions,
+    auth,
+    bookings,
+    days,
+    emails,
+    export,
+    feed,
+    locations,
+    minis,
+    overview,
+    settings,
+    share,
+)
 
 routes: list[BaseRoute] = [
     *auth.routes,
+    *overview.routes,
     *bookings.routes,
     *actions.routes,
     *export.routes,
