@@ -4,8 +4,8 @@
 ``page_views`` counts views of a mini session's pages per day, channel, source and stage,
 with nothing about the person who looked (the dashboard's funnel).
 
-Revision ID: 0012_dashboard
-Revises: 0011_refund_intents
+Revision ID: 0013_dashboard
+Revises: 0012_page_cost
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from widget_server.db.types import UTCDateTime
 
-revision = "0012_dashboard"
-down_revision = "0011_refund_intents"
+revision = "0013_dashboard"
+down_revision = "0012_page_cost"
 branch_labels = None
 depends_on = None
 
