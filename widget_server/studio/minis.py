@@ -8,6 +8,7 @@ so two edits can't both check a slug free and then both take it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
 from .form_values import slug_from
+from .questions import QuestionDraft, copy_questions, save_questions
 from .mini_settings import MAX_TITLE, MiniSettings, settings_of
 
 MAX_SLUG = 64
@@ -109,7 +111,11 @@ async def _free_slug(db: Database, studio_id: int, base: str, except_id: int | N
 
 
 async def save_mini(
-    db: Database, studio_id: int, mini_id: int | None, settings: MiniSettings
+    db: Database,
+    studio_id: int,
+    mini_id: int | None,
+    settings: MiniSettings,
+    asked: Sequence[QuestionDraft] = (),
 ) -> int | None:
     """Create (``mini_id`` None) or update a mini session; its id, or None if not the studio's.
 
@@ -128,7 +134,11 @@ async def save_mini(
             slug = await _free_slug(db, studio_id, slug_from(settings.title), mini_id)
         values = {**settings.columns(), "slug": slug}
         if mini_id is None:
-            return await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+            saved: int = await db.execute(
+                mini_sessions.insert().values(studio_id=studio_id, **values)
+            )
+            await save_questions(db, saved, asked)
+            return saved
         row = await fetch_one_as(
             db,
             mini_sessions.update()
@@ -137,11 +147,14 @@ async def save_mini(
             .returning(mini_sessions.c.id),
             IdRow,
         )
-        return row.id if row else None
+        if row is None:
+            return None
+        await save_questions(db, row.id, asked)
+        return row.id
 
 
 async def duplicate_mini(db: Database, studio_id: int, mini_id: int) -> int | None:
-    """A draft copy of every setting (not the days, not the bookings); its id."""
+    """A draft copy of every setting and question (not the days, not the bookings); its id."""
     async with write_transaction(db):
         await _lock_studio(db, studio_id)
         original = await studio_mini(db, studio_id, mini_id)
@@ -157,4 +170,6 @@ async def duplicate_mini(db: Database, studio_id: int, mini_id: int) -> int | No
             "slug": await _free_slug(db, studio_id, base, None),
             "visibility": "draft",
         }
-        return await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+        copy_id: int = await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+        await copy_questions(db, original.id, copy_id)
+        return copy_id

@@ -14,13 +14,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import MiniSession, Studio
+from ...booking.contracts import PLACEHOLDERS
 from ...booking.errors import InvalidDetails
+from ...booking.questions import KINDS, questions_of
 from ...formatting import local
 from ...studio.archive import set_mini_archived
 from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
 from ...studio.form_values import money_input
 from ...studio.locations import active_locations
+from ...studio.questions import form_rows, read_questions, row_count
 from ...studio.mini_settings import (
     BOOKING_PROCESSES,
     DEFAULTS,
@@ -104,6 +107,7 @@ def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
         "offline_pay_hours": str(settings.offline_pay_hours),
         "confirmation_notice": settings.confirmation_notice,
         "terms": settings.terms,
+        "contract": settings.contract,
     }
 
 
@@ -138,6 +142,9 @@ def _form_page(
             ),
             "public_url": _public_url(request, admin, mini) if mini else "",
             "flash": request.query_params.get("done", ""),
+            "question_rows": row_count(values),
+            "question_kinds": KINDS,
+            "placeholders": PLACEHOLDERS,
         },
         session=admin.session,
         status_code=status_code,
@@ -170,10 +177,12 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         # what a client could be offered: set up here and taken by the studio
         live_methods=enabled & set(admin.studio.method_keys),
     )
+    asked, question_errors = read_questions(fields)
+    errors |= question_errors
     db = request.app.state.db
     if not errors:
         try:
-            saved = await save_mini(db, admin.studio.id, mini.id if mini else None, parsed)
+            saved = await save_mini(db, admin.studio.id, mini.id if mini else None, parsed, asked)
         except InvalidDetails as exc:
             errors = exc.errors
         else:
@@ -243,11 +252,12 @@ async def edit_mini_page(request: Request, admin: Admin) -> Response:
         return not_found(request, admin)
     if request.method == "POST":
         return await _submit(request, admin, mini)
+    asked = await questions_of(request.app.state.db, mini.id)
     return _form_page(
         request,
         admin,
         mini=mini,
-        values=_values(settings_of(mini), admin.studio.currency),
+        values=_values(settings_of(mini), admin.studio.currency) | form_rows(asked),
         methods=mini.method_keys,
         bookings=await booking_count(request.app.state.db, mini.id),
     )
