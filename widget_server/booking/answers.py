@@ -19,7 +19,7 @@ from databases import Database
 
 from ..db.rows import fetch_all_as
 from ..db.tables import answers
-from .details import REFUSED_CATEGORIES, ALLOWED_FORMAT_CHARS
+from .details import ALLOWED_FORMAT_CHARS, REFUSED_CATEGORIES
 from .errors import InvalidDetails
 from .questions import Question
 
@@ -168,7 +168,9 @@ async def save_answers(
     ids = [a.question_id for a in given]
     if ids:
         await db.execute(
-            answers.delete().where(answers.c.booking_id == booking_id, answers.c.question_id.in_(ids))
+            answers.delete().where(
+                answers.c.booking_id == booking_id, answers.c.question_id.in_(ids)
+            )
         )
     for answer in given:
         await db.execute(

@@ -81,7 +81,7 @@ def contract_problem(template: str) -> str | None:
     try:
         fill_contract(template, SAMPLE_FACTS)
     except TemplateError as exc:
-        known = ", ".join("{{ %s }}" % name for name in PLACEHOLDERS)
+        known = ", ".join("{{ " + name + " }}" for name in PLACEHOLDERS)
         return f"The placeholders don't work ({exc.message}). You can use {known}."
     return None
 

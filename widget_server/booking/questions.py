@@ -70,6 +70,8 @@ async def questions_of(db: Database, mini_session_id: int) -> list[Question]:
         _QuestionRow,
     )
     return [
-        Question(**{**r._asdict(), "required": bool(r.required), "choices": tuple(json.loads(r.choices))})
+        Question(
+            **{**r._asdict(), "required": bool(r.required), "choices": tuple(json.loads(r.choices))}
+        )
         for r in rows
     ]

@@ -21,8 +21,8 @@ from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
 from .form_values import slug_from
-from .questions import QuestionDraft, copy_questions, save_questions
 from .mini_settings import MAX_TITLE, MiniSettings, settings_of
+from .questions import QuestionDraft, copy_questions, save_questions
 
 MAX_SLUG = 64
 
@@ -170,6 +170,8 @@ async def duplicate_mini(db: Database, studio_id: int, mini_id: int) -> int | No
             "slug": await _free_slug(db, studio_id, base, None),
             "visibility": "draft",
         }
-        copy_id: int = await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+        copy_id: int = await db.execute(
+            mini_sessions.insert().values(studio_id=studio_id, **values)
+        )
         await copy_questions(db, original.id, copy_id)
         return copy_id

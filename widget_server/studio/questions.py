@@ -129,9 +129,7 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
 
 async def save_questions(db: Database, mini_id: int, drafts: Sequence[QuestionDraft]) -> None:
     """Apply the form's questions (inside the mini session's save transaction)."""
-    kept = sorted(
-        (d for d in drafts if not d.remove), key=lambda d: (d.position, d.id or 10**12)
-    )
+    kept = sorted((d for d in drafts if not d.remove), key=lambda d: (d.position, d.id or 10**12))
     for d in drafts:
         if d.remove and d.id is not None:
             await db.execute(

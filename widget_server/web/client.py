@@ -12,14 +12,17 @@ from starlette.routing import BaseRoute, Route
 
 from ..booking.bookings import accept_quote
 from ..booking.changes import change_options
-from ..booking.errors import SlotUnavailable, WrongState
+from ..booking.contracts import ContractChanged
+from ..booking.errors import InvalidDetails, SlotUnavailable, WrongState
 from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
 from ..formatting import money as format_money
 from ..mail.ics import booking_ics, google_calendar_link
 from .booking_access import booking_or_404, to_booking
 from .change_text import why_not
+from .contract_sign import contract_context, read_signature
 from .embed import event_detail, origin_allowed, page_origin
+from .forms import read_form
 from .pages import error_page, render
 from .payments import balance_url, ended, go_pay, offered_methods
 from .public import not_taking_payments, slot_unavailable
@@ -35,8 +38,14 @@ async def quote_page(request: Request) -> Response:
         methods = offered_methods(request, booking)
         if not methods:  # before accepting: nothing to pay with, so nothing to renew the hold for
             return not_taking_payments(request, booking.studio)
+        form = await read_form(request)
         try:
-            await accept_quote(request.app.state.db, booking, now)
+            signature = await read_signature(request, booking, form)
+            await accept_quote(request.app.state.db, booking, now, signature)
+        except ContractChanged:
+            return await _quote(request, booking, form, changed=True)
+        except InvalidDetails as exc:
+            return await _quote(request, booking, form, errors=exc.errors)
         except SlotUnavailable as exc:
             return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
         except WrongState:
@@ -44,6 +53,21 @@ async def quote_page(request: Request) -> Response:
         if len(methods) == 1:
             return await go_pay(request, booking, methods[0])
         return to_booking(request, booking, "pay")
+    return await _quote(request, booking)
+
+
+async def _quote(
+    request: Request,
+    booking: BookingView,
+    form: dict[str, str] | None = None,
+    *,
+    errors: dict[str, str] | None = None,
+    changed: bool = False,
+) -> Response:
+    """The quote page; with the client's input and what to fix after a refused POST
+    (422), or the new contract to read when it changed while they read it (409)."""
+    now = request.app.state.clock()
+    values = {} if form is None or changed else form
     return render(
         request,
         "public/quote.html",
@@ -52,7 +76,11 @@ async def quote_page(request: Request) -> Response:
             "quote": booking.quote,
             "lapsed": booking.hold_lapsed(now),
             "payment_cancelled": request.query_params.get("payment") == "cancelled",
+            "errors": errors or {},
+            "contract_changed": changed,
+            **await contract_context(request, booking, values=values),
         },
+        status_code=409 if changed else 422 if errors else 200,
         studio=booking.studio,
     )
 

@@ -22,6 +22,22 @@ async def read_form(request: Request) -> dict[str, str]:
     return values
 
 
+# A details form with a mini session's questions: up to 30 questions, tick boxes of
+# up to 30 choices each, plus the client's own fields.
+MAX_ANSWER_FIELDS = 1_000
+
+
+async def read_form_lists(request: Request) -> dict[str, list[str]]:
+    """Every value of each text field, in order (tick boxes send one per choice)."""
+    async with request.form(max_files=0, max_fields=MAX_ANSWER_FIELDS) as form:
+        values: dict[str, list[str]] = {}
+        for key, value in form.multi_items():
+            if not isinstance(value, str):
+                raise HTTPException(400, "Files can't be sent here.")
+            values.setdefault(key, []).append(value)
+    return values
+
+
 def parse_id(raw: str | None) -> int | None:
     """A database id from user input (a query string, a form), or None for anything no row
     can have: not ASCII digits, zero, or past PostgreSQL's integer (db/limits.py)."""

@@ -23,7 +23,6 @@ from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
 from ...studio.form_values import money_input
 from ...studio.locations import active_locations
-from ...studio.questions import form_rows, read_questions, row_count
 from ...studio.mini_settings import (
     BOOKING_PROCESSES,
     DEFAULTS,
@@ -40,6 +39,7 @@ from ...studio.minis import (
     studio_mini,
     studio_minis,
 )
+from ...studio.questions import form_rows, read_questions, row_count
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id, text_fields, text_list
 from .pages import admin_render
