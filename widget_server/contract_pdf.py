@@ -15,6 +15,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from .booking.contracts import SignatureRow
+from .booking.views import BookingView
 from .notice import notice_html
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -100,3 +102,19 @@ def contract_pdf(
         desc="The exact text signed",
     )
     return bytes(pdf.output())
+
+
+def signed_contract_pdf(booking: BookingView, signature: SignatureRow) -> bytes:
+    """The PDF of a booking's signed contract (the confirmation email's attachment and the
+    dashboard's download are the same file)."""
+    return contract_pdf(
+        title=booking.mini.title,
+        studio=booking.studio.name,
+        reference=booking.reference,
+        text=signature.text,
+        sha256=signature.sha256,
+        signed_name=signature.signed_name,
+        signed_at=signature.signed_at,
+        ip_address=signature.ip_address,
+        user_agent=signature.user_agent,
+    )

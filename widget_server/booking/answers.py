@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -19,9 +19,12 @@ from databases import Database
 
 from ..db.rows import fetch_all_as
 from ..db.tables import answers
+from ..db.transactions import write_transaction
 from .details import ALLOWED_FORMAT_CHARS, REFUSED_CATEGORIES
-from .errors import InvalidDetails
+from .errors import ChangeNotAllowed, InvalidDetails
+from .events import record_event
 from .questions import Question
+from .views import BookingView
 
 MAX_SHORT = 200
 MAX_LONG = 2_000
@@ -223,3 +226,24 @@ async def answers_of(db: Database, booking_ids: Sequence[int]) -> dict[int, list
 
 async def booking_answers(db: Database, booking_id: int) -> list[Answer]:
     return (await answers_of(db, [booking_id])).get(booking_id, [])
+
+
+def answers_open_until(booking: BookingView) -> datetime:
+    """Answers can be corrected until the change cutoff (the same hour reschedules close)."""
+    return booking.starts_at - timedelta(hours=booking.mini.change_cutoff_hours)
+
+
+def can_correct(booking: BookingView, now: datetime) -> bool:
+    return booking.status == "booked" and now < answers_open_until(booking)
+
+
+async def correct_answers(
+    db: Database, booking: BookingView, given: Sequence[Answer], now: datetime
+) -> None:
+    """The client's corrected answers replace theirs to the questions asked now (answers to
+    questions removed since stay as they were). ChangeNotAllowed past the cutoff."""
+    if not can_correct(booking, now):
+        raise ChangeNotAllowed("not_booked" if booking.status != "booked" else "cutoff")
+    async with write_transaction(db):
+        await save_answers(db, booking.id, given, now)
+        await record_event(db, booking.id, "answers_corrected", now)

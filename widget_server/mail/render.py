@@ -22,10 +22,13 @@ from databases import Database
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .. import formatting
+from ..booking.answers import booking_answers
 from ..booking.catalog import Location
+from ..booking.contracts import signature_of
 from ..booking.tokens import BookingTokens
 from ..booking.unpaid import offline_deadline
 from ..booking.views import load_booking_view
+from ..contract_pdf import signed_contract_pdf
 from ..db.outbox import OutboxEmail
 from ..db.rows import row_as
 from ..db.tables import bookings, locations, session_days, slots
@@ -189,6 +192,7 @@ async def render_email(
         "audience": audience,
         "by": by,
         "base_url": base_url,  # the logo's absolute URL in the header
+        "answers": await booking_answers(db, view.id),
     }
     when = formatting.slot_label(place.starts_at, tz)
     deadline = _deadline(payload, tz)
@@ -212,6 +216,17 @@ async def render_email(
                 "text",
                 "calendar",
                 booking_ics(booking, manage_url, now),
+            )
+        )
+    signature = await signature_of(db, view.id) if email.kind == "booked" else None
+    if signature is not None:
+        # The client's copy of what they signed (the dashboard serves the same file).
+        attachments.append(
+            Attachment(
+                f"contract-{booking.reference}.pdf",
+                "application",
+                "pdf",
+                signed_contract_pdf(booking, signature),
             )
         )
     to_client = audience == "client"

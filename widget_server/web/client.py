@@ -10,10 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ..booking.answers import booking_answers, can_correct
 from ..booking.bookings import accept_quote
 from ..booking.changes import change_options
-from ..booking.contracts import ContractChanged
+from ..booking.contracts import ContractChanged, signature_of
 from ..booking.errors import InvalidDetails, SlotUnavailable, WrongState
+from ..booking.questions import questions_of
 from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
 from ..formatting import money as format_money
@@ -113,7 +115,13 @@ async def confirmation_page(request: Request) -> Response:
             "options": options,
             "reschedule_note": why_not(booking, options, options.reschedule_reason, "reschedule"),
             "cancel_note": why_not(booking, options, options.cancel_reason, "cancel"),
-            "done": done if done in {"rescheduled", "cancelled"} else None,
+            "done": done if done in {"rescheduled", "cancelled", "answers"} else None,
+            "answers": await booking_answers(request.app.state.db, booking.id),
+            "has_questions": bool(await questions_of(request.app.state.db, booking.mini.id)),
+            "can_correct": can_correct(booking, request.app.state.clock()),
+            "answers_url": booking_url(request, booking.public_id, "answers"),
+            "signature": await signature_of(request.app.state.db, booking.id),
+            "contract_url": booking_url(request, booking.public_id, "contract.pdf"),
             "reschedule_url": booking_url(request, booking.public_id, "reschedule"),
             "cancel_url": booking_url(request, booking.public_id, "cancel"),
             "google_url": google_calendar_link(booking, manage_url),
