@@ -21,7 +21,8 @@ from .steps import (
     pay_with_card,
     tab_to,
 )
-from .support import DemoSite, PageProblems, screenshot_dir
+from .support import ContextFactory, DemoSite, PageProblems, screenshot_dir
+from .test_admin import log_in
 from .test_embed_a11y import severe_violations
 from .test_layout import capture
 
@@ -45,7 +46,7 @@ def sign_with_the_keyboard(page: Page, name: str) -> None:
 
 
 def test_hosted_booking_with_questions_and_a_contract(
-    page: Page, server: DemoSite, problems: PageProblems
+    page: Page, server: DemoSite, problems: PageProblems, new_context: ContextFactory
 ) -> None:
     problems.allow_error_page(422)
     open_mini_from_studio(page, FAMILY)
@@ -112,6 +113,41 @@ def test_hosted_booking_with_questions_and_a_contract(
     assert download.value.suggested_filename.endswith(".pdf")
     [booking] = server.bookings()
     assert booking.status == "booked"
+
+    # The photographer sees the answers and downloads the signed contract.
+    photographer = new_context(viewport={"width": 375, "height": 800}).new_page()
+    log_in(photographer)
+    photographer.get_by_role("link", name=re.compile(r"Ada Lovelace")).first.click()
+    intake = photographer.locator(
+        "section", has=photographer.get_by_role("heading", name="Answers and contract")
+    )
+    expect(intake.locator("dl.answers")).to_contain_text("Ada and Byron")
+    expect(intake).to_contain_text("Signed by typing “Ada Lovelace”")
+    with photographer.expect_download() as pdf:
+        intake.get_by_role("link", name="Download the signed contract (PDF)").click()
+    assert pdf.value.suggested_filename == f"contract-{booking.reference}.pdf"
+    assert severe_violations(photographer) == []
+    capture(photographer, "intake-4-admin-booking")
+
+    # The questions and the contract in the mini session's settings.
+    photographer.goto("/admin/minis")
+    photographer.get_by_role("link", name=FAMILY).first.click()
+    expect(heading(photographer)).to_have_text(FAMILY)
+    photographer.goto(photographer.url.split("?")[0] + "/edit")
+    first = photographer.get_by_role("group", name="Question 1")
+    expect(first.get_by_label("Question", exact=True)).to_have_value(WHO)
+    new = photographer.get_by_role("group", name="New question").first
+    new.get_by_label("Question", exact=True).fill("Favourite colour?")
+    new.get_by_label("Kind of answer").select_option("select")
+    new.get_by_label("Choices, one per line").fill("Rust\nCream")
+    assert severe_violations(photographer) == []
+    photographer.locator("#questions").scroll_into_view_if_needed()
+    capture(photographer, "intake-5-admin-questions")
+    photographer.get_by_role("button", name="Save").click()
+    expect(photographer.get_by_role("status")).to_have_text("Saved.")
+    page.goto(page.url.split("/b/")[0] + "/demo/family-minis")
+    choose_first_slot(page)
+    expect(page.get_by_label("Favourite colour? (optional)")).to_be_visible()
 
 
 def test_inline_embed_books_with_questions_and_a_contract(
