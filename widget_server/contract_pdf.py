@@ -13,8 +13,6 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from fpdf import FPDF
-
 from .booking.contracts import SignatureRow
 from .booking.views import BookingView
 from .notice import notice_html
@@ -57,6 +55,10 @@ def contract_pdf(
     user_agent: str,
 ) -> bytes:
     """The PDF's bytes."""
+    # Imported here: fpdf2 (with Pillow and fontTools) takes a second to import, which
+    # every worker would pay at start for a file only signed bookings need.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(f"Contract: {title}")
     pdf.set_author(studio)

@@ -147,6 +147,12 @@ def check_answers(questions: Sequence[Question], values: FormValues) -> list[Ans
     return found
 
 
+def answer_fields(questions: Sequence[Question], base: int = 30) -> int:
+    """How many fields a form asking ``questions`` may send: ``base`` for the rest of the
+    form, one per question, one per tick box (a bigger form is refused unread)."""
+    return base + sum(len(q.choices) if q.kind == "several" else 1 for q in questions)
+
+
 def form_values(answers_given: Sequence[Answer]) -> dict[str, str | list[str]]:
     """Stored answers as the form's fields show them (the client's correction form)."""
     shown: dict[str, str | list[str]] = {}

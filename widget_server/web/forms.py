@@ -22,14 +22,10 @@ async def read_form(request: Request) -> dict[str, str]:
     return values
 
 
-# A details form with a mini session's questions: up to 30 questions, tick boxes of
-# up to 30 choices each, plus the client's own fields.
-MAX_ANSWER_FIELDS = 1_000
-
-
-async def read_form_lists(request: Request) -> dict[str, list[str]]:
-    """Every value of each text field, in order (tick boxes send one per choice)."""
-    async with request.form(max_files=0, max_fields=MAX_ANSWER_FIELDS) as form:
+async def read_form_lists(request: Request, max_fields: int = MAX_FIELDS) -> dict[str, list[str]]:
+    """Every value of each text field, in order (tick boxes send one per choice).
+    ``max_fields``: a form with questions has room for each answer (or each tick box)."""
+    async with request.form(max_files=0, max_fields=max_fields) as form:
         values: dict[str, list[str]] = {}
         for key, value in form.multi_items():
             if not isinstance(value, str):

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..booking.answers import (
+    answer_fields,
     answers_open_until,
     booking_answers,
     can_correct,
@@ -48,7 +49,7 @@ async def answers_page(request: Request) -> Response:
         return to_booking(request, booking)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        lists = await read_form_lists(request)
+        lists = await read_form_lists(request, answer_fields(asked))
         try:
             await correct_answers(db, booking, check_answers(asked, lists), now)
         except InvalidDetails as exc:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..booking.answers import Answer, check_answers
+from ..booking.answers import Answer, answer_fields, check_answers
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
@@ -198,7 +198,7 @@ async def book_page(request: Request) -> Response:
         )
 
     embed = embed_context(request, studio)
-    lists = await read_form_lists(request)
+    lists = await read_form_lists(request, answer_fields(asked))
     form = {key: found[0] for key, found in lists.items()}
     values = {k: form.get(k, "") for k in ("name", "email", "phone")}
     answer_values = {q.field: lists.get(q.field, []) for q in asked}
