@@ -447,3 +447,40 @@ def test_the_dashboard_edits_questions_and_duplicating_copies_them(
     assert gone["removed"] and gone["label"] == "Pick one"
     book = client.get(f"/acme/portraits/book?slot={acme.slots['portraits'][0]}").text
     assert "Pick one" not in book and "Who is coming?" in book, book[book.find("<main") :][:3000]
+
+
+def test_placeholders_fill_in_as_text_never_as_markup() -> None:
+    from widget_server.booking.contracts import contract_problem, fill_contract
+    from widget_server.notice import contract_html
+
+    facts = {
+        "client_name": "[click](javascript:alert(1)) <img src=x onerror=alert(1)> **bold** # H",
+        "price": "$1.00",
+    }
+    text = fill_contract("Dear {{ client_name }}, you pay {{ price }}.", facts)
+    html = str(contract_html(text))
+    assert "<a " not in html and "<img" not in html and "<strong>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "[click](javascript:alert(1))" in html and "**bold** # H" in html
+    # The sandbox refuses what a contract has no business doing; unknown names are errors.
+    assert contract_problem("{{ ''.__class__.__mro__[1].__subclasses__() }}") is not None
+    assert contract_problem("Hello {{ nobody }}") is not None
+    assert contract_problem("Hello {{ client_name }} on {{ date }}") is None
+
+
+def test_answers_take_any_script_but_no_disguise() -> None:
+    from widget_server.booking.answers import check_answers
+    from widget_server.booking.errors import InvalidDetails
+    from widget_server.booking.questions import Question
+
+    short = Question(1, 1, "short", "Who?", "", True, 1, ())
+    family = "👨\u200d👩\u200d👧 Zoë, 李雷, أحمد"
+    [answer] = check_answers([short], {"q1": family})
+    assert answer.value == family
+    for hostile in ("evil\u202etxt.exe", "nul\x00", "bell\x07", "x" * 201):
+        try:
+            check_answers([short], {"q1": hostile})
+        except InvalidDetails as exc:
+            assert set(exc.errors) == {"q1"}
+        else:
+            raise AssertionError(f"{hostile!r} was accepted")

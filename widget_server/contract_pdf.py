@@ -10,7 +10,7 @@ only cover Latin-1.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .booking.contracts import SignatureRow
@@ -42,6 +42,9 @@ def _font_paths() -> dict[str, Path]:
     return paths
 
 
+# The dashboard's email list renders each email, attachments included: the same
+# signature makes the same bytes, so recent ones are kept rather than drawn again.
+@lru_cache(maxsize=64)
 def contract_pdf(
     *,
     title: str,
