@@ -58,11 +58,12 @@ def form_rows(asked: Sequence[Question]) -> dict[str, str]:
 
 
 def row_count(fields: Mapping[str, str]) -> int:
-    """How many rows the form shows: every row submitted or stored, plus blank ones."""
+    """How many rows the form shows: up to the last row with a question in it (stored or
+    typed), plus blank ones to add more."""
     used = [
-        int(key.split("-")[1])
-        for key in fields
-        if key.startswith("question-") and key.split("-")[1].isdigit() and len(key) < 40
+        n
+        for n in range(MAX_QUESTIONS + BLANK_ROWS)
+        if fields.get(f"question-{n}-label", "").strip() or fields.get(f"question-{n}-id")
     ]
     return min(max(used, default=-1) + 1, MAX_QUESTIONS) + BLANK_ROWS
 
