@@ -23,7 +23,19 @@ from .payments import PaymentMethods
 from .shutdown import stop_background
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
-from .web import changes, client, intake, loader, logos, paths, payments, public, site, webhooks
+from .web import (
+    changes,
+    checkout,
+    client,
+    intake,
+    loader,
+    logos,
+    paths,
+    payments,
+    public,
+    site,
+    webhooks,
+)
 from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
@@ -52,6 +64,7 @@ ROUTES: list[BaseRoute] = [
     *logos.routes,
     *client.routes,
     *intake.routes,
+    *checkout.routes,
     *payments.routes,
     *changes.routes,
     *webhooks.routes,

@@ -6,18 +6,30 @@ templates/partials/contract_sign.html) can move with the checkout as a whole.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from ..booking.contracts import (
+    ContractChanged,
     Signature,
     check_signature,
     contract_text,
     signature_of,
     text_hash,
 )
+from ..booking.errors import InvalidDetails
 from ..booking.views import BookingView
+
+if TYPE_CHECKING:
+    from .checkout import Checkout
+
+BLOCK = "partials/contract_sign.html"
+CHANGED = (
+    "The contract was updated while you were reading it. Nothing was signed: "
+    "please read the new version below and sign it."
+)
 
 
 async def contract_context(
@@ -57,3 +69,16 @@ async def read_signature(
         ip_address=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", ""),
     )
+
+
+async def sign_contract(checkout: Checkout) -> Response | None:
+    """The checkout's step: the signature, kept for ``hold_for_payment`` to store with the
+    quote's acceptance; field errors, or the new text to read when it changed."""
+    try:
+        checkout.signature = await read_signature(checkout.request, checkout.booking, checkout.form)
+    except ContractChanged:
+        checkout.errors["contract"] = CHANGED
+        checkout.form.pop("agree", None)  # a tick given to another text is no agreement
+    except InvalidDetails as exc:
+        checkout.errors |= exc.errors
+    return None

@@ -24,14 +24,14 @@ from ..contract_pdf import signed_contract_pdf
 from .booking_access import booking_or_404, to_booking
 from .forms import read_form_lists
 from .pages import error_page, render
-from .urls import booking_url
+from .urls import page_url
 
 
 async def answers_page(request: Request) -> Response:
     """GET: the questions with the client's answers. POST: save the corrections."""
     booking = await booking_or_404(request)
     now = request.app.state.clock()
-    back = booking_url(request, booking.public_id)
+    back = page_url(request, booking.public_id)
     if not can_correct(booking, now):
         return error_page(
             request,
@@ -58,7 +58,9 @@ async def answers_page(request: Request) -> Response:
         except ChangeNotAllowed:
             return to_booking(request, booking)
         else:
-            return RedirectResponse(f"{back}?done=answers", status_code=303)
+            return RedirectResponse(
+                page_url(request, booking.public_id, done="answers"), status_code=303
+            )
     else:
         values = form_values(await booking_answers(db, booking.id))
     return render(
@@ -70,6 +72,7 @@ async def answers_page(request: Request) -> Response:
             "answers": values,
             "errors": errors,
             "back_url": back,
+            "action_url": page_url(request, booking.public_id, "answers"),
             "open_until": answers_open_until(booking),
         },
         status_code=422 if errors else 200,
@@ -95,5 +98,6 @@ async def contract_file(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/b/{token}/answers", answers_page, methods=["GET", "POST"]),
+    Route("/embed/b/{token}/answers", answers_page, methods=["GET", "POST"]),
     Route("/b/{token}/contract.pdf", contract_file),
 ]
