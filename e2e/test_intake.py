@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FrameLocator, Page, expect
 
 from .embed_steps import assert_fits, choose_first_time, wait_for_event, widget
 from .host_site import HostSite
 from .steps import (
     ADA,
+    CHECKOUT_HEADING,
     SUCCESS_CARD,
     choose_first_slot,
     choose_method,
@@ -28,21 +29,21 @@ from .test_layout import capture
 
 FAMILY = "Family Minis"
 WHO = "Who is coming?"
-QUOTE_URL = re.compile(r"/b/[^/]+/quote$")
 
 
-def sign_with_the_keyboard(page: Page, name: str) -> None:
+def sign_with_the_keyboard(page: Page, name: str, scope: Page | FrameLocator | None = None) -> None:
     """Read the contract (it takes the focus, so a keyboard can scroll it), then sign."""
-    contract = page.locator(".contract")
+    within = scope or page
+    contract = within.locator(".contract")
     expect(contract).to_contain_text("Session agreement")
     expect(contract).to_contain_text(f"between Golden Hour Photography and {ADA.name}")
-    signature = page.get_by_label("Your full name")
-    tab_to(page, signature)
+    signature = within.get_by_label("Your full name")
+    signature.focus()
     page.keyboard.type(name)
     page.keyboard.press("Tab")
-    assert is_focused(page.get_by_label("I have read and agree to this contract"))
+    assert is_focused(within.get_by_label("I have read and agree to this contract"))  # type: ignore[arg-type]
     page.keyboard.press("Space")
-    expect(page.get_by_label("I have read and agree to this contract")).to_be_checked()
+    expect(within.get_by_label("I have read and agree to this contract")).to_be_checked()
 
 
 def test_hosted_booking_with_questions_and_a_contract(
@@ -81,17 +82,16 @@ def test_hosted_booking_with_questions_and_a_contract(
     assert severe_violations(page) == []
     tab_to(page, page.get_by_role("button", name="Continue to quote"))
     page.keyboard.press("Enter")
-    expect(heading(page)).to_have_text("Your quote")
+    expect(heading(page)).to_have_text(CHECKOUT_HEADING)
 
     # The contract: refused unsigned (announced), then signed with the keyboard.
-    page.get_by_role("button", name=re.compile(r"^Confirm and pay ")).click()
+    choose_method(page, "Card (demo)")
+    pay_with_card(page, SUCCESS_CARD)
     expect(page.locator("#error-summary")).to_be_focused()
     expect(page.locator("#error-summary").get_by_role("link")).to_have_count(2)
     capture(page, "intake-2-contract")
     assert severe_violations(page) == []
     sign_with_the_keyboard(page, ADA.name)
-    tab_to(page, page.get_by_role("button", name=re.compile(r"^Confirm and pay ")))
-    page.keyboard.press("Enter")
     choose_method(page, "Card (demo)")
     pay_with_card(page, SUCCESS_CARD)
     expect(heading(page)).to_have_text("You're booked, Ada!")
@@ -171,14 +171,19 @@ def test_inline_embed_books_with_questions_and_a_contract(
     page.screenshot(path=_shot("intake-embed-details-375.png"))
     page.set_viewport_size({"width": 375, "height": 800})
     frame.get_by_role("button", name="Continue to quote").click()
-    expect(page).to_have_url(QUOTE_URL)
-    expect(heading(page)).to_have_text("Your quote")
-    sign_with_the_keyboard(page, ADA.name)
-    page.get_by_role("button", name=re.compile(r"^Confirm and pay ")).click()
-    choose_method(page, "Card (demo)")
-    pay_with_card(page, SUCCESS_CARD)
-    expect(heading(page)).to_have_text("You're booked, Ada!")
-    expect(page.locator("dl.answers")).to_contain_text("Ada and Byron")
+    # The checkout stays inside the widget.
+    expect(heading(frame)).to_have_text(CHECKOUT_HEADING)  # type: ignore[arg-type]
+    sign_with_the_keyboard(page, ADA.name, frame)
+    height = assert_fits(page)
+    page.set_viewport_size({"width": 375, "height": int(height) + 400})
+    assert_fits(page)
+    page.screenshot(path=_shot("intake-embed-checkout-375.png"))
+    page.set_viewport_size({"width": 375, "height": 800})
+    frame.locator("label.method-choice", has_text="Card (demo)").click()
+    frame.get_by_label("Card number").fill(SUCCESS_CARD)
+    frame.get_by_role("button", name=re.compile(r"^Pay \$")).click()
+    expect(heading(frame)).to_have_text("You're booked, Ada!")  # type: ignore[arg-type]
+    expect(frame.locator("dl.answers")).to_contain_text("Ada and Byron")
     [booking] = server.bookings()
     assert booking.status == "booked"
 
