@@ -24,7 +24,19 @@ from .shutdown import stop_background
 from .studio.page_views import ViewCounter, flush_at_exit, flush_views_forever
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
-from .web import changes, checkout, client, loader, logos, paths, payments, public, site, webhooks
+from .web import (
+    changes,
+    checkout,
+    client,
+    intake,
+    loader,
+    logos,
+    paths,
+    payments,
+    public,
+    site,
+    webhooks,
+)
 from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.minis import MAX_BODY_BYTES as MINI_FORM_MAX_BODY_BYTES
@@ -55,6 +67,7 @@ ROUTES: list[BaseRoute] = [
     *loader.routes,
     *logos.routes,
     *client.routes,
+    *intake.routes,
     *checkout.routes,
     *payments.routes,
     *changes.routes,

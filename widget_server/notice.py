@@ -86,3 +86,17 @@ def _inline_text(children: list[Token]) -> str:
         elif child.type == "image":
             words.append(child.content)
     return "".join(words)
+
+
+def contract_html(text: str, top_level: int = 3) -> Markup:
+    """A contract as HTML inside a page: like ``notice_html``, with its headings moved
+    down to start at ``<h{top_level}>``, so the page keeps one ``<h1>`` and its outline."""
+    if not text.strip():
+        return Markup("")
+    parser = _parser()
+    tokens = parser.parse(text)
+    for token in tokens:
+        if token.type in {"heading_open", "heading_close"}:
+            level = min(int(token.tag[1]) + top_level - 1, 6)
+            token.tag = f"h{level}"
+    return Markup(parser.renderer.render(tokens, parser.options, {}))

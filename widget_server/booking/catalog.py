@@ -77,6 +77,7 @@ class MiniSession(Row):
     cancel_refund_policy: str  # none, full, keep_deposit
     reminder_hours: int
     offline_pay_hours: int  # 0: an offline booking has no payment deadline
+    contract: str  # Markdown with placeholders; "" = no contract to sign
 
     @property
     def is_free(self) -> bool:

@@ -153,6 +153,10 @@ mini_sessions = sa.Table(
     # An offline booking not marked paid this many hours after it was made is released
     # (its spot goes back to the public); 0: no deadline (e.g. cash at the session).
     sa.Column("offline_pay_hours", sa.Integer, nullable=False, server_default="72"),
+    # Markdown with {{ placeholders }} the client signs before booking; empty: none.
+    # Each booking keeps the text it signed (contract_signatures), so editing it
+    # applies to new bookings only.
+    sa.Column("contract", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("studio_id", "slug", name="uq_mini_sessions_studio_slug"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint(
@@ -278,6 +282,61 @@ quotes = sa.Table(
     sa.Column("terms", sa.Text, nullable=False, server_default=""),
     sa.Column("accepted_at", UTCDateTime, nullable=True),
     sa.CheckConstraint("due_now_minor >= 0 AND due_now_minor <= total_minor", name="due_now_range"),
+)
+
+questions = sa.Table(
+    "questions",
+    metadata,
+    # What a mini session asks on the details step (studio/questions.py edits them,
+    # booking/answers.py checks the answers). Removing one only marks it ``removed``:
+    # answers point at it and keep their own copy of its wording.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("help", sa.Text, nullable=False, server_default=""),
+    sa.Column("required", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    # JSON list of the choices offered (single/select/several); [] for the other kinds.
+    sa.Column("choices", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("removed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.CheckConstraint(
+        "kind IN ('short', 'long', 'single', 'select', 'several', 'number', 'date', 'yesno')",
+        name="kind_known",
+    ),
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    # A client's answer, with the question's wording as it was asked (label, kind,
+    # position): a question edited or removed later changes no answer given.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("question_id", sa.ForeignKey("questions.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    # The answer as text; several choices one per line; "" for none given.
+    sa.Column("value", sa.Text, nullable=False, server_default=""),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("booking_id", "question_id", name="uq_answers_booking_question"),
+)
+
+contract_signatures = sa.Table(
+    "contract_signatures",
+    metadata,
+    # Evidence of a signed contract (booking/contracts.py): the exact rendered text the
+    # client read, its SHA-256, the name they typed, when, and from which address and
+    # browser. The PDF is made from this row, so it can always be made again.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("signed_name", sa.String(200), nullable=False),
+    sa.Column("signed_at", UTCDateTime, nullable=False),
+    sa.Column("ip_address", sa.String(64), nullable=False, server_default=""),
+    sa.Column("user_agent", sa.Text, nullable=False, server_default=""),
 )
 
 payments = sa.Table(

@@ -25,12 +25,15 @@ from databases import Database
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .. import formatting
+from ..booking.answers import booking_answers
 from ..booking.catalog import studio_by_id
+from ..booking.contracts import signature_of
 from ..booking.email_facts import EmailFacts, PlaceAndTime, place_and_time, read_facts
 from ..booking.events import calendar_sequence
 from ..booking.tokens import BookingTokens
 from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView, load_booking_view
+from ..contract_pdf import signed_contract_pdf
 from ..db.outbox import OutboxEmail
 from ..db.tables import bookings
 from ..notice import notice_html, notice_text
@@ -266,6 +269,7 @@ async def render_email(
         "deadline": deadline,
         "pay_by": formatting.slot_label(pay_by, tz) if pay_by else "",
         "preheader": _one_line(PREHEADERS[email.kind].format(**values)),
+        "answers": await booking_answers(db, booking.id),
     }
     attachments = []
     method = CALENDAR_METHODS.get(email.kind)
@@ -285,6 +289,17 @@ async def render_email(
                 "calendar",
                 calendar.data,
                 {"charset": "utf-8", "method": method},
+            )
+        )
+    signature = await signature_of(db, booking.id) if email.kind == "booked" else None
+    if signature is not None:
+        # The client's copy of what they signed (the dashboard serves the same file).
+        attachments.append(
+            Attachment(
+                f"contract-{booking.reference}.pdf",
+                "application",
+                "pdf",
+                signed_contract_pdf(booking, signature),
             )
         )
     to_client = audience == "client"

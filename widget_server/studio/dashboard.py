@@ -15,6 +15,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.answers import Answer, answers_of
 from ..booking.catalog import MiniSession
 from ..booking.offers import DayOffer, mini_session_offer
 from ..booking.views import BookingView
@@ -182,6 +183,8 @@ class SheetEntry:
     pending_minor: int
     # The currency the client paid in; a studio that changed currency since keeps this one.
     currency: str | None = None
+    # The client's answers to the mini session's questions, as asked.
+    answers: tuple[Answer, ...] = ()
 
 
 @dataclass
@@ -307,6 +310,7 @@ async def day_sheet(
         .order_by(bookings.c.id),
         _SheetEntryRow,
     )
+    given = await answers_of(db, [r.id for r in entry_rows])
     for r in entry_rows:
         sheet_slots[r.slot_id].entries.append(
             SheetEntry(
@@ -320,6 +324,7 @@ async def day_sheet(
                 paid_minor=int(r.paid),
                 pending_minor=int(r.pending),
                 currency=r.currency,
+                answers=tuple(given.get(r.id, [])),
             )
         )
     return DaySheet(

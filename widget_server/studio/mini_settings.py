@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from ..booking.catalog import MiniSession
+from ..booking.contracts import contract_problem
 from ..booking.slugs import is_valid_slug
 from .form_values import is_web_address, parse_money, parse_whole, unstorable_fields
 
@@ -57,6 +58,7 @@ class MiniSettings:
     offline_pay_hours: int
     confirmation_notice: str
     terms: str
+    contract: str  # Markdown with placeholders; "" = no contract to sign
 
     def columns(self) -> dict[str, object]:
         return asdict(self)
@@ -86,6 +88,7 @@ DEFAULTS = MiniSettings(
     offline_pay_hours=72,
     confirmation_notice="",
     terms="",
+    contract="",
 )
 
 
@@ -191,6 +194,17 @@ def read_settings(
         offline_pay_hours=_whole(fields, "offline_pay_hours", 0, 720, "hours", errors),
         confirmation_notice=_text(fields, "confirmation_notice", MAX_TEXT, errors),
         terms=_text(fields, "terms", MAX_TEXT, errors),
+        contract=_text(fields, "contract", MAX_TEXT, errors),
     )
+    if settings.contract and "contract" not in errors:
+        problem = contract_problem(settings.contract)
+        if problem:
+            errors["contract"] = problem
+        elif not paid:
+            # The client signs on the checkout, which a free session skips.
+            errors["contract"] = (
+                "A contract is signed at checkout: it needs a paid session "
+                "(quote, then payment, with a price above 0)."
+            )
     errors |= unstorable_fields(fields)
     return settings, errors

@@ -8,6 +8,7 @@ so two edits can't both check a slug free and then both take it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from .form_values import slug_from
 from .logos import Logo
 from .mini_images import copy_image, drop_stale_image, replace_image
 from .mini_settings import MAX_TITLE, MiniSettings, settings_of
+from .questions import QuestionDraft, copy_questions, save_questions
 
 MAX_SLUG = 64
 
@@ -118,6 +120,7 @@ async def save_mini(
     *,
     image: Logo | None = None,
     now: datetime | None = None,
+    asked: Sequence[QuestionDraft] = (),
 ) -> int | None:
     """Create (``mini_id`` None) or update a mini session; its id, or None if not the studio's.
     An uploaded ``image`` becomes its picture in the same transaction (studio/mini_images.py).
@@ -150,6 +153,7 @@ async def save_mini(
             if row is None:
                 return None
             saved = row.id
+        await save_questions(db, int(saved), asked)
         if image is not None and now is not None:
             await replace_image(db, saved, image, now)
         else:
@@ -160,7 +164,7 @@ async def save_mini(
 async def duplicate_mini(
     db: Database, studio_id: int, mini_id: int, now: datetime | None = None
 ) -> int | None:
-    """A draft copy of every setting (not the days, not the bookings); its id."""
+    """A draft copy of every setting and question (not the days, not the bookings); its id."""
     async with write_transaction(db):
         await _lock_studio(db, studio_id)
         original = await studio_mini(db, studio_id, mini_id)
@@ -177,6 +181,7 @@ async def duplicate_mini(
             "visibility": "draft",
         }
         copied = int(await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values)))
+        await copy_questions(db, mini_id, copied)
         if now is not None:
             await copy_image(db, mini_id, copied, now)
         return copied

@@ -12,8 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ..booking.answers import booking_answers, can_correct
 from ..booking.changes import change_options
+from ..booking.contracts import signature_of
 from ..booking.events import calendar_sequence
+from ..booking.questions import questions_of
 from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
 from ..formatting import money as format_money
@@ -47,9 +50,15 @@ async def confirmation_page(request: Request) -> Response:
             "options": options,
             "reschedule_note": why_not(booking, options, options.reschedule_reason, "reschedule"),
             "cancel_note": why_not(booking, options, options.cancel_reason, "cancel"),
-            "done": done if done in {"booked", "rescheduled", "cancelled"} else None,
+            "done": done if done in {"booked", "rescheduled", "cancelled", "answers"} else None,
             "reschedule_url": page_url(request, booking.public_id, "reschedule"),
             "cancel_url": page_url(request, booking.public_id, "cancel"),
+            "answers": await booking_answers(request.app.state.db, booking.id),
+            "has_questions": bool(await questions_of(request.app.state.db, booking.mini.id)),
+            "can_correct": can_correct(booking, request.app.state.clock()),
+            "answers_url": page_url(request, booking.public_id, "answers"),
+            "signature": await signature_of(request.app.state.db, booking.id),
+            "contract_url": booking_url(request, booking.public_id, "contract.pdf"),
             "google_url": google_calendar_link(booking, manage_url),
             "ics_url": booking_url(request, booking.public_id, "calendar.ics"),
             "mini_url": client_url(request, mini_url(booking.studio.slug, booking.mini.slug)),

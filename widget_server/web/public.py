@@ -9,17 +9,25 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..booking.answers import Answer, answer_fields, check_answers
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
-from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, validate_details
+from ..booking.details import (
+    PREFILL_KEYS,
+    ClientDetails,
+    clean_utm,
+    region_for_timezone,
+    validate_details,
+)
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.offers import mini_page_offer, studio_offers
 from ..booking.places import location_of_slot
+from ..booking.questions import Question, questions_of
 from ..formatting import local_date
 from ..studio.page_views import VIA, source_of
 from .embed import EMBED_PREFIX, embed_context, event_detail
-from .forms import parse_id, read_form
+from .forms import parse_id, read_form_lists
 from .pages import carried_params, error_page, render
 from .rate_limits import Refusal
 from .urls import mini_url, page_url
@@ -152,6 +160,32 @@ def too_many_holds(
     return response
 
 
+def _details_and_answers(
+    values: dict[str, str],
+    asked: list[Question],
+    lists: dict[str, list[str]],
+    region: str | None,
+) -> tuple[ClientDetails, list[Answer]]:
+    """The client's details and answers, or InvalidDetails with every field's message at
+    once (details first, then the questions in order, as the form shows them)."""
+    errors: dict[str, str] = {}
+    details: ClientDetails | None = None
+    given: list[Answer] = []
+    try:
+        details = validate_details(
+            values["name"], values["email"], values["phone"], default_region=region
+        )
+    except InvalidDetails as exc:
+        errors |= exc.errors
+    try:
+        given = check_answers(asked, lists)
+    except InvalidDetails as exc:
+        errors |= exc.errors
+    if errors or details is None:
+        raise InvalidDetails(errors)
+    return details, given
+
+
 async def book_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
     db = request.app.state.db
@@ -168,7 +202,8 @@ async def book_page(request: Request) -> Response:
     if not mini.is_free and not request.app.state.payments.offered(studio, mini):
         return not_taking_payments(request, studio)
     location = await location_of_slot(db, slot_id)
-    context = {"mini": mini, "slot": slot, "location": location, "errors": {}}
+    asked = await questions_of(db, mini.id)
+    context = {"mini": mini, "slot": slot, "location": location, "errors": {}, "questions": asked}
 
     if request.method == "GET":
         values = {k: request.query_params.get(k, "")[:200] for k in PREFILL_KEYS}
@@ -178,20 +213,19 @@ async def book_page(request: Request) -> Response:
         return render(
             request,
             "public/book.html",
-            {**context, "values": values, "utm": utm, "event_detail": detail},
+            {**context, "values": values, "answers": {}, "utm": utm, "event_detail": detail},
             studio=studio,
         )
 
     embed = embed_context(request, studio)
-    form = await read_form(request)
+    lists = await read_form_lists(request, answer_fields(asked))
+    form = {key: found[0] for key, found in lists.items()}
     values = {k: form.get(k, "") for k in ("name", "email", "phone")}
+    answer_values = {q.field: lists.get(q.field, []) for q in asked}
     utm = clean_utm(form)
     try:
-        details = validate_details(
-            values["name"],
-            values["email"],
-            values["phone"],
-            default_region=region_for_timezone(location.timezone),
+        details, given = _details_and_answers(
+            values, asked, lists, region_for_timezone(location.timezone)
         )
         address = request.client.host if request.client else ""
         refusal = await request.app.state.hold_limiter.attempt(address, details.email)
@@ -208,12 +242,19 @@ async def book_page(request: Request) -> Response:
             utm={**utm, VIA: channel_of(request)},
             now=now,
             return_url=embed.page if embed and really_framed(request) else "",
+            answers=given,
         )
     except InvalidDetails as exc:
         return render(
             request,
             "public/book.html",
-            {**context, "values": values, "utm": utm, "errors": exc.errors},
+            {
+                **context,
+                "values": values,
+                "answers": answer_values,
+                "utm": utm,
+                "errors": exc.errors,
+            },
             status_code=422,
             studio=studio,
         )

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from .. import formatting
-from ..notice import notice_html
+from ..notice import contract_html, notice_html
 from ..studio import statuses
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -56,5 +56,7 @@ def make_templates() -> Jinja2Templates:
     env.lstrip_blocks = True
     # The dashboard's badges: one module decides what each status says (studio/statuses.py).
     env.globals.update(static_url=static_url, csp_nonce=csp_nonce, statuses=statuses)
-    env.filters.update(formatting.TEMPLATE_FILTERS, safe_url=safe_url, markdown=notice_html)
+    env.filters.update(
+        formatting.TEMPLATE_FILTERS, safe_url=safe_url, markdown=notice_html, contract=contract_html
+    )
     return templates

@@ -10,7 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ...booking.answers import booking_answers
+from ...booking.contracts import signature_of
 from ...booking.views import BookingView, PaymentLine, load_booking_by_id
+from ...contract_pdf import signed_contract_pdf
 from ...formatting import local
 from ...payments.refunds import failed_refunds
 from ...studio.booking_record import booking_record
@@ -184,6 +187,8 @@ async def render_booking(
                 if p.refundable_minor > 0 or p.id in forms.refunds
             },
             "failed_refunds": await failed_refunds(request.app.state.db, booking.id),
+            "answers": await booking_answers(request.app.state.db, booking.id),
+            "signature": await signature_of(request.app.state.db, booking.id),
         },
         session=admin.session,
         status_code=status_code,
@@ -204,6 +209,23 @@ async def mark_paid(request: Request, admin: Admin) -> Response:
     return RedirectResponse(f"/admin/bookings/{booking.id}?done={done}", status_code=303)
 
 
+@admin_page
+async def contract_download(request: Request, admin: Admin) -> Response:
+    """The signed contract as a PDF, made again from the stored signature."""
+    booking = await studio_booking(request, admin)
+    signature = await signature_of(request.app.state.db, booking.id) if booking else None
+    if booking is None or signature is None:
+        return not_found(request, admin, "This booking has no signed contract.")
+    return Response(
+        signed_contract_pdf(booking, signature),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="contract-{booking.reference}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 routes: list[BaseRoute] = [
     Route("/admin/bookings", bookings_page),
     Route("/admin/bookings/{booking_id:id}", booking_page),
@@ -212,5 +234,6 @@ routes: list[BaseRoute] = [
         mark_paid,
         methods=["POST"],
     ),
+    Route("/admin/bookings/{booking_id:id}/contract.pdf", contract_download),
     Route("/admin/minis/{mini_id:id}/days/{day_id:id}", day_sheet_page),
 ]

@@ -15,7 +15,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import MiniSession, Studio
+from ...booking.contracts import PLACEHOLDERS
 from ...booking.errors import InvalidDetails
+from ...booking.questions import KINDS, questions_of
 from ...formatting import local
 from ...studio.archive import set_mini_archived
 from ...studio.day_form import DAY_LIMITS, WARNINGS
@@ -40,6 +42,7 @@ from ...studio.minis import (
     studio_mini,
     studio_minis,
 )
+from ...studio.questions import form_rows, read_questions, row_count
 from ...studio.sales import mini_sales
 from .auth import Admin, admin_context, admin_page, admin_upload_page
 from .forms import not_found, path_id, text_fields, text_list
@@ -113,6 +116,7 @@ def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
         "offline_pay_hours": str(settings.offline_pay_hours),
         "confirmation_notice": settings.confirmation_notice,
         "terms": settings.terms,
+        "contract": settings.contract,
     }
 
 
@@ -148,6 +152,9 @@ def _form_page(
             ),
             "public_url": _public_url(request, admin, mini) if mini else "",
             "flash": request.query_params.get("done", ""),
+            "question_rows": row_count(values),
+            "question_kinds": KINDS,
+            "placeholders": PLACEHOLDERS,
         },
         session=admin.session,
         status_code=status_code,
@@ -193,6 +200,8 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         # what a client could be offered: set up here and taken by the studio
         live_methods=enabled & set(admin.studio.method_keys),
     )
+    asked, question_errors = read_questions(fields)
+    errors |= question_errors
     db = request.app.state.db
     if image_error:
         errors = {**errors, "image": image_error}
@@ -207,6 +216,7 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
                 parsed,
                 image=image,
                 now=request.app.state.clock(),
+                asked=asked,
             )
         except InvalidDetails as exc:
             errors = exc.errors
@@ -277,11 +287,12 @@ async def edit_mini_page(request: Request, admin: Admin) -> Response:
         return not_found(request, admin)
     if request.method == "POST":
         return await _submit(request, admin, mini)
+    asked = await questions_of(request.app.state.db, mini.id)
     return _form_page(
         request,
         admin,
         mini=mini,
-        values=_values(settings_of(mini), admin.studio.currency),
+        values=_values(settings_of(mini), admin.studio.currency) | form_rows(asked),
         methods=mini.method_keys,
         bookings=await booking_count(request.app.state.db, mini.id),
     )
