@@ -28,6 +28,7 @@ from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
+from .web.api import routes as api
 from .web.outage import DatabaseOutage
 from .web.pages import http_exception, server_error
 from .web.rate_limits import HoldLimiter
@@ -54,6 +55,7 @@ ROUTES: list[BaseRoute] = [
     *payments.routes,
     *changes.routes,
     *webhooks.routes,
+    *api.routes,
     *admin.routes,
     *public.routes,
 ]

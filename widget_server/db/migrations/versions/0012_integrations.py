@@ -51,9 +51,7 @@ def upgrade() -> None:
             ["studio_id"], ["studios.id"], name=op.f("fk_api_idempotency_studio_id_studios")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_idempotency")),
-        sa.UniqueConstraint(
-            "studio_id", "idempotency_key", name="uq_api_idempotency_studio_key"
-        ),
+        sa.UniqueConstraint("studio_id", "idempotency_key", name="uq_api_idempotency_studio_key"),
     )
     op.create_table(
         "webhook_endpoints",
