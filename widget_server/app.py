@@ -19,6 +19,7 @@ from .config import Settings, load_settings
 from .db.availability import ReadinessProbe
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
+from .outgoing.sender import send_webhooks_forever
 from .payments import PaymentMethods
 from .shutdown import stop_background
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
@@ -84,6 +85,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             if settings.run_mailer
             else None
         )
+        # Outgoing webhooks, with the other background jobs (or in `minis worker`).
+        hooks = (
+            asyncio.create_task(
+                send_webhooks_forever(
+                    db, app.state.clock, allow_private=settings.webhooks_allow_private
+                )
+            )
+            if settings.run_sweeper
+            else None
+        )
         # A worker of `minis serve --workers N` stops when its supervisor is killed.
         parent = supervisor()
         watcher = asyncio.create_task(stop_when_supervisor_dies(parent)) if parent else None
@@ -92,6 +103,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         finally:
             if watcher:
                 watcher.cancel()
+            if hooks:
+                # Safe to interrupt: a delivery in flight is sent again (same webhook-id)
+                # once its lease runs out.
+                hooks.cancel()
             # Bounded whatever the database does: see shutdown.py.
             await stop_background(
                 db, app.state.readiness, sweeper=sweeper, mailer=mailer, stop_mail=stop_mail
