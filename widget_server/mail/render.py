@@ -31,6 +31,7 @@ from ..db.rows import row_as
 from ..db.tables import bookings, locations, session_days, slots
 from ..notice import notice_html
 from .ics import booking_ics
+from .studio_notices import STUDIO_KINDS, render_studio_notice
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 
@@ -153,6 +154,9 @@ async def render_email(
     db: Database, email: OutboxEmail, *, base_url: str, tokens: BookingTokens, now: datetime
 ) -> RenderedEmail:
     """The email for this outbox row. Raises RenderError when it can no longer be written."""
+    if email.kind in STUDIO_KINDS:  # about the studio, not a booking
+        rendered: RenderedEmail = await render_studio_notice(db, email, base_url=base_url)
+        return rendered
     if email.kind not in KINDS or email.booking_id is None:
         raise RenderError(f"unknown email kind {email.kind!r}")
     audience, subject_format = KINDS[email.kind]
