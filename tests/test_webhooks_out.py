@@ -52,7 +52,7 @@ def add_endpoint(db_url: str, url: str, now: datetime, events: list[str] | None 
 
 def deliver(db_url: str, clock: FakeClock, *, allow_private: bool = True) -> tuple[int, int]:
     return run_db(
-        db_url, lambda db: deliver_due(db, clock, allow_private=allow_private, timeout=0.5)
+        db_url, lambda db: deliver_due(db, clock, allow_private=allow_private, request_seconds=0.5)
     )
 
 
