@@ -108,7 +108,9 @@ async def deliver_due(
     """Send what is due now, one lease at a time; (delivered, failed)."""
     delivered = failed = 0
     limits = httpx2.Limits(max_keepalive_connections=0)
-    async with httpx2.AsyncClient(timeout=request_seconds, limits=limits, trust_env=False) as client:
+    async with httpx2.AsyncClient(
+        timeout=request_seconds, limits=limits, trust_env=False
+    ) as client:
         for _ in range(most):
             if stop is not None and stop.is_set():
                 break
