@@ -136,7 +136,7 @@ def test_endpoints_added_paused_resumed_removed_and_deliveries_sent_again(
     [delivery] = rows(db_url, webhook_deliveries.select())
     assert delivery["event_type"] == "booking.booked"
     log = client.get(base).text
-    assert delivery["msg_id"] in log and "Waiting" in log
+    assert delivery["msg_id"] in log and "Queued" in log
     assert (
         client.post(f"{base}/deliveries/{delivery['id']}/resend", data={"csrf": token}).status_code
         == 404
