@@ -124,6 +124,7 @@
     if (/^(slot-selected|lead-created|booked)$/.test(type)) {
       data.link = rec.o.link;
       fire(rec.el, type, data);
+      if (type == "booked") convert(data);
     }
   });
 
@@ -143,6 +144,16 @@
     });
   }
 
+  // The studio reports bookings (value and currency only when it opted in): to the page's
+  // own Google Analytics 4 and Meta Pixel, if it has them.
+  function convert(x) {
+    if (!x.currency) return;
+    var v = +x.value || 0;
+    if (typeof w.gtag == "function")
+      w.gtag("event", "purchase", { transaction_id: x.reference, value: v, currency: x.currency });
+    if (typeof w.fbq == "function") w.fbq("track", "Purchase", { value: v, currency: x.currency });
+  }
+
   api = function (cmd, o, fn) {
     if (cmd == "on") (listeners[o] = listeners[o] || []).push(fn);
     if (cmd == "inline") mount(typeof o.el == "string" ? d.querySelector(o.el) : o.el, o);
@@ -158,10 +169,13 @@
     scan();
     new MutationObserver(scan).observe(d.body, { childList: true, subtree: true });
     // Back from the hosted confirmation: tell the site's analytics, once.
-    var done = /[#&]minis-booked=([\w-]{1,40})/.exec(location.hash);
+    var done = /[#&]minis-booked=([\w-]{1,40})(?:&minis-value=([\d.]{1,20})&minis-currency=([A-Z]{3}))?/.exec(location.hash);
     if (done) {
       history.replaceState(null, "", here());
-      fire(null, "booked", { reference: done[1], returned: true });
+      var data = { reference: done[1], returned: true };
+      if (done[3]) (data.value = +done[2]), (data.currency = done[3]);
+      fire(null, "booked", data);
+      convert(data);
     }
   }
   if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", start);

@@ -42,6 +42,9 @@ studios = sa.Table(
     # The current logo (its bytes are in studio_logos): its SHA-256 names its public URL.
     sa.Column("logo_sha256", sa.String(64), nullable=True),
     sa.Column("logo_type", sa.String(32), nullable=True),
+    # Opt-in: the embed reports each booking (value, currency, reference; nobody's details)
+    # to the host page's Google Analytics 4 and Meta Pixel (web/client.back_to_site).
+    sa.Column("report_conversions", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # The logo's bytes, in the database so that every worker and host can serve it.

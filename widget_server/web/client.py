@@ -3,6 +3,7 @@ embed's hand-over to the top window. Paying is web/payments.py."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
@@ -15,6 +16,7 @@ from ..booking.changes import change_options
 from ..booking.errors import SlotUnavailable, WrongState
 from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
+from ..formatting import major_units
 from ..formatting import money as format_money
 from ..mail.ics import booking_ics, google_calendar_link
 from .booking_access import booking_or_404, to_booking
@@ -109,10 +111,23 @@ async def handoff_page(request: Request) -> Response:
         {
             "booking": booking,
             "next_url": booking_url(request, booking.public_id, page),
-            "event_detail": event_detail(booking.mini, booking.starts_at, booking.location.name),
+            "event_detail": handoff_detail(booking),
         },
         studio=booking.studio,
     )
+
+
+def handoff_detail(booking: BookingView) -> str:
+    """The host event the handoff page fires: ``booked`` for a free session (with its
+    conversion when the studio reports them), else ``lead-created``."""
+    detail = json.loads(event_detail(booking.mini, booking.starts_at, booking.location.name))
+    if booking.status == "booked" and booking.studio.report_conversions:
+        detail.update(
+            reference=booking.reference,
+            value=major_units(booking.total_minor, booking.currency),
+            currency=booking.currency,
+        )
+    return json.dumps(detail)
 
 
 def back_to_site(booking: BookingView) -> tuple[str, str] | None:
@@ -124,6 +139,10 @@ def back_to_site(booking: BookingView) -> tuple[str, str] | None:
     if booking.status != "booked" or not origin_allowed(booking.studio, origin):
         return None
     fragment = f"#minis-booked={booking.reference}"
+    if booking.studio.report_conversions:
+        # What the loader there reports to GA4 and the Meta Pixel: the value, nobody's details.
+        fragment += f"&minis-value={major_units(booking.total_minor, booking.currency)}"
+        fragment += f"&minis-currency={booking.currency}"
     return booking.return_url.split("#")[0] + fragment, urlsplit(booking.return_url).hostname or ""
 
 

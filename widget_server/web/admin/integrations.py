@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...booking.webhook_events import EVENT_TYPES
 from ...db.webhook_outbox import attempts_of, deliveries_of_endpoint, send_again
+from ...studio.analytics import set_report_conversions
 from ...studio.api_keys import ACCESS_LEVELS, check_new_key, create_key, revoke_key, studio_keys
 from ...studio.webhooks import (
     Endpoint,
@@ -33,6 +34,8 @@ DONE = {
     "resumed": "Resumed: waiting events go out now, in order.",
     "deleted": "Endpoint removed: nothing more is sent to it.",
     "resent": "The delivery is on its way again.",
+    "analytics_on": "Bookings made through your widget are now reported to your analytics.",
+    "analytics_off": "Bookings are no longer reported to your site's analytics.",
 }
 NOT_FOUND = "There is no webhook endpoint with that number in your studio."
 
@@ -101,6 +104,15 @@ async def revoke(request: Request, admin: Admin) -> Response:
     if key_id is None or not await revoke_key(db, admin.studio.id, key_id, now):
         return not_found(request, admin, "There is no live API key with that number.")
     return RedirectResponse("/admin/integrations?done=revoked", status_code=303)
+
+
+@admin_page
+async def analytics(request: Request, admin: Admin) -> Response:
+    """POST: report bookings to the host page's GA4 / Meta Pixel, or stop."""
+    on = (await posted_text_fields(request)).get("report_conversions") == "1"
+    await set_report_conversions(request.app.state.db, admin.studio.id, on)
+    done = "analytics_on" if on else "analytics_off"
+    return RedirectResponse(f"/admin/integrations?done={done}#analytics", status_code=303)
 
 
 @admin_page
@@ -188,6 +200,7 @@ routes: list[BaseRoute] = [
     Route("/admin/integrations/keys", new_key, methods=["POST"]),
     Route("/admin/integrations/keys/{key_id:id}/revoke", revoke, methods=["POST"]),
     Route("/admin/integrations/webhooks", new_endpoint, methods=["POST"]),
+    Route("/admin/integrations/analytics", analytics, methods=["POST"]),
     Route(WEBHOOK, endpoint_page),
     Route(WEBHOOK + "/pause", _endpoint_action("pause"), methods=["POST"]),
     Route(WEBHOOK + "/resume", _endpoint_action("resume"), methods=["POST"]),

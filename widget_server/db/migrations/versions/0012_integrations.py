@@ -1,4 +1,5 @@
-"""integrations: API keys, idempotency keys, webhook endpoints, deliveries and attempts
+"""integrations: API keys, idempotency keys, webhook endpoints, deliveries and attempts;
+the studio's opt-in to report bookings to the host page's analytics
 
 Revision ID: 0012_integrations
 Revises: 0011_refund_intents
@@ -19,6 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("studios", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("report_conversions", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.create_table(
         "api_keys",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -149,3 +154,5 @@ def downgrade() -> None:
     op.drop_table("webhook_endpoints")
     op.drop_table("api_idempotency")
     op.drop_table("api_keys")
+    with op.batch_alter_table("studios", schema=None) as batch_op:
+        batch_op.drop_column("report_conversions")
