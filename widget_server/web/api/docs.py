@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,12 +124,14 @@ def view(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def page(document: dict[str, Any]) -> Callable[[Request], Awaitable[Response]]:
-    context = view(document)
+def page(document: Callable[[], dict[str, Any]]) -> Callable[[Request], Awaitable[Response]]:
+    @functools.cache
+    def context() -> dict[str, Any]:
+        return view(document())
 
     async def api_docs(request: Request) -> Response:
         return request.app.state.templates.TemplateResponse(
-            request, "api/docs.html", {**context, "title": "Minis API reference"}
+            request, "api/docs.html", {**context(), "title": "Minis API reference"}
         )
 
     return api_docs

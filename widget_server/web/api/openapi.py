@@ -4,6 +4,7 @@ schemas here are the ones that validate requests and shape responses (operations
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -175,11 +176,13 @@ def document(operations: list[Operation]) -> dict[str, Any]:
     }
 
 
-def serve(document: dict[str, Any]) -> Callable[[Request], Awaitable[Response]]:
-    body = json.dumps(document, indent=1).encode()
-    etag = etag_of(body)
+def serve(document: Callable[[], dict[str, Any]]) -> Callable[[Request], Awaitable[Response]]:
+    @functools.cache
+    def body() -> bytes:
+        return json.dumps(document(), indent=1).encode()
 
     async def openapi_json(request: Request) -> Response:
-        return Response(body, media_type="application/json", headers={**CORS, "ETag": etag})
+        headers = {**CORS, "ETag": etag_of(body())}
+        return Response(body(), media_type="application/json", headers=headers)
 
     return openapi_json
