@@ -20,6 +20,12 @@ from widget_server.db.tables import studios
 from widget_server.formatting import major_units
 
 
+def _reports(db_url: str) -> bool:
+    return bool(
+        rows(db_url, studios.select().where(studios.c.slug == "acme"))[0]["report_conversions"]
+    )
+
+
 def _opt_in(client: TestClient, on: bool) -> None:
     token = csrf_from(client.get("/admin/integrations").text)
     data = {"csrf": token, **({"report_conversions": "1"} if on else {})}
@@ -49,7 +55,7 @@ def test_opted_in_studios_send_the_value_back_to_the_site(
     reference = all_bookings(db_url)[0]["reference"]
     assert f'href="{HOST}/minis?x=1#minis-booked={reference}"' in page  # off by default
     _opt_in(client, True)
-    assert rows(db_url, studios.select())[0]["report_conversions"] is True
+    assert _reports(db_url)
     assert "now reported" in client.get("/admin/integrations?done=analytics_on").text
     page = _book_in_widget(client, acme.slots["portraits"][1])
     reference = all_bookings(db_url)[1]["reference"]
@@ -57,7 +63,7 @@ def test_opted_in_studios_send_the_value_back_to_the_site(
     assert f'href="{unescape(link)}"' in unescape(page)
     assert "ada@example.com" not in link
     _opt_in(client, False)
-    assert rows(db_url, studios.select())[0]["report_conversions"] is False
+    assert not _reports(db_url)
 
 
 def test_a_free_booking_in_the_widget_reports_its_conversion_when_opted_in(
