@@ -53,7 +53,7 @@
     var q = new URLSearchParams();
     var params = {
       parent: location.origin, page: here(), theme: scheme, color: o.color,
-      tab: o.newTab && "new", name: p.name, email: p.email, phone: p.phone
+      tab: o.newTab && "new", name: p.name, email: p.email, phone: p.phone, done: o.done
     };
     new URLSearchParams(location.search).forEach(function (v, k) {
       if (!k.indexOf("utm_")) q.set(k, v);
@@ -114,7 +114,6 @@
     var type = m.type;
     if (type == "resize") rec.f.style.height = (+data.height || 0) + "px";
     if (type == "close" && rec.close) rec.close();
-    if (type == "navigate" && !String(data.url).indexOf(origin + "/b/")) location.assign(data.url);
     if (type == "ready" && !rec.ready) {
       rec.ready = 1;
       clearTimeout(rec.t);
@@ -144,8 +143,8 @@
     });
   }
 
-  // The studio reports bookings (value and currency only when it opted in): to the page's
-  // own Google Analytics 4 and Meta Pixel, if it has them.
+  // A studio that reports bookings sends their value and currency with "booked": tell the
+  // page's own Google Analytics 4 and Meta Pixel, if it has them.
   function convert(x) {
     if (!x.currency) return;
     var v = +x.value || 0;
@@ -166,17 +165,18 @@
   ((M && M.q) || []).forEach(function (args) { api.apply(null, args); });
 
   function start() {
+    // Back from a payment provider's page (#minis-booked=<token>, or -unpaid): the booking
+    // opens again in the first inline widget, else in a popup; its page fires the events.
+    var back = /[#&]minis-(\w+)=([\w.-]{1,200})/.exec(location.hash);
+    if (back) {
+      history.replaceState(null, "", here());
+      var el = d.querySelector("[data-minis]");
+      var o = el ? options(el, "b/" + back[2]) : { link: "b/" + back[2] };
+      o.done = back[1];
+      el ? mount(el, o) : dialog("popup", o);
+    }
     scan();
     new MutationObserver(scan).observe(d.body, { childList: true, subtree: true });
-    // Back from the hosted confirmation: tell the site's analytics, once.
-    var done = /[#&]minis-booked=([\w-]{1,40})(?:&minis-value=([\d.]{1,20})&minis-currency=([A-Z]{3}))?/.exec(location.hash);
-    if (done) {
-      history.replaceState(null, "", here());
-      var data = { reference: done[1], returned: true };
-      if (done[3]) (data.value = +done[2]), (data.currency = done[3]);
-      fire(null, "booked", data);
-      convert(data);
-    }
   }
   if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", start);
   else start();

@@ -1,29 +1,27 @@
-"""Analytics conversions: a studio that opts in has each booking made through its widget
-reported to the host page's analytics with its value and currency (and nothing personal);
-one that doesn't, has only the plain ``booked`` event."""
+"""Analytics conversions: a studio that opts in has each booking's ``minis:booked`` event carry
+its value and currency (and nothing personal), which the loader on the host page reports
+to the page's GA4 and Meta Pixel (e2e/test_conversions.py); one that doesn't, sends the
+plain event."""
 
 from __future__ import annotations
 
 import json
 import re
 from html import unescape
-from urllib.parse import urlsplit
 
 from starlette.testclient import TestClient
 
 from tests.support.admin import csrf_from
-from tests.support.flow import accept_quote, pay_demo
-from tests.support.queries import all_bookings, rows
+from tests.support.flow import book_with_demo_card
+from tests.support.queries import rows
 from tests.support.world import World
-from tests.test_embed import HOST, _submit_in_embed
 from widget_server.db.tables import studios
 from widget_server.formatting import major_units
 
 
 def _reports(db_url: str) -> bool:
-    return bool(
-        rows(db_url, studios.select().where(studios.c.slug == "acme"))[0]["report_conversions"]
-    )
+    found = rows(db_url, studios.select().where(studios.c.slug == "acme"))
+    return bool(found[0]["report_conversions"])
 
 
 def _opt_in(client: TestClient, on: bool) -> None:
@@ -33,12 +31,13 @@ def _opt_in(client: TestClient, on: bool) -> None:
     assert response.status_code == 303
 
 
-def _book_in_widget(client: TestClient, slot_id: int) -> str:
-    handoff_url = _submit_in_embed(client, slot_id)
-    token = urlsplit(handoff_url).path.split("/")[3]
-    accept_quote(client, token)
-    pay_demo(client, token)
-    return client.get(f"/b/{token}").text
+def _booked_detail(client: TestClient, slot_id: int, mini: str = "portraits") -> dict[str, str]:
+    token = book_with_demo_card(client, slot_id, mini)
+    page = client.get(f"/embed/b/{token}?done=booked").text  # the widget fires it
+    assert 'data-minis-event="booked"' in page
+    match = re.search(r'data-minis-detail="([^"]+)"', page)
+    assert match
+    return dict(json.loads(unescape(match.group(1))))
 
 
 def test_major_units_follow_the_currencys_precision() -> None:
@@ -48,37 +47,16 @@ def test_major_units_follow_the_currencys_precision() -> None:
     assert major_units(0, "EUR") == "0.00"
 
 
-def test_opted_in_studios_send_the_value_back_to_the_site(
+def test_opted_in_studios_send_the_value_with_the_booked_event(
     client: TestClient, acme: World, db_url: str
 ) -> None:
-    page = _book_in_widget(client, acme.slots["portraits"][0])
-    reference = all_bookings(db_url)[0]["reference"]
-    assert f'href="{HOST}/minis?x=1#minis-booked={reference}"' in page  # off by default
+    plain = _booked_detail(client, acme.slots["portraits"][0])
+    assert plain["reference"] and "value" not in plain and "currency" not in plain
     _opt_in(client, True)
     assert _reports(db_url)
     assert "now reported" in client.get("/admin/integrations?done=analytics_on").text
-    page = _book_in_widget(client, acme.slots["portraits"][1])
-    reference = all_bookings(db_url)[1]["reference"]
-    link = f"{HOST}/minis?x=1#minis-booked={reference}&minis-value=200.00&minis-currency=USD"
-    assert f'href="{unescape(link)}"' in unescape(page)
-    assert "ada@example.com" not in link
+    detail = _booked_detail(client, acme.slots["portraits"][1])
+    assert detail["value"] == "200.00" and detail["currency"] == "USD"
+    assert "ada" not in json.dumps(detail).lower() and "555" not in json.dumps(detail)
     _opt_in(client, False)
     assert not _reports(db_url)
-
-
-def test_a_free_booking_in_the_widget_reports_its_conversion_when_opted_in(
-    client: TestClient, acme: World, db_url: str
-) -> None:
-    _opt_in(client, True)
-    response = client.post(
-        "/embed/acme/free-day/book",
-        params={"parent": HOST, "page": f"{HOST}/minis", "slot": acme.slots["free-day"][0]},
-        data={"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+12125550143"},
-        headers={"sec-fetch-dest": "iframe"},
-    )
-    assert response.status_code == 303
-    handoff = client.get(response.headers["location"]).text
-    assert 'data-minis-event="booked"' in handoff
-    detail = json.loads(unescape(re.search(r'data-minis-detail="([^"]+)"', handoff).group(1)))
-    assert detail["value"] == "0.00" and detail["currency"] == "USD" and detail["reference"]
-    assert "ada" not in json.dumps(detail).lower()
