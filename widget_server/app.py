@@ -19,6 +19,7 @@ from .config import Settings, load_settings
 from .db.availability import ReadinessProbe
 from .db.connection import create_database
 from .mail.sender import send_mail_forever
+from .outgoing.sender import send_webhooks_forever
 from .payments import PaymentMethods
 from .shutdown import stop_background
 from .studio.page_views import ViewCounter, flush_at_exit, flush_views_forever
@@ -42,6 +43,7 @@ from .web.admin import routes as admin
 from .web.admin.minis import MAX_BODY_BYTES as MINI_FORM_MAX_BODY_BYTES
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
+from .web.api import routes as api
 from .web.outage import DatabaseOutage
 from .web.pages import http_exception, server_error
 from .web.rate_limits import HoldLimiter
@@ -72,6 +74,7 @@ ROUTES: list[BaseRoute] = [
     *payments.routes,
     *changes.routes,
     *webhooks.routes,
+    *api.routes,
     *admin.routes,
     *public.routes,
 ]
@@ -102,6 +105,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         )
         # Page views are counted in memory and written in batches (studio/page_views.py).
         views_flusher = asyncio.create_task(flush_views_forever(db, app.state.views))
+        # Outgoing webhooks, with the other background jobs (or in `minis worker`).
+        hooks = (
+            asyncio.create_task(
+                send_webhooks_forever(
+                    db, app.state.clock, allow_private=settings.webhooks_allow_private
+                )
+            )
+            if settings.run_sweeper
+            else None
+        )
         # A worker of `minis serve --workers N` stops when its supervisor is killed.
         parent = supervisor()
         watcher = asyncio.create_task(stop_when_supervisor_dies(parent)) if parent else None
@@ -111,6 +124,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             if watcher:
                 watcher.cancel()
             views_flusher.cancel()
+            if hooks:
+                # Safe to interrupt: a delivery in flight is sent again (same webhook-id)
+                # once its lease runs out.
+                hooks.cancel()
             # The last view counts are saved alongside the shutdown, never in front of it:
             # a silent database costs the exit no extra time. Bounded: see shutdown.py.
             await asyncio.gather(

@@ -145,14 +145,15 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 async def _work(settings: Settings, mail_interval: float) -> None:
-    """Upkeep (lapsed holds, failed refunds) and the outbox (reminders, delivery), side by
-    side until interrupted.
+    """Upkeep (lapsed holds, failed refunds), the outbox (reminders, delivery) and outgoing
+    webhooks, side by side until interrupted.
 
     SIGINT and SIGTERM stop it gracefully: the email being sent is finished and
     marked sent first, so a restart never sends it again.
     """
     from .booking.clock import system_clock
     from .mail.sender import send_mail_forever
+    from .outgoing.sender import send_webhooks_forever
     from .payments import PaymentMethods
     from .upkeep import upkeep_forever
 
@@ -169,6 +170,13 @@ async def _work(settings: Settings, mail_interval: float) -> None:
         await asyncio.gather(
             upkeep_forever(db, system_clock, methods, 15, stop),
             send_mail_forever(db, settings, system_clock, interval=mail_interval, stop=stop),
+            send_webhooks_forever(
+                db,
+                system_clock,
+                allow_private=settings.webhooks_allow_private,
+                interval=mail_interval,
+                stop=stop,
+            ),
         )
     finally:
         await close_database(db, DATABASE_CLOSE_SECONDS)

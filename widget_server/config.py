@@ -32,6 +32,7 @@ KNOWN_VARIABLES = {
     "MINIS_TEST_POSTGRES_URL",
     "MINIS_TRUSTED_PROXIES",
     "MINIS_HSTS_SECONDS",
+    "MINIS_WEBHOOKS_ALLOW_PRIVATE",
 }
 
 BACKGROUND_JOBS = ("in-process", "worker")
@@ -81,6 +82,9 @@ class Settings:
     hsts_seconds: int = ONE_YEAR_SECONDS
     # Seconds a client has to send a request's whole body before getting a 408.
     request_body_timeout: float = 30.0
+    # Outgoing webhooks may go to private, loopback and link-local addresses (an intranet
+    # CRM, tests). Off: a photographer's endpoint URL can't reach the host's own network.
+    webhooks_allow_private: bool = False
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -278,4 +282,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
             "MINIS_HSTS_SECONDS", env.get("MINIS_HSTS_SECONDS", str(ONE_YEAR_SECONDS))
         ),
         request_body_timeout=request_body_timeout,
+        webhooks_allow_private=_parse_bool(
+            "MINIS_WEBHOOKS_ALLOW_PRIVATE", env.get("MINIS_WEBHOOKS_ALLOW_PRIVATE", "")
+        ),
     )

@@ -29,6 +29,12 @@ def money(amount_minor: int, currency: str) -> str:
     return format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=LOCALE)
 
 
+def major_units(amount_minor: int, currency: str) -> str:
+    """Minor units as a plain decimal in the currency's own precision, for machines
+    (analytics' ``value``): ``major_units(12500, "USD") == "125.00"``, JPY has no decimals."""
+    return str(Decimal(amount_minor).scaleb(-get_currency_precision(currency)))
+
+
 def local(instant: datetime, timezone: str) -> datetime:
     return instant.astimezone(ZoneInfo(timezone))
 

@@ -40,6 +40,8 @@ class Studio(Row):
     payment_methods: str  # space-separated keys the studio takes (settings)
     logo_sha256: str | None
     logo_type: str | None  # the sniffed MIME type, e.g. image/png
+    # The embed reports bookings to the host page's GA4 / Meta Pixel (opt-in).
+    report_conversions: bool
 
     @property
     def method_keys(self) -> list[str]:

@@ -10,17 +10,22 @@ import sqlalchemy as sa
 from databases import Database
 
 from ..db.tables import booking_events
+from .webhook_events import queue_for_event
 
 
 async def record_event(
     db: Database, booking_id: int, kind: str, now: datetime, **detail: Any
 ) -> None:
-    """Append to a booking's log. Call inside the transaction that made the change."""
+    """Append to a booking's log. Call inside the transaction that made the change.
+
+    The studio's webhook endpoints that want this change get a delivery in the same
+    transaction (booking/webhook_events.py)."""
     await db.execute(
         booking_events.insert().values(
             booking_id=booking_id, kind=kind, detail=json.dumps(detail, default=str), created_at=now
         )
     )
+    await queue_for_event(db, booking_id, kind, detail, now)
 
 
 async def events_for(db: Database, booking_id: int) -> list[dict[str, Any]]:

@@ -52,6 +52,11 @@ class DayOffer:
             return self.open_count
         return sum(1 for s in self.slots if s.bookable)
 
+    @property
+    def spots_left(self) -> int:
+        """Spots left on the slots loaded (a summary loads none: ``mini_session_offer``)."""
+        return sum(s.spots_left for s in self.slots if s.bookable)
+
 
 @dataclass(frozen=True)
 class MiniOffer:
@@ -74,6 +79,10 @@ class MiniOffer:
     @property
     def sold_out(self) -> bool:
         return bool(self.days) and not any(d.bookable_slots for d in self.days)
+
+    @property
+    def spots_left(self) -> int:
+        return sum(d.spots_left for d in self.days)
 
 
 Instant = sa.ColumnElement[datetime]

@@ -42,6 +42,9 @@ studios = sa.Table(
     # The current logo (its bytes are in studio_logos): its SHA-256 names its public URL.
     sa.Column("logo_sha256", sa.String(64), nullable=True),
     sa.Column("logo_type", sa.String(32), nullable=True),
+    # Opt-in: the embed reports each booking (value, currency, reference; nobody's details)
+    # to the host page's Google Analytics 4 and Meta Pixel (web/client.back_to_site).
+    sa.Column("report_conversions", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # The logo's bytes, in the database so that every worker and host can serve it.
@@ -478,4 +481,100 @@ outbox = sa.Table(
     sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
     sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    # A studio's keys for the JSON API (studio/api_keys.py). The key is shown once; only
+    # its SHA-256 is stored (a key is 256 random bits: no slow hash needed), so reading
+    # this table yields no key that works. ``prefix`` (its first characters) names it in
+    # the dashboard.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("access", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("access IN ('read', 'write')", name="access_known"),
+)
+
+api_idempotency = sa.Table(
+    "api_idempotency",
+    metadata,
+    # One row per Idempotency-Key a studio sent with a POST (web/api/idempotency.py):
+    # claimed before the change runs, then the first answer is kept and replayed.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),  # NULL while the first one runs
+    sa.Column("body", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("studio_id", "idempotency_key", name="uq_api_idempotency_studio_key"),
+)
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    # Where a studio wants its events sent (studio/webhooks.py). The secret signs each
+    # delivery (Standard Webhooks), so it is kept as is: the receiver holds it too.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False),
+    # Space-separated event types it subscribes to.
+    sa.Column("events", sa.Text, nullable=False),
+    sa.Column("secret", sa.String(100), nullable=False),
+    # active; paused (kept failing, or by the photographer: nothing is sent, deliveries wait).
+    sa.Column("state", sa.String(16), nullable=False, server_default="active"),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("paused_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("deleted_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("state IN ('active', 'paused')", name="state_known"),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    # One event for one endpoint, written in the transaction of the change that caused it
+    # (db/webhook_outbox.py), then sent with retries by the upkeep. ``msg_id`` is the
+    # Standard Webhooks ``webhook-id``: the same on every attempt, so receivers dedupe.
+    # A sender leases a row (claim_token, lease_until) as the email outbox does.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("endpoint_id", sa.ForeignKey("webhook_endpoints.id"), nullable=False),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    # Deliveries of one booking (or lead) to one endpoint go in order: the key says whose.
+    sa.Column("ordering_key", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("msg_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("claim_token", sa.String(32), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("delivered_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
+    sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    sa.Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+    sa.Index("ix_webhook_deliveries_endpoint_order", "endpoint_id", "ordering_key", "id"),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    # Each try of a delivery, for the dashboard's delivery log.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("delivery_id", sa.ForeignKey("webhook_deliveries.id"), nullable=False, index=True),
+    sa.Column("attempted_at", UTCDateTime, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("duration_ms", sa.Integer, nullable=False, server_default="0"),
 )

@@ -39,6 +39,7 @@ from ..db.tables import bookings
 from ..notice import notice_html, notice_text
 from .ics import booking_ics, google_calendar_link, map_link, outlook_calendar_link
 from .refund_text import refund_story
+from .studio_notices import STUDIO_KINDS, render_studio_notice
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 
@@ -214,6 +215,9 @@ async def render_email(
     db: Database, email: OutboxEmail, *, base_url: str, tokens: BookingTokens, now: datetime
 ) -> RenderedEmail:
     """The email for this outbox row. Raises RenderError when it can no longer be written."""
+    if email.kind in STUDIO_KINDS:  # about the studio, not a booking
+        rendered: RenderedEmail = await render_studio_notice(db, email, base_url=base_url)
+        return rendered
     if email.kind not in KINDS or email.booking_id is None:
         raise RenderError(f"unknown email kind {email.kind!r}")
     audience, subject_format = KINDS[email.kind]

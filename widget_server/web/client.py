@@ -19,6 +19,7 @@ from ..booking.events import calendar_sequence
 from ..booking.questions import questions_of
 from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
+from ..formatting import major_units
 from ..formatting import money as format_money
 from ..mail.ics import booking_ics, google_calendar_link
 from .booking_access import booking_or_404, to_booking
@@ -86,11 +87,17 @@ def back_to_site(request: Request, booking: BookingView) -> tuple[str, str] | No
 
 
 def booked_detail(booking: BookingView) -> str | None:
-    """The ``minis:booked`` payload for the host page: what, when, the reference."""
+    """The ``minis:booked`` payload for the host page: what, when, the reference; and the
+    value and currency when the studio reports bookings to the site's analytics (the
+    loader there tells GA4 and the Meta Pixel). Nobody's personal details."""
     if booking.status != "booked":
         return None
     detail = json.loads(event_detail(booking.mini, booking.starts_at, booking.location.name))
-    return json.dumps({**detail, "reference": booking.reference})
+    detail["reference"] = booking.reference
+    if booking.studio.report_conversions:
+        detail["value"] = major_units(booking.total_minor, booking.currency)
+        detail["currency"] = booking.currency
+    return json.dumps(detail)
 
 
 async def calendar_file(request: Request) -> Response:

@@ -12,6 +12,7 @@ from . import (
     emails,
     export,
     feed,
+    integrations,
     locations,
     minis,
     overview,
@@ -32,4 +33,5 @@ routes: list[BaseRoute] = [
     *days.routes,
     *settings.routes,
     *locations.routes,
+    *integrations.routes,
 ]
