@@ -23,7 +23,18 @@ from .payments import PaymentMethods
 from .shutdown import stop_background
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
-from .web import changes, client, loader, logos, paths, payments, public, site, webhooks
+from .web import (
+    changes,
+    client,
+    loader,
+    logos,
+    paths,
+    payments,
+    public,
+    site,
+    waitlist,
+    webhooks,
+)
 from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
@@ -55,6 +66,7 @@ ROUTES: list[BaseRoute] = [
     *changes.routes,
     *webhooks.routes,
     *admin.routes,
+    *waitlist.routes,
     *public.routes,
 ]
 

@@ -77,6 +77,17 @@ def safe_color(value: str | None) -> str:
     return value if value and HEX_COLOR.match(value) else DEFAULT_BRAND
 
 
+def duration(minutes: int) -> str:
+    """A length of time as people say it: "2 hours", "90 minutes", "1 day"."""
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return "1 day" if days == 1 else f"{days} days"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{minutes} minutes"
+
+
 # The filters every template environment (pages, emails) shares.
 TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "money": money,
@@ -89,4 +100,5 @@ TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "slot_label": slot_label,
     "local_date": local_date,
     "safe_color": safe_color,
+    "window": duration,
 }

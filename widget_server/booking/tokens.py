@@ -24,16 +24,29 @@ class BookingTokens:
 
     def __init__(self, secret_key: str) -> None:
         self._serializer = URLSafeSerializer(secret_key, salt="minis.booking")
+        # A waitlist entry's "leave the list" link: another salt, so neither token opens
+        # the other's page.
+        self._waitlist = URLSafeSerializer(secret_key, salt="minis.waitlist")
 
     def make(self, public_id: str) -> str:
         return self._serializer.dumps(public_id)
 
     def read(self, token: str) -> str | None:
         """The public id inside a genuine token, or None."""
-        if len(token) > 200:
-            return None
-        try:
-            value = self._serializer.loads(token)
-        except BadSignature:
-            return None
-        return value if isinstance(value, str) else None
+        return _read(self._serializer, token)
+
+    def make_waitlist(self, entry_public_id: str) -> str:
+        return self._waitlist.dumps(entry_public_id)
+
+    def read_waitlist(self, token: str) -> str | None:
+        return _read(self._waitlist, token)
+
+
+def _read(serializer: URLSafeSerializer, token: str) -> str | None:
+    if len(token) > 200:
+        return None
+    try:
+        value = serializer.loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None

@@ -42,6 +42,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "reminder": ("client", "Reminder: {title}, {when}"),
     "balance_reminder": ("client", "Balance due for {title}: {balance}"),
     "payment_due": ("client", "Payment due by {deadline} to keep {title}, {when}"),
+    "waitlist_offer": ("client", "A spot opened up: {title}, {when}. Yours until {deadline}"),
     "new_booking": ("studio", "New booking: {client} for {title}, {when}"),
     "rescheduled_studio": ("studio", "Rescheduled: {client}, {old_when} → {when}"),
     "cancelled_studio": ("studio", "Cancelled: {client}, {title}, {when}"),
@@ -193,6 +194,12 @@ async def render_email(
     when = formatting.slot_label(place.starts_at, tz)
     deadline = _deadline(payload, tz)
     context["deadline"] = deadline
+    # A waitlist offer's links: claim the spot, or leave the list (the entry's own token).
+    context["claim_url"] = f"{manage_url}/claim"
+    entry = payload.get("entry")
+    context["leave_url"] = (
+        f"{base_url}/waitlist/{tokens.make_waitlist(entry)}" if isinstance(entry, str) else ""
+    )
     pay_by = offline_deadline(booking)
     context["pay_by"] = formatting.slot_label(pay_by, tz) if pay_by else ""
     subject = subject_format.format(

@@ -14,8 +14,10 @@ from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
 from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, validate_details
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
+from ..booking.handoff import PART_LABELS, Preferences
 from ..booking.offers import mini_session_offer, studio_offers
 from ..booking.places import location_of_slot
+from ..booking.waitlist import catch_up
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
 from .pages import carried_params, error_page, render
@@ -50,7 +52,10 @@ async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
 
 async def mini_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
-    offer = await mini_session_offer(request.app.state.db, mini, request.app.state.clock())
+    db, now = request.app.state.db, request.app.state.clock()
+    # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
+    await catch_up(db, mini, now)
+    offer = await mini_session_offer(db, mini, now)
     wanted = parse_id(request.query_params.get("day"))
     selected = next((d for d in offer.days if d.day.id == wanted), None) or next(
         (d for d in offer.days if d.bookable_slots), offer.days[0] if offer.days else None
@@ -58,7 +63,17 @@ async def mini_page(request: Request) -> Response:
     return render(
         request,
         "public/mini.html",
-        {"mini": mini, "offer": offer, "selected": selected},
+        {
+            "mini": mini,
+            "offer": offer,
+            "selected": selected,
+            "part_labels": PART_LABELS,
+            "waitlist_chosen": Preferences(
+                days=frozenset({selected.day.id})
+                if selected and not offer.sold_out
+                else frozenset()
+            ),
+        },
         studio=studio,
     )
 
