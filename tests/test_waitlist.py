@@ -34,9 +34,7 @@ def _loosen(db_url: str) -> None:
 
     async def work(db: Database) -> None:
         await db.execute(
-            mini_sessions.update()
-            .where(mini_sessions.c.slug == MINI)
-            .values(change_cutoff_hours=0)
+            mini_sessions.update().where(mini_sessions.c.slug == MINI).values(change_cutoff_hours=0)
         )
 
     run_db(db_url, work)
@@ -91,16 +89,21 @@ def _offer_emails(db_url: str) -> list[dict[str, Any]]:
     )
 
 
+def _state(client: TestClient) -> Any:
+    app: Any = client.app
+    return app.state
+
+
 def _taken(db_url: str, slot_id: int) -> int:
     found = rows(db_url, sa.select(slots.c.taken).where(slots.c.id == slot_id))
     return int(found[0]["taken"])
 
 
 def _claim_path(client: TestClient, db_url: str, booking_id: int) -> str:
-    public_id = rows(db_url, sa.select(bookings.c.public_id).where(bookings.c.id == booking_id))[
-        0
-    ]["public_id"]
-    return f"/b/{client.app.state.tokens.make(public_id)}/claim"  # type: ignore[attr-defined]
+    public_id = rows(db_url, sa.select(bookings.c.public_id).where(bookings.c.id == booking_id))[0][
+        "public_id"
+    ]
+    return f"/b/{_state(client).tokens.make(public_id)}/claim"
 
 
 def test_sold_out_page_offers_the_waitlist_and_a_cancelled_spot_goes_to_the_first_in_line(
@@ -204,9 +207,7 @@ def test_only_a_spot_that_suits_the_client_is_offered_to_them(
     _join(client, "bea", part="afternoon")
     _join(client, "cy")
     _cancel(client, tokens[3])
-    assert [(o["email"], o["state"]) for o in _offers(db_url)] == [
-        ("cy@example.com", "offered")
-    ]
+    assert [(o["email"], o["state"]) for o in _offers(db_url)] == [("cy@example.com", "offered")]
 
 
 def test_leaving_from_the_email_passes_the_held_spot_to_the_next_client(
@@ -241,7 +242,7 @@ async def _render_first_offer(db: Database, client: TestClient) -> str:
         outbox.select().where(outbox.c.kind == "waitlist_offer").order_by(outbox.c.id)
     )
     assert row is not None
-    state = client.app.state  # type: ignore[attr-defined]
+    state = _state(client)
     rendered = await render_email(
         db,
         OutboxEmail.from_row(row),
