@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
 
+from tests.support.admin import csrf_from
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import accept_quote, pay_demo, start
@@ -265,3 +266,82 @@ def test_join_form_errors_are_explained_and_nothing_is_saved(
     assert "Please enter your name." in response.text
     assert rows(db_url, sa.select(waitlist_entries.c.id)) == []
     assert client.get("/acme/no-such-mini/waitlist").status_code == 404
+
+
+def _post(client: TestClient, path: str, data: dict[str, Any]) -> Any:
+    csrf = csrf_from(client.get("/admin/minis").text)
+    return client.post(path, data={"csrf": csrf, **data})
+
+
+def _day_of(db_url: str, slot_id: int) -> int:
+    found = rows(db_url, sa.select(slots.c.session_day_id).where(slots.c.id == slot_id))
+    return int(found[0]["session_day_id"])
+
+
+def test_the_photographer_sees_the_list_in_order_and_offers_a_spot_by_hand(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
+    _loosen(db_url)
+    tokens = _sell_out(client, acme)
+    _join(client, "bea")
+    _join(client, "cy", part="evening")
+    mini_id = acme.mini_ids[MINI]
+    page = client.get(f"/admin/minis/{mini_id}/waitlist")
+    assert page.status_code == 200
+    assert page.text.index("Bea") < page.text.index("Cy")
+    assert "2 on the list · 2 waiting" in page.text and "No open time to offer" in page.text
+
+    _cancel(client, tokens[0])  # offered to Bea at once
+    page = client.get(f"/admin/minis/{mini_id}/waitlist")
+    assert "Offered" in page.text and "1 waiting" in page.text
+    # The studio adds a slot: Cy doesn't want mornings, so it stays open for her to be
+    # offered by hand (the photographer knows best).
+    day = _day_of(db_url, acme.slots[MINI][0])
+    added = _post(
+        client,
+        f"/admin/minis/{mini_id}/days/{day}/slots",
+        {"slot_start": "11:30", "slot_length": "20"},
+    )
+    assert added.status_code == 303
+    new_slot = rows(
+        db_url,
+        sa.select(slots.c.id).where(slots.c.session_day_id == day).order_by(slots.c.starts_at),
+    )[-1]["id"]
+    assert [o["email"] for o in _offers(db_url)] == ["bea@example.com"]
+    cy = rows(
+        db_url,
+        sa.select(waitlist_entries.c.id).where(waitlist_entries.c.email == "cy@example.com"),
+    )[0]["id"]
+    offer = f"/admin/minis/{mini_id}/waitlist/{cy}/offer"
+    done = _post(client, offer, {"slot": str(new_slot)})
+    assert done.headers["location"].endswith("?done=offered")
+    assert [(o["email"], o["slot_id"]) for o in _offers(db_url)][-1] == (
+        "cy@example.com",
+        new_slot,
+    )
+    assert _taken(db_url, new_slot) == 1
+    # Again: she isn't waiting any more, and the slot is full; nothing changes.
+    again = _post(client, offer, {"slot": str(new_slot)})
+    assert again.headers["location"].endswith("?done=taken")
+    assert len(_offers(db_url)) == 2
+    assert "by hand" in client.get(f"/admin/minis/{mini_id}/waitlist").text
+    # Another studio's mini session, and a slot of another mini session, are not found.
+    other = acme.mini_ids["portraits"]
+    assert client.get(f"/admin/minis/{other + 1000}/waitlist").status_code == 404
+    wrong = _post(client, offer, {"slot": str(acme.slots["portraits"][0])})
+    assert wrong.status_code == 404
+
+
+def test_a_slot_the_photographer_adds_goes_to_the_first_client_it_suits(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
+    _sell_out(client, acme)
+    _join(client, "bea", part="evening")
+    _join(client, "cy", part="morning")
+    day = _day_of(db_url, acme.slots[MINI][0])
+    _post(
+        client,
+        f"/admin/minis/{acme.mini_ids[MINI]}/days/{day}/slots",
+        {"slot_start": "11:30", "slot_length": "20"},
+    )
+    assert [(o["email"], o["state"]) for o in _offers(db_url)] == [("cy@example.com", "offered")]

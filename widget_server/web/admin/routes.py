@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import actions, auth, bookings, days, emails, export, feed, locations, minis, settings, share
+from . import (
+    actions,
+    auth,
+    bookings,
+    days,
+    emails,
+    export,
+    feed,
+    locations,
+    minis,
+    settings,
+    share,
+    waitlist,
+)
 
 routes: list[BaseRoute] = [
     *auth.routes,
@@ -15,6 +28,7 @@ routes: list[BaseRoute] = [
     *share.routes,
     *emails.routes,
     *minis.routes,
+    *waitlist.routes,
     *days.routes,
     *settings.routes,
     *locations.routes,
