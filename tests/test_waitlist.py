@@ -17,6 +17,7 @@ from tests.support.databases import run_db
 from tests.support.flow import accept_quote, pay_demo, start
 from tests.support.queries import rows
 from tests.support.world import World
+from tests.test_admin_minis import EVERYTHING
 from widget_server.db.tables import (
     bookings,
     mini_sessions,
@@ -345,3 +346,33 @@ def test_a_slot_the_photographer_adds_goes_to_the_first_client_it_suits(
         {"slot_start": "11:30", "slot_length": "20"},
     )
     assert [(o["email"], o["state"]) for o in _offers(db_url)] == [("cy@example.com", "offered")]
+
+
+def test_the_claim_window_is_between_ten_minutes_and_two_days(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    mini_id = acme.mini_ids[MINI]
+    page = client.get(f"/admin/minis/{mini_id}/edit").text
+    assert 'name="claim_window_minutes" type="number" value="120"' in page
+    form = {**EVERYTHING, "csrf": csrf_from(page)}
+    for bad in ("9", "2881", "soon"):
+        response = client.post(
+            f"/admin/minis/{mini_id}/edit",
+            data={**form, "claim_window_minutes": bad},
+        )
+        assert response.status_code == 400, bad
+    stored = rows(
+        db_url,
+        sa.select(mini_sessions.c.claim_window_minutes).where(mini_sessions.c.id == mini_id),
+    )
+    assert stored == [{"claim_window_minutes": 120}]
+    ok = client.post(
+        f"/admin/minis/{mini_id}/edit",
+        data={**form, "claim_window_minutes": "2880"},
+    )
+    assert ok.status_code == 303, ok.text
+    stored = rows(
+        db_url,
+        sa.select(mini_sessions.c.claim_window_minutes).where(mini_sessions.c.id == mini_id),
+    )
+    assert stored == [{"claim_window_minutes": 2880}]
