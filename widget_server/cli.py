@@ -56,11 +56,15 @@ def _proxy_options(settings: Settings) -> dict[str, Any]:
 async def _seed_demo(settings: Settings) -> bool:
     from .booking.clock import system_clock
     from .demo import seed_demo
+    from .demo_waiting import seed_waitlist_demo
 
     db = create_database(settings.database_url)
     await db.connect()
     try:
-        return await seed_demo(db, system_clock())
+        created = await seed_demo(db, system_clock())
+        # Added to older demo databases too, so the waitlist can be tried on them.
+        await seed_waitlist_demo(db, system_clock())
+        return created
     finally:
         await db.disconnect()
 
@@ -96,6 +100,7 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Booking site     {base}/demo
   Fall minis       {base}/demo/fall-minis      (1 client per slot, deposit, 2 time zones)
   Santa minis      {base}/demo/santa-minis     (3 clients per slot)
+  Sunflower minis  {base}/demo/sunflower-minis (sold out, with a waitlist)
   Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
   Dashboard        {base}/admin  (log in as {DEMO_EMAIL} / {DEMO_PASSWORD})
