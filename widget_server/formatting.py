@@ -88,6 +88,18 @@ def duration(minutes: int) -> str:
     return f"{minutes} minutes"
 
 
+def time_left(seconds: int) -> str:
+    """A countdown as the server says it: "2 days 3 hours", "1 hour 5 minutes", "40 seconds"."""
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")] if days or hours else []
+    if not parts:
+        parts = [(minutes, "minute"), (secs, "second")]
+    named = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(named[:2]) or "a moment"
+
+
 # The filters every template environment (pages, emails) shares.
 TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "money": money,
@@ -101,4 +113,5 @@ TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "local_date": local_date,
     "safe_color": safe_color,
     "window": duration,
+    "time_left": time_left,
 }

@@ -27,6 +27,8 @@ class BookingTokens:
         # A waitlist entry's "leave the list" link: another salt, so neither token opens
         # the other's page.
         self._waitlist = URLSafeSerializer(secret_key, salt="minis.waitlist")
+        # A listed client's personal early-access link to a scheduled drop.
+        self._early = URLSafeSerializer(secret_key, salt="minis.early")
 
     def make(self, public_id: str) -> str:
         return self._serializer.dumps(public_id)
@@ -40,6 +42,26 @@ class BookingTokens:
 
     def read_waitlist(self, token: str) -> str | None:
         return _read(self._waitlist, token)
+
+    def make_early(self, mini_session_id: int, email: str) -> str:
+        return self._early.dumps([mini_session_id, email.lower()])
+
+    def read_early(self, token: str) -> tuple[int, str] | None:
+        """``(mini session id, email)`` of a genuine personal early-access link, or None."""
+        if len(token) > 600:
+            return None
+        try:
+            value = self._early.loads(token)
+        except BadSignature:
+            return None
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and isinstance(value[0], int)
+            and isinstance(value[1], str)
+        ):
+            return value[0], value[1]
+        return None
 
 
 def _read(serializer: URLSafeSerializer, token: str) -> str | None:

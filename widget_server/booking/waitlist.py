@@ -25,6 +25,7 @@ from ..db.transactions import write_transaction
 from .availability import slot_availability
 from .catalog import MiniSession, Studio, mini_session_by_id
 from .details import ClientDetails
+from .drops import is_open_to_all
 from .errors import NotFound, SlotUnavailable, WrongState
 from .events import record_event
 from .handoff import (
@@ -130,7 +131,7 @@ async def offer_open_spots(db: Database, mini: MiniSession, now: datetime) -> in
     """Offer each open spot to the first waiting client it suits; one transaction per slot
     (slot lock, then entries: the order every waitlist write takes). Returns offers made."""
     entries = await waiting_entries(db, mini.id)
-    if not entries:
+    if not entries or not is_open_to_all(mini, now):  # a drop opens to everyone at once
         return 0
     open_slots = [
         s

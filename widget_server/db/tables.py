@@ -430,3 +430,15 @@ waitlist_offers = sa.Table(
     ),
     sa.Index("ix_waitlist_offers_state_expires", "state", "expires_at"),
 )
+
+early_access_emails = sa.Table(
+    "early_access_emails",
+    metadata,
+    # Clients who may book a scheduled drop from its early opening (booking/drops.py); each
+    # is emailed a personal link once (the outbox's dedupe key).
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("mini_session_id", "email", name="uq_early_access_emails_mini_email"),
+)

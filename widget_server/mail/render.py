@@ -154,6 +154,10 @@ async def render_email(
     db: Database, email: OutboxEmail, *, base_url: str, tokens: BookingTokens, now: datetime
 ) -> RenderedEmail:
     """The email for this outbox row. Raises RenderError when it can no longer be written."""
+    from .render_lists import LIST_KINDS, render_list_email  # it builds on this module
+
+    if email.kind in LIST_KINDS:
+        return await render_list_email(db, email, base_url=base_url, tokens=tokens, now=now)
     if email.kind not in KINDS or email.booking_id is None:
         raise RenderError(f"unknown email kind {email.kind!r}")
     audience, subject_format = KINDS[email.kind]

@@ -13,11 +13,13 @@ from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
 from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, validate_details
+from ..booking.drops import Access, DropState, drop_state, early_access, may_book
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.handoff import PART_LABELS, Preferences
 from ..booking.offers import mini_session_offer, studio_offers
 from ..booking.places import location_of_slot
 from ..booking.waitlist import catch_up
+from ..formatting import slot_label
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
 from .pages import carried_params, error_page, render
@@ -37,8 +39,9 @@ async def studio_page(request: Request) -> Response:
     studio = await studio_by_slug(request.app.state.db, request.path_params["studio"])
     if studio is None:
         raise HTTPException(404)
-    offers = await studio_offers(request.app.state.db, studio, request.app.state.clock())
-    return render(request, "public/studio.html", {"offers": offers}, studio=studio)
+    now = request.app.state.clock()
+    offers = await studio_offers(request.app.state.db, studio, now)
+    return render(request, "public/studio.html", {"offers": offers, "now": now}, studio=studio)
 
 
 async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
@@ -56,6 +59,7 @@ async def mini_page(request: Request) -> Response:
     # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
     await catch_up(db, mini, now)
     offer = await mini_session_offer(db, mini, now)
+    drop = drop_state(mini, now, _access(request, mini))
     wanted = parse_id(request.query_params.get("day"))
     selected = next((d for d in offer.days if d.day.id == wanted), None) or next(
         (d for d in offer.days if d.bookable_slots), offer.days[0] if offer.days else None
@@ -66,6 +70,7 @@ async def mini_page(request: Request) -> Response:
         {
             "mini": mini,
             "offer": offer,
+            "drop": drop,
             "selected": selected,
             "part_labels": PART_LABELS,
             "waitlist_chosen": Preferences(
@@ -75,6 +80,28 @@ async def mini_page(request: Request) -> Response:
             ),
         },
         studio=studio,
+    )
+
+
+def _access(request: Request, mini: MiniSession) -> Access | None:
+    """Early access the URL's ``early`` grants (a scheduled drop's secret or personal link)."""
+    return early_access(request.app.state.tokens, mini, request.query_params.get("early"))
+
+
+def not_open_yet(request: Request, studio: Studio, mini: MiniSession, state: DropState) -> Response:
+    """403: a scheduled drop this client may not book yet (or this email may not, early)."""
+    when = slot_label(state.opens_at, studio.timezone) if state.opens_at else "soon"
+    return error_page(
+        request,
+        403,
+        f"{mini.title} opens for booking {when}. Please come back then."
+        if not state.open
+        else "This early-access link is for another email address. Please use the email "
+        "it was sent to, or come back when booking opens to everyone.",
+        studio=studio,
+        title="Booking hasn't opened yet" if not state.open else "Early access is personal",
+        back_url=mini_url(studio.slug, mini.slug),
+        back_label=f"Back to {mini.title}",
     )
 
 
@@ -155,6 +182,11 @@ async def book_page(request: Request) -> Response:
     slot_id = parse_id(request.query_params.get("slot"))
     if slot_id is None:
         raise HTTPException(404)
+    # A scheduled drop: decided with this request's one ``now``, the one the booking uses.
+    access = _access(request, mini)
+    drop = drop_state(mini, now, access)
+    if not drop.open:
+        return not_open_yet(request, studio, mini, drop)
     try:
         slot = await slot_of(db, mini.id, mini.min_notice_hours, slot_id, now)
     except NotFound as exc:
@@ -188,6 +220,8 @@ async def book_page(request: Request) -> Response:
             values["phone"],
             default_region=region_for_timezone(location.timezone),
         )
+        if not may_book(drop, access, details.email):
+            return not_open_yet(request, studio, mini, drop)
         address = request.client.host if request.client else ""
         refusal = await request.app.state.hold_limiter.attempt(address, details.email)
         if refusal is not None:

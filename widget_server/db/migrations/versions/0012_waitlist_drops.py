@@ -101,9 +101,24 @@ def upgrade() -> None:
         ["state", "expires_at"],
         unique=False,
     )
+    op.create_table(
+        "early_access_emails",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("mini_session_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["mini_session_id"],
+            ["mini_sessions.id"],
+            name=op.f("fk_early_access_emails_mini_session_id_mini_sessions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_early_access_emails")),
+        sa.UniqueConstraint("mini_session_id", "email", name="uq_early_access_emails_mini_email"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("early_access_emails")
     op.drop_index("ix_waitlist_offers_state_expires", table_name="waitlist_offers")
     op.drop_index(op.f("ix_waitlist_offers_entry_id"), table_name="waitlist_offers")
     op.drop_table("waitlist_offers")
