@@ -1,5 +1,6 @@
-"""The demo's sold-out mini session with a waitlist: every spot booked, three clients
-waiting. Seeded into new and existing demo databases alike (``seed_waitlist_demo``)."""
+"""The demo's sold-out mini session with a waitlist (every spot booked, three clients
+waiting) and one that opens later (a scheduled drop with early access). Seeded into new
+and existing demo databases alike (``seed_waitlist_demo``, ``seed_drop_demo``)."""
 
 from __future__ import annotations
 
@@ -186,3 +187,63 @@ async def _booked(
             created_at=now,
         )
     )
+
+
+DROP = "spring-minis"
+DROP_EARLY_KEY = "demo-early-access"  # printed by `minis demo`; a real one is random
+
+
+async def seed_drop_demo(db: Database, now: datetime) -> bool:
+    """Add the mini session that opens to everyone in two days, and to early access (the
+    printed link) already; True if added. In an older demo database it opens as time
+    passes, which is the point."""
+    studio = await studio_by_slug(db, "demo")
+    if studio is None:
+        return False
+    exists = await db.fetch_val(
+        sa.select(mini_sessions.c.id).where(
+            mini_sessions.c.studio_id == studio.id, mini_sessions.c.slug == DROP
+        )
+    )
+    if exists is not None:
+        return False
+    opens_at = (now + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    async with write_transaction(db):
+        park = await db.fetch_val(
+            sa.select(locations.c.id)
+            .where(locations.c.studio_id == studio.id)
+            .order_by(locations.c.id)
+            .limit(1)
+        )
+        mini_id = await db.execute(
+            mini_sessions.insert().values(
+                studio_id=studio.id,
+                slug=DROP,
+                title="Spring Blossom Minis",
+                description=(
+                    "Cherry blossoms, twenty minutes, twelve edited images. These go fast: "
+                    "booking opens at a set time, and past clients get early access."
+                ),
+                image_url="/static/demo-fall.svg",
+                price_minor=25000,
+                deposit_minor=10000,
+                visibility="public",
+                booking_process="quote",
+                payment_methods="stripe demo offline",
+                hold_minutes=15,
+                min_notice_hours=2,
+                terms="The deposit is non-refundable.",
+                opens_at=opens_at,
+                early_opens_at=now - timedelta(hours=1),
+                early_access_key=DROP_EARLY_KEY,
+            )
+        )
+        for week in (3, 4):
+            day = _next_saturday(now.date()) + timedelta(days=7 * (week - 1))
+            await create_session_day(
+                db,
+                mini_session_id=mini_id,
+                location_id=park,
+                plan=SessionDayPlan(day, time(9, 0), time(12, 0), 20, 5, 1, "America/New_York"),
+            )
+    return True
