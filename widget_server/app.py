@@ -28,6 +28,7 @@ from .web import (
     client,
     loader,
     logos,
+    notify,
     paths,
     payments,
     public,
@@ -67,6 +68,7 @@ ROUTES: list[BaseRoute] = [
     *webhooks.routes,
     *admin.routes,
     *waitlist.routes,
+    *notify.routes,
     *public.routes,
 ]
 

@@ -22,6 +22,7 @@ RESERVED_STUDIO_SLUGS = frozenset(
         "logout",
         "logos",
         "waitlist",
+        "notify",
     }
 )
 

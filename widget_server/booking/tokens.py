@@ -29,6 +29,8 @@ class BookingTokens:
         self._waitlist = URLSafeSerializer(secret_key, salt="minis.waitlist")
         # A listed client's personal early-access link to a scheduled drop.
         self._early = URLSafeSerializer(secret_key, salt="minis.early")
+        # A "notify me" subscriber's confirm and unsubscribe links.
+        self._subscriber = URLSafeSerializer(secret_key, salt="minis.notify")
 
     def make(self, public_id: str) -> str:
         return self._serializer.dumps(public_id)
@@ -42,6 +44,12 @@ class BookingTokens:
 
     def read_waitlist(self, token: str) -> str | None:
         return _read(self._waitlist, token)
+
+    def make_subscriber(self, public_id: str) -> str:
+        return self._subscriber.dumps(public_id)
+
+    def read_subscriber(self, token: str) -> str | None:
+        return _read(self._subscriber, token)
 
     def make_early(self, mini_session_id: int, email: str) -> str:
         return self._early.dumps([mini_session_id, email.lower()])

@@ -442,3 +442,21 @@ early_access_emails = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("mini_session_id", "email", name="uq_early_access_emails_mini_email"),
 )
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    # A studio's "notify me" list (booking/notify_list.py): double opt-in, so an address
+    # gets announcements only once its owner confirmed; unsubscribing is one click.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    # Random, secret: signed into the confirm and unsubscribe links.
+    sa.Column("public_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("confirmed_at", UTCDateTime, nullable=True),
+    sa.Column("unsubscribed_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("studio_id", "email", name="uq_subscribers_studio_email"),
+    sa.CheckConstraint("state IN ('pending', 'confirmed', 'unsubscribed')", name="state_known"),
+)

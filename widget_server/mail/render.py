@@ -95,6 +95,8 @@ class RenderedEmail:
     studio_name: str
     reply_to: str | None
     attachments: list[Attachment]
+    # A list email's one-click unsubscribe URL (RFC 8058): List-Unsubscribe(-Post) headers.
+    list_unsubscribe: str = ""
 
 
 @dataclass(frozen=True)

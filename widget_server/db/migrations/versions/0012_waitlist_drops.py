@@ -1,4 +1,5 @@
-"""waitlist entries and offers, each mini session's claim window, scheduled drops
+"""waitlist entries and offers, each mini session's claim window, scheduled drops, the
+"notify me" list
 
 Revision ID: 0012_waitlist_drops
 Revises: 0011_refund_intents
@@ -115,9 +116,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_early_access_emails")),
         sa.UniqueConstraint("mini_session_id", "email", name="uq_early_access_emails_mini_email"),
     )
+    op.create_table(
+        "subscribers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("studio_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("state", sa.String(length=16), server_default="pending", nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("confirmed_at", UTCDateTime(), nullable=True),
+        sa.Column("unsubscribed_at", UTCDateTime(), nullable=True),
+        sa.CheckConstraint(
+            "state IN ('pending', 'confirmed', 'unsubscribed')",
+            name=op.f("ck_subscribers_state_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["studio_id"], ["studios.id"], name=op.f("fk_subscribers_studio_id_studios")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_subscribers")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_subscribers_public_id")),
+        sa.UniqueConstraint("studio_id", "email", name="uq_subscribers_studio_email"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("subscribers")
     op.drop_table("early_access_emails")
     op.drop_index("ix_waitlist_offers_state_expires", table_name="waitlist_offers")
     op.drop_index(op.f("ix_waitlist_offers_entry_id"), table_name="waitlist_offers")
