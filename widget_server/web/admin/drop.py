@@ -47,8 +47,8 @@ def _read_local(text: str, timezone: str) -> datetime | None:
     if not text:
         return None
     wall = datetime.fromisoformat(text)  # ValueError for anything else
-    if wall.tzinfo is not None:
-        raise ValueError("no zone")
+    if wall.tzinfo is not None or not 2000 <= wall.year <= 9000:
+        raise ValueError("no zone, or a year no one means")
     return wall.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
 
 
