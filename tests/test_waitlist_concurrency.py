@@ -60,8 +60,9 @@ async def _book(client: httpx2.AsyncClient, slot_id: int, n: int) -> str:
     held = await client.post(f"/acme/{MINI}/book?slot={slot_id}", data=_details(f"booker{n}"))
     assert held.status_code == 303, held.text
     path = held.headers["location"].removesuffix("/quote")
-    await client.post(f"{path}/quote")
-    paid = await client.post(f"{path}/pay/demo", data={"card": "4242 4242 4242 4242"})
+    paid = await client.post(
+        f"{path}/quote", data={"method": "demo", "card": "4242 4242 4242 4242"}
+    )
     assert paid.status_code == 303, paid.text
     return path
 

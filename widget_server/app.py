@@ -25,6 +25,7 @@ from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
 from .web import (
     changes,
+    checkout,
     client,
     loader,
     logos,
@@ -63,6 +64,7 @@ ROUTES: list[BaseRoute] = [
     *loader.routes,
     *logos.routes,
     *client.routes,
+    *checkout.routes,
     *payments.routes,
     *changes.routes,
     *webhooks.routes,
