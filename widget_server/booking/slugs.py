@@ -23,6 +23,7 @@ RESERVED_STUDIO_SLUGS = frozenset(
         "logos",
         "waitlist",
         "notify",
+        "images",  # mini session pictures (web/logos.py)
     }
 )
 

@@ -22,7 +22,7 @@ from databases import Database
 from ..db.rows import IdRow, fetch_all_as, fetch_one_as
 from ..db.tables import bookings, slots, waitlist_entries, waitlist_offers
 from ..db.transactions import write_transaction
-from .availability import slot_availability
+from .availability import mini_slots
 from .catalog import MiniSession, Studio, mini_session_by_id
 from .details import ClientDetails
 from .drops import is_open_to_all
@@ -135,8 +135,8 @@ async def offer_open_spots(db: Database, mini: MiniSession, now: datetime) -> in
         return 0
     open_slots = [
         s
-        for s in await slot_availability(
-            db, now=now, min_notice_hours={mini.id: mini.min_notice_hours}
+        for s in await mini_slots(
+            db, mini_session_id=mini.id, now=now, min_notice_hours=mini.min_notice_hours
         )
         if s.bookable
     ]

@@ -16,10 +16,11 @@ from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, vali
 from ..booking.drops import Access, DropState, drop_state, early_access, may_book
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.handoff import PART_LABELS, Preferences
-from ..booking.offers import mini_session_offer, studio_offers
+from ..booking.offers import mini_page_offer, studio_offers
 from ..booking.places import location_of_slot
 from ..booking.waitlist import catch_up
-from ..formatting import slot_label
+from ..formatting import local_date, slot_label
+from ..studio.page_views import VIA, source_of
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
 from .pages import carried_params, error_page, render
@@ -53,29 +54,46 @@ async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
     return found
 
 
+def count_view(request: Request, studio: Studio, mini: MiniSession, stage: str) -> None:
+    """One view of a mini session's page, for the studio's funnel: counted in memory (no
+    write here, no cookie, nothing about the person), saved in batches. HEAD requests
+    (link checkers, monitors) are not views."""
+    if request.method != "GET":
+        return
+    request.app.state.views.count(
+        mini_id=mini.id,
+        day=local_date(request.app.state.clock(), studio.timezone),
+        channel=channel_of(request),
+        source=source_of(request.query_params.get("utm_source")),
+        stage=stage,
+    )
+
+
+def channel_of(request: Request) -> str:
+    return "embed" if request.url.path.startswith(EMBED_PREFIX + "/") else "hosted"
+
+
 async def mini_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
+    count_view(request, studio, mini, "view")
     db, now = request.app.state.db, request.app.state.clock()
     # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
     await catch_up(db, mini, now)
-    offer = await mini_session_offer(db, mini, now)
     drop = drop_state(mini, now, _access(request, mini))
     wanted = parse_id(request.query_params.get("day"))
-    selected = next((d for d in offer.days if d.day.id == wanted), None) or next(
-        (d for d in offer.days if d.bookable_slots), offer.days[0] if offer.days else None
-    )
+    page = await mini_page_offer(db, mini, now, wanted)
     return render(
         request,
         "public/mini.html",
         {
             "mini": mini,
-            "offer": offer,
+            "offer": page.offer,
             "drop": drop,
-            "selected": selected,
+            "selected": page.selected,
             "part_labels": PART_LABELS,
             "waitlist_chosen": Preferences(
-                days=frozenset({selected.day.id})
-                if selected and not offer.sold_out
+                days=frozenset({page.selected.day.id})
+                if page.selected and not page.offer.sold_out
                 else frozenset()
             ),
         },
@@ -202,6 +220,7 @@ async def book_page(request: Request) -> Response:
         values = {k: request.query_params.get(k, "")[:200] for k in PREFILL_KEYS}
         utm = clean_utm(dict(request.query_params))
         detail = event_detail(mini, slot.starts_at, location.name)
+        count_view(request, studio, mini, "slot")
         return render(
             request,
             "public/book.html",
@@ -233,7 +252,8 @@ async def book_page(request: Request) -> Response:
             slot=slot,
             location=location,
             details=details,
-            utm=utm,
+            # Where the client came through (hosted page or embed), for the studio's funnel.
+            utm={**utm, VIA: channel_of(request)},
             now=now,
             return_url=embed.page if embed and really_framed(request) else "",
         )

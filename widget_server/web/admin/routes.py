@@ -16,6 +16,7 @@ from . import (
     locations,
     minis,
     notify,
+    overview,
     settings,
     share,
     waitlist,
@@ -23,6 +24,7 @@ from . import (
 
 routes: list[BaseRoute] = [
     *auth.routes,
+    *overview.routes,
     *bookings.routes,
     *actions.routes,
     *export.routes,

@@ -1,8 +1,8 @@
 """waitlist entries and offers, each mini session's claim window, scheduled drops, the
 "notify me" list
 
-Revision ID: 0012_waitlist_drops
-Revises: 0011_refund_intents
+Revision ID: 0014_waitlist_drops
+Revises: 0013_dashboard
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from widget_server.db.types import UTCDateTime
 
-revision = "0012_waitlist_drops"
-down_revision = "0011_refund_intents"
+revision = "0014_waitlist_drops"
+down_revision = "0013_dashboard"
 branch_labels = None
 depends_on = None
 
