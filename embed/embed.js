@@ -120,7 +120,7 @@
       rec.sk.remove();
       fire(rec.el, type, { link: rec.o.link });
     }
-    if (/^(slot-selected|lead-created|booked)$/.test(type)) {
+    if (/^(slot-selected|lead-created|booked|waitlist-joined|countdown|notify-requested)$/.test(type)) {
       data.link = rec.o.link;
       fire(rec.el, type, data);
       if (type == "booked") convert(data);

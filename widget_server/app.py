@@ -32,10 +32,12 @@ from .web import (
     intake,
     loader,
     logos,
+    notify,
     paths,
     payments,
     public,
     site,
+    waitlist,
     webhooks,
 )
 from .web.access_log import redact_access_log
@@ -76,6 +78,8 @@ ROUTES: list[BaseRoute] = [
     *webhooks.routes,
     *api.routes,
     *admin.routes,
+    *waitlist.routes,
+    *notify.routes,
     *public.routes,
 ]
 

@@ -56,11 +56,16 @@ def _proxy_options(settings: Settings) -> dict[str, Any]:
 async def _seed_demo(settings: Settings) -> bool:
     from .booking.clock import system_clock
     from .demo import seed_demo
+    from .demo_waiting import seed_drop_demo, seed_waitlist_demo
 
     db = create_database(settings.database_url)
     await db.connect()
     try:
-        return await seed_demo(db, system_clock())
+        created = await seed_demo(db, system_clock())
+        # Added to older demo databases too, so the waitlist can be tried on them.
+        await seed_waitlist_demo(db, system_clock())
+        await seed_drop_demo(db, system_clock())
+        return created
     finally:
         await db.disconnect()
 
@@ -76,6 +81,7 @@ def log_config() -> dict[str, Any]:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import DEMO_EMAIL, DEMO_PASSWORD
+    from .demo_waiting import DROP_EARLY_KEY
 
     if args.db:
         os.environ["MINIS_DATABASE_URL"] = f"sqlite:///{Path(args.db).resolve()}"
@@ -97,6 +103,9 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Fall minis       {base}/demo/fall-minis      (1 client per slot, deposit, 2 time zones)
   Santa minis      {base}/demo/santa-minis     (3 clients per slot)
   Family minis     {base}/demo/family-minis    (questions and a contract to sign)
+  Sunflower minis  {base}/demo/sunflower-minis (sold out, with a waitlist)
+  Spring minis     {base}/demo/spring-minis    (opens later: a countdown)
+    early access   {base}/demo/spring-minis?early={DROP_EARLY_KEY}
   Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
   Dashboard        {base}/admin  (log in as {DEMO_EMAIL} / {DEMO_PASSWORD})

@@ -121,6 +121,29 @@ def safe_color(value: str | None) -> str:
     return value if value and HEX_COLOR.match(value) else DEFAULT_BRAND
 
 
+def duration(minutes: int) -> str:
+    """A length of time as people say it: "2 hours", "90 minutes", "1 day"."""
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return "1 day" if days == 1 else f"{days} days"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{minutes} minutes"
+
+
+def time_left(seconds: int) -> str:
+    """A countdown as the server says it: "2 days 3 hours", "1 hour 5 minutes", "40 seconds"."""
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")] if days or hours else []
+    if not parts:
+        parts = [(minutes, "minute"), (secs, "second")]
+    named = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(named[:2]) or "a moment"
+
+
 # The filters every template environment (pages, emails) shares.
 TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "money": money,
@@ -135,4 +158,6 @@ TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "slot_label": slot_label,
     "local_date": local_date,
     "safe_color": safe_color,
+    "window": duration,
+    "time_left": time_left,
 }

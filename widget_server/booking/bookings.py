@@ -195,7 +195,7 @@ async def _release_replaced_hold(db: Database, hold: LiveHold, now: datetime) ->
         IdRow,
     )
     if released is not None:
-        await release_spot(db, hold.slot_id)
+        await release_spot(db, hold.slot_id, now)
         await record_event(db, hold.id, "hold_replaced", now, slot_id=hold.slot_id)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import Field, dataclass, fields
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any, ClassVar, Self
 
 import sqlalchemy as sa
@@ -80,6 +80,10 @@ class MiniSession(Row):
     reminder_hours: int
     offline_pay_hours: int  # 0: an offline booking has no payment deadline
     contract: str  # Markdown with placeholders; "" = no contract to sign
+    claim_window_minutes: int  # a spot offered to a waiting client is theirs this long
+    opens_at: datetime | None  # a scheduled drop: no times before then (None: open)
+    early_opens_at: datetime | None  # early access may book from then
+    early_access_key: str | None  # the secret of the early-access link
 
     @property
     def is_free(self) -> bool:
@@ -143,6 +147,11 @@ async def studio_by_slug(db: Database, slug: str) -> Studio | None:
 async def studio_by_id(db: Database, studio_id: int) -> Studio | None:
     row = await db.fetch_one(studios.select().where(studios.c.id == studio_id))
     return Studio.from_mapping(row._mapping) if row else None
+
+
+async def mini_session_by_id(db: Database, mini_session_id: int) -> MiniSession | None:
+    row = await db.fetch_one(mini_sessions.select().where(mini_sessions.c.id == mini_session_id))
+    return MiniSession.from_mapping(row._mapping) if row else None
 
 
 PUBLIC_MINI_SESSIONS = Prepared(

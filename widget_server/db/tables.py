@@ -160,6 +160,13 @@ mini_sessions = sa.Table(
     # Each booking keeps the text it signed (contract_signatures), so editing it
     # applies to new bookings only.
     sa.Column("contract", sa.Text, nullable=False, server_default=""),
+    # How long a spot offered to a waiting client is held for them alone (booking/handoff.py).
+    sa.Column("claim_window_minutes", sa.Integer, nullable=False, server_default="120"),
+    # A scheduled drop: no times are shown or bookable before ``opens_at`` (None: open now),
+    # except to early access (the secret key's link, or listed emails) from ``early_opens_at``.
+    sa.Column("opens_at", UTCDateTime, nullable=True),
+    sa.Column("early_opens_at", UTCDateTime, nullable=True),
+    sa.Column("early_access_key", sa.String(64), nullable=True),
     sa.UniqueConstraint("studio_id", "slug", name="uq_mini_sessions_studio_slug"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint(
@@ -174,6 +181,7 @@ mini_sessions = sa.Table(
     ),
     sa.CheckConstraint("reminder_hours BETWEEN 0 AND 168", name="reminder_hours_range"),
     sa.CheckConstraint("offline_pay_hours BETWEEN 0 AND 720", name="offline_pay_hours_range"),
+    sa.CheckConstraint("claim_window_minutes BETWEEN 10 AND 2880", name="claim_window_range"),
     sa.CheckConstraint("change_cutoff_hours >= 0", name="change_cutoff_not_negative"),
 )
 
@@ -577,4 +585,81 @@ webhook_attempts = sa.Table(
     sa.Column("status_code", sa.Integer, nullable=True),
     sa.Column("error", sa.Text, nullable=False, server_default=""),
     sa.Column("duration_ms", sa.Integer, nullable=False, server_default="0"),
+)
+
+waitlist_entries = sa.Table(
+    "waitlist_entries",
+    metadata,
+    # A client waiting for a spot of a mini session, in id order (first come, first
+    # offered). booking/handoff.py moves ``state`` only by conditional UPDATEs.
+    sa.Column("id", sa.Integer, primary_key=True),
+    # Random, secret: signed into the "leave the list" link (booking/waitlist.py).
+    sa.Column("public_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("phone", sa.String(32), nullable=False),
+    # JSON: {"days": [session day ids], "parts": ["morning", "afternoon", "evening"]};
+    # an empty list means any.
+    sa.Column("preferences", sa.Text, nullable=False, server_default="{}"),
+    # waiting → offered → claimed; offered → lapsed (window passed); any → left.
+    sa.Column("state", sa.String(16), nullable=False, server_default="waiting"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        "state IN ('waiting', 'offered', 'claimed', 'lapsed', 'left')", name="state_known"
+    ),
+    sa.Index("ix_waitlist_entries_mini_state", "mini_session_id", "state", "id"),
+)
+
+waitlist_offers = sa.Table(
+    "waitlist_offers",
+    metadata,
+    # A spot held for one waiting client: ``booking_id`` is a real hold (status held,
+    # expires_at = the claim deadline) counted in ``slots.taken``, so nobody else sees it.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entry_id", sa.ForeignKey("waitlist_entries.id"), nullable=False, index=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, unique=True),
+    sa.Column("slot_id", sa.ForeignKey("slots.id"), nullable=False),
+    # offered → claimed (the client took it into checkout) | lapsed | withdrawn (left).
+    sa.Column("state", sa.String(16), nullable=False, server_default="offered"),
+    sa.Column("by_hand", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("offered_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("settled_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint(
+        "state IN ('offered', 'claimed', 'lapsed', 'withdrawn')", name="state_known"
+    ),
+    sa.Index("ix_waitlist_offers_state_expires", "state", "expires_at"),
+)
+
+early_access_emails = sa.Table(
+    "early_access_emails",
+    metadata,
+    # Clients who may book a scheduled drop from its early opening (booking/drops.py); each
+    # is emailed a personal link once (the outbox's dedupe key).
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("mini_session_id", "email", name="uq_early_access_emails_mini_email"),
+)
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    # A studio's "notify me" list (booking/notify_list.py): double opt-in, so an address
+    # gets announcements only once its owner confirmed; unsubscribing is one click.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    # Random, secret: signed into the confirm and unsubscribe links.
+    sa.Column("public_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("confirmed_at", UTCDateTime, nullable=True),
+    sa.Column("unsubscribed_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("studio_id", "email", name="uq_subscribers_studio_email"),
+    sa.CheckConstraint("state IN ('pending', 'confirmed', 'unsubscribed')", name="state_known"),
 )

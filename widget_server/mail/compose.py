@@ -94,6 +94,9 @@ def build_message(
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(date)
     message["Auto-Submitted"] = "auto-generated"
+    if rendered.list_unsubscribe:  # RFC 8058: mail apps unsubscribe with one POST
+        message["List-Unsubscribe"] = f"<{header_text(rendered.list_unsubscribe)}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     for attachment in rendered.attachments:

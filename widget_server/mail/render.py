@@ -51,6 +51,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "reminder": ("client", "Reminder: {title}, {when}"),
     "balance_reminder": ("client", "Balance due for {title}: {balance}"),
     "payment_due": ("client", "Payment due by {deadline} to keep {title}, {when}"),
+    "waitlist_offer": ("client", "A spot opened up: {title}, {when}. Yours until {deadline}"),
     "new_booking": ("studio", "New booking: {client} for {title}, {when}"),
     "rescheduled_studio": ("studio", "Rescheduled: {client}, {old_when} → {when}"),
     "cancelled_studio": ("studio", "Cancelled: {client}, {title}, {when}"),
@@ -81,6 +82,7 @@ PREHEADERS = {
     "reminder": "{when} at {place}. Here's everything you need for the day.",
     "balance_reminder": "{balance} is due for your session on {when}.",
     "payment_due": "Please pay {balance} by {deadline} to keep your time.",
+    "waitlist_offer": "Held for you alone until {deadline}: claim it in one step.",
     "new_booking": "{client} booked {when} at {place}. {paid}",
     "rescheduled_studio": "{client} moved from {old_when} to {when}.",
     "cancelled_studio": "{client} cancelled {when}. The time is open again.",
@@ -125,6 +127,8 @@ class RenderedEmail:
     studio_name: str  # the name it is sent under (From's display name)
     reply_to: str | None
     attachments: list[Attachment]
+    # A list email's one-click unsubscribe URL (RFC 8058): List-Unsubscribe(-Post) headers.
+    list_unsubscribe: str = ""
 
 
 @cache
@@ -218,6 +222,10 @@ async def render_email(
     if email.kind in STUDIO_KINDS:  # about the studio, not a booking
         rendered: RenderedEmail = await render_studio_notice(db, email, base_url=base_url)
         return rendered
+    from .render_lists import LIST_KINDS, render_list_email  # it builds on this module
+
+    if email.kind in LIST_KINDS:
+        return await render_list_email(db, email, base_url=base_url, tokens=tokens, now=now)
     if email.kind not in KINDS or email.booking_id is None:
         raise RenderError(f"unknown email kind {email.kind!r}")
     audience, subject_format = KINDS[email.kind]
@@ -275,6 +283,12 @@ async def render_email(
         "preheader": _one_line(PREHEADERS[email.kind].format(**values)),
         "answers": await booking_answers(db, booking.id),
     }
+    # A waitlist offer's links: claim the spot, or leave the list (the entry's own token).
+    context["claim_url"] = f"{manage_url}/claim"
+    entry = payload.get("entry")
+    context["leave_url"] = (
+        f"{base_url}/waitlist/{tokens.make_waitlist(entry)}" if isinstance(entry, str) else ""
+    )
     attachments = []
     method = CALENDAR_METHODS.get(email.kind)
     if method is not None and booking.status == ("cancelled" if method == "CANCEL" else "booked"):

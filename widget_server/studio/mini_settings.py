@@ -56,6 +56,7 @@ class MiniSettings:
     cancel_refund_policy: str
     reminder_hours: int
     offline_pay_hours: int
+    claim_window_minutes: int
     confirmation_notice: str
     terms: str
     contract: str  # Markdown with placeholders; "" = no contract to sign
@@ -86,6 +87,7 @@ DEFAULTS = MiniSettings(
     cancel_refund_policy="keep_deposit",
     reminder_hours=24,
     offline_pay_hours=72,
+    claim_window_minutes=120,
     confirmation_notice="",
     terms="",
     contract="",
@@ -192,6 +194,15 @@ def read_settings(
         cancel_refund_policy=_choice(fields, "cancel_refund_policy", REFUND_POLICIES, errors),
         reminder_hours=_whole(fields, "reminder_hours", 0, 168, "hours", errors),
         offline_pay_hours=_whole(fields, "offline_pay_hours", 0, 720, "hours", errors),
+        # A form from before the setting existed keeps the default.
+        claim_window_minutes=_whole(
+            {"claim_window_minutes": str(DEFAULTS.claim_window_minutes), **fields},
+            "claim_window_minutes",
+            10,
+            2880,
+            "minutes",
+            errors,
+        ),
         confirmation_notice=_text(fields, "confirmation_notice", MAX_TEXT, errors),
         terms=_text(fields, "terms", MAX_TEXT, errors),
         contract=_text(fields, "contract", MAX_TEXT, errors),

@@ -32,7 +32,7 @@ RETRY_AFTER_SECONDS = 5
 
 def carried_params(request: Request, embed: EmbedContext | None) -> dict[str, str]:
     """Query parameters carried from page to page: utm_*, prefill, and the embed's own."""
-    keep = (*UTM_KEYS, *PREFILL_KEYS)
+    keep = (*UTM_KEYS, *PREFILL_KEYS, "early")  # early: a scheduled drop's early access
     carried = {k: v[:200] for k, v in request.query_params.items() if k in keep and v}
     return {**carried, **(embed.query() if embed else {})}
 

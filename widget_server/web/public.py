@@ -20,11 +20,14 @@ from ..booking.details import (
     region_for_timezone,
     validate_details,
 )
+from ..booking.drops import Access, DropState, drop_state, early_access, may_book
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
+from ..booking.handoff import PART_LABELS, Preferences
 from ..booking.offers import mini_page_offer, studio_offers
 from ..booking.places import location_of_slot
 from ..booking.questions import Question, questions_of
-from ..formatting import local_date
+from ..booking.waitlist import catch_up
+from ..formatting import local_date, slot_label
 from ..studio.page_views import VIA, source_of
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form_lists
@@ -45,8 +48,9 @@ async def studio_page(request: Request) -> Response:
     studio = await studio_by_slug(request.app.state.db, request.path_params["studio"])
     if studio is None:
         raise HTTPException(404)
-    offers = await studio_offers(request.app.state.db, studio, request.app.state.clock())
-    return render(request, "public/studio.html", {"offers": offers}, studio=studio)
+    now = request.app.state.clock()
+    offers = await studio_offers(request.app.state.db, studio, now)
+    return render(request, "public/studio.html", {"offers": offers, "now": now}, studio=studio)
 
 
 async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
@@ -80,13 +84,50 @@ def channel_of(request: Request) -> str:
 async def mini_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
     count_view(request, studio, mini, "view")
+    db, now = request.app.state.db, request.app.state.clock()
+    # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
+    await catch_up(db, mini, now)
+    drop = drop_state(mini, now, _access(request, mini))
     wanted = parse_id(request.query_params.get("day"))
-    page = await mini_page_offer(request.app.state.db, mini, request.app.state.clock(), wanted)
+    page = await mini_page_offer(db, mini, now, wanted)
     return render(
         request,
         "public/mini.html",
-        {"mini": mini, "offer": page.offer, "selected": page.selected},
+        {
+            "mini": mini,
+            "offer": page.offer,
+            "drop": drop,
+            "selected": page.selected,
+            "part_labels": PART_LABELS,
+            "waitlist_chosen": Preferences(
+                days=frozenset({page.selected.day.id})
+                if page.selected and not page.offer.sold_out
+                else frozenset()
+            ),
+        },
         studio=studio,
+    )
+
+
+def _access(request: Request, mini: MiniSession) -> Access | None:
+    """Early access the URL's ``early`` grants (a scheduled drop's secret or personal link)."""
+    return early_access(request.app.state.tokens, mini, request.query_params.get("early"))
+
+
+def not_open_yet(request: Request, studio: Studio, mini: MiniSession, state: DropState) -> Response:
+    """403: a scheduled drop this client may not book yet (or this email may not, early)."""
+    when = slot_label(state.opens_at, studio.timezone) if state.opens_at else "soon"
+    return error_page(
+        request,
+        403,
+        f"{mini.title} opens for booking {when}. Please come back then."
+        if not state.open
+        else "This early-access link is for another email address. Please use the email "
+        "it was sent to, or come back when booking opens to everyone.",
+        studio=studio,
+        title="Booking hasn't opened yet" if not state.open else "Early access is personal",
+        back_url=mini_url(studio.slug, mini.slug),
+        back_label=f"Back to {mini.title}",
     )
 
 
@@ -193,6 +234,11 @@ async def book_page(request: Request) -> Response:
     slot_id = parse_id(request.query_params.get("slot"))
     if slot_id is None:
         raise HTTPException(404)
+    # A scheduled drop: decided with this request's one ``now``, the one the booking uses.
+    access = _access(request, mini)
+    drop = drop_state(mini, now, access)
+    if not drop.open:
+        return not_open_yet(request, studio, mini, drop)
     try:
         slot = await slot_of(db, mini.id, mini.min_notice_hours, slot_id, now)
     except NotFound as exc:
@@ -227,6 +273,8 @@ async def book_page(request: Request) -> Response:
         details, given = _details_and_answers(
             values, asked, lists, region_for_timezone(location.timezone)
         )
+        if not may_book(drop, access, details.email):
+            return not_open_yet(request, studio, mini, drop)
         address = request.client.host if request.client else ""
         refusal = await request.app.state.hold_limiter.attempt(address, details.email)
         if refusal is not None:

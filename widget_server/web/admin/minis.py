@@ -114,6 +114,7 @@ def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
         "cancel_refund_policy": settings.cancel_refund_policy,
         "reminder_hours": str(settings.reminder_hours),
         "offline_pay_hours": str(settings.offline_pay_hours),
+        "claim_window_minutes": str(settings.claim_window_minutes),
         "confirmation_notice": settings.confirmation_notice,
         "terms": settings.terms,
         "contract": settings.contract,

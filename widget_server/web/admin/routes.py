@@ -9,15 +9,18 @@ from . import (
     auth,
     bookings,
     days,
+    drop,
     emails,
     export,
     feed,
     integrations,
     locations,
     minis,
+    notify,
     overview,
     settings,
     share,
+    waitlist,
 )
 
 routes: list[BaseRoute] = [
@@ -30,6 +33,9 @@ routes: list[BaseRoute] = [
     *share.routes,
     *emails.routes,
     *minis.routes,
+    *waitlist.routes,
+    *drop.routes,
+    *notify.routes,
     *days.routes,
     *settings.routes,
     *locations.routes,
