@@ -17,6 +17,7 @@ from tests.support.databases import run_db
 from widget_server.booking.clock import system_clock
 from widget_server.db.migrate import migrate
 from widget_server.demo import seed_demo
+from widget_server.demo_waiting import seed_drop_demo, seed_waitlist_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
@@ -65,6 +66,9 @@ def prepare_demo_database(url: str) -> None:
     def work() -> None:
         migrate(url)
         run_db(url, lambda db: seed_demo(db, system_clock()))
+        # As `minis demo` does: the sold-out mini session and the scheduled drop.
+        run_db(url, lambda db: seed_waitlist_demo(db, system_clock()))
+        run_db(url, lambda db: seed_drop_demo(db, system_clock()))
 
     off_the_loop(work)
 

@@ -120,9 +120,10 @@
       rec.sk.remove();
       fire(rec.el, type, { link: rec.o.link });
     }
-    if (/^(slot-selected|lead-created|booked)$/.test(type)) {
+    if (/^(slot-selected|lead-created|booked|waitlist-joined|countdown|notify-requested)$/.test(type)) {
       data.link = rec.o.link;
       fire(rec.el, type, data);
+      if (type == "booked") convert(data);
     }
   });
 
@@ -140,6 +141,16 @@
         });
       }
     });
+  }
+
+  // A studio that reports bookings sends their value and currency with "booked": tell the
+  // page's own Google Analytics 4 and Meta Pixel, if it has them.
+  function convert(x) {
+    if (!x.currency) return;
+    var v = +x.value || 0;
+    if (typeof w.gtag == "function")
+      w.gtag("event", "purchase", { transaction_id: x.reference, value: v, currency: x.currency });
+    if (typeof w.fbq == "function") w.fbq("track", "Purchase", { value: v, currency: x.currency });
   }
 
   api = function (cmd, o, fn) {

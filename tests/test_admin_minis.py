@@ -38,8 +38,10 @@ EVERYTHING = {
     "cancel_refund_policy": "full",
     "reminder_hours": "0",
     "offline_pay_hours": "48",
+    "claim_window_minutes": "30",
     "confirmation_notice": "Wear **blue**.",
     "terms": "No refunds after the day.",
+    "contract": "I, {{ client_name }}, agree to pay {{ price }}.",
 }
 
 
@@ -94,6 +96,11 @@ def test_every_setting_round_trips(client: TestClient, acme: World, db_url: str)
         "cancel_refund_policy": "full",
         "reminder_hours": 0,
         "offline_pay_hours": 48,
+        "contract": "I, {{ client_name }}, agree to pay {{ price }}.",
+        "claim_window_minutes": 30,
+        "opens_at": None,
+        "early_opens_at": None,
+        "early_access_key": None,
     }
     # The edit form shows each stored value back, and saving it unchanged changes nothing.
     page = client.get(f"/admin/minis/{mini_id}/edit").text

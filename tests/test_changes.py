@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html import unescape
 
 import pytest
@@ -101,9 +102,15 @@ def test_reschedule_moves_the_booking_and_keeps_the_payment(
         ("rescheduled", "ada@example.com"),
         ("rescheduled_studio", "acme@studio.test"),
     ]
-    assert outbox_rows(db_url)[-1]["payload"] == (
-        f'{{"slot_id": {new}, "old_slot_id": {old}, "by": "client"}}'
-    )
+    payload = json.loads(outbox_rows(db_url)[-1]["payload"])
+    assert {k: payload[k] for k in ("slot_id", "old_slot_id", "by")} == {
+        "slot_id": new,
+        "old_slot_id": old,
+        "by": "client",
+    }
+    # What the email says is written with it: the new time, the old one, the SEQUENCE.
+    assert payload["facts"]["booking"]["slot_id"] == new
+    assert payload["facts"]["old"]["starts_at"] and payload["facts"]["calendar_sequence"] == 1
     page = client.get(moved.headers["location"]).text
     assert "Your booking has moved" in page and "9:25 AM EST" in page
     # The freed time is bookable again.

@@ -18,6 +18,7 @@ from tests.support.live_server import free_port
 from tests.support.queries import rows
 from widget_server.config import DEMO_SECRET_KEY
 from widget_server.db.tables import studios, users
+from widget_server.demo_waiting import DROP_EARLY_KEY
 
 MINIS = str(Path(sys.executable).with_name("minis"))
 
@@ -177,8 +178,15 @@ def test_demo_serves_seeded_data_and_keeps_it(tmp_path: Path) -> None:
             data={"name": "Kept", "email": "kept@example.com", "phone": "+12125550143"},
         )
         assert booked.status_code == 303
+        sold_out = httpx2.get(f"{base}/demo/sunflower-minis").text
+        assert "Fully booked: join the waitlist" in sold_out and "book?slot=" not in sold_out
+        drop = httpx2.get(f"{base}/demo/spring-minis").text
+        assert "Booking opens" in drop and "book?slot=" not in drop
+        early = httpx2.get(f"{base}/demo/spring-minis?early={DROP_EARLY_KEY}").text
+        assert "Early access" in early and "book?slot=" in early
     finally:
         output = _stop(process)
+    assert f"early access   {base}/demo/spring-minis?early={DROP_EARLY_KEY}" in output
     assert "seeded" in output and f"{base}/demo/fall-minis" in output
     assert "demo@minis.test" in output
     assert f"Dashboard        {base}/admin" in output

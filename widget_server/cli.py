@@ -56,11 +56,16 @@ def _proxy_options(settings: Settings) -> dict[str, Any]:
 async def _seed_demo(settings: Settings) -> bool:
     from .booking.clock import system_clock
     from .demo import seed_demo
+    from .demo_waiting import seed_drop_demo, seed_waitlist_demo
 
     db = create_database(settings.database_url)
     await db.connect()
     try:
-        return await seed_demo(db, system_clock())
+        created = await seed_demo(db, system_clock())
+        # Added to older demo databases too, so the waitlist can be tried on them.
+        await seed_waitlist_demo(db, system_clock())
+        await seed_drop_demo(db, system_clock())
+        return created
     finally:
         await db.disconnect()
 
@@ -76,6 +81,7 @@ def log_config() -> dict[str, Any]:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import DEMO_EMAIL, DEMO_PASSWORD
+    from .demo_waiting import DROP_EARLY_KEY
 
     if args.db:
         os.environ["MINIS_DATABASE_URL"] = f"sqlite:///{Path(args.db).resolve()}"
@@ -96,6 +102,10 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Booking site     {base}/demo
   Fall minis       {base}/demo/fall-minis      (1 client per slot, deposit, 2 time zones)
   Santa minis      {base}/demo/santa-minis     (3 clients per slot)
+  Family minis     {base}/demo/family-minis    (questions and a contract to sign)
+  Sunflower minis  {base}/demo/sunflower-minis (sold out, with a waitlist)
+  Spring minis     {base}/demo/spring-minis    (opens later: a countdown)
+    early access   {base}/demo/spring-minis?early={DROP_EARLY_KEY}
   Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
   Dashboard        {base}/admin  (log in as {DEMO_EMAIL} / {DEMO_PASSWORD})
@@ -144,14 +154,15 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 async def _work(settings: Settings, mail_interval: float) -> None:
-    """Upkeep (lapsed holds, failed refunds) and the outbox (reminders, delivery), side by
-    side until interrupted.
+    """Upkeep (lapsed holds, failed refunds), the outbox (reminders, delivery) and outgoing
+    webhooks, side by side until interrupted.
 
     SIGINT and SIGTERM stop it gracefully: the email being sent is finished and
     marked sent first, so a restart never sends it again.
     """
     from .booking.clock import system_clock
     from .mail.sender import send_mail_forever
+    from .outgoing.sender import send_webhooks_forever
     from .payments import PaymentMethods
     from .upkeep import upkeep_forever
 
@@ -168,6 +179,13 @@ async def _work(settings: Settings, mail_interval: float) -> None:
         await asyncio.gather(
             upkeep_forever(db, system_clock, methods, 15, stop),
             send_mail_forever(db, settings, system_clock, interval=mail_interval, stop=stop),
+            send_webhooks_forever(
+                db,
+                system_clock,
+                allow_private=settings.webhooks_allow_private,
+                interval=mail_interval,
+                stop=stop,
+            ),
         )
     finally:
         await close_database(db, DATABASE_CLOSE_SECONDS)

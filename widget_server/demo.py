@@ -1,14 +1,15 @@
-"""The demo studio that ``minis demo`` seeds: two mini sessions to try every step on."""
+"""The demo studio that ``minis demo`` seeds: mini sessions to try every step on."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 
 from databases import Database
 
 from .booking.catalog import studio_by_slug
 from .booking.slots import SessionDayPlan, create_session_day
-from .db.tables import locations, mini_sessions
+from .db.tables import locations, mini_sessions, questions
 from .db.transactions import write_transaction
 from .studio.accounts import create_studio, create_user
 
@@ -155,4 +156,92 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 location_id=loft,
                 plan=SessionDayPlan(day, time(10, 0), time(14, 0), 15, 5, 3, "America/New_York"),
             )
+        await seed_family_minis(db, studio_id, park, today)
     return True
+
+
+FAMILY_CONTRACT = """\
+# Session agreement
+
+This agreement is between **{{ studio }}** and **{{ client_name }}** for a
+{{ session }} session on **{{ date }} at {{ time }}**, at {{ place }} ({{ address }}).
+
+1. **Fee.** The session costs {{ price }}. The deposit secures your time and is not
+   refundable; the balance is due on the day.
+2. **Timing.** Sessions start on time. A late arrival shortens the session.
+3. **Images.** You receive at least 10 edited images in an online gallery within
+   three weeks. {{ studio }} may show a few of them in its portfolio unless you ask
+   it not to.
+4. **Weather.** If it rains, {{ studio }} offers another date.
+"""
+
+
+async def seed_family_minis(db: Database, studio_id: int, park: int, today: date) -> int:
+    """``family-minis``: the intake features (a required question and a contract).
+
+    Its own function so that the add-ons' version of this mini session merges into it.
+    """
+    family = await db.execute(
+        mini_sessions.insert().values(
+            studio_id=studio_id,
+            slug="family-minis",
+            title="Family Minis",
+            description=(
+                "Twenty relaxed minutes for the whole family in the park. "
+                "Tell us who's coming, then sign the session agreement."
+            ),
+            image_url="/static/demo-fall.svg",
+            price_minor=17500,
+            deposit_minor=5000,
+            visibility="public",
+            booking_process="quote",
+            payment_methods="demo offline",
+            hold_minutes=20,
+            min_notice_hours=2,
+            change_cutoff_hours=24,
+            cancel_refund_policy="keep_deposit",
+            contract=FAMILY_CONTRACT,
+        )
+    )
+    for position, (kind, label, help_text, required, choices) in enumerate(
+        [
+            ("short", "Who is coming?", "Names and ages of everyone in the photos.", True, []),
+            (
+                "several",
+                "Which shots would you love?",
+                "",
+                False,
+                ["Whole family", "Kids only", "Parents only", "With the dog"],
+            ),
+            ("yesno", "Is anyone coming with a pet?", "", False, []),
+            ("long", "Anything we should know?", "Allergies, shy kids, a surprise…", False, []),
+        ],
+        start=1,
+    ):
+        await db.execute(
+            questions.insert().values(
+                mini_session_id=family,
+                kind=kind,
+                label=label,
+                help=help_text,
+                required=required,
+                position=position,
+                choices=json.dumps(choices),
+            )
+        )
+    for week in (0, 1):
+        await create_session_day(
+            db,
+            mini_session_id=family,
+            location_id=park,
+            plan=SessionDayPlan(
+                _next_weekday(today, 6, week),
+                time(9, 0),
+                time(12, 0),
+                20,
+                10,
+                1,
+                "America/New_York",
+            ),
+        )
+    return family

@@ -13,7 +13,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_timezone_name
+import phonenumbers
+from babel.core import get_global
+from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
 from babel.numbers import format_currency, get_currency_precision
 
 LOCALE = "en_US"
@@ -25,6 +27,12 @@ def money(amount_minor: int, currency: str) -> str:
     """Integer minor units as a price: ``money(12500, "USD") == "$125.00"``."""
     digits = get_currency_precision(currency)
     return format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=LOCALE)
+
+
+def major_units(amount_minor: int, currency: str) -> str:
+    """Minor units as a plain decimal in the currency's own precision, for machines
+    (analytics' ``value``): ``major_units(12500, "USD") == "125.00"``, JPY has no decimals."""
+    return str(Decimal(amount_minor).scaleb(-get_currency_precision(currency)))
 
 
 def local(instant: datetime, timezone: str) -> datetime:
@@ -58,6 +66,21 @@ def zone_long(instant: datetime, timezone: str) -> str:
     return get_timezone_name(local(instant, timezone), "long", locale=LOCALE)
 
 
+def zone_label(timezone: str) -> str:
+    """A time zone as people name it: "Mountain Time — Denver" (Babel's generic name and
+    city), the id itself for zones that are no place ("UTC", "Etc/GMT+5")."""
+    if "/" not in timezone or timezone.startswith("Etc/"):
+        return timezone
+    try:
+        generic = get_timezone_name(timezone, "long", locale=LOCALE, zone_variant="generic")
+        city = get_timezone_location(timezone, locale=LOCALE, return_city=True)
+    except LookupError:
+        return timezone
+    if generic.startswith("Unknown Region"):
+        return timezone
+    return f"{generic} — {city}"
+
+
 def slot_time(instant: datetime, timezone: str) -> str:
     """10:00 AM EST"""
     return f"{clock_time(instant, timezone)} {zone_abbrev(instant, timezone)}"
@@ -72,9 +95,53 @@ def local_date(instant: datetime, timezone: str) -> date:
     return local(instant, timezone).date()
 
 
+def phone(number: str, timezone: str) -> str:
+    """A client's phone as the studio dials it: national format for a number of the studio's
+    country ("(212) 555-0199"), international for any other ("+44 20 7946 0958"). The
+    studio's country is its time zone's; what can't be read is shown as it was given."""
+    territory = get_global("zone_territories").get(timezone)
+    region = territory if territory and territory != "001" else None
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_possible_number(parsed):
+        return number
+    home = region is not None and phonenumbers.region_code_for_number(parsed) == region
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(parsed, style)
+
+
 def safe_color(value: str | None) -> str:
     """A brand colour fit for CSS, whatever is stored."""
     return value if value and HEX_COLOR.match(value) else DEFAULT_BRAND
+
+
+def duration(minutes: int) -> str:
+    """A length of time as people say it: "2 hours", "90 minutes", "1 day"."""
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return "1 day" if days == 1 else f"{days} days"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{minutes} minutes"
+
+
+def time_left(seconds: int) -> str:
+    """A countdown as the server says it: "2 days 3 hours", "1 hour 5 minutes", "40 seconds"."""
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")] if days or hours else []
+    if not parts:
+        parts = [(minutes, "minute"), (secs, "second")]
+    named = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(named[:2]) or "a moment"
 
 
 # The filters every template environment (pages, emails) shares.
@@ -86,7 +153,11 @@ TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "clock_time": clock_time,
     "wall_time": wall_time,
     "zone_long": zone_long,
+    "zone_label": zone_label,
+    "phone": phone,
     "slot_label": slot_label,
     "local_date": local_date,
     "safe_color": safe_color,
+    "window": duration,
+    "time_left": time_left,
 }

@@ -1,9 +1,9 @@
 """Background upkeep, run by every web process (``MINIS_BACKGROUND_JOBS=in-process``) or
 by ``minis worker``: lapsed holds give their spots back, refunds owed (refund
 intents: never made because the process stopped, or the provider failed) are carried
-out once their wait is over, and offline bookings nobody paid for are reminded, then
-released. Any number of processes may run it at once: every job is claims and keyed
-requests that happen once whoever runs them.
+out once their wait is over, open spots are offered to waiting clients, and offline
+bookings nobody paid for are reminded, then released. Any number of processes may run it
+at once: every job is claims and keyed requests that happen once whoever runs them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from databases import Database
 from .booking.clock import Clock
 from .booking.holds import release_expired_holds
 from .booking.unpaid import remind_and_release_unpaid
+from .booking.waitlist import advance_waitlists
 from .db.connection_scope import given_back
 from .payments.base import PaymentMethod
 from .payments.refunds import retry_due_refunds
@@ -39,6 +40,12 @@ async def _round(db: Database, clock: Clock, methods: Mapping[str, PaymentMethod
             logger.info("released %d expired holds", released)
     except Exception:  # the next round tries again; each claim also sweeps its own slot
         logger.exception("hold sweep failed")
+    try:  # after the sweep (which hands lapsed offers on): open spots to waiting clients
+        offered = await advance_waitlists(db, clock())
+        if offered:
+            logger.info("offered %d spots to waiting clients", offered)
+    except Exception:  # the next round tries again; the mini session's page catches up too
+        logger.exception("waitlist round failed")
     try:
         retried = await retry_due_refunds(methods, db, clock())
         if retried:

@@ -1,7 +1,8 @@
 /* Test helper on the host pages: records the widget's host events and every message the
    page receives, in sessionStorage so that they survive the trip to the hosted pages. */
 (function () {
-  var TYPES = ["ready", "slot-selected", "lead-created", "booked", "rescheduled", "cancelled"];
+  var TYPES = ["ready", "slot-selected", "lead-created", "booked", "rescheduled", "cancelled",
+    "waitlist-joined", "countdown", "notify-requested"];
   function log(key, entry) {
     var list = JSON.parse(sessionStorage.getItem(key) || "[]");
     list.push(entry);

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -21,10 +22,12 @@ from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, leads, payments, quotes
 from ..db.transactions import write_transaction
 from ..formatting import slot_label
+from .answers import Answer, save_answers
 from .availability import SlotAvailability
 from .catalog import Location, MiniSession, Studio
+from .contracts import Signature, record_signature, signature_of
 from .details import ClientDetails
-from .errors import SlotUnavailable, WrongState
+from .errors import InvalidDetails, SlotUnavailable, WrongState
 from .events import record_event
 from .holds import claim_spot, lock_slot, release_spot, sweep_slot
 from .notices import queue_notices
@@ -67,6 +70,7 @@ async def start_booking(
     utm: dict[str, str],
     now: datetime,
     return_url: str = "",
+    answers: Sequence[Answer] = (),
 ) -> StartedBooking:
     """Create the lead and claim the slot: a hold (quote process) or a booking (free).
 
@@ -122,6 +126,7 @@ async def start_booking(
                 return_url=return_url,
             )
         )
+        await save_answers(db, booking_id, answers, now)
         if mini.is_free:
             await record_event(db, booking_id, "booked", now, slot_id=slot_id, free=True)
             await queue_notices(db, booking_id, "booked", now, slot_id=slot_id)
@@ -190,7 +195,7 @@ async def _release_replaced_hold(db: Database, hold: LiveHold, now: datetime) ->
         IdRow,
     )
     if released is not None:
-        await release_spot(db, hold.slot_id)
+        await release_spot(db, hold.slot_id, now)
         await record_event(db, hold.id, "hold_replaced", now, slot_id=hold.slot_id)
 
 
@@ -235,13 +240,23 @@ async def secure_spot(db: Database, booking_id: int, hold_until: datetime, now: 
     return "held"
 
 
-async def accept_quote(db: Database, booking: BookingView, now: datetime) -> None:
+async def accept_quote(
+    db: Database, booking: BookingView, now: datetime, signature: Signature | None = None
+) -> None:
     """The client confirmed the quote: note it, and give them a fresh hold for the payment step.
 
     The hold is renewed on the first confirmation, or when it has lapsed (and
     the spot is still free); confirming again while it runs does not extend
-    it, so nobody can keep a slot forever by resubmitting.
+    it, so nobody can keep a slot forever by resubmitting. A mini session with a
+    contract needs ``signature`` (kept in the same transaction) unless the booking
+    was signed already: else InvalidDetails, and nothing changes.
     """
+    if (
+        signature is None
+        and booking.mini.contract.strip()
+        and await signature_of(db, booking.id) is None
+    ):
+        raise InvalidDetails({"signed_name": "Please read and sign the contract to book."})
     renew = not booking.quote_accepted or booking.hold_lapsed(now)
     hold_until = now + timedelta(minutes=booking.mini.hold_minutes)
     if not renew and booking.expires_at is not None:
@@ -249,6 +264,8 @@ async def accept_quote(db: Database, booking: BookingView, now: datetime) -> Non
     async with write_transaction(db):
         await lock_slot(db, booking.slot_id)
         status = await secure_spot(db, booking.id, hold_until, now)
+        if signature is not None and status == "held":
+            await record_signature(db, booking.id, signature, now)
         if status == "held" and not booking.quote_accepted:
             await db.execute(
                 quotes.update()

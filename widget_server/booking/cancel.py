@@ -199,7 +199,7 @@ async def _cancel_booked(
         )
         if row is None:
             raise WrongState("not_booked")
-        await release_spot(db, booking.slot_id)
+        await release_spot(db, booking.slot_id, now)
         await record_event(
             db,
             booking.id,

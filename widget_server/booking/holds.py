@@ -12,6 +12,10 @@ bookings), so two of them cannot deadlock.
 A hold that has expired still counts in ``taken`` until it is swept; every claim
 sweeps its slot first, and ``release_expired_holds`` sweeps the rest in the
 background, so an expired hold never blocks a client.
+
+A spot freed here (a lapsed hold, a release) goes first to the waiting clients of the
+mini session (handoff.hand_on), in the same transaction: ``taken`` stays put for a spot
+handed on, and drops only for the spots nobody waiting could take.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from ..db.tables import bookings, slots
 from ..db.transactions import write_transaction
 from .errors import NotFound, SlotUnavailable
 from .events import record_event
+from .handoff import hand_on
 
 
 class _SlotId(NamedTuple):
@@ -60,11 +65,15 @@ async def sweep_slot(db: Database, slot_id: int, now: datetime) -> int:
         IdRow,
     )
     if expired:
-        await db.execute(
-            slots.update().where(slots.c.id == slot_id).values(taken=slots.c.taken - len(expired))
-        )
         for row in expired:
             await record_event(db, row.id, "hold_expired", now)
+        handed = await hand_on(db, slot_id, len(expired), now, lapsed=[r.id for r in expired])
+        if len(expired) > handed:
+            await db.execute(
+                slots.update()
+                .where(slots.c.id == slot_id)
+                .values(taken=slots.c.taken - (len(expired) - handed))
+            )
     return len(expired)
 
 
@@ -80,8 +89,14 @@ async def claim_spot(db: Database, slot_id: int, now: datetime) -> None:
         raise SlotUnavailable("taken")
 
 
-async def release_spot(db: Database, slot_id: int) -> None:
-    """Give one spot back (a cancellation, a move away). Needs ``lock_slot`` first."""
+async def release_spot(db: Database, slot_id: int, now: datetime | None = None) -> None:
+    """Give one spot back (a cancellation, a move away). Needs ``lock_slot`` first.
+
+    With ``now``, the first waiting client it suits is offered it instead; without, it goes
+    to the public (the waitlist's sweep, booking/waitlist.py, offers it later).
+    """
+    if now is not None and await hand_on(db, slot_id, 1, now):
+        return
     await db.execute(
         slots.update()
         .where(slots.c.id == slot_id, slots.c.taken > 0)

@@ -102,7 +102,7 @@ async def _move(
         )
         if moved is None:
             raise WrongState("moved_or_cancelled")
-        await release_spot(db, old_slot_id)
+        await release_spot(db, old_slot_id, now)
         await record_event(
             db,
             booking.id,

@@ -21,6 +21,9 @@ RESERVED_STUDIO_SLUGS = frozenset(
         "login",
         "logout",
         "logos",
+        "waitlist",
+        "notify",
+        "images",  # mini session pictures (web/logos.py)
     }
 )
 

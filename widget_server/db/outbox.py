@@ -78,11 +78,13 @@ async def enqueue(
     payload: dict[str, Any],
     now: datetime,
     dedupe_key: str | None = None,
+    not_before: datetime | None = None,
 ) -> int | None:
     """Queue one email. Call inside the transaction of the change that causes it.
 
     With ``dedupe_key`` the email is queued at most once per key (None when it
-    already was): scheduled emails such as reminders use it.
+    already was): scheduled emails such as reminders use it. ``not_before`` delays it
+    (announcements to a list go out at a steady rate).
     """
     values = {
         "studio_id": studio_id,
@@ -93,7 +95,7 @@ async def enqueue(
         "dedupe_key": dedupe_key,
         "status": "pending",
         "attempts": 0,
-        "next_attempt_at": now,
+        "next_attempt_at": not_before or now,
         "created_at": now,
     }
     if dedupe_key is not None:

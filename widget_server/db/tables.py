@@ -42,6 +42,9 @@ studios = sa.Table(
     # The current logo (its bytes are in studio_logos): its SHA-256 names its public URL.
     sa.Column("logo_sha256", sa.String(64), nullable=True),
     sa.Column("logo_type", sa.String(32), nullable=True),
+    # Opt-in: the embed reports each booking (value, currency, reference; nobody's details)
+    # to the host page's Google Analytics 4 and Meta Pixel (web/client.back_to_site).
+    sa.Column("report_conversions", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # The logo's bytes, in the database so that every worker and host can serve it.
@@ -53,6 +56,37 @@ studio_logos = sa.Table(
     sa.Column("content_type", sa.String(32), nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("uploaded_at", UTCDateTime, nullable=False),
+)
+
+mini_images = sa.Table(
+    "mini_images",
+    metadata,
+    # A mini session's picture, uploaded in the dashboard and kept like the studio's logo:
+    # checked by its bytes, in the database (every worker can serve it), named by its
+    # SHA-256. mini_sessions.image_url then points at /images/<sha256>.<ext>.
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("content_type", sa.String(32), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+)
+
+page_views = sa.Table(
+    "page_views",
+    metadata,
+    # How often a mini session's pages were opened, per day (the studio's date), channel
+    # (hosted page or embed), utm_source and stage ("view": the dates and times; "slot":
+    # a time chosen, the details form). Counts only: no cookie, no address, nothing about
+    # the person. Counted in memory by each process and added here in batches
+    # (studio/page_views.py), so the pages clients open never wait on this write.
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("mini_session_id", "day", "channel", "source", "stage"),
+    sa.CheckConstraint("count >= 0", name="count_not_negative"),
 )
 
 users = sa.Table(
@@ -122,6 +156,17 @@ mini_sessions = sa.Table(
     # An offline booking not marked paid this many hours after it was made is released
     # (its spot goes back to the public); 0: no deadline (e.g. cash at the session).
     sa.Column("offline_pay_hours", sa.Integer, nullable=False, server_default="72"),
+    # Markdown with {{ placeholders }} the client signs before booking; empty: none.
+    # Each booking keeps the text it signed (contract_signatures), so editing it
+    # applies to new bookings only.
+    sa.Column("contract", sa.Text, nullable=False, server_default=""),
+    # How long a spot offered to a waiting client is held for them alone (booking/handoff.py).
+    sa.Column("claim_window_minutes", sa.Integer, nullable=False, server_default="120"),
+    # A scheduled drop: no times are shown or bookable before ``opens_at`` (None: open now),
+    # except to early access (the secret key's link, or listed emails) from ``early_opens_at``.
+    sa.Column("opens_at", UTCDateTime, nullable=True),
+    sa.Column("early_opens_at", UTCDateTime, nullable=True),
+    sa.Column("early_access_key", sa.String(64), nullable=True),
     sa.UniqueConstraint("studio_id", "slug", name="uq_mini_sessions_studio_slug"),
     sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
     sa.CheckConstraint(
@@ -136,6 +181,7 @@ mini_sessions = sa.Table(
     ),
     sa.CheckConstraint("reminder_hours BETWEEN 0 AND 168", name="reminder_hours_range"),
     sa.CheckConstraint("offline_pay_hours BETWEEN 0 AND 720", name="offline_pay_hours_range"),
+    sa.CheckConstraint("claim_window_minutes BETWEEN 10 AND 2880", name="claim_window_range"),
     sa.CheckConstraint("change_cutoff_hours >= 0", name="change_cutoff_not_negative"),
 )
 
@@ -154,6 +200,8 @@ session_days = sa.Table(
     sa.CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
     sa.CheckConstraint("gap_minutes >= 0", name="gap_not_negative"),
     sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+    # The day picker's summary reads a mini session's days from yesterday on.
+    sa.Index("ix_session_days_mini_date", "mini_session_id", "date"),
 )
 
 slots = sa.Table(
@@ -174,6 +222,8 @@ slots = sa.Table(
     sa.CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
     sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     sa.Index("ix_slots_mini_start", "mini_session_id", "starts_at"),
+    # The day picker's summary (booking/offers.py) reads this index alone, not the rows.
+    sa.Index("ix_slots_day_open", "session_day_id", "starts_at", "blocked", "taken", "capacity"),
 )
 
 leads = sa.Table(
@@ -218,6 +268,16 @@ bookings = sa.Table(
     sa.CheckConstraint("status != 'held' OR expires_at IS NOT NULL", name="hold_has_expiry"),
     sa.Index("ix_bookings_slot_status", "slot_id", "status"),
     sa.Index("ix_bookings_status_expires", "status", "expires_at"),
+    # Live bookings of a slot (booking/availability.live_on_slot): cancelled and expired
+    # rows are not in it, so availability costs the same whatever the history.
+    sa.Index(
+        "ix_bookings_live_slot",
+        "slot_id",
+        "status",
+        "expires_at",
+        sqlite_where=sa.text("status IN ('held', 'booked')"),
+        postgresql_where=sa.text("status IN ('held', 'booked')"),
+    ),
 )
 
 quotes = sa.Table(
@@ -233,6 +293,61 @@ quotes = sa.Table(
     sa.Column("terms", sa.Text, nullable=False, server_default=""),
     sa.Column("accepted_at", UTCDateTime, nullable=True),
     sa.CheckConstraint("due_now_minor >= 0 AND due_now_minor <= total_minor", name="due_now_range"),
+)
+
+questions = sa.Table(
+    "questions",
+    metadata,
+    # What a mini session asks on the details step (studio/questions.py edits them,
+    # booking/answers.py checks the answers). Removing one only marks it ``removed``:
+    # answers point at it and keep their own copy of its wording.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("help", sa.Text, nullable=False, server_default=""),
+    sa.Column("required", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    # JSON list of the choices offered (single/select/several); [] for the other kinds.
+    sa.Column("choices", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("removed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.CheckConstraint(
+        "kind IN ('short', 'long', 'single', 'select', 'several', 'number', 'date', 'yesno')",
+        name="kind_known",
+    ),
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    # A client's answer, with the question's wording as it was asked (label, kind,
+    # position): a question edited or removed later changes no answer given.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, index=True),
+    sa.Column("question_id", sa.ForeignKey("questions.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    # The answer as text; several choices one per line; "" for none given.
+    sa.Column("value", sa.Text, nullable=False, server_default=""),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("booking_id", "question_id", name="uq_answers_booking_question"),
+)
+
+contract_signatures = sa.Table(
+    "contract_signatures",
+    metadata,
+    # Evidence of a signed contract (booking/contracts.py): the exact rendered text the
+    # client read, its SHA-256, the name they typed, when, and from which address and
+    # browser. The PDF is made from this row, so it can always be made again.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("signed_name", sa.String(200), nullable=False),
+    sa.Column("signed_at", UTCDateTime, nullable=False),
+    sa.Column("ip_address", sa.String(64), nullable=False, server_default=""),
+    sa.Column("user_agent", sa.Text, nullable=False, server_default=""),
 )
 
 payments = sa.Table(
@@ -374,4 +489,177 @@ outbox = sa.Table(
     sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
     sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    # A studio's keys for the JSON API (studio/api_keys.py). The key is shown once; only
+    # its SHA-256 is stored (a key is 256 random bits: no slow hash needed), so reading
+    # this table yields no key that works. ``prefix`` (its first characters) names it in
+    # the dashboard.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("access", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("access IN ('read', 'write')", name="access_known"),
+)
+
+api_idempotency = sa.Table(
+    "api_idempotency",
+    metadata,
+    # One row per Idempotency-Key a studio sent with a POST (web/api/idempotency.py):
+    # claimed before the change runs, then the first answer is kept and replayed.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),  # NULL while the first one runs
+    sa.Column("body", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("studio_id", "idempotency_key", name="uq_api_idempotency_studio_key"),
+)
+
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    # Where a studio wants its events sent (studio/webhooks.py). The secret signs each
+    # delivery (Standard Webhooks), so it is kept as is: the receiver holds it too.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False),
+    # Space-separated event types it subscribes to.
+    sa.Column("events", sa.Text, nullable=False),
+    sa.Column("secret", sa.String(100), nullable=False),
+    # active; paused (kept failing, or by the photographer: nothing is sent, deliveries wait).
+    sa.Column("state", sa.String(16), nullable=False, server_default="active"),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("paused_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("deleted_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("state IN ('active', 'paused')", name="state_known"),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    # One event for one endpoint, written in the transaction of the change that caused it
+    # (db/webhook_outbox.py), then sent with retries by the upkeep. ``msg_id`` is the
+    # Standard Webhooks ``webhook-id``: the same on every attempt, so receivers dedupe.
+    # A sender leases a row (claim_token, lease_until) as the email outbox does.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("endpoint_id", sa.ForeignKey("webhook_endpoints.id"), nullable=False),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    # Deliveries of one booking (or lead) to one endpoint go in order: the key says whose.
+    sa.Column("ordering_key", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("msg_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("claim_token", sa.String(32), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("delivered_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
+    sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    sa.Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+    sa.Index("ix_webhook_deliveries_endpoint_order", "endpoint_id", "ordering_key", "id"),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    # Each try of a delivery, for the dashboard's delivery log.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("delivery_id", sa.ForeignKey("webhook_deliveries.id"), nullable=False, index=True),
+    sa.Column("attempted_at", UTCDateTime, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("duration_ms", sa.Integer, nullable=False, server_default="0"),
+)
+
+waitlist_entries = sa.Table(
+    "waitlist_entries",
+    metadata,
+    # A client waiting for a spot of a mini session, in id order (first come, first
+    # offered). booking/handoff.py moves ``state`` only by conditional UPDATEs.
+    sa.Column("id", sa.Integer, primary_key=True),
+    # Random, secret: signed into the "leave the list" link (booking/waitlist.py).
+    sa.Column("public_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("phone", sa.String(32), nullable=False),
+    # JSON: {"days": [session day ids], "parts": ["morning", "afternoon", "evening"]};
+    # an empty list means any.
+    sa.Column("preferences", sa.Text, nullable=False, server_default="{}"),
+    # waiting → offered → claimed; offered → lapsed (window passed); any → left.
+    sa.Column("state", sa.String(16), nullable=False, server_default="waiting"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        "state IN ('waiting', 'offered', 'claimed', 'lapsed', 'left')", name="state_known"
+    ),
+    sa.Index("ix_waitlist_entries_mini_state", "mini_session_id", "state", "id"),
+)
+
+waitlist_offers = sa.Table(
+    "waitlist_offers",
+    metadata,
+    # A spot held for one waiting client: ``booking_id`` is a real hold (status held,
+    # expires_at = the claim deadline) counted in ``slots.taken``, so nobody else sees it.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entry_id", sa.ForeignKey("waitlist_entries.id"), nullable=False, index=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, unique=True),
+    sa.Column("slot_id", sa.ForeignKey("slots.id"), nullable=False),
+    # offered → claimed (the client took it into checkout) | lapsed | withdrawn (left).
+    sa.Column("state", sa.String(16), nullable=False, server_default="offered"),
+    sa.Column("by_hand", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("offered_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("settled_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint(
+        "state IN ('offered', 'claimed', 'lapsed', 'withdrawn')", name="state_known"
+    ),
+    sa.Index("ix_waitlist_offers_state_expires", "state", "expires_at"),
+)
+
+early_access_emails = sa.Table(
+    "early_access_emails",
+    metadata,
+    # Clients who may book a scheduled drop from its early opening (booking/drops.py); each
+    # is emailed a personal link once (the outbox's dedupe key).
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("mini_session_id", "email", name="uq_early_access_emails_mini_email"),
+)
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    # A studio's "notify me" list (booking/notify_list.py): double opt-in, so an address
+    # gets announcements only once its owner confirmed; unsubscribing is one click.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    # Random, secret: signed into the confirm and unsubscribe links.
+    sa.Column("public_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("confirmed_at", UTCDateTime, nullable=True),
+    sa.Column("unsubscribed_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("studio_id", "email", name="uq_subscribers_studio_email"),
+    sa.CheckConstraint("state IN ('pending', 'confirmed', 'unsubscribed')", name="state_known"),
 )

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.answers import Answer, answers_of
 from ..booking.catalog import MiniSession
 from ..booking.offers import DayOffer, mini_session_offer
 from ..booking.views import BookingView
@@ -86,9 +87,24 @@ class BookingRow:
     location_name: str
     expires_at: datetime | None
     created_at: datetime
+    lead_live: bool  # any booking of this client is booked or holds a spot right now
 
 
-async def list_bookings(db: Database, studio_id: int, filter_key: str) -> list[BookingRow]:
+def lead_has_live_booking(now: datetime) -> sa.ColumnElement[bool]:
+    """Whether the lead of the row has a live booking (booked, or a hold still running)."""
+    other = bookings.alias("other")
+    return sa.exists().where(
+        other.c.lead_id == leads.c.id,
+        sa.or_(
+            other.c.status == "booked",
+            sa.and_(other.c.status == "held", other.c.expires_at > now),
+        ),
+    )
+
+
+async def list_bookings(
+    db: Database, studio_id: int, filter_key: str, now: datetime
+) -> list[BookingRow]:
     """The studio's bookings matching one of FILTERS, soonest session first."""
     _label, condition = FILTERS[filter_key]
     return await fetch_all_as(
@@ -100,6 +116,7 @@ async def list_bookings(db: Database, studio_id: int, filter_key: str) -> list[B
             bookings.c.expires_at,
             bookings.c.created_at,
             leads.c.status.label("lead_status"),
+            lead_has_live_booking(now).label("lead_live"),
             leads.c.name.label("client_name"),
             leads.c.email.label("client_email"),
             leads.c.phone.label("client_phone"),
@@ -166,6 +183,8 @@ class SheetEntry:
     pending_minor: int
     # The currency the client paid in; a studio that changed currency since keeps this one.
     currency: str | None = None
+    # The client's answers to the mini session's questions, as asked.
+    answers: tuple[Answer, ...] = ()
 
 
 @dataclass
@@ -291,6 +310,7 @@ async def day_sheet(
         .order_by(bookings.c.id),
         _SheetEntryRow,
     )
+    given = await answers_of(db, [r.id for r in entry_rows])
     for r in entry_rows:
         sheet_slots[r.slot_id].entries.append(
             SheetEntry(
@@ -304,6 +324,7 @@ async def day_sheet(
                 paid_minor=int(r.paid),
                 pending_minor=int(r.pending),
                 currency=r.currency,
+                answers=tuple(given.get(r.id, [])),
             )
         )
     return DaySheet(
@@ -356,3 +377,22 @@ async def move_targets(db: Database, booking: BookingView, now: datetime) -> lis
         if open_slots:
             days.append(DayOffer(day=day.day, slots=open_slots))
     return days
+
+
+class _ClientNameRow(NamedTuple):
+    id: int
+    name: str
+
+
+async def client_names(db: Database, studio_id: int, booking_ids: set[int]) -> dict[int, str]:
+    """booking id -> the client's name, for lists that name bookings (the emails list)."""
+    if not booking_ids:
+        return {}
+    rows = await fetch_all_as(
+        db,
+        sa.select(bookings.c.id, leads.c.name)
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .where(bookings.c.id.in_(booking_ids), leads.c.studio_id == studio_id),
+        _ClientNameRow,
+    )
+    return {r.id: r.name for r in rows}

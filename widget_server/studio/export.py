@@ -14,6 +14,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.answers import Answer, answers_of
 from ..db.rows import fetch_all_as
 from ..db.tables import (
     bookings,
@@ -54,6 +55,8 @@ class ExportRow:
     payment_methods: tuple[str, ...]
     created_at: datetime
     utm: dict[str, str]
+    # The client's answers, with each question's wording as asked.
+    answers: tuple[Answer, ...] = ()
 
     @property
     def balance_minor(self) -> int | None:
@@ -148,6 +151,7 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
     )
     found = await fetch_all_as(db, query, _BookingRecord)
     methods: dict[int, set[str]] = {}
+    given = await answers_of(db, [r.id for r in found])
     if found:
         ids = [r.id for r in found]
         for p in await fetch_all_as(
@@ -179,6 +183,7 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
             payment_methods=tuple(sorted(methods.get(r.id, ()))),
             created_at=r.created_at,
             utm=_utm(r.utm),
+            answers=tuple(given.get(r.id, [])),
         )
         for r in found
     ]

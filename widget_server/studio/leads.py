@@ -16,6 +16,7 @@ from databases import Database
 
 from ..booking.availability import live_bookings_on
 from ..booking.events import record_event
+from ..booking.webhook_events import queue_lead_closed
 from ..db.rows import IdRow, fetch_all_as
 from ..db.tables import bookings, leads
 from ..db.transactions import write_transaction
@@ -24,12 +25,13 @@ from ..db.transactions import write_transaction
 REOPENED = "scheduling_in_progress"
 
 
-async def _log(db: Database, lead_id: int, kind: str, now: datetime) -> None:
+async def _log(db: Database, lead_id: int, kind: str, now: datetime) -> list[int]:
     ids = await fetch_all_as(
         db, sa.select(bookings.c.id).where(bookings.c.lead_id == lead_id), IdRow
     )
     for row in ids:
         await record_event(db, row.id, kind, now, by="studio")
+    return [row.id for row in ids]
 
 
 async def close_lead(db: Database, studio_id: int, lead_id: int, now: datetime) -> str:
@@ -48,7 +50,8 @@ async def close_lead(db: Database, studio_id: int, lead_id: int, now: datetime) 
             .returning(leads.c.id)
         )
         if row is not None:
-            await _log(db, lead_id, "lead_closed", now)
+            booking_ids = await _log(db, lead_id, "lead_closed", now)
+            await queue_lead_closed(db, studio_id, lead_id, booking_ids, now)
             return "closed"
     status = await db.fetch_val(
         sa.select(leads.c.status).where(leads.c.id == lead_id, leads.c.studio_id == studio_id)

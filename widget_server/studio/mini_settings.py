@@ -7,10 +7,12 @@ a constraint is never what catches a typing mistake.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from ..booking.catalog import MiniSession
+from ..booking.contracts import contract_problem
 from ..booking.slugs import is_valid_slug
 from .form_values import is_web_address, parse_money, parse_whole, unstorable_fields
 
@@ -31,6 +33,7 @@ REFUND_POLICIES = {
 MAX_TITLE = 200
 MAX_TEXT = 20_000
 MAX_URL = 2_000
+UPLOADED_IMAGE = re.compile(r"^/images/[0-9a-f]{64}\.(png|jpg|webp|gif)$")
 MAX_HOURS = 8_760  # a year
 
 
@@ -53,8 +56,10 @@ class MiniSettings:
     cancel_refund_policy: str
     reminder_hours: int
     offline_pay_hours: int
+    claim_window_minutes: int
     confirmation_notice: str
     terms: str
+    contract: str  # Markdown with placeholders; "" = no contract to sign
 
     def columns(self) -> dict[str, object]:
         return asdict(self)
@@ -82,8 +87,10 @@ DEFAULTS = MiniSettings(
     cancel_refund_policy="keep_deposit",
     reminder_hours=24,
     offline_pay_hours=72,
+    claim_window_minutes=120,
     confirmation_notice="",
     terms="",
+    contract="",
 )
 
 
@@ -139,7 +146,8 @@ def read_settings(
             "at most 64 characters."
         )
     image_url = _text(fields, "image_url", MAX_URL, errors)
-    if image_url and "image_url" not in errors and not is_web_address(image_url):
+    uploaded = UPLOADED_IMAGE.match(image_url)  # a picture uploaded here (studio/mini_images.py)
+    if image_url and "image_url" not in errors and not (uploaded or is_web_address(image_url)):
         errors["image_url"] = "Enter a web address starting with https://."
     price = 0
     try:
@@ -186,8 +194,28 @@ def read_settings(
         cancel_refund_policy=_choice(fields, "cancel_refund_policy", REFUND_POLICIES, errors),
         reminder_hours=_whole(fields, "reminder_hours", 0, 168, "hours", errors),
         offline_pay_hours=_whole(fields, "offline_pay_hours", 0, 720, "hours", errors),
+        # A form from before the setting existed keeps the default.
+        claim_window_minutes=_whole(
+            {"claim_window_minutes": str(DEFAULTS.claim_window_minutes), **fields},
+            "claim_window_minutes",
+            10,
+            2880,
+            "minutes",
+            errors,
+        ),
         confirmation_notice=_text(fields, "confirmation_notice", MAX_TEXT, errors),
         terms=_text(fields, "terms", MAX_TEXT, errors),
+        contract=_text(fields, "contract", MAX_TEXT, errors),
     )
+    if settings.contract and "contract" not in errors:
+        problem = contract_problem(settings.contract)
+        if problem:
+            errors["contract"] = problem
+        elif not paid:
+            # The client signs on the checkout, which a free session skips.
+            errors["contract"] = (
+                "A contract is signed at checkout: it needs a paid session "
+                "(quote, then payment, with a price above 0)."
+            )
     errors |= unstorable_fields(fields)
     return settings, errors

@@ -18,9 +18,11 @@ from starlette.routing import BaseRoute, Route
 
 from ..booking.availability import slot_of
 from ..booking.bookings import accept_quote, hold_again
-from ..booking.errors import NotFound, SlotUnavailable, WrongState
+from ..booking.contracts import Signature
+from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable, WrongState
 from ..booking.views import BookingView, load_booking_view
 from ..payments.base import PaymentDeclined, PaymentMethod, PaymentUnavailable
+from . import contract_sign
 from .booking_access import booking_or_404, to_booking
 from .embed import event_detail
 from .forms import read_form
@@ -40,13 +42,14 @@ class Checkout:
     form: dict[str, str]
     method: PaymentMethod | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    signature: Signature | None = None  # the contract signed (web/contract_sign.py)
 
 
 Step = Callable[[Checkout], Awaitable[Response | None]]
 
 # Partials shown inside the checkout form, in order, between the quote and the ways to pay.
 # Each gets the page's context (booking, quote, errors, values).
-BLOCKS: list[str] = []
+BLOCKS: list[str] = [contract_sign.BLOCK]
 
 
 async def choose_method(checkout: Checkout) -> Response | None:
@@ -66,7 +69,10 @@ async def hold_for_payment(checkout: Checkout) -> Response | None:
     request, booking = checkout.request, checkout.booking
     db = request.app.state.db
     try:
-        await accept_quote(db, booking, request.app.state.clock())
+        await accept_quote(db, booking, request.app.state.clock(), checkout.signature)
+    except InvalidDetails as exc:  # a contract to sign and no signature
+        checkout.errors |= exc.errors
+        return None
     except SlotUnavailable as exc:
         return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
     except WrongState:
@@ -101,7 +107,7 @@ async def pay(checkout: Checkout) -> Response | None:
     return RedirectResponse(url, status_code=303)
 
 
-STEPS: list[Step] = [choose_method, hold_for_payment, pay]
+STEPS: list[Step] = [contract_sign.sign_contract, choose_method, hold_for_payment, pay]
 
 
 async def checkout_page(request: Request) -> Response:
@@ -153,6 +159,9 @@ async def show(
             "chosen": chosen,
             "blocks": BLOCKS,
             "values": checkout.form if checkout else {},
+            **await contract_sign.contract_context(
+                request, booking, values=checkout.form if checkout else None
+            ),
             "errors": checkout.errors if checkout else {},
             "action_url": page_url(request, booking.public_id, "quote"),
             # A provider's page opens from the top window: post there, to the hosted page.

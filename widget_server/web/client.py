@@ -12,9 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ..booking.answers import booking_answers, can_correct
 from ..booking.changes import change_options
+from ..booking.contracts import signature_of
+from ..booking.events import calendar_sequence
+from ..booking.questions import questions_of
 from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
+from ..formatting import major_units
 from ..formatting import money as format_money
 from ..mail.ics import booking_ics, google_calendar_link
 from .booking_access import booking_or_404, to_booking
@@ -46,9 +51,15 @@ async def confirmation_page(request: Request) -> Response:
             "options": options,
             "reschedule_note": why_not(booking, options, options.reschedule_reason, "reschedule"),
             "cancel_note": why_not(booking, options, options.cancel_reason, "cancel"),
-            "done": done if done in {"booked", "rescheduled", "cancelled"} else None,
+            "done": done if done in {"booked", "rescheduled", "cancelled", "answers"} else None,
             "reschedule_url": page_url(request, booking.public_id, "reschedule"),
             "cancel_url": page_url(request, booking.public_id, "cancel"),
+            "answers": await booking_answers(request.app.state.db, booking.id),
+            "has_questions": bool(await questions_of(request.app.state.db, booking.mini.id)),
+            "can_correct": can_correct(booking, request.app.state.clock()),
+            "answers_url": page_url(request, booking.public_id, "answers"),
+            "signature": await signature_of(request.app.state.db, booking.id),
+            "contract_url": booking_url(request, booking.public_id, "contract.pdf"),
             "google_url": google_calendar_link(booking, manage_url),
             "ics_url": booking_url(request, booking.public_id, "calendar.ics"),
             "mini_url": client_url(request, mini_url(booking.studio.slug, booking.mini.slug)),
@@ -76,11 +87,17 @@ def back_to_site(request: Request, booking: BookingView) -> tuple[str, str] | No
 
 
 def booked_detail(booking: BookingView) -> str | None:
-    """The ``minis:booked`` payload for the host page: what, when, the reference."""
+    """The ``minis:booked`` payload for the host page: what, when, the reference; and the
+    value and currency when the studio reports bookings to the site's analytics (the
+    loader there tells GA4 and the Meta Pixel). Nobody's personal details."""
     if booking.status != "booked":
         return None
     detail = json.loads(event_detail(booking.mini, booking.starts_at, booking.location.name))
-    return json.dumps({**detail, "reference": booking.reference})
+    detail["reference"] = booking.reference
+    if booking.studio.report_conversions:
+        detail["value"] = major_units(booking.total_minor, booking.currency)
+        detail["currency"] = booking.currency
+    return json.dumps(detail)
 
 
 async def calendar_file(request: Request) -> Response:
@@ -88,10 +105,18 @@ async def calendar_file(request: Request) -> Response:
     if booking.status != "booked":
         raise HTTPException(404)
     manage_url = absolute(request, booking_url(request, booking.public_id))
-    body = booking_ics(booking, manage_url, request.app.state.clock())
+    db = request.app.state.db
+    # The entry the emails sent: same UID, the current SEQUENCE, so an import updates it.
+    calendar = booking_ics(
+        booking,
+        manage_url,
+        base_url=request.app.state.settings.base_url,
+        sequence=await calendar_sequence(db, booking.id),
+        stamp=request.app.state.clock(),
+    )
     return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
+        calendar.data,
+        media_type=calendar.content_type,
         headers={"Content-Disposition": f'attachment; filename="{booking.reference}.ics"'},
     )
 

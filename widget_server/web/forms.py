@@ -22,6 +22,18 @@ async def read_form(request: Request) -> dict[str, str]:
     return values
 
 
+async def read_form_lists(request: Request, max_fields: int = MAX_FIELDS) -> dict[str, list[str]]:
+    """Every value of each text field, in order (tick boxes send one per choice).
+    ``max_fields``: a form with questions has room for each answer (or each tick box)."""
+    async with request.form(max_files=0, max_fields=max_fields) as form:
+        values: dict[str, list[str]] = {}
+        for key, value in form.multi_items():
+            if not isinstance(value, str):
+                raise HTTPException(400, "Files can't be sent here.")
+            values.setdefault(key, []).append(value)
+    return values
+
+
 def parse_id(raw: str | None) -> int | None:
     """A database id from user input (a query string, a form), or None for anything no row
     can have: not ASCII digits, zero, or past PostgreSQL's integer (db/limits.py)."""

@@ -13,7 +13,7 @@ from ..booking.catalog import Studio
 from ..booking.details import PREFILL_KEYS, UTM_KEYS
 from ..db.availability import is_unavailable
 from .embed import EMBED_PREFIX, EmbedContext, embed_context, frame_ancestors
-from .refusals import for_machines, json_error
+from .refusals import for_api, for_machines, json_error, problem
 
 logger = logging.getLogger("minis")
 
@@ -32,7 +32,7 @@ RETRY_AFTER_SECONDS = 5
 
 def carried_params(request: Request, embed: EmbedContext | None) -> dict[str, str]:
     """Query parameters carried from page to page: utm_*, prefill, and the embed's own."""
-    keep = (*UTM_KEYS, *PREFILL_KEYS)
+    keep = (*UTM_KEYS, *PREFILL_KEYS, "early")  # early: a scheduled drop's early access
     carried = {k: v[:200] for k, v in request.query_params.items() if k in keep and v}
     return {**carried, **(embed.query() if embed else {})}
 
@@ -92,6 +92,15 @@ def error_page(
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if for_api(request.url.path):
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        detail = {404: "No such resource.", 405: "This method is not allowed here."}
+        return problem(
+            exc.status_code,
+            codes.get(exc.status_code, "http_error"),
+            detail.get(exc.status_code, str(exc.detail)),
+            dict(exc.headers or {}),
+        )
     messages = {
         404: "The link may be mistyped, or the page may have moved.",
         405: "Please go back and use the page's buttons.",
@@ -105,6 +114,10 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 def database_unavailable(request: Request) -> Response:
     """503 with Retry-After while the database can't be reached: a page, or JSON for programs."""
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if for_api(request.url.path):
+        return problem(
+            503, "database_unavailable", "The database is unavailable; retry later.", headers
+        )
     if for_machines(request.url.path):
         message = "The database is unavailable; retry later."
         return json_error(503, "database_unavailable", message, headers)
@@ -123,4 +136,6 @@ async def server_error(request: Request, exc: Exception) -> Response:
         logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return database_unavailable(request)
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if for_api(request.url.path):
+        return problem(500, "server_error", "Something went wrong on our side.")
     return error_page(request, 500, "Please try again in a moment.")

@@ -9,15 +9,28 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..booking.answers import Answer, answer_fields, check_answers
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
-from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, validate_details
+from ..booking.details import (
+    PREFILL_KEYS,
+    ClientDetails,
+    clean_utm,
+    region_for_timezone,
+    validate_details,
+)
+from ..booking.drops import Access, DropState, drop_state, early_access, may_book
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
-from ..booking.offers import mini_session_offer, studio_offers
+from ..booking.handoff import PART_LABELS, Preferences
+from ..booking.offers import mini_page_offer, studio_offers
 from ..booking.places import location_of_slot
+from ..booking.questions import Question, questions_of
+from ..booking.waitlist import catch_up
+from ..formatting import local_date, slot_label
+from ..studio.page_views import VIA, source_of
 from .embed import EMBED_PREFIX, embed_context, event_detail
-from .forms import parse_id, read_form
+from .forms import parse_id, read_form_lists
 from .pages import carried_params, error_page, render
 from .rate_limits import Refusal
 from .urls import mini_url, page_url
@@ -35,8 +48,9 @@ async def studio_page(request: Request) -> Response:
     studio = await studio_by_slug(request.app.state.db, request.path_params["studio"])
     if studio is None:
         raise HTTPException(404)
-    offers = await studio_offers(request.app.state.db, studio, request.app.state.clock())
-    return render(request, "public/studio.html", {"offers": offers}, studio=studio)
+    now = request.app.state.clock()
+    offers = await studio_offers(request.app.state.db, studio, now)
+    return render(request, "public/studio.html", {"offers": offers, "now": now}, studio=studio)
 
 
 async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
@@ -48,18 +62,72 @@ async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
     return found
 
 
+def count_view(request: Request, studio: Studio, mini: MiniSession, stage: str) -> None:
+    """One view of a mini session's page, for the studio's funnel: counted in memory (no
+    write here, no cookie, nothing about the person), saved in batches. HEAD requests
+    (link checkers, monitors) are not views."""
+    if request.method != "GET":
+        return
+    request.app.state.views.count(
+        mini_id=mini.id,
+        day=local_date(request.app.state.clock(), studio.timezone),
+        channel=channel_of(request),
+        source=source_of(request.query_params.get("utm_source")),
+        stage=stage,
+    )
+
+
+def channel_of(request: Request) -> str:
+    return "embed" if request.url.path.startswith(EMBED_PREFIX + "/") else "hosted"
+
+
 async def mini_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
-    offer = await mini_session_offer(request.app.state.db, mini, request.app.state.clock())
+    count_view(request, studio, mini, "view")
+    db, now = request.app.state.db, request.app.state.clock()
+    # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
+    await catch_up(db, mini, now)
+    drop = drop_state(mini, now, _access(request, mini))
     wanted = parse_id(request.query_params.get("day"))
-    selected = next((d for d in offer.days if d.day.id == wanted), None) or next(
-        (d for d in offer.days if d.bookable_slots), offer.days[0] if offer.days else None
-    )
+    page = await mini_page_offer(db, mini, now, wanted)
     return render(
         request,
         "public/mini.html",
-        {"mini": mini, "offer": offer, "selected": selected},
+        {
+            "mini": mini,
+            "offer": page.offer,
+            "drop": drop,
+            "selected": page.selected,
+            "part_labels": PART_LABELS,
+            "waitlist_chosen": Preferences(
+                days=frozenset({page.selected.day.id})
+                if page.selected and not page.offer.sold_out
+                else frozenset()
+            ),
+        },
         studio=studio,
+    )
+
+
+def _access(request: Request, mini: MiniSession) -> Access | None:
+    """Early access the URL's ``early`` grants (a scheduled drop's secret or personal link)."""
+    return early_access(request.app.state.tokens, mini, request.query_params.get("early"))
+
+
+def not_open_yet(request: Request, studio: Studio, mini: MiniSession, state: DropState) -> Response:
+    """403: a scheduled drop this client may not book yet (or this email may not, early)."""
+    when = slot_label(state.opens_at, studio.timezone) if state.opens_at else "soon"
+    return error_page(
+        request,
+        403,
+        f"{mini.title} opens for booking {when}. Please come back then."
+        if not state.open
+        else "This early-access link is for another email address. Please use the email "
+        "it was sent to, or come back when booking opens to everyone.",
+        studio=studio,
+        title="Booking hasn't opened yet" if not state.open else "Early access is personal",
+        back_url=mini_url(studio.slug, mini.slug),
+        back_label=f"Back to {mini.title}",
     )
 
 
@@ -133,6 +201,32 @@ def too_many_holds(
     return response
 
 
+def _details_and_answers(
+    values: dict[str, str],
+    asked: list[Question],
+    lists: dict[str, list[str]],
+    region: str | None,
+) -> tuple[ClientDetails, list[Answer]]:
+    """The client's details and answers, or InvalidDetails with every field's message at
+    once (details first, then the questions in order, as the form shows them)."""
+    errors: dict[str, str] = {}
+    details: ClientDetails | None = None
+    given: list[Answer] = []
+    try:
+        details = validate_details(
+            values["name"], values["email"], values["phone"], default_region=region
+        )
+    except InvalidDetails as exc:
+        errors |= exc.errors
+    try:
+        given = check_answers(asked, lists)
+    except InvalidDetails as exc:
+        errors |= exc.errors
+    if errors or details is None:
+        raise InvalidDetails(errors)
+    return details, given
+
+
 async def book_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
     db = request.app.state.db
@@ -140,6 +234,11 @@ async def book_page(request: Request) -> Response:
     slot_id = parse_id(request.query_params.get("slot"))
     if slot_id is None:
         raise HTTPException(404)
+    # A scheduled drop: decided with this request's one ``now``, the one the booking uses.
+    access = _access(request, mini)
+    drop = drop_state(mini, now, access)
+    if not drop.open:
+        return not_open_yet(request, studio, mini, drop)
     try:
         slot = await slot_of(db, mini.id, mini.min_notice_hours, slot_id, now)
     except NotFound as exc:
@@ -149,30 +248,33 @@ async def book_page(request: Request) -> Response:
     if not mini.is_free and not request.app.state.payments.offered(studio, mini):
         return not_taking_payments(request, studio)
     location = await location_of_slot(db, slot_id)
-    context = {"mini": mini, "slot": slot, "location": location, "errors": {}}
+    asked = await questions_of(db, mini.id)
+    context = {"mini": mini, "slot": slot, "location": location, "errors": {}, "questions": asked}
 
     if request.method == "GET":
         values = {k: request.query_params.get(k, "")[:200] for k in PREFILL_KEYS}
         utm = clean_utm(dict(request.query_params))
         detail = event_detail(mini, slot.starts_at, location.name)
+        count_view(request, studio, mini, "slot")
         return render(
             request,
             "public/book.html",
-            {**context, "values": values, "utm": utm, "event_detail": detail},
+            {**context, "values": values, "answers": {}, "utm": utm, "event_detail": detail},
             studio=studio,
         )
 
     embed = embed_context(request, studio)
-    form = await read_form(request)
+    lists = await read_form_lists(request, answer_fields(asked))
+    form = {key: found[0] for key, found in lists.items()}
     values = {k: form.get(k, "") for k in ("name", "email", "phone")}
+    answer_values = {q.field: lists.get(q.field, []) for q in asked}
     utm = clean_utm(form)
     try:
-        details = validate_details(
-            values["name"],
-            values["email"],
-            values["phone"],
-            default_region=region_for_timezone(location.timezone),
+        details, given = _details_and_answers(
+            values, asked, lists, region_for_timezone(location.timezone)
         )
+        if not may_book(drop, access, details.email):
+            return not_open_yet(request, studio, mini, drop)
         address = request.client.host if request.client else ""
         refusal = await request.app.state.hold_limiter.attempt(address, details.email)
         if refusal is not None:
@@ -184,15 +286,23 @@ async def book_page(request: Request) -> Response:
             slot=slot,
             location=location,
             details=details,
-            utm=utm,
+            # Where the client came through (hosted page or embed), for the studio's funnel.
+            utm={**utm, VIA: channel_of(request)},
             now=now,
             return_url=embed.page if embed and really_framed(request) else "",
+            answers=given,
         )
     except InvalidDetails as exc:
         return render(
             request,
             "public/book.html",
-            {**context, "values": values, "utm": utm, "errors": exc.errors},
+            {
+                **context,
+                "values": values,
+                "answers": answer_values,
+                "utm": utm,
+                "errors": exc.errors,
+            },
             status_code=422,
             studio=studio,
         )

@@ -253,6 +253,6 @@ async def checkout_expired(db: Database, attempt: CheckoutAttempt, now: datetime
         )
         if freed is None:
             return False
-        await release_spot(db, slot_id)
+        await release_spot(db, slot_id, now)
         await record_event(db, attempt.booking_id, "hold_expired", now, reason="checkout_expired")
     return True

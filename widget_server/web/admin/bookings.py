@@ -10,7 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ...booking.answers import booking_answers
+from ...booking.contracts import signature_of
 from ...booking.views import BookingView, PaymentLine, load_booking_by_id
+from ...contract_pdf import signed_contract_pdf
 from ...formatting import local
 from ...payments.refunds import failed_refunds
 from ...studio.booking_record import booking_record
@@ -19,13 +22,14 @@ from ...studio.dashboard import (
     FILTERS,
     booking_studio_id,
     day_sheet,
-    event_name,
     list_bookings,
     upcoming_days,
 )
+from ...studio.event_lines import event_line
 from ...studio.offline_paid import mark_offline_paid
+from ...studio.statuses import can_close_lead, can_reopen_lead, lead_status
 from .auth import Admin, admin_context, admin_page
-from .booking_forms import LEAD_LABELS, BookingForms, RefundForm, cancel_choices
+from .booking_forms import BookingForms, RefundForm, cancel_choices
 from .emails import email_name
 from .forms import not_found, path_id
 from .pages import admin_render
@@ -48,10 +52,20 @@ async def bookings_page(request: Request, admin: Admin) -> Response:
             "title": "Bookings",
             "filters": {k: label for k, (label, _) in FILTERS.items()},
             "current": key,
-            "rows": await list_bookings(db, admin.studio.id, key),
+            "rows": [
+                (
+                    row,
+                    lead_status(
+                        row.lead_status, row.status, row.expires_at, now, lead_live=row.lead_live
+                    ),
+                    can_close_lead(
+                        row.lead_status, row.status, row.expires_at, now, lead_live=row.lead_live
+                    ),
+                )
+                for row in await list_bookings(db, admin.studio.id, key, now)
+            ],
             "days": await upcoming_days(db, admin.studio.id, today),
             "now": now,
-            "lead_labels": LEAD_LABELS,
             "flash": request.query_params.get("done", ""),
         },
         session=admin.session,
@@ -121,8 +135,21 @@ async def render_booking(
     status_code: int = 200,
 ) -> Response:
     """The booking page, with its action forms (as submitted, with errors, when ``forms``)."""
-    record = await booking_record(request.app.state.db, booking)
-    events = [{**event, "name": event_name(event["kind"])} for event in record.events]
+    now = request.app.state.clock()
+    record = await booking_record(request.app.state.db, booking, now)
+    events = [
+        {
+            **event,
+            "name": event_line(
+                event["kind"],
+                event["detail"],
+                currency=booking.currency,
+                timezone=booking.timezone,
+                slot_starts=record.slot_starts,
+            ),
+        }
+        for event in record.events
+    ]
     forms = forms or BookingForms()
     return admin_render(
         request,
@@ -136,9 +163,22 @@ async def render_booking(
             "refunds": record.refunds,
             "emails": [(e, email_name(e.kind)) for e in record.emails],
             "flash": request.query_params.get("done", "") if status_code == 200 else "",
-            "now": request.app.state.clock(),
-            "lead_status": record.lead_status,
-            "lead_label": LEAD_LABELS.get(record.lead_status, record.lead_status),
+            "now": now,
+            "lead": lead_status(
+                record.lead_status,
+                booking.status,
+                booking.expires_at,
+                now,
+                lead_live=record.lead_live,
+            ),
+            "can_close_lead": can_close_lead(
+                record.lead_status,
+                booking.status,
+                booking.expires_at,
+                now,
+                lead_live=record.lead_live,
+            ),
+            "can_reopen_lead": can_reopen_lead(record.lead_status),
             "cancel_choices": cancel_choices(booking),
             "cancel_form": forms.cancel,
             "refund_forms": {
@@ -147,6 +187,8 @@ async def render_booking(
                 if p.refundable_minor > 0 or p.id in forms.refunds
             },
             "failed_refunds": await failed_refunds(request.app.state.db, booking.id),
+            "answers": await booking_answers(request.app.state.db, booking.id),
+            "signature": await signature_of(request.app.state.db, booking.id),
         },
         session=admin.session,
         status_code=status_code,
@@ -167,6 +209,23 @@ async def mark_paid(request: Request, admin: Admin) -> Response:
     return RedirectResponse(f"/admin/bookings/{booking.id}?done={done}", status_code=303)
 
 
+@admin_page
+async def contract_download(request: Request, admin: Admin) -> Response:
+    """The signed contract as a PDF, made again from the stored signature."""
+    booking = await studio_booking(request, admin)
+    signature = await signature_of(request.app.state.db, booking.id) if booking else None
+    if booking is None or signature is None:
+        return not_found(request, admin, "This booking has no signed contract.")
+    return Response(
+        signed_contract_pdf(booking, signature),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="contract-{booking.reference}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 routes: list[BaseRoute] = [
     Route("/admin/bookings", bookings_page),
     Route("/admin/bookings/{booking_id:id}", booking_page),
@@ -175,5 +234,6 @@ routes: list[BaseRoute] = [
         mark_paid,
         methods=["POST"],
     ),
+    Route("/admin/bookings/{booking_id:id}/contract.pdf", contract_download),
     Route("/admin/minis/{mini_id:id}/days/{day_id:id}", day_sheet_page),
 ]

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from ...booking.catalog import Location, MiniSession
 from ...booking.errors import InvalidDetails, NotFound
 from ...booking.slots import create_session_day
+from ...booking.waitlist import catch_up
 from ...formatting import local
 from ...studio.day_form import (
     DAY_LIMITS,
@@ -56,6 +57,12 @@ async def _preview(request: Request, admin: Admin, mini_id: int, day: DayInput, 
     }
 
 
+async def offer_new_room(request: Request, mini: MiniSession) -> None:
+    """Spots the photographer just added (a day, a slot, capacity, an opened slot) go to
+    the waiting clients they suit first (booking/waitlist.catch_up)."""
+    await catch_up(request.app.state.db, mini, request.app.state.clock())
+
+
 @admin_page
 async def add_day_action(request: Request, admin: Admin) -> Response:
     """POST action=preview: the slots the day would have, nothing saved. action=save: create it."""
@@ -76,6 +83,7 @@ async def add_day_action(request: Request, admin: Admin) -> Response:
     await create_session_day(
         db, mini_session_id=mini.id, location_id=day.location.id, plan=day.plan
     )
+    await offer_new_room(request, mini)
     warn = "".join(f"&warn={c}" for c in codes)
     return RedirectResponse(f"/admin/minis/{mini.id}?done=added{warn}", status_code=303)
 
@@ -226,6 +234,7 @@ async def day_edit_page(request: Request, admin: Admin) -> Response:
             fingerprint=result.fingerprint,
             changed_since=result.changed_since,
         )
+    await offer_new_room(request, mini)
     return RedirectResponse(f"/admin/minis/{mini.id}/days/{day.id}/edit?done=changed", 303)
 
 
@@ -240,6 +249,8 @@ async def block_slot_action(request: Request, admin: Admin) -> Response:
     blocked = (await request.form()).get("blocked") == "1"
     if not await set_slot_blocked(request.app.state.db, day, slot_id, blocked):
         return not_found(request, admin)
+    if not blocked:
+        await offer_new_room(request, mini)
     done = "blocked" if blocked else "opened"
     return RedirectResponse(f"/admin/minis/{mini.id}/days/{day.id}/edit?done={done}", 303)
 
@@ -268,6 +279,7 @@ async def add_slot_action(request: Request, admin: Admin) -> Response:
         except InvalidDetails as exc:
             errors = exc.errors
         else:
+            await offer_new_room(request, mini)
             return RedirectResponse(f"/admin/minis/{mini.id}/days/{day.id}/edit?done=added", 303)
     return await _edit_page(
         request, admin, mini, day, slot_values=slot_values, slot_errors=errors, status_code=400

@@ -87,6 +87,34 @@ def csv_record(row: ExportRow, currency: str) -> list[str]:
     ]
 
 
+def question_columns(rows: list[ExportRow]) -> list[tuple[int, str]]:
+    """One column per question answered in these rows: (question id, header), by mini
+    session and then the order asked. The header is the question's latest wording among
+    the answers, after its mini session's title when the export spans several."""
+    found: dict[int, tuple[str, int, str]] = {}
+    for row in rows:
+        for answer in row.answers:
+            found[answer.question_id] = (row.mini_title, answer.position, answer.label)
+    several = len({title for title, _, _ in found.values()}) > 1
+    ordered = sorted(found.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
+    return [
+        (question_id, f"{title}: {label}" if several else label)
+        for question_id, (title, _, label) in ordered
+    ]
+
+
+def answer_cells(row: ExportRow, columns: list[tuple[int, str]]) -> list[str]:
+    given = {a.question_id: a for a in row.answers}
+    return [
+        "; ".join(given[q].lines)
+        if q in given and given[q].kind == "several"
+        else given[q].value
+        if q in given
+        else ""
+        for q, _ in columns
+    ]
+
+
 @admin_page
 async def bookings_csv(request: Request, admin: Admin) -> Response:
     """The bookings list (same ``?status=`` filter) as a CSV download."""
@@ -97,10 +125,12 @@ async def bookings_csv(request: Request, admin: Admin) -> Response:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out)
-    writer.writerow(HEADER)
+    columns = question_columns(rows)
+    writer.writerow([*HEADER, *(safe_cell(header) for _, header in columns)])
     for row in rows:
         currency = row.currency or admin.studio.currency
-        writer.writerow([safe_cell(cell) for cell in csv_record(row, currency)])
+        cells = [*csv_record(row, currency), *answer_cells(row, columns)]
+        writer.writerow([safe_cell(cell) for cell in cells])
     today = local(request.app.state.clock(), admin.studio.timezone).date().isoformat()
     filename = f"{admin.studio.slug}-bookings-{key}-{today}.csv"
     return Response(

@@ -9,18 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from babel.numbers import get_currency_precision
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import MiniSession, Studio
+from ...booking.contracts import PLACEHOLDERS
 from ...booking.errors import InvalidDetails
+from ...booking.questions import KINDS, questions_of
 from ...formatting import local
 from ...studio.archive import set_mini_archived
 from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
 from ...studio.form_values import money_input
 from ...studio.locations import active_locations
+from ...studio.logos import InvalidLogo, Logo
+from ...studio.mini_images import MAX_IMAGE_BYTES, check_image
 from ...studio.mini_settings import (
     BOOKING_PROCESSES,
     DEFAULTS,
@@ -37,9 +42,16 @@ from ...studio.minis import (
     studio_mini,
     studio_minis,
 )
-from .auth import Admin, admin_context, admin_page
+from ...studio.questions import form_rows, read_questions, row_count
+from ...studio.sales import mini_sales
+from .auth import Admin, admin_context, admin_page, admin_upload_page
 from .forms import not_found, path_id, text_fields, text_list
 from .pages import admin_render
+
+# Text fields of the mini session form (the picture is the one file part).
+MAX_FIELD_BYTES = 64 * 1024
+# The whole form: the picture, its multipart framing and the text fields.
+MAX_BODY_BYTES = 3 * 1024 * 1024
 
 
 def _public_url(request: Request, admin: Admin, mini: MiniSession) -> str:
@@ -102,8 +114,10 @@ def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
         "cancel_refund_policy": settings.cancel_refund_policy,
         "reminder_hours": str(settings.reminder_hours),
         "offline_pay_hours": str(settings.offline_pay_hours),
+        "claim_window_minutes": str(settings.claim_window_minutes),
         "confirmation_notice": settings.confirmation_notice,
         "terms": settings.terms,
+        "contract": settings.contract,
     }
 
 
@@ -124,6 +138,7 @@ def _form_page(
         {
             **admin_context(admin),
             "title": f"Edit {mini.title}" if mini else "New mini session",
+            "max_image_kb": MAX_IMAGE_BYTES // 1024,
             "mini": mini,
             "values": values,
             "methods": _method_choices(request, admin.studio, methods),
@@ -138,6 +153,9 @@ def _form_page(
             ),
             "public_url": _public_url(request, admin, mini) if mini else "",
             "flash": request.query_params.get("done", ""),
+            "question_rows": row_count(values),
+            "question_kinds": KINDS,
+            "placeholders": PLACEHOLDERS,
         },
         session=admin.session,
         status_code=status_code,
@@ -156,9 +174,22 @@ def _ordered_methods(fields: dict[str, str], chosen: list[str]) -> list[str]:
     return [key for _, key in sorted(enumerate(chosen), key=position)]
 
 
+async def _uploaded_image(form: FormData) -> Logo | None:
+    """The picture chosen in the form, None when none was; InvalidLogo when it can't be one."""
+    upload = form.get("image")
+    if not isinstance(upload, UploadFile) or (not upload.filename and not upload.size):
+        return None
+    return check_image(await upload.read(MAX_IMAGE_BYTES + 1), upload.size)
+
+
 async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> Response:
-    form = await request.form()
+    form = await request.form(max_files=1, max_part_size=MAX_FIELD_BYTES)
     fields = text_fields(form)
+    image_error = ""
+    try:
+        image = await _uploaded_image(form)
+    except InvalidLogo as exc:
+        image, image_error = None, str(exc)
     methods = _ordered_methods(fields, text_list(form, "methods"))
     current = mini.method_keys if mini else []
     enabled = set(_enabled_keys(request))
@@ -170,10 +201,24 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         # what a client could be offered: set up here and taken by the studio
         live_methods=enabled & set(admin.studio.method_keys),
     )
+    asked, question_errors = read_questions(fields)
+    errors |= question_errors
     db = request.app.state.db
+    if image_error:
+        errors = {**errors, "image": image_error}
+    elif image is not None and errors:
+        errors = {**errors, "image": "Your picture wasn't saved yet: please choose the file again."}
     if not errors:
         try:
-            saved = await save_mini(db, admin.studio.id, mini.id if mini else None, parsed)
+            saved = await save_mini(
+                db,
+                admin.studio.id,
+                mini.id if mini else None,
+                parsed,
+                image=image,
+                now=request.app.state.clock(),
+                asked=asked,
+            )
         except InvalidDetails as exc:
             errors = exc.errors
         else:
@@ -221,7 +266,7 @@ async def minis_page(request: Request, admin: Admin) -> Response:
     )
 
 
-@admin_page
+@admin_upload_page(max_files=1, max_part_size=MAX_FIELD_BYTES)
 async def new_mini_page(request: Request, admin: Admin) -> Response:
     """GET: an empty form (a draft with the usual defaults). POST: create it."""
     if request.method == "POST":
@@ -235,7 +280,7 @@ async def new_mini_page(request: Request, admin: Admin) -> Response:
     )
 
 
-@admin_page
+@admin_upload_page(max_files=1, max_part_size=MAX_FIELD_BYTES)
 async def edit_mini_page(request: Request, admin: Admin) -> Response:
     """GET: every setting of one mini session. POST: save them."""
     mini = await path_mini(request, admin)
@@ -243,11 +288,12 @@ async def edit_mini_page(request: Request, admin: Admin) -> Response:
         return not_found(request, admin)
     if request.method == "POST":
         return await _submit(request, admin, mini)
+    asked = await questions_of(request.app.state.db, mini.id)
     return _form_page(
         request,
         admin,
         mini=mini,
-        values=_values(settings_of(mini), admin.studio.currency),
+        values=_values(settings_of(mini), admin.studio.currency) | form_rows(asked),
         methods=mini.method_keys,
         bookings=await booking_count(request.app.state.db, mini.id),
     )
@@ -276,6 +322,7 @@ async def mini_page_response(
             "title": mini.title,
             "mini": mini,
             "days": await mini_days(db, mini.id, now),
+            "sales": await mini_sales(db, [mini.id], now, currency=admin.studio.currency),
             "locations": locations,
             "day_values": day_values
             or {
@@ -315,7 +362,12 @@ async def mini_page(request: Request, admin: Admin) -> Response:
 async def duplicate_mini_action(request: Request, admin: Admin) -> Response:
     """POST: a draft copy of every setting; on to its edit page."""
     mini_id = path_id(request, "mini_id")
-    copy = await duplicate_mini(request.app.state.db, admin.studio.id, mini_id) if mini_id else None
+    now = request.app.state.clock()
+    copy = (
+        await duplicate_mini(request.app.state.db, admin.studio.id, mini_id, now)
+        if mini_id
+        else None
+    )
     if copy is None:
         return not_found(request, admin)
     return RedirectResponse(f"/admin/minis/{copy}/edit?done=copied", status_code=303)

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import actions, auth, bookings, days, emails, export, feed, locations, minis, settings, share
+from . import (
+    actions,
+    auth,
+    bookings,
+    days,
+    drop,
+    emails,
+    export,
+    feed,
+    integrations,
+    locations,
+    minis,
+    notify,
+    overview,
+    settings,
+    share,
+    waitlist,
+)
 
 routes: list[BaseRoute] = [
     *auth.routes,
+    *overview.routes,
     *bookings.routes,
     *actions.routes,
     *export.routes,
@@ -15,7 +33,11 @@ routes: list[BaseRoute] = [
     *share.routes,
     *emails.routes,
     *minis.routes,
+    *waitlist.routes,
+    *drop.routes,
+    *notify.routes,
     *days.routes,
     *settings.routes,
     *locations.routes,
+    *integrations.routes,
 ]

@@ -1,0 +1,77 @@
+"""A mini session's questions, as the client is asked them (read-only; studio/questions.py
+edits them)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from databases import Database
+
+from ..db.rows import fetch_all_as
+from ..db.tables import questions
+
+# kind -> what the dashboard calls it. "single" is radio buttons, "select" a drop-down:
+# both take one of the choices.
+KINDS = {
+    "short": "Short text",
+    "long": "Long text",
+    "single": "One choice (buttons)",
+    "select": "One choice (drop-down)",
+    "several": "Several choices (tick boxes)",
+    "number": "Number",
+    "date": "Date",
+    "yesno": "Yes or no",
+}
+CHOICE_KINDS = {"single", "select", "several"}
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    mini_session_id: int
+    kind: str
+    label: str
+    help: str
+    required: bool
+    position: int
+    choices: tuple[str, ...]
+
+    @property
+    def field(self) -> str:
+        """The form field's name (and the id the error summary links to)."""
+        return f"q{self.id}"
+
+    @property
+    def grouped(self) -> bool:
+        """Asked with several inputs (a fieldset with a legend) rather than one."""
+        return self.kind in {"single", "several", "yesno"}
+
+
+class _QuestionRow(NamedTuple):
+    id: int
+    mini_session_id: int
+    kind: str
+    label: str
+    help: str
+    required: bool
+    position: int
+    choices: str  # JSON list
+
+
+async def questions_of(db: Database, mini_session_id: int) -> list[Question]:
+    """The questions a client of this mini session is asked now, in order."""
+    rows = await fetch_all_as(
+        db,
+        questions.select()
+        .where(questions.c.mini_session_id == mini_session_id, questions.c.removed.is_(False))
+        .order_by(questions.c.position, questions.c.id),
+        _QuestionRow,
+    )
+    return [
+        Question(
+            **{**r._asdict(), "required": bool(r.required), "choices": tuple(json.loads(r.choices))}
+        )
+        for r in rows
+    ]
