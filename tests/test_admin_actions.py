@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, csrf_from, log_in
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
-from tests.support.flow import book_with_demo_card, start
+from tests.support.flow import accept_quote, book_with_demo_card, start
 from tests.support.mail import deliver, kinds, set_mini
 from tests.support.queries import all_bookings, all_leads, all_payments, event_kinds, rows, taken
 from tests.support.smtp import SmtpServer
@@ -417,8 +417,7 @@ def test_refund_form_refuses_forged_keys_ids_and_tokens(
     book_with_demo_card(client, acme.slots["portraits"][0])
     booking = booking_on(db_url, acme.slots["portraits"][0])
     start(client, acme.slots["family"][0], "family", email="olga@example.com")
-    # Another booking held at its checkout (posting the one checkout would book it).
-    start(client, acme.slots["family"][1], "family")
+    accept_quote(client, start(client, acme.slots["family"][1], "family"))  # no payment
     [payment] = all_payments(db_url)
     url = f"/admin/bookings/{booking['id']}"
     page = client.get(url).text
