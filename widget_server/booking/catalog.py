@@ -78,6 +78,16 @@ class MiniSession(Row):
     cancel_refund_policy: str  # none, full, keep_deposit
     reminder_hours: int
     offline_pay_hours: int  # 0: an offline booking has no payment deadline
+    # Party size (booking/pricing.py): the price covers party_included people; each
+    # extra one, up to party_max, costs extra_person_minor.
+    party_included: int = 1
+    party_max: int = 1
+    extra_person_minor: int = 0
+    deposit_ppm: int | None = None  # the deposit as a share of the total
+
+    @property
+    def asks_party_size(self) -> bool:
+        return self.party_max > 1
 
     @property
     def is_free(self) -> bool:
