@@ -8,7 +8,15 @@ from databases import Database
 
 from .booking.catalog import studio_by_slug
 from .booking.slots import SessionDayPlan, create_session_day
-from .db.tables import locations, mini_sessions
+from .db.tables import (
+    addons,
+    coupon_minis,
+    coupons,
+    locations,
+    mini_sessions,
+    tax_rate_minis,
+    tax_rates,
+)
 from .db.transactions import write_transaction
 from .studio.accounts import create_studio, create_user
 
@@ -154,4 +162,89 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 location_id=loft,
                 plan=SessionDayPlan(day, time(10, 0), time(14, 0), 15, 5, 3, "America/New_York"),
             )
+        family = await _family_minis(db, studio_id, park, today)
+        await _family_pricing(db, studio_id, family)
     return True
+
+
+async def _family_minis(db: Database, studio_id: int, park: int, today: date) -> int:
+    """``family-minis``: the mini session that shows the intake and the pricing features.
+    (The questions and contract are seeded with it elsewhere; this creates it if needed.)"""
+    family = await db.execute(
+        mini_sessions.insert().values(
+            studio_id=studio_id,
+            slug="family-minis",
+            title="Family Minis",
+            description=(
+                "Thirty relaxed minutes for the whole family by the river. Four people are "
+                "included; bring grandparents too. 15 edited images in an online gallery."
+            ),
+            image_url="/static/demo-fall.svg",
+            price_minor=18000,
+            deposit_minor=5000,
+            visibility="public",
+            booking_process="quote",
+            payment_methods="stripe demo offline",
+            hold_minutes=15,
+            min_notice_hours=2,
+            terms="The deposit is non-refundable; the balance is due on the day.",
+            cancel_refund_policy="keep_deposit",
+        )
+    )
+    for week in (0, 1):
+        await create_session_day(
+            db,
+            mini_session_id=family,
+            location_id=park,
+            plan=SessionDayPlan(
+                _next_weekday(today, 5, week),
+                time(14, 0),
+                time(17, 0),
+                30,
+                0,
+                1,
+                "America/New_York",
+            ),
+        )
+    return family
+
+
+async def _family_pricing(db: Database, studio_id: int, family: int) -> None:
+    """Add-ons, party-size pricing and sales tax on ``family-minis``, and the studio's
+    ``WELCOME10`` code (for family-minis: fall-minis and santa-minis stay simple)."""
+    await db.execute(
+        mini_sessions.update()
+        .where(mini_sessions.c.id == family)
+        .values(party_included=4, party_max=8, extra_person_minor=2000)
+    )
+    await db.execute(
+        addons.insert().values(
+            mini_session_id=family,
+            name="Printed album",
+            description="A 20-page 8x10 linen album of your favourite images.",
+            price_minor=4500,
+            max_quantity=2,
+            stock=10,
+        )
+    )
+    await db.execute(
+        addons.insert().values(
+            mini_session_id=family,
+            name="Five more digital images",
+            description="Pick five more from your gallery.",
+            price_minor=3000,
+            max_quantity=1,
+        )
+    )
+    tax = await db.execute(
+        tax_rates.insert().values(
+            studio_id=studio_id, name="NY sales tax", rate_ppm=88_750, all_minis=False
+        )
+    )
+    await db.execute(tax_rate_minis.insert().values(tax_rate_id=tax, mini_session_id=family))
+    welcome = await db.execute(
+        coupons.insert().values(
+            studio_id=studio_id, code="WELCOME10", kind="percent", value=100_000, all_minis=False
+        )
+    )
+    await db.execute(coupon_minis.insert().values(coupon_id=welcome, mini_session_id=family))

@@ -25,6 +25,7 @@ from databases import Database
 from ..db.rows import IdRow, fetch_all_as
 from ..db.tables import bookings, slots
 from ..db.transactions import write_transaction
+from .claims import release_extras
 from .errors import NotFound, SlotUnavailable
 from .events import record_event
 
@@ -64,6 +65,7 @@ async def sweep_slot(db: Database, slot_id: int, now: datetime) -> int:
             slots.update().where(slots.c.id == slot_id).values(taken=slots.c.taken - len(expired))
         )
         for row in expired:
+            await release_extras(db, row.id)
             await record_event(db, row.id, "hold_expired", now)
     return len(expired)
 

@@ -15,6 +15,8 @@ from typing import Any
 from .catalog import MiniSession
 from .pricing import Goods, Line, Priced, PriceInput, price
 
+# The ``quotes`` columns a Quote is read from.
+QUOTE_COLUMNS = ("currency", "items", "due_now_minor", "terms", "party_size", "coupon_code")
 # A stored line. Quotes written before lines had kinds read back as plain "item" lines.
 LineItem = Line
 

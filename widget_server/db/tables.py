@@ -311,9 +311,7 @@ coupons = sa.Table(
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("studio_id", "code", name="uq_coupons_studio_code"),
     sa.CheckConstraint("kind IN ('percent', 'fixed')", name="kind_known"),
-    sa.CheckConstraint(
-        "value > 0 AND (kind != 'percent' OR value <= 1000000)", name="value_range"
-    ),
+    sa.CheckConstraint("value > 0 AND (kind != 'percent' OR value <= 1000000)", name="value_range"),
     sa.CheckConstraint(
         "used >= 0 AND (max_uses IS NULL OR used <= max_uses)", name="used_within_max"
     ),

@@ -47,6 +47,8 @@ EVENT_NAMES = {
     "hold_expired": "Hold expired",
     "hold_replaced": "Hold given up for another time (the client chose again)",
     "quote_accepted": "Quote accepted",
+    "quote_changed": "Client changed add-ons or code",
+    "addons_adjusted": "Add-ons adjusted by the studio",
     "checkout_started": "Card checkout started",
     "checkout_expired": "Card checkout expired",
     "payment_recorded": "Payment recorded",

@@ -3,6 +3,7 @@ embed's hand-over to the top window. Paying is web/payments.py."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
@@ -10,16 +11,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..booking.bookings import accept_quote
+from ..booking.bookings import accept_quote, book
 from ..booking.changes import change_options
-from ..booking.errors import SlotUnavailable, WrongState
+from ..booking.checkout_choice import apply_choice, read_choice, unchanged
+from ..booking.coupons import offers_coupons
+from ..booking.errors import InvalidDetails, SlotUnavailable, WrongState
+from ..booking.extras import Addon, addons_of
 from ..booking.unpaid import offline_deadline
-from ..booking.views import BookingView
+from ..booking.views import BookingView, load_booking_view
 from ..formatting import money as format_money
 from ..mail.ics import booking_ics, google_calendar_link
 from .booking_access import booking_or_404, to_booking
 from .change_text import why_not
 from .embed import event_detail, origin_allowed, page_origin
+from .forms import read_form
 from .pages import error_page, render
 from .payments import balance_url, ended, go_pay, offered_methods
 from .public import not_taking_payments, slot_unavailable
@@ -31,12 +36,29 @@ async def quote_page(request: Request) -> Response:
     if (elsewhere := ended(request, booking)) is not None:
         return elsewhere
     now = request.app.state.clock()
+    db = request.app.state.db
+    offered = await addons_of(db, booking.mini.id)
     if request.method == "POST":
         methods = offered_methods(request, booking)
         if not methods:  # before accepting: nothing to pay with, so nothing to renew the hold for
             return not_taking_payments(request, booking.studio)
+        form = await read_form(request)
         try:
-            await accept_quote(request.app.state.db, booking, now)
+            booking = await _apply_choice(request, booking, form, now)
+        except InvalidDetails as exc:
+            return await _quote_page(request, booking, offered, form, exc.errors)
+        except SlotUnavailable as exc:
+            return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
+        except WrongState:
+            return to_booking(request, booking)
+        if form.get("action") == "update":  # "Update total": show the new quote, no payment yet
+            return to_booking(request, booking, "quote")
+        try:
+            await accept_quote(db, booking, now)
+            if booking.quote is not None and booking.quote.due_now_minor == 0:
+                # A code took the whole price off: nothing to pay, booked now.
+                await book(db, booking, None, now)
+                return to_booking(request, booking)
         except SlotUnavailable as exc:
             return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
         except WrongState:
@@ -44,15 +66,54 @@ async def quote_page(request: Request) -> Response:
         if len(methods) == 1:
             return await go_pay(request, booking, methods[0])
         return to_booking(request, booking, "pay")
+    return await _quote_page(request, booking, offered, None, {})
+
+
+async def _apply_choice(
+    request: Request, booking: BookingView, form: dict[str, str], now: datetime
+) -> BookingView:
+    """Claim the add-ons and code chosen on the page when they differ from the quote's;
+    the booking as it is now."""
+    picked, code = read_choice(form)
+    if booking.quote is None or unchanged(booking.quote, picked, code):
+        return booking
+    await apply_choice(request.app.state.db, booking, picked, code, now)
+    fresh = await load_booking_view(request.app.state.db, booking.public_id)
+    assert fresh is not None  # it was there a moment ago; bookings are never deleted
+    return fresh
+
+
+async def _quote_page(
+    request: Request,
+    booking: BookingView,
+    offered: list[Addon],
+    form: dict[str, str] | None,
+    errors: dict[str, str],
+) -> Response:
+    now = request.app.state.clock()
+    quote = booking.quote
+    chosen = quote.addons if quote else {}
+    coupons = bool(quote and quote.coupon_code) or await offers_coupons(
+        request.app.state.db, booking.studio.id, booking.mini.id, now
+    )
     return render(
         request,
         "public/quote.html",
         {
             "booking": booking,
-            "quote": booking.quote,
+            "quote": quote,
             "lapsed": booking.hold_lapsed(now),
             "payment_cancelled": request.query_params.get("payment") == "cancelled",
+            "addons": offered,
+            "chosen": {
+                a.id: (form or {}).get(f"addon_{a.id}", str(chosen.get(a.id, 0)))[:6]
+                for a in offered
+            },
+            "coupon_value": (form or {}).get("coupon", quote.coupon_code if quote else "")[:80],
+            "offer_coupon": coupons,
+            "errors": errors,
         },
+        status_code=422 if errors else 200,
         studio=booking.studio,
     )
 

@@ -12,7 +12,13 @@ from starlette.routing import BaseRoute, Route
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
 from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
-from ..booking.details import PREFILL_KEYS, clean_utm, region_for_timezone, validate_details
+from ..booking.details import (
+    PREFILL_KEYS,
+    ClientDetails,
+    clean_utm,
+    region_for_timezone,
+    validate_details,
+)
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.offers import mini_session_offer, studio_offers
 from ..booking.places import location_of_slot
@@ -28,6 +34,8 @@ UNAVAILABLE_MESSAGES = {
     "past": "This time has already passed. Please choose another one.",
     "too_soon": "This time is too close to book online. Please choose a later one.",
     "blocked": "This time isn't available. Please choose another one.",
+    "extras": "Your hold ran out and something in your quote (an add-on or a code) is no "
+    "longer available. Please choose your time again.",
 }
 
 
@@ -133,6 +141,43 @@ def too_many_holds(
     return response
 
 
+def read_party_size(mini: MiniSession, raw: str) -> int:
+    """The party size as typed (1 when the mini session doesn't ask); InvalidDetails when
+    it isn't a whole number. start_booking checks the range."""
+    text = raw.strip()
+    if not mini.asks_party_size or not text:
+        return 1 if not mini.asks_party_size else mini.party_included
+    if not text.isascii() or not text.isdigit() or len(text) > 3:
+        raise InvalidDetails({"party_size": f"Choose between 1 and {mini.party_max} people."})
+    return int(text)
+
+
+def read_details(
+    mini: MiniSession, values: dict[str, str], timezone: str
+) -> tuple[int, ClientDetails]:
+    """The party size and the client's details, or one InvalidDetails with every error."""
+    errors: dict[str, str] = {}
+    party_size = 1
+    try:
+        party_size = read_party_size(mini, values["party_size"])
+        if not 1 <= party_size <= mini.party_max:
+            raise InvalidDetails({"party_size": f"Choose between 1 and {mini.party_max} people."})
+    except InvalidDetails as exc:
+        errors.update(exc.errors)
+    try:
+        details = validate_details(
+            values["name"],
+            values["email"],
+            values["phone"],
+            default_region=region_for_timezone(timezone),
+        )
+    except InvalidDetails as exc:
+        raise InvalidDetails({**exc.errors, **errors}) from exc
+    if errors:
+        raise InvalidDetails(errors)
+    return party_size, details
+
+
 async def book_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
     db = request.app.state.db
@@ -164,15 +209,10 @@ async def book_page(request: Request) -> Response:
 
     embed = embed_context(request, studio)
     form = await read_form(request)
-    values = {k: form.get(k, "") for k in ("name", "email", "phone")}
+    values = {k: form.get(k, "") for k in ("name", "email", "phone", "party_size")}
     utm = clean_utm(form)
     try:
-        details = validate_details(
-            values["name"],
-            values["email"],
-            values["phone"],
-            default_region=region_for_timezone(location.timezone),
-        )
+        party_size, details = read_details(mini, values, location.timezone)
         address = request.client.host if request.client else ""
         refusal = await request.app.state.hold_limiter.attempt(address, details.email)
         if refusal is not None:
@@ -187,6 +227,7 @@ async def book_page(request: Request) -> Response:
             utm=utm,
             now=now,
             return_url=embed.page if embed and really_framed(request) else "",
+            party_size=party_size,
         )
     except InvalidDetails as exc:
         return render(
