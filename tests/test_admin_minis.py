@@ -94,6 +94,10 @@ def test_every_setting_round_trips(client: TestClient, acme: World, db_url: str)
         "cancel_refund_policy": "full",
         "reminder_hours": 0,
         "offline_pay_hours": 48,
+        "party_included": 1,
+        "party_max": 1,
+        "extra_person_minor": 0,
+        "deposit_ppm": None,
     }
     # The edit form shows each stored value back, and saving it unchanged changes nothing.
     page = client.get(f"/admin/minis/{mini_id}/edit").text

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import actions, auth, bookings, days, emails, export, feed, locations, minis, settings, share
+from . import (
+    actions,
+    auth,
+    bookings,
+    days,
+    emails,
+    export,
+    feed,
+    locations,
+    minis,
+    pricing,
+    settings,
+    share,
+)
 
 routes: list[BaseRoute] = [
     *auth.routes,
@@ -18,4 +31,5 @@ routes: list[BaseRoute] = [
     *days.routes,
     *settings.routes,
     *locations.routes,
+    *pricing.routes,
 ]
