@@ -11,8 +11,11 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from tests.support.admin import csrf_from
-from tests.support.flow import start
-from tests.support.queries import rows
+from tests.support.clock import FakeClock
+from tests.support.databases import run_db
+from tests.support.extras import seed_extras
+from tests.support.flow import pay_demo, start
+from tests.support.queries import all_bookings, rows
 from tests.support.world import World
 from widget_server.db.tables import (
     addons,
@@ -139,10 +142,8 @@ def test_bad_codes_are_explained_and_nothing_is_saved(
     client: TestClient, acme: World, db_url: str, form: dict[str, str], field: str
 ) -> None:
     response = post(client, "/admin/pricing/codes/new", **form)
-    assert (
-        (response.status_code == 400
-        and f'id="{field}-error"' in response.text)
-        or (response.status_code == 400 and f'href="#{field}"' in response.text)
+    assert (response.status_code == 400 and f'id="{field}-error"' in response.text) or (
+        response.status_code == 400 and f'href="#{field}"' in response.text
     )
     assert _all(db_url, coupons) == []
 
@@ -200,7 +201,7 @@ def test_party_pricing_and_a_deposit_share_in_the_mini_session_settings(
     page = client.get(f"/admin/minis/{mini}/edit").text
     form = dict(re.findall(r'<input id="[^"]+" name="([^"]+)" type="[^"]+" value="([^"]*)"', page))
     form |= {"visibility": "public", "booking_process": "quote", "cancel_refund_policy": "full"}
-    form |= {"methods": "demo", "order_demo": "1", "deposit": ""}
+    form |= {"methods": "demo", "order_demo": "1", "deposit": "", "csrf": csrf_from(page)}
     saved = client.post(
         f"/admin/minis/{mini}/edit",
         data={
@@ -227,3 +228,44 @@ def test_party_pricing_and_a_deposit_share_in_the_mini_session_settings(
     quote = client.get(f"/b/{token}/quote").text
     # 200 + 2 x 15 = 230; a quarter of it now.
     assert "$230.00" in quote and "$57.50" in quote
+
+
+def test_the_studio_adjusts_a_bookings_add_ons_and_the_balance_follows(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
+    extras = run_db(db_url, lambda db: seed_extras(db, acme, clock()))
+    # The client books with one album: 200 + 40, 10 % tax = 264; $50 deposit paid.
+    token = start(client, acme.slots["portraits"][0])
+    client.post(f"/b/{token}/quote", data={"action": "confirm", f"addon_{extras.album}": "1"})
+    assert pay_demo(client, token).status_code == 303
+    [booking] = all_bookings(db_url)
+    page = client.get(f"/admin/bookings/{booking['id']}").text
+    assert "Album" in page and "$264.00" in page and f'name="addon_{extras.album}"' in page
+    for bad in (
+        {f"addon_{extras.album}": "3"},
+        {f"addon_{extras.album}": "-1"},
+        {f"addon_{extras.family_addon}": "1"},
+    ):
+        refused = post(client, f"/admin/bookings/{booking['id']}/addons", **bad)
+        assert refused.status_code == 400
+    assert _all(db_url, addons)[0]["taken"] == 1
+    done = post(
+        client,
+        f"/admin/bookings/{booking['id']}/addons",
+        **{f"addon_{extras.album}": "2", f"addon_{extras.prints}": "1"},
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("done=addons_adjusted")
+    page = client.get(f"/admin/bookings/{booking['id']}?done=addons_adjusted").text
+    # 200 + 80 + 15 = 295, plus 29.50 tax = 324.50; 50 paid, 274.50 to pay.
+    assert "$324.50" in page and "$274.50" in page
+    assert {a["id"]: a["taken"] for a in _all(db_url, addons)}[extras.album] == 2
+    # The client's page and the CSV show it too.
+    assert "$274.50" in client.get(f"/b/{token}").text
+    csv_text = client.get("/admin/bookings.csv?status=booked").text
+    assert "Album x 2; Print" in csv_text and "29.50" in csv_text
+    day = client.get(
+        client.get(f"/admin/bookings/{booking['id']}")
+        .text.split('<dt>Time</dt><dd><a href="')[1]
+        .split('"')[0]
+    ).text
+    assert "Album x 2" in day

@@ -8,6 +8,7 @@ that into a 404): scoping is part of the data access, not a check a page may for
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import NamedTuple
@@ -17,9 +18,19 @@ from databases import Database
 
 from ..booking.catalog import MiniSession
 from ..booking.offers import DayOffer, mini_session_offer
+from ..booking.pricing import Line
 from ..booking.views import BookingView
 from ..db.rows import fetch_all_as, fetch_one_as
-from ..db.tables import bookings, leads, locations, mini_sessions, payments, session_days, slots
+from ..db.tables import (
+    bookings,
+    leads,
+    locations,
+    mini_sessions,
+    payments,
+    quotes,
+    session_days,
+    slots,
+)
 
 # The list's filters: key -> (label, condition). "Holds to follow up" are clients who
 # gave their details but have not booked: their lead is still scheduling_in_progress.
@@ -168,6 +179,8 @@ class SheetEntry:
     pending_minor: int
     # The currency the client paid in; a studio that changed currency since keeps this one.
     currency: str | None = None
+    # What the photographer brings or expects: "4 people · Album x 2" (from the quote).
+    extras: str = ""
 
 
 @dataclass
@@ -293,6 +306,7 @@ async def day_sheet(
         .order_by(bookings.c.id),
         _SheetEntryRow,
     )
+    extras = await _quote_extras(db, [r.id for r in entry_rows])
     for r in entry_rows:
         sheet_slots[r.slot_id].entries.append(
             SheetEntry(
@@ -306,6 +320,7 @@ async def day_sheet(
                 paid_minor=int(r.paid),
                 pending_minor=int(r.pending),
                 currency=r.currency,
+                extras=extras.get(r.id, ""),
             )
         )
     return DaySheet(
@@ -321,6 +336,33 @@ async def day_sheet(
         timezone=day.timezone,
         slots=list(sheet_slots.values()),
     )
+
+
+class _QuoteExtras(NamedTuple):
+    booking_id: int
+    items: str
+    party_size: int
+
+
+async def _quote_extras(db: Database, booking_ids: list[int]) -> dict[int, str]:
+    """Party size (when more than one) and add-ons of each booking, as one line of text."""
+    if not booking_ids:
+        return {}
+    found = await fetch_all_as(
+        db,
+        sa.select(quotes.c.booking_id, quotes.c["items"], quotes.c.party_size).where(
+            quotes.c.booking_id.in_(booking_ids)
+        ),
+        _QuoteExtras,
+    )
+    out: dict[int, str] = {}
+    for q in found:
+        parts = [f"{q.party_size} people"] if q.party_size > 1 else []
+        for line in (Line(**item) for item in json.loads(q.items)):
+            if line.kind == "addon":
+                parts.append(line.label + (f" x {line.quantity}" if line.quantity > 1 else ""))
+        out[q.booking_id] = " · ".join(parts)
+    return out
 
 
 async def booking_studio_id(db: Database, booking_id: int) -> int | None:

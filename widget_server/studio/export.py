@@ -14,6 +14,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..booking.pricing import Line
 from ..db.rows import fetch_all_as
 from ..db.tables import (
     bookings,
@@ -54,6 +55,21 @@ class ExportRow:
     payment_methods: tuple[str, ...]
     created_at: datetime
     utm: dict[str, str]
+    # The quote's lines (booking/pricing.py), empty without a quote.
+    lines: tuple[Line, ...] = ()
+    party_size: int = 1
+
+    def lines_of(self, kind: str) -> int:
+        return sum(line.amount_minor for line in self.lines if line.kind == kind)
+
+    @property
+    def add_ons(self) -> str:
+        """``Album x 2; Print``: what was added, for a spreadsheet cell."""
+        return "; ".join(
+            line.label + (f" x {line.quantity}" if line.quantity > 1 else "")
+            for line in self.lines
+            if line.kind == "addon"
+        )
 
     @property
     def balance_minor(self) -> int | None:
@@ -84,6 +100,8 @@ class _BookingRecord(NamedTuple):
     total_minor: int | None  # the quote is outer-joined
     currency: str | None
     paid: int
+    items: str | None
+    party_size: int | None
 
 
 class _PaymentMethod(NamedTuple):
@@ -135,6 +153,8 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
             quotes.c.total_minor,
             quotes.c.currency,
             _paid(),
+            quotes.c["items"],
+            quotes.c.party_size,
         )
         .join(leads, leads.c.id == bookings.c.lead_id)
         .join(slots, slots.c.id == bookings.c.slot_id)
@@ -179,6 +199,8 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
             payment_methods=tuple(sorted(methods.get(r.id, ()))),
             created_at=r.created_at,
             utm=_utm(r.utm),
+            lines=tuple(Line(**item) for item in json.loads(r.items)) if r.items else (),
+            party_size=r.party_size or 1,
         )
         for r in found
     ]

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ...booking.extras import addons_of
 from ...booking.views import BookingView, PaymentLine, load_booking_by_id
 from ...formatting import local
 from ...payments.refunds import failed_refunds
@@ -147,6 +148,13 @@ async def render_booking(
                 if p.refundable_minor > 0 or p.id in forms.refunds
             },
             "failed_refunds": await failed_refunds(request.app.state.db, booking.id),
+            "addons": await addons_of(request.app.state.db, booking.mini.id),
+            "addon_values": forms.addon_values
+            or {
+                f"addon_{k}": str(v)
+                for k, v in (booking.quote.addons if booking.quote else {}).items()
+            },
+            "addon_errors": forms.addon_errors,
         },
         session=admin.session,
         status_code=status_code,
