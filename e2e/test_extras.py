@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.live_server import live_server
 from tests.support.stripe_server import SECRET_KEY, WEBHOOK_SECRET, StandInStripe, stand_in_stripe
+from widget_server.demo import DEMO_EMAIL, DEMO_PASSWORD
 
 from .embed_steps import choose_first_time, widget
 from .host_site import HostSite
@@ -165,3 +166,35 @@ def test_embedded_family_booking_paid_through_stripe(
         5000,
         20967,
     ]
+
+
+def test_the_photographer_sets_codes_tax_and_add_ons(
+    page: Page, server: DemoSite, problems: PageProblems
+) -> None:
+    problems.allow_error_page(400)  # the form with mistakes comes back explained
+    page.goto(f"{server.base_url}/admin")
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Codes & tax").click()
+    expect(heading(page)).to_have_text("Codes & tax")
+    expect(page.get_by_role("link", name="WELCOME10")).to_be_visible()
+    shoot(page, "extras-admin-pricing")
+
+    page.get_by_role("link", name="Add a tax rate").click()
+    page.get_by_label("Name").fill("Typo tax")
+    page.get_by_label("Rate (%)").fill("1000")
+    page.get_by_role("button", name="Add the tax rate").click()
+    expect(page.locator(".error-summary")).to_contain_text("Enter a percentage from 0.0001 to 100.")
+    shoot(page, "extras-admin-tax-error")
+
+    page.goto(f"{server.base_url}/admin/minis")
+    page.get_by_role("link", name="Family Minis").first.click()
+    page.get_by_role("link", name="Add-ons").click()
+    expect(page.get_by_text("10 left of 10")).to_be_visible()
+    page.get_by_label("Name").fill("Canvas print")
+    page.get_by_label("Price (USD)").fill("120")
+    page.get_by_label("Stock for the whole mini session (optional)").fill("3")
+    page.get_by_role("button", name="Add it").click()
+    expect(page.get_by_text("3 left of 3")).to_be_visible()
+    shoot(page, "extras-admin-addons")

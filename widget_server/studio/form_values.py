@@ -93,7 +93,7 @@ def parse_whole(text: str, low: int, high: int, unit: str = "") -> int:
     return value
 
 
-PERCENT = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
+PERCENT = re.compile(r"^\d{1,6}(\.\d{1,4})?$")
 
 
 def parse_percent(text: str, low_ppm: int, high_ppm: int) -> int:
