@@ -269,3 +269,21 @@ def test_the_studio_adjusts_a_bookings_add_ons_and_the_balance_follows(
         .split('"')[0]
     ).text
     assert "Album x 2" in day
+
+
+def test_a_duplicate_sells_the_same_add_ons_with_their_whole_stock(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
+    extras = run_db(db_url, lambda db: seed_extras(db, acme, clock()))
+    token = start(client, acme.slots["portraits"][0])
+    client.post(f"/b/{token}/quote", data={"action": "update", f"addon_{extras.album}": "2"})
+    copied = post(client, f"/admin/minis/{acme.mini_ids['portraits']}/duplicate")
+    copy_id = int(copied.headers["location"].split("/")[3])
+    copies = [a for a in _all(db_url, addons) if a["mini_session_id"] == copy_id]
+    assert [(a["name"], a["stock"], a["taken"]) for a in copies] == [
+        ("Album", 3, 0),
+        ("Print", None, 0),
+    ]
+    assert {"party_max": 5, "extra_person_minor": 1500}.items() <= rows(
+        db_url, sa.select(mini_sessions).where(mini_sessions.c.id == copy_id)
+    )[0].items()

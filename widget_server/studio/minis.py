@@ -16,8 +16,9 @@ from databases import Database
 
 from ..booking.catalog import MiniSession
 from ..booking.errors import InvalidDetails
+from ..booking.extras import addons_of
 from ..db.rows import IdRow, fetch_one_as
-from ..db.tables import bookings, mini_sessions, session_days, slots, studios
+from ..db.tables import addons, bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
 from .form_values import slug_from
 from .mini_settings import MAX_TITLE, MiniSettings, settings_of
@@ -157,4 +158,22 @@ async def duplicate_mini(db: Database, studio_id: int, mini_id: int) -> int | No
             "slug": await _free_slug(db, studio_id, base, None),
             "visibility": "draft",
         }
-        return await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+        copy_id = await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+        await _copy_addons(db, mini_id, copy_id)
+        return copy_id
+
+
+async def _copy_addons(db: Database, from_id: int, to_id: int) -> None:
+    """The live add-ons, with their full stock (none of it is claimed by the copy)."""
+    for addon in await addons_of(db, from_id):
+        await db.execute(
+            addons.insert().values(
+                mini_session_id=to_id,
+                name=addon.name,
+                description=addon.description,
+                image_url=addon.image_url,
+                price_minor=addon.price_minor,
+                max_quantity=addon.max_quantity,
+                stock=addon.stock,
+            )
+        )
