@@ -26,6 +26,7 @@ from .extras import (
     addons_of,
     check_choice,
     claim_addons,
+    lock_addons,
     priced_quote,
     release_addons,
     taxes_of,
@@ -72,6 +73,7 @@ async def adjust_addons(
     try:
         async with write_transaction(db):
             await lock_slot(db, booking.slot_id)
+            await lock_addons(db, booking.id, picked)
             await release_addons(db, booking.id)
             await claim_addons(db, booking.id, booking.mini.id, picked)
             await db.execute(

@@ -28,6 +28,7 @@ from .extras import (
     addons_of,
     check_choice,
     claim_addons,
+    lock_addons,
     priced_quote,
     taxes_of,
 )
@@ -118,6 +119,8 @@ async def apply_choice(
     try:
         async with write_transaction(db):
             await lock_slot(db, booking.slot_id)
+            # Before a lapsed hold takes its old add-ons again: all of them, in id order.
+            await lock_addons(db, booking.id, {**booking.quote.addons, **picked})
             if await secure_spot(db, booking.id, hold_until, now) != "held":
                 raise WrongState("booked")
             await release_extras(db, booking.id)

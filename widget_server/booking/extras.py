@@ -223,6 +223,19 @@ async def claim_addons(
         )
 
 
+async def lock_addons(db: Database, booking_id: int, picked: dict[int, int]) -> None:
+    """Lock the add-ons the booking holds and those it is about to claim, in id order,
+    before giving any back: every transaction takes add-on rows in the same order, so two
+    clients swapping albums for prints can't deadlock on PostgreSQL."""
+    held = await db.fetch_all(
+        sa.select(booking_addons.c.addon_id).where(booking_addons.c.booking_id == booking_id)
+    )
+    for addon_id in sorted({r["addon_id"] for r in held} | set(picked)):
+        await db.execute(
+            addons.update().where(addons.c.id == addon_id).values(taken=addons.c.taken)
+        )
+
+
 class _Claimed(NamedTuple):
     addon_id: int
     quantity: int
