@@ -127,8 +127,9 @@ def test_hosted_family_booking_with_everything_paid_by_the_demo_card(
     assert booking.payments == (PaymentRow("demo", "succeeded", 5000),)
 
 
-def test_embedded_family_booking_paid_through_stripe(
-    page: Page, server: DemoSite, host: HostSite, stripe_api: StandInStripe
+@pytest.mark.parametrize("method", ["stripe", "demo"])
+def test_embedded_family_booking(
+    page: Page, server: DemoSite, host: HostSite, stripe_api: StandInStripe, method: str
 ) -> None:
     url = host.add_page(
         "family.html",
@@ -147,8 +148,15 @@ def test_embedded_family_booking_paid_through_stripe(
     choose_extras(page)
     page.get_by_role("button", name="Confirm and pay $50.00").click()
     expect(heading(page)).to_have_text("How would you like to pay?")
-    page.locator("input[name=method][value=stripe]").check()
+    page.locator(f"input[name=method][value={method}]").check()
     page.get_by_role("button", name="Continue", exact=True).click()
+    if method == "demo":
+        pay_with_card(page, "4242 4242 4242 4242")
+        expect(heading(page)).to_have_text("You're booked, Ada!")
+        assert summary(page)["Balance due"] == "$209.67"
+        [booking] = server.bookings()
+        assert booking.payments == (PaymentRow("demo", "succeeded", 5000),)
+        return
     expect(page).to_have_url(re.compile(re.escape(stripe_api.base_url) + r"/pay/cs_test_"))
     expect(page.get_by_text("Amount: 50.00 USD")).to_be_visible()
     page.get_by_role("button", name="Pay").click()

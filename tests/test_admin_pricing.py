@@ -239,6 +239,21 @@ def test_the_studio_adjusts_a_bookings_add_ons_and_the_balance_follows(
     client.post(f"/b/{token}/quote", data={"action": "confirm", f"addon_{extras.album}": "1"})
     assert pay_demo(client, token).status_code == 303
     [booking] = all_bookings(db_url)
+    # The booking emails show the lines (text and HTML).
+    links = dict(
+        (name, email_id)
+        for email_id, name in re.findall(
+            r'<a href="/admin/emails/(\d+)">([^<]+)</a>', client.get("/admin/emails").text
+        )
+    )
+    for name in ("Confirmation to the client", "New booking, to you"):
+        text = html.unescape(client.get(f"/admin/emails/{links[name]}").text)
+        assert (
+            "Album: $40.00" in text
+            and "Sales tax 10 %: $24.00" in text
+            and "Total: $264.00" in text
+        )
+        assert "Album" in client.get(f"/admin/emails/{links[name]}/html").text
     page = client.get(f"/admin/bookings/{booking['id']}").text
     assert "Album" in page and "$264.00" in page and f'name="addon_{extras.album}"' in page
     for bad in (

@@ -96,6 +96,7 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Booking site     {base}/demo
   Fall minis       {base}/demo/fall-minis      (1 client per slot, deposit, 2 time zones)
   Santa minis      {base}/demo/santa-minis     (3 clients per slot)
+  Family minis     {base}/demo/family-minis    (party size, add-ons, tax; code WELCOME10)
   Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
   Dashboard        {base}/admin  (log in as {DEMO_EMAIL} / {DEMO_PASSWORD})
