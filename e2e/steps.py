@@ -105,24 +105,34 @@ def reach_quote(page: Page, title: str, client: Client = ADA) -> ChosenSlot:
     chosen = choose_first_slot(page)
     fill_details(page, client)
     continue_to_quote(page)
-    expect(heading(page)).to_have_text("Your quote")
+    expect(heading(page)).to_have_text(CHECKOUT_HEADING)
     return chosen
 
 
+CHECKOUT_HEADING = "Review and book"
+
+
 def confirm_quote(page: Page) -> None:
-    page.get_by_role("button", name=re.compile(r"^Confirm and pay ")).click()
+    """The checkout is one page: the quote, the ways to pay and the button are all on it."""
+    expect(heading(page)).to_have_text(CHECKOUT_HEADING)
+    expect(page.locator("table.quote")).to_be_visible()
 
 
 def choose_method(page: Page, label: str) -> None:
-    expect(heading(page)).to_have_text("How would you like to pay?")
-    page.get_by_role("radio", name=re.compile(re.escape(label))).check()
-    page.get_by_role("button", name="Continue", exact=True).click()
+    """On the checkout, pick a way to pay (a click on its choice): its part shows."""
+    expect(heading(page)).to_have_text(CHECKOUT_HEADING)
+    page.locator("label.method-choice", has_text=label).click()
+    expect(page.get_by_role("radio", name=re.compile(re.escape(label)))).to_be_checked()
 
 
 def pay_with_card(page: Page, number: str) -> None:
-    expect(heading(page)).to_have_text("Pay by card")
+    expect(heading(page)).to_have_text(CHECKOUT_HEADING)
     page.get_by_label("Card number").fill(number)
     page.get_by_role("button", name=re.compile(r"^Pay \$")).click()
+
+
+def reserve_offline(page: Page) -> None:
+    page.get_by_role("button", name="Reserve and pay the studio").click()
 
 
 def quote_rows(page: Page) -> dict[str, str]:
@@ -162,3 +172,19 @@ def tab_to(page: Page, target: Locator, *, limit: int = 60) -> None:
         if is_focused(target):
             return
     raise AssertionError(f"{limit} presses of Tab never reached {target}")
+
+
+# Counts the person's own clicks (trusted events) across the pages of one tab.
+CLICK_COUNTER = """
+addEventListener('click', e => { if (e.isTrusted) sessionStorage.setItem('minis-clicks',
+  String(+(sessionStorage.getItem('minis-clicks') || 0) + 1)); }, true);
+"""
+
+
+def count_clicks(page: Page) -> None:
+    """From the next page on, count the clicks made in this tab (``clicks``)."""
+    page.add_init_script(CLICK_COUNTER)
+
+
+def clicks(page: Page) -> int:
+    return int(page.evaluate("+(sessionStorage.getItem('minis-clicks') || 0)"))

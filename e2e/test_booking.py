@@ -4,8 +4,13 @@ a one-method session straight to the card page, and a time someone else took fir
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from databases import Database
 from playwright.sync_api import Page, expect
+
+from tests.support.databases import run_db
+from widget_server.db.tables import bookings
 
 from .steps import (
     ADA,
@@ -18,8 +23,10 @@ from .steps import (
     SUCCESS_CARD,
     choose_first_slot,
     choose_method,
+    clicks,
     confirm_quote,
     continue_to_quote,
+    count_clicks,
     fill_details,
     first_available_slot,
     heading,
@@ -32,7 +39,7 @@ from .steps import (
     summary,
     text_of,
 )
-from .support import BookingRow, ContextFactory, DemoSite, PageProblems, PaymentRow
+from .support import BookingRow, ContextFactory, DemoSite, PageProblems, PaymentRow, off_the_loop
 
 BOOKING_URL = re.compile(r"/b/[^/]+$")
 
@@ -45,13 +52,17 @@ def test_book_fall_minis_with_the_demo_card(page: Page, server: DemoSite) -> Non
 
     expect(heading(page)).to_have_text(FALL)
     expect(page).to_have_url(re.compile(f"{FALL_URL}$"))
+    count_clicks(page)
+    page.reload()
     chosen = choose_first_slot(page)
     expect(page.locator("aside")).to_contain_text(chosen.time)
     fill_details(page, ADA)
     continue_to_quote(page)
 
-    expect(heading(page)).to_have_text("Your quote")
-    expect(page.get_by_role("status")).to_contain_text("This time is held for you until")
+    # The mini page to here: two clicks (a time, then the details' button) plus typing.
+    expect(heading(page)).to_have_text("Review and book")
+    expect(page.locator(".hold")).to_contain_text("This time is held for you for 14:5")
+    expect(page.locator(".hold")).to_contain_text("your time")
     assert quote_rows(page) == {
         "Total": "$225.00",
         "Deposit due now": "$75.00",
@@ -60,12 +71,14 @@ def test_book_fall_minis_with_the_demo_card(page: Page, server: DemoSite) -> Non
     held = server.bookings()
     assert [(b.status, b.slot_id) for b in held] == [("held", chosen.slot_id)]
 
-    page.get_by_role("button", name="Confirm and pay $75.00").click()
-    choose_method(page, "Card (demo)")
-    expect(page).to_have_url(re.compile(r"/pay/demo$"))
-    expect(page.locator(".callout.demo")).to_contain_text("no real card is charged")
+    # The demo card is the first way to pay, chosen already: type the card, one click to pay.
+    expect(page.get_by_role("radio", name=re.compile("Card [(]demo[)]"))).to_be_checked()
+    expect(page.locator(".callout.demo")).to_contain_text("No real card is charged")
     page.get_by_label("Card number").fill(SUCCESS_CARD)
-    page.get_by_role("button", name="Pay $75.00").click()
+    page.get_by_role("button", name="Pay $75.00 deposit").click()
+    expect(heading(page)).to_have_text("You're booked, Ada!")
+    # Mini session page to paid: a time, the details' button, the pay button.
+    assert clicks(page) == 3
 
     expect(heading(page)).to_have_text("You're booked, Ada!")
     expect(page).to_have_url(BOOKING_URL)
@@ -119,9 +132,8 @@ def test_declined_card_books_nothing_then_the_success_card_books(
     expect(page.get_by_role("alert")).to_have_text(
         "Your card was declined. No money was taken. Try the success card."
     )
-    expect(page).to_have_url(re.compile(r"/pay/demo$"))
     expect(page.get_by_label("Card number")).to_have_attribute("aria-invalid", "true")
-    expect(heading(page)).to_have_text("Pay by card")
+    expect(heading(page)).to_have_text("Review and book")
     [booking] = server.bookings()
     assert (booking.status, booking.payments) == ("held", ())
 
@@ -139,12 +151,13 @@ def test_book_by_paying_the_studio_directly(page: Page, server: DemoSite) -> Non
     confirm_quote(page)
     choose_method(page, "Pay the studio directly")
 
-    expect(page).to_have_url(re.compile(r"/pay/offline$"))
-    expect(heading(page)).to_have_text("Pay Golden Hour Photography directly")
-    expect(page.locator(".instructions")).to_contain_text(OFFLINE_INSTRUCTIONS)
-    expect(page.locator("main")).to_contain_text("$225.00 stays due until the studio marks it paid")
+    expect(page.locator(".method-part .instructions")).to_contain_text(OFFLINE_INSTRUCTIONS)
+    expect(page.locator("main")).to_contain_text(
+        "$225.00 stays due until Golden Hour Photography marks it paid"
+    )
+    expect(page.get_by_label("Card number")).to_be_hidden()
     assert server.bookings()[0].status == "held"
-    page.get_by_role("button", name="Reserve my time").click()
+    page.get_by_role("button", name="Reserve and pay the studio").click()
 
     expect(heading(page)).to_have_text("You're booked, Ada!")
     shown = summary(page)
@@ -153,17 +166,15 @@ def test_book_by_paying_the_studio_directly(page: Page, server: DemoSite) -> Non
     [booking] = server.bookings()
     assert (booking.status, booking.slot_id) == ("booked", chosen.slot_id)
     assert booking.payments == (PaymentRow("offline", "pending", 22500),)
+    # The studio's instructions are on the confirmation.
+    expect(page.locator(".instructions")).to_contain_text(OFFLINE_INSTRUCTIONS)
     expect(slot_on_mini_page(page, chosen).locator(".slot-spots")).to_have_text("Booked")
 
 
-def test_one_payment_method_goes_straight_to_the_card_page(page: Page, server: DemoSite) -> None:
+def test_one_payment_method_shows_no_choice(page: Page, server: DemoSite) -> None:
     chosen = reach_quote(page, SANTA)
     assert quote_rows(page) == {"Total": "$95.00", "Due now": "$95.00"}
-
-    page.get_by_role("button", name="Confirm and pay $95.00").click()
-    expect(page).to_have_url(re.compile(r"/b/[^/]+/pay/demo$"))
-    expect(heading(page)).to_have_text("Pay by card")
-    expect(page.get_by_role("link", name="Choose another way to pay")).to_have_count(0)
+    expect(page.get_by_role("radio")).to_have_count(0)
 
     page.get_by_label("Card number").fill(SUCCESS_CARD)
     page.get_by_role("button", name="Pay $95.00").click()
@@ -192,7 +203,7 @@ def test_a_time_someone_else_just_took(
     fill_details(second, GRACE)
 
     continue_to_quote(first)
-    expect(heading(first)).to_have_text("Your quote")
+    expect(heading(first)).to_have_text("Review and book")
     continue_to_quote(second)
     expect(heading(second)).to_have_text("This time was just taken")
     expect(second).to_have_title(re.compile(r"^This time was just taken"))
@@ -209,3 +220,43 @@ def test_a_time_someone_else_just_took(
     _, offered = first_available_slot(second)
     assert offered.slot_id != chosen.slot_id
     assert text_of(taken.locator(".slot-time")) == chosen.time
+
+
+def expire_holds(server: DemoSite) -> None:
+    """Every live hold runs out now (as if the client had waited past it)."""
+
+    async def write(db: Database) -> None:
+        await db.execute(
+            bookings.update()
+            .where(bookings.c.status == "held")
+            .values(expires_at=datetime(2020, 1, 1, tzinfo=UTC))
+        )
+
+    off_the_loop(lambda: run_db(server.database_url, write))
+
+
+def test_a_hold_that_ran_out_offers_the_same_time_again(
+    page: Page, server: DemoSite, problems: PageProblems
+) -> None:
+    problems.allow_error_page(409)
+    chosen = reach_quote(page, FALL)
+    expect(page.locator(".hold-left")).to_have_text(re.compile(r"^1[45]:\d\d$"))
+    expire_holds(server)
+    page.reload()
+    expect(heading(page)).to_have_text("Your hold ran out")
+    expect(page.locator("main")).to_contain_text("this time is still free")
+    page.get_by_role("button", name=re.compile(r"^Hold .+ again$")).click()
+    expect(heading(page)).to_have_text("Review and book")
+    expect(page.locator(".hold-left")).to_have_text(re.compile(r"^1[45]:\d\d$"))
+    [booking] = server.bookings()
+    assert (booking.status, booking.slot_id) == ("held", chosen.slot_id)
+
+
+def test_without_javascript_the_hold_names_its_time_zone(
+    new_context: ContextFactory, server: DemoSite
+) -> None:
+    page = new_context(java_script_enabled=False).new_page()
+    reach_quote(page, FALL)
+    hold = text_of(page.locator(".hold"))
+    assert "held for you for 15 more minutes, until" in hold
+    assert re.search(r"until \d\d?:\d\d [AP]M Eastern Standard Time\.$", hold), hold

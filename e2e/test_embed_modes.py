@@ -1,10 +1,9 @@
 """The ways a site embeds the widget: studio listing, popup (a real modal), floating button,
-prefill and utm_*, the queue stub, loading twice, loading late, quote in a new tab, and the
+prefill and utm_*, the queue stub, loading twice, loading late, the checkout in the widget, and the
 whole inline path by keyboard alone."""
 
 from __future__ import annotations
 
-import re
 from contextlib import suppress
 
 from playwright.sync_api import Locator, Page, expect
@@ -21,10 +20,18 @@ from .embed_steps import (
     widget_frame,
 )
 from .host_site import HostSite
-from .steps import ADA, FALL, SANTA, continue_to_quote, fill_details, heading, is_focused, tab_to
+from .steps import (
+    ADA,
+    FALL,
+    SANTA,
+    SUCCESS_CARD,
+    continue_to_quote,
+    fill_details,
+    heading,
+    is_focused,
+    tab_to,
+)
 from .support import ContextFactory, DemoSite
-
-QUOTE_URL = re.compile(r"/b/[^/]+/quote$")
 
 
 def test_studio_listing_shows_every_public_mini_session(page: Page, host: HostSite) -> None:
@@ -154,7 +161,7 @@ def test_prefill_and_utm_reach_the_lead(page: Page, server: DemoSite, host: Host
     expect(frame.get_by_label("Email", exact=True)).to_have_value(ADA.email)
     expect(frame.get_by_label("Phone", exact=True)).to_have_value(ADA.phone)
     continue_to_quote(frame)  # type: ignore[arg-type]
-    expect(page).to_have_url(QUOTE_URL)
+    expect(heading(frame)).to_have_text("Review and book")  # type: ignore[arg-type]
     [booking] = server.bookings()
     assert (booking.name, booking.email, booking.phone) == (ADA.name, ADA.email, ADA.stored_phone)
     assert lead_utms(server) == [{"utm_source": "news", "utm_campaign": "fall"}]
@@ -182,24 +189,24 @@ def test_loader_injected_after_the_page_loaded(page: Page, host: HostSite) -> No
     assert_fits(page)
 
 
-def test_new_tab_option_opens_the_quote_in_a_new_page(
+def test_new_tab_option_keeps_our_own_checkout_in_the_widget(
     page: Page, server: DemoSite, host: HostSite
 ) -> None:
+    """The new-tab option is for a provider's own page only; reserving with the studio
+    happens in the widget, with no new page."""
     page.goto(host.url("new-tab.html"))
     frame = widget(page)
     choose_first_time(frame)
     fill_details(frame, ADA)  # type: ignore[arg-type]
     continue_to_quote(frame)  # type: ignore[arg-type]
     wait_for_event(page, "lead-created")
-    expect(heading(frame)).to_have_text("Your time is held")  # type: ignore[arg-type]
-    link = frame.get_by_role("link", name=re.compile(r"^Continue .*\(new tab\)$"))
-    with page.context.expect_page() as opened:
-        link.click()
-    quote = opened.value
-    expect(quote).to_have_url(QUOTE_URL)
-    expect(heading(quote)).to_have_text("Your quote")
-    assert page.url == host.url("new-tab.html")
-    assert [b.status for b in server.bookings()] == ["held"]
+    expect(heading(frame)).to_have_text("Review and book")  # type: ignore[arg-type]
+    frame.locator("label.method-choice", has_text="Pay the studio directly").click()
+    frame.get_by_role("button", name="Reserve and pay the studio").click()
+    expect(heading(frame)).to_have_text("You're booked, Ada!")  # type: ignore[arg-type]
+    wait_for_event(page, "booked")
+    assert len(page.context.pages) == 1 and page.url == host.url("new-tab.html")
+    assert [b.status for b in server.bookings()] == ["booked"]
 
 
 def test_inline_booking_by_keyboard_alone(page: Page, server: DemoSite, host: HostSite) -> None:
@@ -214,7 +221,14 @@ def test_inline_booking_by_keyboard_alone(page: Page, server: DemoSite, host: Ho
         tab_to(page, frame.get_by_label(label, exact=True))
         page.keyboard.type(value)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(QUOTE_URL)
-    expect(heading(page)).to_have_text("Your quote")
+    expect(heading(frame)).to_have_text("Review and book")  # type: ignore[arg-type]
     [booking] = server.bookings()
     assert (booking.status, booking.name, booking.phone) == ("held", ADA.name, ADA.stored_phone)
+    # The demo card is the way to pay chosen first: its field, then Enter pays.
+    tab_to(page, frame.get_by_label("Card number"))
+    page.keyboard.type(SUCCESS_CARD)
+    page.keyboard.press("Enter")
+    expect(heading(frame)).to_have_text("You're booked, Ada!")  # type: ignore[arg-type]
+    wait_for_event(page, "booked")
+    assert page.url == host.url("inline.html")
+    assert [b.status for b in server.bookings()] == ["booked"]

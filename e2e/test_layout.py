@@ -7,11 +7,11 @@ from playwright.sync_api import Page, expect
 
 from .steps import (
     ADA,
+    DECLINED_CARD,
     FALL,
     SUCCESS_CARD,
     choose_first_slot,
     choose_method,
-    confirm_quote,
     continue_to_quote,
     fill_details,
     heading,
@@ -19,7 +19,7 @@ from .steps import (
     pay_with_card,
     studio_card,
 )
-from .support import PageProblems, screenshot_dir
+from .support import ContextFactory, PageProblems, screenshot_dir
 
 PHONE, DESKTOP = 375, 1280
 HEIGHT = 800
@@ -63,14 +63,14 @@ def test_each_step_fits_a_phone_and_a_desktop(page: Page, problems: PageProblems
 
     fill_details(page, ADA)
     continue_to_quote(page)
-    expect(heading(page)).to_have_text("Your quote")
-    capture(page, "4-quote")
-
-    confirm_quote(page)
-    expect(heading(page)).to_have_text("How would you like to pay?")
-    capture(page, "5-pay-choose")
+    expect(heading(page)).to_have_text("Review and book")
+    capture(page, "4-checkout")
+    choose_method(page, "Pay the studio directly")
+    capture(page, "5-checkout-offline")
     choose_method(page, "Card (demo)")
-    capture(page, "6-pay-card")
+    pay_with_card(page, DECLINED_CARD)
+    expect(page.get_by_role("alert")).to_be_visible()
+    capture(page, "6-checkout-declined")
     pay_with_card(page, SUCCESS_CARD)
     expect(heading(page)).to_have_text("You're booked, Ada!")
     capture(page, "7-confirmation")
@@ -82,3 +82,17 @@ def test_the_site_has_an_icon(page: Page) -> None:
     href = icon.get_attribute("href") if icon.count() else "/favicon.ico"
     response = page.request.get(href or "/favicon.ico")
     assert response.ok, f"{href} is a {response.status}"
+
+
+def test_a_phone_sees_the_first_times_without_scrolling(new_context: ContextFactory) -> None:
+    """375 by 740: the dates are one compact row, so the first times show at once."""
+    page = new_context(viewport={"width": 375, "height": 740}).new_page()
+    page.goto("/demo/fall-minis")
+    expect(heading(page)).to_have_text(FALL)
+    first = page.locator("#times .slot").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 740, box
+    # The dates scroll sideways inside their own row; the page itself does not.
+    scroll_width, viewport_width = overflow(page)
+    assert scroll_width <= viewport_width
+    expect(page.locator(".mini-image img")).to_be_visible()

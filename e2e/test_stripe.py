@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FrameLocator, Page, expect
 
 from tests.support.live_server import live_server
 from tests.support.stripe_server import (
@@ -18,7 +18,17 @@ from tests.support.stripe_server import (
     stand_in_stripe,
 )
 
-from .steps import ADA, FALL, heading, reach_quote, summary
+from .embed_steps import assert_fits, choose_first_time, wait_for_event, widget
+from .host_site import HostSite
+from .steps import (
+    ADA,
+    FALL,
+    continue_to_quote,
+    fill_details,
+    heading,
+    reach_quote,
+    summary,
+)
 from .support import DemoSite, PaymentRow, prepare_demo_database
 
 BOOKING_URL = re.compile(r"/b/[^/]+$")
@@ -61,10 +71,9 @@ def test_pay_the_deposit_and_then_the_balance_through_checkout(
     page: Page, server: DemoSite, stripe_api: StandInStripe
 ) -> None:
     reach_quote(page, FALL)
-    page.get_by_role("button", name="Confirm and pay $75.00").click()
-    expect(heading(page)).to_have_text("How would you like to pay?")
-    page.locator("input[name=method][value=stripe]").check()
-    page.get_by_role("button", name="Continue", exact=True).click()
+    # Card payments come first where the session lists them first: chosen already.
+    expect(page.locator("#method-stripe")).to_be_checked()
+    page.get_by_role("button", name="Pay $75.00 deposit").click()
 
     pay_on_stripe(page, stripe_api, "Deposit: Fall Minis", "75.00 USD")
     expect(heading(page)).to_have_text("You're booked, Ada!")
@@ -92,12 +101,64 @@ def test_cancel_on_checkout_returns_to_the_quote_with_the_time_still_held(
     page: Page, server: DemoSite, stripe_api: StandInStripe
 ) -> None:
     reach_quote(page, FALL)
-    page.get_by_role("button", name="Confirm and pay $75.00").click()
-    page.locator("input[name=method][value=stripe]").check()
-    page.get_by_role("button", name="Continue", exact=True).click()
+    page.get_by_role("button", name="Pay $75.00 deposit").click()
     expect(heading(page)).to_have_text("Stand-in Checkout")
     page.get_by_role("link", name="Cancel").click()
-    expect(heading(page)).to_have_text("Your quote")
+    expect(heading(page)).to_have_text("Review and book")
     expect(page.get_by_role("status")).to_contain_text("Payment cancelled: nothing was charged")
     [booking] = server.bookings()
     assert booking.status == "held" and booking.payments == ()
+
+
+def start_in_widget(page: Page, frame: FrameLocator) -> None:
+    choose_first_time(frame)
+    fill_details(frame, ADA)  # type: ignore[arg-type]
+    continue_to_quote(frame)  # type: ignore[arg-type]
+    expect(heading(frame)).to_have_text("Review and book")  # type: ignore[arg-type]
+
+
+def test_card_payment_from_the_inline_widget_comes_back_into_it(
+    page: Page, server: DemoSite, stripe_api: StandInStripe, host: HostSite
+) -> None:
+    """Only Stripe's own page leaves the photographer's site, in the top window; the way
+    back lands on the same page, the confirmation in the widget, minis:booked fired."""
+    page.goto(host.url("inline.html"))
+    start_in_widget(page, widget(page))
+    widget(page).get_by_role("button", name="Pay $75.00 deposit").click()
+    pay_on_stripe(page, stripe_api, "Deposit: Fall Minis", "75.00 USD")
+    expect(heading(widget(page))).to_have_text("You're booked, Ada!")  # type: ignore[arg-type]
+    assert page.url == host.url("inline.html")  # the token left the address bar at once
+    [booking] = server.bookings()
+    [booked] = wait_for_event(page, "booked")
+    assert booked["reference"] == booking.reference and booking.status == "booked"
+    assert_fits(page)
+
+
+def test_card_payment_from_the_popup_reopens_it_with_the_confirmation(
+    page: Page, server: DemoSite, stripe_api: StandInStripe, host: HostSite
+) -> None:
+    page.goto(host.url("popup.html"))
+    page.get_by_role("button", name="Book Santa minis").click()
+    start_in_widget(page, widget(page))
+    widget(page).get_by_role("button", name="Pay $95.00").click()
+    pay_on_stripe(page, stripe_api, "Santa Minis", "95.00 USD")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(heading(widget(page))).to_have_text("You're booked, Ada!")  # type: ignore[arg-type]
+    assert page.url == host.url("popup.html")
+    [booked] = wait_for_event(page, "booked")
+    assert booked["reference"] == server.bookings()[0].reference
+
+
+def test_cancelling_on_stripe_goes_back_to_the_checkout_in_the_widget(
+    page: Page, server: DemoSite, stripe_api: StandInStripe, host: HostSite
+) -> None:
+    page.goto(host.url("inline.html"))
+    start_in_widget(page, widget(page))
+    widget(page).get_by_role("button", name="Pay $75.00 deposit").click()
+    expect(heading(page)).to_have_text("Stand-in Checkout")
+    page.get_by_role("link", name="Cancel").click()
+    frame = widget(page)
+    expect(heading(frame)).to_have_text("Review and book")  # type: ignore[arg-type]
+    expect(frame.get_by_role("status")).to_contain_text("Payment cancelled: nothing was charged")
+    assert page.url == host.url("inline.html")
+    assert [b.status for b in server.bookings()] == ["held"]

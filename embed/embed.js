@@ -53,7 +53,7 @@
     var q = new URLSearchParams();
     var params = {
       parent: location.origin, page: here(), theme: scheme, color: o.color,
-      tab: o.newTab && "new", name: p.name, email: p.email, phone: p.phone
+      tab: o.newTab && "new", name: p.name, email: p.email, phone: p.phone, done: o.done
     };
     new URLSearchParams(location.search).forEach(function (v, k) {
       if (!k.indexOf("utm_")) q.set(k, v);
@@ -114,7 +114,6 @@
     var type = m.type;
     if (type == "resize") rec.f.style.height = (+data.height || 0) + "px";
     if (type == "close" && rec.close) rec.close();
-    if (type == "navigate" && !String(data.url).indexOf(origin + "/b/")) location.assign(data.url);
     if (type == "ready" && !rec.ready) {
       rec.ready = 1;
       clearTimeout(rec.t);
@@ -155,14 +154,18 @@
   ((M && M.q) || []).forEach(function (args) { api.apply(null, args); });
 
   function start() {
+    // Back from a payment provider's page (#minis-booked=<token>, or -unpaid): the booking
+    // opens again in the first inline widget, else in a popup; its page fires the events.
+    var back = /[#&]minis-(\w+)=([\w.-]{1,200})/.exec(location.hash);
+    if (back) {
+      history.replaceState(null, "", here());
+      var el = d.querySelector("[data-minis]");
+      var o = el ? options(el, "b/" + back[2]) : { link: "b/" + back[2] };
+      o.done = back[1];
+      el ? mount(el, o) : dialog("popup", o);
+    }
     scan();
     new MutationObserver(scan).observe(d.body, { childList: true, subtree: true });
-    // Back from the hosted confirmation: tell the site's analytics, once.
-    var done = /[#&]minis-booked=([\w-]{1,40})/.exec(location.hash);
-    if (done) {
-      history.replaceState(null, "", here());
-      fire(null, "booked", { reference: done[1], returned: true });
-    }
   }
   if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", start);
   else start();

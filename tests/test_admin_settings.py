@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from tests.support.admin import ACME_EMAIL, RIVAL_EMAIL, add_user, csrf_from, log_in
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
-from tests.support.flow import accept_quote, book_with_demo_card, start, submit_details
+from tests.support.flow import accept_quote, book_with_demo_card, pay_demo, start, submit_details
 from tests.support.queries import all_bookings, rows
 from tests.support.world import World
 from widget_server.booking.catalog import studio_by_slug
@@ -449,14 +449,14 @@ def test_switching_a_method_off_stops_it_on_every_mini_session(
 ) -> None:
     # "portraits" offers demo and offline: with both, the client chooses
     token = start(client, acme.slots["portraits"][0])
-    assert accept_quote(client, token).headers["location"] == f"/b/{token}/pay"
+    assert 'type="radio" name="method"' in accept_quote(client, token).text
     assert save(client, payment_methods=["offline"]).status_code == 303
-    # now only offline is left: the choice is skipped, and the demo card page is gone
+    # now only offline is left: nothing to choose, and the demo card is gone
     token = start(client, acme.slots["portraits"][1])
-    assert accept_quote(client, token).headers["location"] == f"/b/{token}/pay/offline"
-    assert client.get(f"/b/{token}/pay").headers["location"] == f"/b/{token}/pay/offline"
-    assert client.get(f"/b/{token}/pay/demo").status_code == 404
-    assert client.post(f"/b/{token}/pay/offline").status_code == 303
+    page = accept_quote(client, token).text
+    assert 'type="radio"' not in page and 'name="card"' not in page
+    assert pay_demo(client, token).status_code == 422
+    assert client.post(f"/b/{token}/quote").status_code == 303
     assert all_bookings(db_url)[-1]["status"] == "booked"
     # "card-only" offers only the demo card: clients are told to contact the studio
     slot = acme.slots["card-only"][0]
@@ -475,17 +475,16 @@ def test_a_client_mid_checkout_gets_a_friendly_page_when_methods_go(
     client: TestClient, acme: World, db_url: str
 ) -> None:
     accepted = start(client, acme.slots["card-only"][0], "card-only")
-    assert accept_quote(client, accepted).headers["location"] == f"/b/{accepted}/pay/demo"
+    assert pay_demo(client, accepted, "1234").status_code == 422  # quote accepted, card wrong
     quoted = start(client, acme.slots["card-only"][1], "card-only")
     assert save(client, payment_methods=["offline"]).status_code == 303
-    for response in (client.get(f"/b/{accepted}/pay"), client.post(f"/b/{quoted}/quote")):
+    for response in (client.get(f"/b/{accepted}/quote"), pay_demo(client, quoted)):
         assert response.status_code == 409
         assert "isn't taking payments online" in unescape(response.text)
-    assert client.get(f"/b/{accepted}/pay/demo").status_code == 404
     # switched back on, the same clients carry on
     assert save(client, payment_methods=["offline", "demo"]).status_code == 303
-    assert client.get(f"/b/{accepted}/pay").headers["location"] == f"/b/{accepted}/pay/demo"
-    assert accept_quote(client, quoted).headers["location"] == f"/b/{quoted}/pay/demo"
+    assert pay_demo(client, accepted).status_code == 303
+    assert pay_demo(client, quoted).status_code == 303
 
 
 def test_stripe_is_offered_once_configured(

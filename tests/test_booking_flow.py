@@ -109,22 +109,24 @@ def test_details_create_a_lead_a_hold_and_a_quote(
     assert quote.status_code == 200
     assert "$200.00" in quote.text and "Deposit due now" in quote.text
     assert "$50.00" in quote.text and "$150.00" in quote.text and "Terms apply." in quote.text
-    assert "held for you until" in quote.text and "10:15 AM EST" in quote.text
+    # The hold, readable without script: minutes left and the clock time with its zone named.
+    assert "held for you for <strong" in quote.text and "15 more minutes" in quote.text
+    assert "10:15 AM Eastern Standard Time" in quote.text
+    # One page: both ways to pay, each with its button worded for what happens.
+    assert 'name="card"' in quote.text and "Pay $50.00 deposit" in quote.text
+    assert "Reserve and pay the studio" in quote.text and "Bank transfer to ACME 123." in quote.text
+    assert '<meta name="description"' in quote.text
 
 
 def test_demo_card_books_the_slot(client: TestClient, world: World, db_url: str) -> None:
     slot_id = world.slots["portraits"][1]
     token = start(client, slot_id)
-    to_pay = accept_quote(client, token)
-    # Two methods offered: the client chooses first.
-    assert to_pay.headers["location"] == f"/b/{token}/pay"
-    choose = client.get(f"/b/{token}/pay")
-    assert "Card (demo)" in choose.text and "Pay the studio directly" in choose.text
-    chosen = client.post(f"/b/{token}/pay", data={"method": "demo"})
-    assert chosen.headers["location"] == f"/b/{token}/pay/demo"
-    assert "Demo mode" in client.get(f"/b/{token}/pay/demo").text
+    # Two methods offered: the checkout lets the client choose, the demo card form on it.
+    page = accept_quote(client, token)
+    assert "Card (demo)" in page.text and "Pay the studio directly" in page.text
+    assert 'type="radio" name="method"' in page.text and "Demo mode" in page.text
     paid = pay_demo(client, token)
-    assert paid.status_code == 303 and paid.headers["location"] == f"/b/{token}"
+    assert paid.status_code == 303 and paid.headers["location"] == f"/b/{token}?done=booked"
 
     [booking] = all_bookings(db_url)
     assert booking["status"] == "booked" and booking["expires_at"] is None
@@ -167,51 +169,62 @@ def test_declined_card_books_nothing(client: TestClient, world: World, db_url: s
     assert wrong.status_code == 422 and "test card numbers" in wrong.text
 
 
-def test_single_method_goes_straight_to_it(client: TestClient, world: World) -> None:
+def test_single_method_shows_no_choice(client: TestClient, world: World, db_url: str) -> None:
     token = start(client, world.slots["card-only"][0], "card-only")
-    assert accept_quote(client, token).headers["location"] == f"/b/{token}/pay/demo"
+    page = accept_quote(client, token)
+    assert (
+        'type="radio"' not in page.text and 'type="hidden" name="method" value="demo"' in page.text
+    )
+    assert 'name="card"' in page.text
+    # The form's card alone is enough: the only method is taken.
+    paid = client.post(f"/b/{token}/quote", data={"card": "4242 4242 4242 4242"})
+    assert paid.status_code == 303 and all_bookings(db_url)[0]["status"] == "booked"
 
 
 def test_offline_payment_books_with_balance_due(
     client: TestClient, world: World, db_url: str
 ) -> None:
     token = start(client, world.slots["family"][0], "family")
-    assert accept_quote(client, token).headers["location"] == f"/b/{token}/pay/offline"
-    page = client.get(f"/b/{token}/pay/offline")
-    assert "Bank transfer to ACME 123." in page.text
-    reserved = client.post(f"/b/{token}/pay/offline")
-    assert reserved.headers["location"] == f"/b/{token}"
+    page = accept_quote(client, token)
+    assert "Bank transfer to ACME 123." in page.text and "Reserve and pay the studio" in page.text
+    reserved = client.post(f"/b/{token}/quote")
+    assert reserved.headers["location"] == f"/b/{token}?done=booked"
     [payment] = all_payments(db_url)
     assert (payment["status"], payment["amount_minor"]) == ("pending", 9000)
     assert all_bookings(db_url)[0]["status"] == "booked"
     confirmation = client.get(f"/b/{token}").text
     assert "$0.00" in confirmation and "$90.00" in confirmation
     assert "pay the studio directly" in confirmation
+    # The studio's instructions are on the confirmation too.
+    assert "Bank transfer to ACME 123." in confirmation
 
 
-def test_payment_steps_need_the_quote_accepted_first(client: TestClient, world: World) -> None:
+def test_old_payment_urls_lead_to_the_checkout(client: TestClient, world: World) -> None:
+    """Links from before the one checkout (emails, bookmarks) still work."""
     token = start(client, world.slots["portraits"][0])
-    for path in ("pay", "pay/demo"):
-        response = client.get(f"/b/{token}/{path}")
-        assert response.status_code == 303 and response.headers["location"] == f"/b/{token}/quote"
-    assert client.post(f"/b/{token}/pay/demo", data={"card": "4242424242424242"}).status_code == 303
+    assert client.get(f"/b/{token}/pay").headers["location"] == f"/b/{token}/quote"
+    assert client.get(f"/b/{token}/pay/demo").headers["location"] == f"/b/{token}/quote?method=demo"
+    chosen = client.get(f"/b/{token}/quote?method=offline").text
+    assert 'value="offline" checked' in chosen
     assert client.get(f"/b/{token}").headers["location"] == f"/b/{token}/quote"
+    paid = client.post(f"/b/{token}/pay/demo", data={"card": "4242424242424242"})
+    assert paid.headers["location"] == f"/b/{token}?done=booked"
 
 
-def test_method_not_offered_is_404(client: TestClient, world: World) -> None:
+def test_method_not_offered_is_refused(client: TestClient, world: World, db_url: str) -> None:
     token = start(client, world.slots["family"][0], "family")
-    accept_quote(client, token)
-    assert client.get(f"/b/{token}/pay/demo").status_code == 404
-    assert client.get(f"/b/{token}/pay/bitcoin").status_code == 404
-    bad = client.post(f"/b/{token}/pay", data={"method": "demo"})
-    assert bad.status_code == 422 and "choose how you" in bad.text
+    assert "Card (demo)" not in accept_quote(client, token).text
+    for method in ("demo", "bitcoin"):
+        bad = client.post(f"/b/{token}/quote", data={"method": method, "card": "4242424242424242"})
+        assert bad.status_code == 422 and "choose how you" in bad.text
+    assert all_bookings(db_url)[0]["status"] == "held"
 
 
 def test_free_session_is_booked_on_submit(client: TestClient, world: World, db_url: str) -> None:
     response = submit_details(client, world.slots["free-day"][0], "free-day")
     assert response.status_code == 303
     token = token_from(response)
-    assert response.headers["location"] == f"/b/{token}"
+    assert response.headers["location"] == f"/b/{token}?done=booked"
     [booking] = all_bookings(db_url)
     assert booking["status"] == "booked"
     assert all_leads(db_url)[0]["status"] == "booked"
@@ -272,7 +285,10 @@ class TestHoldExpiry:
         assert [lead["status"] for lead in all_leads(db_url)] == ["scheduling_in_progress"] * 2
         assert taken(db_url, slot_id) == 1
         # The first client comes back: the slot was taken, so they must choose another.
-        retry = client.post(f"/b/{first}/quote")
+        gone = client.get(f"/b/{first}/quote")
+        assert gone.status_code == 409 and "Someone else booked this time" in gone.text
+        assert "Hold" not in gone.text
+        retry = client.post(f"/b/{first}/quote", data={"method": "offline"})
         assert retry.status_code == 409 and "just booked this time" in retry.text
         assert "/acme/portraits" in retry.text
         assert second
@@ -284,11 +300,15 @@ class TestHoldExpiry:
         token = start(client, slot_id)
         clock.advance(minutes=20)
         quote = client.get(f"/b/{token}/quote")
-        assert "has run out" in quote.text
-        accept_quote(client, token)
-        assert all_bookings(db_url)[0]["status"] == "held"
+        assert quote.status_code == 409 and "Your hold ran out" in quote.text
+        assert "this time is still free" in quote.text and f'action="/b/{token}/hold"' in quote.text
+        again = client.post(f"/b/{token}/hold")
+        assert again.headers["location"] == f"/b/{token}/quote"
+        [held] = all_bookings(db_url)
+        assert held["status"] == "held" and held["expires_at"] == clock() + timedelta(minutes=15)
+        assert "15 more minutes" in accept_quote(client, token).text
         paid = pay_demo(client, token)
-        assert paid.headers["location"] == f"/b/{token}"
+        assert paid.headers["location"] == f"/b/{token}?done=booked"
         [booking] = all_bookings(db_url)
         assert booking["status"] == "booked" and taken(db_url, slot_id) == 1
 
@@ -300,13 +320,13 @@ class TestHoldExpiry:
 
         slot_id = world.slots["portraits"][0]
         token = start(client, slot_id)
-        accept_quote(client, token)
+        pay_demo(client, token, "4000 0000 0000 0002")  # declined: the quote is accepted
         clock.advance(minutes=30)
         assert run_db(db_url, lambda db: release_expired_holds(db, clock())) == 1
         assert all_bookings(db_url)[0]["status"] == "expired" and taken(db_url, slot_id) == 0
         expired_page = client.get(f"/b/{token}")
-        assert expired_page.status_code == 409 and "hold expired" in expired_page.text.lower()
-        assert pay_demo(client, token).headers["location"] == f"/b/{token}"
+        assert expired_page.status_code == 409 and "hold ran out" in expired_page.text.lower()
+        assert pay_demo(client, token).headers["location"] == f"/b/{token}?done=booked"
         [booking] = all_bookings(db_url)
         assert booking["status"] == "booked" and taken(db_url, slot_id) == 1
         assert event_kinds(db_url, booking["id"]) == [
@@ -344,10 +364,9 @@ def test_demo_payment_exists_only_in_demo_mode(
         assert all_bookings(db_url) == []
         # "portraits" offers demo and offline: only offline remains, chosen directly.
         token = start(client, world.slots["portraits"][0])
-        assert accept_quote(client, token).headers["location"] == f"/b/{token}/pay/offline"
-        assert client.get(f"/b/{token}/pay").headers["location"] == f"/b/{token}/pay/offline"
-        assert client.get(f"/b/{token}/pay/demo").status_code == 404
-        assert pay_demo(client, token).status_code == 404
+        page = accept_quote(client, token).text
+        assert "Reserve and pay the studio" in page and 'name="card"' not in page
+        assert pay_demo(client, token).status_code == 422
 
 
 def test_confirming_the_quote_again_does_not_extend_the_hold(
@@ -355,10 +374,10 @@ def test_confirming_the_quote_again_does_not_extend_the_hold(
 ) -> None:
     token = start(client, world.slots["portraits"][0])
     clock.advance(minutes=5)
-    accept_quote(client, token)  # first confirmation: a fresh 15 minutes from now
+    pay_demo(client, token, "1234")  # first confirmation: a fresh 15 minutes from now
     first_expiry = all_bookings(db_url)[0]["expires_at"]
     assert first_expiry == clock() + timedelta(minutes=15)
     clock.advance(minutes=10)
-    accept_quote(client, token)
+    pay_demo(client, token, "1234")
     assert all_bookings(db_url)[0]["expires_at"] == first_expiry
     assert event_kinds(db_url, all_bookings(db_url)[0]["id"]).count("quote_accepted") == 1

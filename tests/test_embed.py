@@ -1,4 +1,5 @@
-"""The embed's server side: loader, framing rules, origin checks, carried parameters, handoff."""
+"""The embed's server side: loader, framing rules, origin checks, carried parameters, and the
+booking's pages inside the widget."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from databases import Database
 from starlette.testclient import TestClient
 
 from tests.support.databases import run_db
-from tests.support.flow import CLIENT, accept_quote, pay_demo
+from tests.support.flow import CLIENT, pay_demo
 from tests.support.queries import all_bookings
 from tests.support.world import World
 from widget_server.db.tables import studios
@@ -120,20 +121,48 @@ def _submit_in_embed(client: TestClient, slot_id: int, **params: str) -> str:
     return location
 
 
-def test_details_hand_over_to_the_top_window(client: TestClient, world: World, db_url: str) -> None:
-    handoff_url = _submit_in_embed(client, world.slots["portraits"][0])
-    handoff = client.get(handoff_url)
-    assert handoff.status_code == 200 and handoff.headers["cache-control"] == "no-store"
-    token = urlsplit(handoff_url).path.split("/")[3]
-    assert f'data-minis-navigate="/b/{token}/quote"' in handoff.text
-    assert 'data-minis-event="lead-created"' in handoff.text and 'target="_top"' in handoff.text
-    assert "ada@example.com" not in handoff.text.split("data-minis-detail")[1].split(">")[0]
+def test_checkout_and_confirmation_stay_in_the_widget(
+    client: TestClient, world: World, db_url: str
+) -> None:
+    checkout_url = _submit_in_embed(client, world.slots["portraits"][0])
+    path, _, query = checkout_url.partition("?")
+    token = path.split("/")[3]
+    assert path == f"/embed/b/{token}/quote" and "parent=https" in query and "from=details" in query
+    checkout = client.get(checkout_url)
+    assert checkout.status_code == 200 and checkout.headers["cache-control"] == "no-store"
+    assert (
+        'class="embed' in checkout.text
+        and "frame-ancestors *" in checkout.headers["content-security-policy"]
+    )
+    assert 'data-minis-event="lead-created"' in checkout.text
+    assert "ada@example.com" not in checkout.text.split("data-minis-detail")[1].split(">")[0]
+    # The form posts inside the widget, carrying the widget's parameters.
+    assert f'action="/embed/b/{token}/quote?parent=https' in checkout.text
     assert all_bookings(db_url)[0]["return_url"] == f"{HOST}/minis?x=1"
+    paid = client.post(
+        checkout_url, data={"method": "demo", "card": "4242424242424242"}, headers=IN_A_FRAME
+    )
+    location = paid.headers["location"]
+    assert location.startswith(f"/embed/b/{token}?") and "done=booked" in location
+    confirmation = client.get(location)
+    assert confirmation.status_code == 200 and 'class="embed' in confirmation.text
+    assert 'data-minis-event="booked"' in confirmation.text
+    reference = all_bookings(db_url)[0]["reference"]
+    assert reference in confirmation.text.split("data-minis-detail")[1].split(">")[0]
+    # Opened again later (not just booked): no second event.
+    again = client.get(location.replace("done=booked", "done=x"))
+    assert "data-minis-event" not in again.text
 
 
-def test_new_tab_option_waits_for_a_click(client: TestClient, world: World) -> None:
-    handoff = client.get(_submit_in_embed(client, world.slots["portraits"][0], tab="new")).text
-    assert "data-minis-navigate" not in handoff and 'target="_blank"' in handoff
+def test_the_old_handoff_url_shows_the_booking_in_the_widget(
+    client: TestClient, world: World
+) -> None:
+    checkout_url = _submit_in_embed(client, world.slots["portraits"][0], tab="new")
+    token = urlsplit(checkout_url).path.split("/")[3]
+    held = client.get(f"/embed/b/{token}", params=EMBED)
+    assert held.status_code == 303 and held.headers["location"].startswith(
+        f"/embed/b/{token}/quote?"
+    )
 
 
 def test_errors_stay_in_the_iframe(client: TestClient, world: World, db_url: str) -> None:
@@ -158,14 +187,12 @@ def test_back_to_site_only_for_an_allowed_matching_origin(
     def book(slot_id: int, **params: str) -> str:
         handoff_url = _submit_in_embed(client, slot_id, **params)
         token = urlsplit(handoff_url).path.split("/")[3]
-        accept_quote(client, token)
         pay_demo(client, token)
         return token
 
     token = book(world.slots["portraits"][0])
     page = client.get(f"/b/{token}").text
-    reference = all_bookings(db_url)[0]["reference"]
-    assert f'href="{HOST}/minis?x=1#minis-booked={reference}"' in page
+    assert f'href="{HOST}/minis?x=1#minis-booked={token}"' in page
     assert "Back to jane.example" in page
     # A page on another origin than the parent is not remembered.
     other = book(world.slots["portraits"][1], page="https://evil.example/phish")
@@ -192,7 +219,6 @@ def test_a_widget_url_opened_as_a_page_of_its_own_links_back_nowhere(
         )
         assert response.status_code == 303
         token = urlsplit(response.headers["location"]).path.split("/")[3]
-        accept_quote(client, token)
         pay_demo(client, token)
         page = client.get(f"/b/{token}").text
         assert "Back to" not in page and "evil.example" not in page

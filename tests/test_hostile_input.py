@@ -294,7 +294,9 @@ def test_payment_forms_refuse_garbage(client: TestClient, world: World, db_url: 
     for card in ("", SCRIPT, "4242 4242 4242 424", "٤٢٤٢٤٢٤٢٤٢٤٢٤٢٤٢", "4242" * 100):
         response = client.post(f"/b/{token}/pay/demo", data={"card": card})
         assert response.status_code == 422 and SCRIPT not in response.text
-    assert client.get(f"/b/{token}/pay/{SCRIPT}").status_code == 404
+    assert client.get(f"/b/{token}/pay/{SCRIPT}").status_code == 404  # not a path of ours
+    unknown = client.get(f"/b/{token}/pay/x{SCRIPT[:7]}", follow_redirects=True)
+    assert unknown.status_code == 200 and "x<script" not in unknown.text
     assert all_bookings(db_url)[0]["status"] == "held"
     assert client.put(f"/b/{token}/quote").status_code == 405
     assert client.delete(f"/b/{token}").status_code == 405

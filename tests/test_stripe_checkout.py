@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
-from tests.support.flow import accept_quote
+from tests.support.flow import accept_quote, checkout
 from tests.support.queries import all_payments, event_kinds, taken
 from tests.support.stripe_flow import (
     return_from_checkout,
@@ -98,7 +98,7 @@ def test_cancelling_on_stripe_returns_to_the_quote_with_the_hold_kept(
     assert page.status_code == 200 and "Payment cancelled: nothing was charged" in page.text
     assert view_of(stripe_client, db_url, token).status == "held"
     # Confirming again goes back to the same session: never a second one to pay.
-    again = session_id_from(accept_quote(stripe_client, token), stripe_api)
+    again = session_id_from(checkout(stripe_client, token), stripe_api)
     assert again == session_id and len(stripe_api.creates()) == 1
 
 
@@ -114,12 +114,12 @@ def test_an_api_error_shows_a_retry_page_and_the_retry_reuses_the_key(
     page = stripe_client.post(f"/b/{token}/quote")
     assert page.status_code == 503
     assert "Payment didn&#39;t start" in page.text and "You have not been charged" in page.text
-    assert f'href="/b/{token}/pay/stripe"' in page.text
+    assert f'href="/b/{token}/quote"' in page.text
     assert view_of(stripe_client, db_url, token).status == "held"
 
-    retry_page = stripe_client.get(f"/b/{token}/pay/stripe")
-    assert retry_page.status_code == 200 and "Continue to payment" in retry_page.text
-    session_id = session_id_from(stripe_client.post(f"/b/{token}/pay/stripe"), stripe_api)
+    retry_page = stripe_client.get(f"/b/{token}/quote")
+    assert retry_page.status_code == 200 and "secure page" in retry_page.text
+    session_id = session_id_from(checkout(stripe_client, token), stripe_api)
     keys = stripe_api.creates()
     assert len(keys) >= 2 and len(set(keys)) == 1
     assert list(stripe_api.sessions) == [session_id]
@@ -153,7 +153,7 @@ def test_a_timeout_shows_a_retry_page_and_the_retry_gets_the_same_session(
     page = stripe_client.post(f"/b/{token}/quote")
     assert page.status_code == 503 and "You have not been charged" in page.text
     [created] = stripe_api.sessions
-    session_id = session_id_from(stripe_client.post(f"/b/{token}/pay/stripe"), stripe_api)
+    session_id = session_id_from(checkout(stripe_client, token), stripe_api)
     assert session_id == created and len(stripe_api.sessions) == 1
     keys = stripe_api.creates()
     assert len(keys) == 2 and len(set(keys)) == 1
@@ -164,7 +164,7 @@ def test_a_lapsed_checkout_is_replaced_with_a_new_session(
 ) -> None:
     token, first = start_card_checkout(stripe_client, stripe_api, world.slots["card-only"][0])
     clock.advance(minutes=45)  # the hold and the session both ran out; the slot is still free
-    second = session_id_from(accept_quote(stripe_client, token), stripe_api)
+    second = session_id_from(checkout(stripe_client, token), stripe_api)
     assert second != first
     keys = stripe_api.creates()
     assert len(set(keys)) == 2
@@ -176,11 +176,10 @@ def test_the_payment_choice_offers_card_payments_only_when_configured(
     from tests.support.flow import start
 
     token = start(stripe_client, world.slots["portraits"][0], "portraits")
-    accept_quote(stripe_client, token)
-    assert 'value="stripe"' in stripe_client.get(f"/b/{token}/pay").text
+    assert 'value="stripe"' in accept_quote(stripe_client, token).text
     # The same session on an app without STRIPE_SECRET_KEY: no card payments.
-    assert 'value="stripe"' not in client.get(f"/b/{token}/pay").text
-    assert client.get(f"/b/{token}/pay/stripe").status_code == 404
+    assert 'value="stripe"' not in accept_quote(client, token).text
+    assert checkout(client, token, "stripe").status_code == 422
 
 
 def test_webhooks_are_refused_when_card_payments_are_off(client: TestClient) -> None:
@@ -200,3 +199,33 @@ def test_forms_may_lead_to_the_hosted_page_only_when_card_payments_are_on(
     assert form_action(stripe_client.get("/acme")) == (
         f"form-action 'self' https://checkout.stripe.com {stripe_api.base_url}"
     )
+
+
+def test_a_client_who_started_in_the_widget_comes_back_to_it(
+    stripe_client: TestClient, stripe_api: StandInStripe, world: World, db_url: str
+) -> None:
+    """Only Stripe's page leaves the host site: its button posts to the top window, and
+    both ways back (paid, cancelled) land on the host page, which reopens the widget."""
+    host = {"parent": "https://jane.example", "page": "https://jane.example/minis", "theme": "auto"}
+    started = stripe_client.post(
+        "/embed/acme/card-only/book",
+        params={**host, "slot": world.slots["card-only"][0]},
+        data={"name": "Ada Lovelace", "email": "ada@example.com", "phone": "212 555 0143"},
+        headers={"Sec-Fetch-Dest": "iframe"},
+    )
+    in_widget = started.headers["location"]
+    token = in_widget.split("/")[3]
+    page = stripe_client.get(in_widget).text
+    assert f'formaction="/b/{token}/quote" formtarget="_top"' in page
+    session_id = session_id_from(checkout(stripe_client, token), stripe_api)
+    cancelled = stripe_client.get(f"/b/{token}/quote?payment=cancelled")
+    assert cancelled.headers["location"] == f"https://jane.example/minis#minis-unpaid={token}"
+    reopened = stripe_client.get(f"/embed/b/{token}", params={**host, "done": "unpaid"})
+    assert "payment=cancelled" in reopened.headers["location"]
+    assert "nothing was charged" in stripe_client.get(reopened.headers["location"]).text
+    stripe_api.pay(session_id)
+    paid = return_from_checkout(stripe_client, token, session_id)
+    assert paid.headers["location"] == f"https://jane.example/minis#minis-booked={token}"
+    confirmation = stripe_client.get(f"/embed/b/{token}", params={**host, "done": "booked"})
+    assert confirmation.status_code == 200 and 'data-minis-event="booked"' in confirmation.text
+    assert view_of(stripe_client, db_url, token).status == "booked"

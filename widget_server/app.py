@@ -23,7 +23,7 @@ from .payments import PaymentMethods
 from .shutdown import stop_background
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
-from .web import changes, client, loader, logos, paths, payments, public, site, webhooks
+from .web import changes, checkout, client, loader, logos, paths, payments, public, site, webhooks
 from .web.access_log import redact_access_log
 from .web.admin import routes as admin
 from .web.admin.ratelimit import LoginLimiter
@@ -51,6 +51,7 @@ ROUTES: list[BaseRoute] = [
     *loader.routes,
     *logos.routes,
     *client.routes,
+    *checkout.routes,
     *payments.routes,
     *changes.routes,
     *webhooks.routes,

@@ -45,7 +45,8 @@ async def seed_demo(db: Database, now: datetime) -> bool:
             currency="USD",
             brand_color="#b4540a",
             offline_instructions=(
-                "Pay by bank transfer within 3 days (details in your confirmation email), "
+                "Pay by bank transfer within 3 days to Golden Hour Photography, "
+                "account 021000021 / 123456789, with your booking reference, "
                 "or in cash at the start of your session."
             ),
             # The methods the studio takes (Settings); each mini session offers some of them.

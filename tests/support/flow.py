@@ -17,7 +17,7 @@ def submit_details(
 
 
 def token_from(response: Response) -> str:
-    match = re.match(r"^/b/([^/]+)", response.headers["location"])
+    match = re.match(r"^(?:/embed)?/b/([^/?]+)", response.headers["location"])
     assert match, response.headers.get("location")
     return match.group(1)
 
@@ -30,18 +30,29 @@ def start(client: TestClient, slot_id: int, mini: str = "portraits", **fields: s
 
 
 def accept_quote(client: TestClient, token: str) -> Response:
-    response = client.post(f"/b/{token}/quote")
-    assert response.status_code == 303, response.text
+    """Open the checkout (the one page after the details); it must show."""
+    response = client.get(f"/b/{token}/quote")
+    assert response.status_code == 200, response.text
     return response
 
 
+def checkout(client: TestClient, token: str, method: str = "", **fields: str) -> Response:
+    """Submit the checkout with ``method`` (none: the only one offered) and its fields."""
+    data = {"method": method, **fields} if method else fields
+    return client.post(f"/b/{token}/quote", data=data)
+
+
 def pay_demo(client: TestClient, token: str, card: str = "4242 4242 4242 4242") -> Response:
-    return client.post(f"/b/{token}/pay/demo", data={"card": card})
+    return checkout(client, token, "demo", card=card)
+
+
+def pay_offline(client: TestClient, token: str) -> Response:
+    return checkout(client, token, "offline")
 
 
 def book_with_demo_card(client: TestClient, slot_id: int, mini: str = "portraits") -> str:
     token = start(client, slot_id, mini)
-    accept_quote(client, token)
     response = pay_demo(client, token)
-    assert response.status_code == 303 and response.headers["location"] == f"/b/{token}"
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"/b/{token}?done=booked"
     return token

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from widget_server.booking.views import BookingView, load_booking_view
 
 from .databases import run_db
-from .flow import accept_quote, start
+from .flow import checkout, start
 from .keys import STRONG_SECRET_KEY
 from .stripe_server import SECRET_KEY, WEBHOOK_SECRET, StandInStripe, sign
 
@@ -36,7 +36,7 @@ def start_card_checkout(
 ) -> tuple[str, str]:
     """A hold on a "card-only" slot, sent on to Checkout: (booking token, session id)."""
     token = start(client, slot_id, "card-only")
-    return token, session_id_from(accept_quote(client, token), stripe_api)
+    return token, session_id_from(checkout(client, token), stripe_api)
 
 
 def start_deposit_checkout(
@@ -44,8 +44,7 @@ def start_deposit_checkout(
 ) -> tuple[str, str]:
     """A hold on a "portraits" slot (deposit), card chosen: (booking token, session id)."""
     token = start(client, slot_id, "portraits")
-    accept_quote(client, token)
-    response = client.post(f"/b/{token}/pay", data={"method": "stripe"})
+    response = checkout(client, token, "stripe")
     return token, session_id_from(response, stripe_api)
 
 

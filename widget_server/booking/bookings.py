@@ -276,6 +276,17 @@ async def accept_quote(db: Database, booking: BookingView, now: datetime) -> Non
             await record_event(db, booking.id, "quote_accepted", now, hold_until=hold_until)
 
 
+async def hold_again(db: Database, booking: BookingView, now: datetime) -> None:
+    """The client's hold ran out: hold the same time again, for a full hold, if nobody has
+    taken it meanwhile (else SlotUnavailable("taken")). A hold still running is left as it
+    is, so nobody keeps a time forever by asking again."""
+    if not booking.hold_lapsed(now):
+        return
+    async with write_transaction(db):
+        await lock_slot(db, booking.slot_id)
+        await secure_spot(db, booking.id, now + timedelta(minutes=booking.mini.hold_minutes), now)
+
+
 async def insert_payment_once(
     db: Database, booking_id: int, payment: NewPayment, now: datetime
 ) -> bool:

@@ -17,7 +17,9 @@ from datetime import datetime
 from databases import Database
 
 from ..booking.errors import WrongState
+from ..booking.quotes import Quote
 from ..booking.views import BookingView, PaymentLine
+from ..formatting import money
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,21 @@ class PaymentMethod:
     provider_name: str = "The payment service"
     # How to switch it on, for the settings page when it is off here ("" = don't list it).
     how_to_enable: str = ""
+    # Whether paying sends the client to a provider's own page, which refuses to be framed:
+    # the embed's checkout then opens it in the top window (or a new tab), nothing else.
+    leaves_site: bool = False
+
+    @property
+    def part_template(self) -> str:
+        """The method's own part of the checkout form (``templates/payments/<key>.html``)."""
+        return f"payments/{self.key}.html"
+
+    def action_label(self, quote: Quote) -> str:
+        """The checkout button's words for what happens: "Pay $75.00 deposit"."""
+        if quote.due_now_minor <= 0:
+            return "Book"
+        due = money(quote.due_now_minor, quote.currency)
+        return f"Pay {due} deposit" if quote.is_deposit else f"Pay {due}"
 
     async def begin(self, start: PaymentStart) -> str:
         """The URL the client's browser goes to next to pay: by default our method page."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..booking.bookings import NewPayment, book
+from ..booking.quotes import Quote
 from .base import PaymentMethod, PaymentStart, RefundRequest
 from .refunds import record_settled_refund
 
@@ -17,6 +18,9 @@ class OfflinePayment(PaymentMethod):
     key = "offline"
     label = "Pay the studio directly"
     summary = "Reserve now and pay as the studio describes (bank transfer, at the session...)."
+
+    def action_label(self, quote: Quote) -> str:
+        return "Reserve and pay the studio" if quote.total_minor > 0 else "Book"
 
     async def submit(self, start: PaymentStart, form: Mapping[str, str]) -> str | None:
         """Book with the whole amount pending: one pending record per booking, however often."""

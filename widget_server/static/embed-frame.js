@@ -24,8 +24,6 @@
 
   var event = body.getAttribute("data-minis-event");
   if (event) post(event, JSON.parse(body.getAttribute("data-minis-detail") || "{}"));
-  var next = body.getAttribute("data-minis-navigate");
-  if (next) post("navigate", { url: new URL(next, location.href).href });
 
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") post("close", {});

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..booking.views import BookingView, load_booking_view
-from .urls import booking_url
+from .urls import page_url
 
 
 async def booking_or_404(request: Request) -> BookingView:
@@ -21,6 +21,7 @@ async def booking_or_404(request: Request) -> BookingView:
     return booking
 
 
-def to_booking(request: Request, booking: BookingView, page: str = "") -> Response:
-    """303 to one of the booking's pages (its confirmation by default)."""
-    return RedirectResponse(booking_url(request, booking.public_id, page), status_code=303)
+def to_booking(request: Request, booking: BookingView, page: str = "", **params: str) -> Response:
+    """303 to one of the booking's pages (its confirmation by default), inside the widget
+    when the client is in it."""
+    return RedirectResponse(page_url(request, booking.public_id, page, **params), status_code=303)

@@ -26,7 +26,7 @@ from .change_text import why_not
 from .forms import parse_id, read_form
 from .pages import error_page, render
 from .public import UNAVAILABLE_MESSAGES
-from .urls import booking_url
+from .urls import page_url
 
 
 def _refused(request: Request, booking: BookingView, reason: str, what: str) -> Response:
@@ -37,13 +37,13 @@ def _refused(request: Request, booking: BookingView, reason: str, what: str) -> 
         why_not(booking, options, reason, what),
         studio=booking.studio,
         title=f"You can't {what} online" if reason != "same_slot" else "Choose another time",
-        back_url=booking_url(request, booking.public_id),
+        back_url=page_url(request, booking.public_id),
         back_label="Back to your booking",
     )
 
 
 def _done(request: Request, booking: BookingView, what: str) -> Response:
-    url = booking_url(request, booking.public_id) + f"?done={what}"
+    url = page_url(request, booking.public_id, done=what)
     return RedirectResponse(url, status_code=303)
 
 
@@ -75,7 +75,7 @@ async def reschedule_page(request: Request) -> Response:
                 "booking": booking,
                 "offer": offer,
                 "selected": selected,
-                "booking_url": booking_url(request, booking.public_id),
+                "booking_url": page_url(request, booking.public_id),
             },
             studio=booking.studio,
         )
@@ -88,7 +88,7 @@ async def reschedule_page(request: Request) -> Response:
             "That time isn't part of this session. Please choose one of its times.",
             studio=booking.studio,
             title="We couldn't find that time",
-            back_url=booking_url(request, booking.public_id, "reschedule"),
+            back_url=page_url(request, booking.public_id, "reschedule"),
             back_label="Choose another time",
         )
     try:
@@ -107,11 +107,11 @@ async def reschedule_page(request: Request) -> Response:
             title="This time was just taken"
             if exc.reason == "taken"
             else "That time isn't available",
-            back_url=booking_url(request, booking.public_id, "reschedule"),
+            back_url=page_url(request, booking.public_id, "reschedule"),
             back_label="Choose another time",
         )
     except WrongState:
-        return RedirectResponse(booking_url(request, booking.public_id), status_code=303)
+        return RedirectResponse(page_url(request, booking.public_id), status_code=303)
     location = await location_of_slot(db, slot.id)
     return render(
         request,
@@ -120,9 +120,9 @@ async def reschedule_page(request: Request) -> Response:
             "booking": booking,
             "slot": slot,
             "location": location,
-            "back_url": booking_url(request, booking.public_id, "reschedule"),
-            "post_url": booking_url(request, booking.public_id, "reschedule"),
-            "booking_url": booking_url(request, booking.public_id),
+            "back_url": page_url(request, booking.public_id, "reschedule"),
+            "post_url": page_url(request, booking.public_id, "reschedule"),
+            "booking_url": page_url(request, booking.public_id),
         },
         studio=booking.studio,
     )
@@ -133,7 +133,7 @@ async def cancel_page(request: Request) -> Response:
     db, now = request.app.state.db, request.app.state.clock()
     options = change_options(booking, now)
     if booking.status == "cancelled":
-        return RedirectResponse(booking_url(request, booking.public_id), status_code=303)
+        return RedirectResponse(page_url(request, booking.public_id), status_code=303)
     if not options.can_cancel:
         return _refused(request, booking, options.cancel_reason or "disabled", "cancel")
     refund_minor = sum(r.amount_minor for r in refund_plan(booking))
@@ -154,7 +154,7 @@ async def cancel_page(request: Request) -> Response:
             except ChangeNotAllowed as exc:
                 return _refused(request, booking, exc.reason, "cancel")
             except WrongState:
-                return RedirectResponse(booking_url(request, booking.public_id), status_code=303)
+                return RedirectResponse(page_url(request, booking.public_id), status_code=303)
             return _done(request, booking, "cancelled")
     return render(
         request,
@@ -164,8 +164,8 @@ async def cancel_page(request: Request) -> Response:
             "refund_minor": refund_minor,
             "message": message[:4000],
             "errors": errors,
-            "back_url": booking_url(request, booking.public_id),
-            "post_url": booking_url(request, booking.public_id, "cancel"),
+            "back_url": page_url(request, booking.public_id),
+            "post_url": page_url(request, booking.public_id, "cancel"),
         },
         status_code=422 if errors else 200,
         studio=booking.studio,
@@ -175,4 +175,6 @@ async def cancel_page(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/b/{token}/reschedule", reschedule_page, methods=["GET", "POST"]),
     Route("/b/{token}/cancel", cancel_page, methods=["GET", "POST"]),
+    Route("/embed/b/{token}/reschedule", reschedule_page, methods=["GET", "POST"]),
+    Route("/embed/b/{token}/cancel", cancel_page, methods=["GET", "POST"]),
 ]

@@ -18,8 +18,8 @@ from starlette.requests import Request
 from ..booking.catalog import MiniSession, Studio
 from ..formatting import HEX_COLOR
 from ..studio.origins import normalize_origin
+from .urls import EMBED_PREFIX
 
-EMBED_PREFIX = "/embed"
 THEMES = ("light", "dark", "auto")
 
 

@@ -1,6 +1,6 @@
-"""The client's payment pages, for every method through the one PaymentMethod interface:
-choosing a method, the method's own page, coming back from a provider's page, and
-paying the balance online."""
+"""The client's payments, for every method through the one PaymentMethod interface: what
+the checkout (web/checkout.py) pays with, coming back from a provider's page, and paying
+the balance online."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..booking.errors import SlotUnavailable, WrongState
-from ..booking.views import BookingView
-from ..payments.base import PaymentDeclined, PaymentMethod, PaymentStart, PaymentUnavailable
+from ..booking.errors import WrongState
+from ..booking.views import BookingView, load_booking_view
+from ..payments.base import PaymentMethod, PaymentStart, PaymentUnavailable
 from .booking_access import booking_or_404, to_booking
-from .forms import read_form
-from .pages import error_page, render
-from .public import not_taking_payments, slot_unavailable
+from .embed import origin_allowed, page_origin
+from .pages import error_page
 from .urls import absolute, booking_url
 
 
@@ -35,26 +34,10 @@ def payment_start(request: Request, booking: BookingView, method: PaymentMethod)
         db=request.app.state.db,
         booking=booking,
         now=request.app.state.clock(),
-        method_page_url=booking_url(request, booking.public_id, f"pay/{method.key}"),
+        method_page_url=booking_url(request, booking.public_id, f"quote?method={method.key}"),
         confirmation_url=absolute(request, booking_url(request, booking.public_id)),
         quote_url=absolute(request, booking_url(request, booking.public_id, "quote")),
     )
-
-
-async def go_pay(request: Request, booking: BookingView, method: PaymentMethod) -> Response:
-    """Send the client on to pay with ``method``; a provider that can't be reached gets a
-    friendly page with a way to try again (which reuses the same idempotency key)."""
-    try:
-        url = await method.begin(payment_start(request, booking, method))
-    except SlotUnavailable as exc:
-        return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
-    except WrongState:
-        return to_booking(request, booking)
-    except PaymentUnavailable:
-        return payment_unavailable(
-            request, booking, booking_url(request, booking.public_id, f"pay/{method.key}")
-        )
-    return RedirectResponse(url, status_code=303)
 
 
 def payment_unavailable(request: Request, booking: BookingView, retry_url: str) -> Response:
@@ -68,76 +51,6 @@ def payment_unavailable(request: Request, booking: BookingView, retry_url: str) 
         title="Payment didn't start",
         back_url=retry_url,
         back_label="Try again",
-    )
-
-
-async def choose_payment_page(request: Request) -> Response:
-    booking = await booking_or_404(request)
-    if (elsewhere := ended(request, booking)) is not None:
-        return elsewhere
-    if not booking.quote_accepted:
-        return to_booking(request, booking, "quote")
-    methods = offered_methods(request, booking)
-    if not methods:
-        return not_taking_payments(request, booking.studio)
-    if request.method == "GET" and len(methods) == 1:
-        return await go_pay(request, booking, methods[0])
-    error = None
-    if request.method == "POST":
-        chosen = (await read_form(request)).get("method", "")
-        method = next((m for m in methods if m.key == chosen), None)
-        if method is not None:
-            return await go_pay(request, booking, method)
-        error = "Please choose how you'd like to pay."
-    return render(
-        request,
-        "public/pay_choose.html",
-        {"booking": booking, "methods": methods, "error": error},
-        status_code=422 if error else 200,
-        studio=booking.studio,
-    )
-
-
-async def method_page(request: Request) -> Response:
-    """The method's own page (``public/pay_<key>.html``); submitting it pays with it."""
-    booking = await booking_or_404(request)
-    methods = offered_methods(request, booking)
-    method = next((m for m in methods if m.key == request.path_params["method"]), None)
-    if method is None:
-        raise HTTPException(404)
-    if (elsewhere := ended(request, booking)) is not None:
-        return elsewhere
-    if not booking.quote_accepted:
-        return to_booking(request, booking, "quote")
-    error = None
-    if request.method == "POST":
-        form = await read_form(request)
-        try:
-            url = await method.submit(payment_start(request, booking, method), form)
-        except PaymentDeclined as exc:
-            error = str(exc)
-        except PaymentUnavailable:
-            return payment_unavailable(
-                request, booking, booking_url(request, booking.public_id, f"pay/{method.key}")
-            )
-        except SlotUnavailable as exc:
-            return slot_unavailable(request, booking.studio, booking.mini, exc.reason)
-        except WrongState:
-            return to_booking(request, booking)
-        else:
-            return RedirectResponse(url, status_code=303) if url else to_booking(request, booking)
-    return render(
-        request,
-        f"public/pay_{method.key}.html",
-        {
-            "booking": booking,
-            "quote": booking.quote,
-            "error": error,
-            "method": method,
-            "other_methods": len(methods) > 1,
-        },
-        status_code=422 if error else 200,
-        studio=booking.studio,
     )
 
 
@@ -174,7 +87,23 @@ async def return_page(request: Request) -> Response:
             back_url=booking_url(request, booking.public_id),
             back_label="See your booking",
         )
+    settled = await load_booking_view(request.app.state.db, booking.public_id)
+    if settled is not None and settled.status == "booked":
+        return back_where_started(request, settled, "booked") or to_booking(request, settled)
     return to_booking(request, booking)
+
+
+def back_where_started(request: Request, booking: BookingView, what: str) -> Response | None:
+    """Back from a provider's page to the site the client booked on, if they started in its
+    widget: the loader there opens this booking in the widget again (``#minis-<what>=<token>``,
+    ``what`` being "booked" or "unpaid"), where the page fires ``minis:booked``."""
+    if not booking.return_url or not origin_allowed(
+        booking.studio, page_origin(booking.return_url)
+    ):
+        return None
+    token = request.app.state.tokens.make(booking.public_id)
+    url = booking.return_url.split("#")[0] + f"#minis-{what}={token}"
+    return RedirectResponse(url, status_code=303)
 
 
 def balance_method(request: Request, booking: BookingView) -> PaymentMethod | None:
@@ -209,8 +138,6 @@ async def pay_balance(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/b/{token}/pay", choose_payment_page, methods=["GET", "POST"]),
-    Route("/b/{token}/pay/{method}", method_page, methods=["GET", "POST"]),
     Route("/b/{token}/{method}/return", return_page),
     Route("/b/{token}/balance", pay_balance, methods=["POST"]),
 ]

@@ -26,7 +26,7 @@ from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
 from .pages import carried_params, error_page, render
 from .rate_limits import Refusal
-from .urls import booking_url, mini_url
+from .urls import mini_url, page_url
 
 UNAVAILABLE_MESSAGES = {
     "taken": "Someone else just booked this time. Please choose another one.",
@@ -239,13 +239,17 @@ async def book_page(request: Request) -> Response:
         )
     except SlotUnavailable as exc:
         return slot_unavailable(request, studio, mini, exc.reason)
-    if embed is None:
-        page = "" if started.status == "booked" else "quote"
-        return RedirectResponse(booking_url(request, started.public_id, page), status_code=303)
-    # In the iframe: the quote and payment are top-level pages (payment providers
-    # refuse to be framed); the handoff page sends the client's window there.
-    handoff = f"{EMBED_PREFIX}{booking_url(request, started.public_id)}?{urlencode(embed.query())}"
-    return RedirectResponse(handoff, status_code=303)
+    # On to the checkout, or the confirmation of a free session booked just now; inside the
+    # widget when the client is in it (only a provider's own page leaves it).
+    if started.status == "booked":
+        return to_booking_page(request, started.public_id, "", done="booked")
+    # Inside the widget the checkout tells the host page of the new lead (``from``).
+    params = {"from": "details"} if embed is not None else {}
+    return to_booking_page(request, started.public_id, "quote", **params)
+
+
+def to_booking_page(request: Request, public_id: str, page: str, **params: str) -> Response:
+    return RedirectResponse(page_url(request, public_id, page, **params), status_code=303)
 
 
 # Last among the app's routes: a studio's slug is any first path segment not taken above

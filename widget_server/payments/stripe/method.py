@@ -40,6 +40,7 @@ class StripePayment(PaymentMethod):
     collects_balance = True
     provider_name = "Stripe"
     how_to_enable = "Set STRIPE_SECRET_KEY to enable card payments."
+    leaves_site = True
 
     def __init__(
         self,

@@ -1,0 +1,22 @@
+/* Minis checkout: counts the hold down and says when it ends on the client's own clock
+   (the page without script names the session's zone). The count starts from the seconds
+   the server gave, not the client's clock, which may be off. At zero the page reloads,
+   and the server shows the "hold ran out" page, with the same time offered again. */
+(function () {
+  var hold = document.querySelector(".hold[data-seconds-left]");
+  if (!hold) return;
+  var seconds = +hold.getAttribute("data-seconds-left");
+  if (!(seconds > 0)) return;
+  var end = Date.now() + seconds * 1000;
+  var left = hold.querySelector(".hold-left");
+  var until = hold.querySelector(".hold-until");
+  until.textContent =
+    new Date(end).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" }) + " your time";
+  function tick() {
+    var s = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    left.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+    if (s > 0) setTimeout(tick, (end - Date.now()) % 1000 || 1000);
+    else location.reload();
+  }
+  tick();
+})();
