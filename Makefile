@@ -22,10 +22,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# ical.js, the second calendar parser of the email tests (tests/support/calendars.py).
+ICALJS := tests/support/icaljs/node_modules/.package-lock.json
+$(ICALJS): tests/support/icaljs/package-lock.json
+	cd tests/support/icaljs && npm ci --no-audit --no-fund --silent
+
 demo: $(STAMP)  ## demo data on SQLite at http://127.0.0.1:8000 (PORT=, DB=, HOST= to change)
 	$(BIN)/minis demo --host '$(HOST)' --port '$(PORT)' $(if $(DB),--db '$(DB)')
 
-test: $(STAMP)  ## every test: unit, HTTP, concurrency, e2e in Chromium; lint and type check
+test: $(STAMP) $(ICALJS)  ## every test: unit, HTTP, concurrency, e2e in Chromium; lint and type check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import contention, embed, queries, throughput, weights
+from . import contention, embed, profile, queries, scaling, throughput, weights
 
 
 def load_average() -> str:
@@ -35,6 +35,8 @@ def main() -> None:
         queries.run(workdir)
         weights.run(workdir)
         embed.run(workdir)
+        profile.run_all(workdir)
+        scaling.run(workdir)
     elapsed = time.perf_counter() - started
     print(f"\nTotal: {elapsed:.0f} s; load average now {load_average()}")
 

@@ -30,6 +30,14 @@ def log_in(page: Page) -> None:
     expect(heading(page)).to_have_text("Bookings")
 
 
+def open_page(page: Page, name: str) -> None:
+    """Follow the dashboard's menu to a page; on a phone the menu opens first."""
+    menu = page.locator("details.admin-menu")
+    if not menu.evaluate("el => el.open"):
+        menu.locator("summary").click()
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name=name).click()
+
+
 def fits_the_width(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
@@ -61,6 +69,6 @@ def test_a_clients_booking_shows_on_the_day_sheet(new_context: ContextFactory) -
 
     booked.get_by_role("link", name=ADA.name).click()
     expect(heading(photographer)).to_have_text(ADA.name)
-    expect(photographer.get_by_text("Payment recorded")).to_be_visible()
+    expect(photographer.get_by_text("Payment received (demo): $75.00")).to_be_visible()
     [cookie] = photographer.context.cookies()
     assert cookie["path"] == "/admin" and cookie["httpOnly"] and cookie["sameSite"] == "Lax"

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from .steps import ADA, SUCCESS_CARD, choose_method, confirm_quote, heading, pay_with_card
 from .steps import reach_quote as reach_quote_of
 from .support import ContextFactory, PageProblems
-from .test_admin import fits_the_width, log_in
+from .test_admin import fits_the_width, log_in, open_page
 from .test_embed_a11y import severe_violations
 
 TITLE = "Beach Minis"
@@ -26,17 +26,17 @@ def check_page(page: Page) -> None:
 
 
 def add_location(photographer: Page) -> None:
-    photographer.get_by_role("link", name="Locations").click()
+    open_page(photographer, "Locations")
     photographer.get_by_role("link", name="Add a location").click()
     photographer.get_by_label("Name", exact=True).fill(PLACE)
     photographer.get_by_label("Address").fill("Pier 7, Santa Monica")
-    photographer.get_by_label("Time zone").select_option("America/Los_Angeles")
+    photographer.get_by_label("Time zone").fill("Pacific Time — Los Angeles")
     photographer.get_by_role("button", name="Add the location").click()
     expect(photographer.get_by_role("status")).to_have_text("Location added.")
 
 
 def create_mini(photographer: Page) -> None:
-    photographer.get_by_role("link", name="Mini sessions").click()
+    open_page(photographer, "Mini sessions")
     expect(heading(photographer)).to_have_text("Mini sessions")
     check_page(photographer)
     photographer.get_by_role("link", name="New mini session").click()
@@ -58,7 +58,9 @@ def create_mini(photographer: Page) -> None:
 
 
 def add_day(photographer: Page, day: date) -> None:
-    photographer.get_by_label("Location").select_option(label=f"{PLACE} (America/Los_Angeles)")
+    photographer.get_by_label("Location").select_option(
+        label=f"{PLACE} (Pacific Time — Los Angeles)"
+    )
     photographer.get_by_label("Date").fill(day.isoformat())
     photographer.get_by_label("Starts").fill("10:00")
     photographer.get_by_label("Ends").fill("11:00")

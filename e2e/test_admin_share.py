@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from .embed_steps import IFRAME, expect_slots, wait_for_event, widget
 from .host_site import HostSite
 from .support import ContextFactory
-from .test_admin import log_in
+from .test_admin import log_in, open_page
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
@@ -26,7 +26,7 @@ PAGE = """<!doctype html>
 def share_page(new_context: ContextFactory) -> Page:
     photographer = new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(photographer)
-    photographer.get_by_role("link", name="Share & embed").click()
+    open_page(photographer, "Share & embed")
     expect(photographer.get_by_role("heading", level=1)).to_have_text("Share & embed")
     return photographer
 

@@ -59,12 +59,21 @@ def test_reschedule_to_another_time(page: Page, server: DemoSite) -> None:
     expect(page.locator(".slot.is-current")).to_contain_text("Your time")
     capture(page, "9-reschedule-pick")
     # Another day and location: the second day chip (Colorado or the next Saturday).
+    here = page.locator("a.day[aria-current] .day-place").inner_text()
+    there = page.locator("a.day").nth(1).locator(".day-place").inner_text()
     page.locator("a.day").nth(1).click()
     new_slot = page.locator("#times a.slot").nth(1)
     new_time = " ".join(new_slot.locator(".slot-time").inner_text().split())
     new_slot.click()
 
     expect(heading(page)).to_have_text("Move your booking?")
+    # Another place (Colorado: another zone too) is said before the client confirms.
+    warning = page.locator(".move-warning")
+    if there != here:
+        expect(warning).to_contain_text(f"Another place: the new time is at {there}")
+        expect(warning).to_contain_text("Another time zone:")
+    else:
+        expect(warning).to_have_count(0)
     capture(page, "10-reschedule-confirm")
     page.get_by_role("button", name=re.compile(r"^Move to ")).click()
 

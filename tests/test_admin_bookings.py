@@ -136,7 +136,7 @@ def test_booking_page_shows_payments_events_and_emails(
         "ada@example.com",
         "Client chose a time (spot held)",
         "Quote accepted",
-        "Payment recorded",
+        "Payment received (demo): $50.00",
         "Confirmation to the client",
         "New booking, to you",
         "acme@studio.test",

@@ -67,14 +67,14 @@ def acme_active(db_url: str) -> list[str]:
 def test_listing_and_adding_locations(client: TestClient, acme: World, db_url: str) -> None:
     html = client.get("/admin/locations").text
     assert "Park" in html and "Meadow" in html and "Tiergarten" not in html
-    assert 'href="/admin/locations">Locations</a>' in html
+    assert 'href="/admin/locations" aria-current="page">Locations</a>' in html
     # Park has every mini session's day in two days, plus today's (with slots still to come)
     assert re.search(r"Park</strong></a>\s*<span[^>]*>[^<]*· 7 upcoming session days", html)
     assert re.search(r"Meadow</strong></a>\s*<span[^>]*>[^<]*· 1 upcoming session day<", html)
     # adding one
     form = client.get("/admin/locations/new").text
     # the studio's time zone is the default
-    assert '<option value="America/New_York" selected>New York</option>' in form
+    assert 'list="time-zone-names" value="Eastern Time — New York"' in form  # the studio's
     response = post(client, "/admin/locations/new", **location_form(timezone="America/Chicago"))
     assert response.status_code == 303
     new_id = location_id(db_url, "Beach")

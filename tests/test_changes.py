@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html import unescape
 
 import pytest
@@ -101,9 +102,15 @@ def test_reschedule_moves_the_booking_and_keeps_the_payment(
         ("rescheduled", "ada@example.com"),
         ("rescheduled_studio", "acme@studio.test"),
     ]
-    assert outbox_rows(db_url)[-1]["payload"] == (
-        f'{{"slot_id": {new}, "old_slot_id": {old}, "by": "client"}}'
-    )
+    payload = json.loads(outbox_rows(db_url)[-1]["payload"])
+    assert {k: payload[k] for k in ("slot_id", "old_slot_id", "by")} == {
+        "slot_id": new,
+        "old_slot_id": old,
+        "by": "client",
+    }
+    # What the email says is written with it: the new time, the old one, the SEQUENCE.
+    assert payload["facts"]["booking"]["slot_id"] == new
+    assert payload["facts"]["old"]["starts_at"] and payload["facts"]["calendar_sequence"] == 1
     page = client.get(moved.headers["location"]).text
     assert "Your booking has moved" in page and "9:25 AM EST" in page
     # The freed time is bookable again.
@@ -221,6 +228,10 @@ def test_cancel_frees_the_slot_keeps_the_lead_and_tells_both(
     assert "Maybe next time <script>" in outbox_rows(db_url)[-1]["payload"]
     page = client.get(done.headers["location"]).text
     assert "This booking was cancelled" in page and "/reschedule" not in page
+    # What became of the deposit, and why (the default policy keeps it).
+    assert "<dt>You paid</dt><dd>$50.00</dd>" in page and "<dt>Refunded</dt><dd>$0.00</dd>" in page
+    assert "<dt>Kept by the studio</dt><dd>$50.00</dd>" in page
+    assert "deposits aren&#39;t refunded when a booking is cancelled" in page
     # Cancelling again changes nothing.
     again = client.post(f"/b/{token}/cancel", data={"confirm": "yes"})
     assert again.status_code == 303 and again.headers["location"] == f"/b/{token}"

@@ -109,15 +109,30 @@ def test_values_are_read() -> None:
             "MINIS_DATABASE_URL": "postgresql://u:p@db/minis",
             "MINIS_BASE_URL": "https://book.example.com/",
             "MINIS_SMTP_URL": "smtps://u:p@mail:465",
+            "MINIS_MAIL_FROM": "Bookings <bookings@book.example.com>",
             "STRIPE_SECRET_KEY": "sk_test_x",
         }
     )
     assert settings.database_url == "postgresql://u:p@db/minis"
     assert settings.base_url == "https://book.example.com"
     assert settings.smtp_url == "smtps://u:p@mail:465"
+    assert settings.mail_from == "Bookings <bookings@book.example.com>"
     assert settings.stripe_secret_key == "sk_test_x"
     assert settings.request_body_timeout == 30
     assert load_settings({**GOOD, "MINIS_REQUEST_BODY_TIMEOUT": "7.5"}).request_body_timeout == 7.5
+
+
+def test_sending_email_needs_a_real_sender_address() -> None:
+    smtp = {**GOOD, "MINIS_SMTP_URL": "smtp://mail.example.com:587"}
+    with pytest.raises(ConfigError, match="MINIS_MAIL_FROM is required when MINIS_SMTP_URL"):
+        load_settings(smtp)
+    for bad in ("bookings@localhost", "Minis <bookings>", "a@b.example, c@d.example", "junk"):
+        with pytest.raises(ConfigError, match="MINIS_MAIL_FROM must be one address"):
+            load_settings({**smtp, "MINIS_MAIL_FROM": bad})
+    for good in ("bookings@book.example.com", '"Acme, Inc." <hello@acme.example>'):
+        assert load_settings({**smtp, "MINIS_MAIL_FROM": good}).mail_from == good
+    # Without SMTP nothing is sent, so nothing is needed (emails wait in the outbox).
+    assert load_settings(GOOD).smtp_url is None
 
 
 def test_hsts_lasts_a_year_unless_set() -> None:

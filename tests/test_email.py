@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -30,10 +31,12 @@ from widget_server.db.outbox import (
     emails_for_studio,
     mark_sent,
 )
+from widget_server.db.tables import outbox, studios
 from widget_server.mail.compose import build_message
 from widget_server.mail.preview import outbox_previews
 from widget_server.mail.render import RenderedEmail
 from widget_server.mail.sender import deliver_due, transport_for
+from widget_server.notice import notice_text
 
 NOTICE = (
     "**Bring** a favourite toy.\n\n"
@@ -102,7 +105,9 @@ def test_confirmation_email_has_the_notice_details_calendar_and_manage_link(
     assert manage in text and f'href="{manage}"' in html
     assert "Thursday, November 26, 2026" in text and "9:00 AM EST \u2013 9:20 AM" in text
     assert "Park, 1 Park Ave" in text and "Paid: $50.00, balance due: $150.00" in text
-    assert "**Bring** a favourite toy." in text  # plain text keeps the Markdown source
+    # Plain text shows the Markdown as words: no marks, links with their address.
+    assert "Bring a favourite toy." in text and "**" not in text
+    assert "Our FAQ (https://acme.test/faq)" in text
     assert "<strong>Bring</strong> a favourite toy." in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript' not in html and 'href="https://acme.test/faq"' in html
@@ -113,11 +118,30 @@ def test_confirmation_email_has_the_notice_details_calendar_and_manage_link(
     assert event.decoded("dtstart").isoformat() == "2026-11-26T14:00:00+00:00"
     assert "Portraits with Acme Photo" in str(event["summary"])
 
+    # Add to calendar, the map, and the preheader inboxes show after the subject.
+    assert "Google Calendar: https://calendar.google.com/calendar/render?action=TEMPLATE" in text
+    assert "dates=20261126T140000Z%2F20261126T142000Z" in text
+    assert "Outlook: https://outlook.live.com/calendar/0/action/compose?" in text
+    assert "startdt=2026-11-26T14%3A00%3A00Z" in text
+    assert 'href="https://calendar.google.com/calendar/render?' in html
+    assert 'href="https://outlook.live.com/calendar/0/action/compose?' in html
+    assert "Map:       https://maps.test/p" in text and 'href="https://maps.test/p"' in html
+    preheader = html.split('mso-hide:all;">', 1)[1].split("</div>", 1)[0]
+    assert preheader == ("Thu, Nov 26, 9:00 AM EST at Park. Your calendar entry is attached.")
+
     studio_mail = received["acme@studio.test"]
     assert studio_mail["Subject"].startswith("New booking: Ada Lovelace for Portraits")
     assert studio_mail["Reply-To"].addresses[0].addr_spec == "ada@example.com"
-    studio_text, _, studio_attachments = parts(studio_mail)
+    # Not "Acme Photo" to "Acme Photo": the service writes to the studio.
+    assert studio_mail["From"].addresses[0].display_name == "Minis"
+    assert studio_mail["To"].addresses[0].display_name == "Acme Photo"
+    studio_text, studio_html, studio_attachments = parts(studio_mail)
     assert "ada@example.com" in studio_text and "+12125550143" in studio_text
+    assert "Payment:   Paid $50.00 of $200.00." in studio_text
+    booking_id = outbox_rows(db_url)[0]["booking_id"]
+    dashboard = f"{settings.base_url}/admin/bookings/{booking_id}"
+    assert f"Open the booking in your dashboard: {dashboard}" in studio_text
+    assert f'href="{dashboard}"' in studio_html and "Thursday, November 26, 2026" in studio_html
     assert studio_attachments == []
     assert {r["status"] for r in outbox_rows(db_url)} == {"sent"}
     # Delivered once: another round finds nothing to send.
@@ -330,7 +354,7 @@ def test_reschedule_and_cancel_emails_tell_both_sides(
 
     cancelled = received["Your booking is cancelled: Portraits, Thu, Nov 26, 9:25 AM EST"]
     text, html, attachments = parts(cancelled)
-    assert attachments == [] and "$50.00 is being refunded to you" in text
+    assert "All you paid, $50.00, is being refunded to you." in text
     studio = received["Cancelled: Ada Lovelace, Portraits, Thu, Nov 26, 9:25 AM EST"]
     text, html, _ = parts(studio)
     assert "Sick kids <b>again</b>\r\nBcc: evil@example.com" in text  # SMTP line endings
@@ -400,3 +424,80 @@ def test_an_email_is_marked_sent_as_soon_as_the_server_has_it_before_the_goodbye
             sender.join(timeout=20)
     assert during_goodbye == ["sent", "pending"]
     assert [r["status"] for r in outbox_rows(db_url)] == ["sent", "sent"]
+
+
+def test_the_notice_reads_as_plain_text_in_the_text_part() -> None:
+    source = (
+        "**Bring** a _favourite_ toy.\n\n"
+        "- Arrive early\n- Wear `solid` colours\n\n"
+        "1. Park\n2. Smile\n\n"
+        "[Our FAQ](https://acme.test/faq) or <https://acme.test>"
+    )
+    assert notice_text(source) == (
+        "Bring a favourite toy.\n\n"
+        "- Arrive early\n- Wear solid colours\n\n"
+        "1. Park\n2. Smile\n\n"
+        "Our FAQ (https://acme.test/faq) or https://acme.test"
+    )
+    assert notice_text("<b>raw</b> stays text") == "<b>raw</b> stays text"  # never markup
+    assert notice_text("  ") == ""
+
+
+def test_an_email_queued_before_facts_existed_is_rendered_from_the_booking_now(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, settings: Settings
+) -> None:
+    book_with_demo_card(client, world.slots["portraits"][0])
+
+    async def forget_facts(db: Database) -> None:
+        for row in await db.fetch_all(outbox.select()):
+            payload = json.loads(row._mapping["payload"])
+            payload.pop("facts")
+            await db.execute(
+                outbox.update()
+                .where(outbox.c.id == row._mapping["id"])
+                .values(payload=json.dumps(payload))
+            )
+
+    run_db(db_url, forget_facts)
+    studio_id = outbox_rows(db_url)[0]["studio_id"]
+
+    async def render(db: Database) -> list[RenderedEmail | None]:
+        tokens = BookingTokens(settings.secret_key)
+        previews = await outbox_previews(
+            db, studio_id, base_url="https://book.test", tokens=tokens, now=clock()
+        )
+        return [p.rendered for p in previews]
+
+    studio_email, client_email = run_db(db_url, render)
+    assert client_email is not None and studio_email is not None
+    assert client_email.subject == "You're booked: Portraits, Thu, Nov 26, 9:00 AM EST"
+    [ics] = client_email.attachments
+    assert ics.params == {"charset": "utf-8", "method": "REQUEST"}
+    assert b"SEQUENCE:0" in ics.data
+    assert "Paid $50.00 of $200.00." in studio_email.text
+
+
+def test_a_waiting_email_shows_the_studios_logo_as_it_is_now(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, settings: Settings
+) -> None:
+    """The facts are the booking's; the logo says who writes, and a replaced logo's old URL
+    is retired, so an email still waiting shows the current one."""
+    book_with_demo_card(client, world.slots["portraits"][0])
+    new_logo = "ab" * 32
+
+    async def replace_logo(db: Database) -> None:
+        await db.execute(studios.update().values(logo_sha256=new_logo, logo_type="image/png"))
+
+    run_db(db_url, replace_logo)
+    studio_id = outbox_rows(db_url)[0]["studio_id"]
+
+    async def render(db: Database) -> list[str]:
+        tokens = BookingTokens(settings.secret_key)
+        previews = await outbox_previews(
+            db, studio_id, base_url="https://book.test", tokens=tokens, now=clock()
+        )
+        return [p.rendered.html for p in previews if p.rendered]
+
+    htmls = run_db(db_url, render)
+    assert len(htmls) == 2
+    assert all(f'src="https://book.test/logos/acme/{new_logo}.png"' in h for h in htmls)

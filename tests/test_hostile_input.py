@@ -149,7 +149,8 @@ def test_utm_and_prefill_pass_through_cleaned(
     import json
 
     utm = json.loads(all_leads(db_url)[0]["utm"])
-    assert utm == {"utm_source": "x" * 200, "utm_campaign": "fall"}
+    # plus the way the client came (hosted page or embed), for the dashboard's funnel
+    assert utm == {"utm_source": "x" * 200, "utm_campaign": "fall", "via": "hosted"}
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])

@@ -58,6 +58,7 @@ def test_two_worker_processes_send_each_email_once(
         "MINIS_DATABASE_URL": db_url,
         "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
         "MINIS_SMTP_URL": smtp.url,
+        "MINIS_MAIL_FROM": "Bookings <bookings@book.example.com>",
     }
     workers = [
         subprocess.Popen(
@@ -108,6 +109,7 @@ def test_a_sender_killed_mid_send_delays_no_other_email_and_repeats_only_that_on
         **{k: v for k, v in os.environ.items() if not k.startswith("MINIS_")},
         "MINIS_DATABASE_URL": db_url,
         "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
+        "MINIS_MAIL_FROM": "Bookings <bookings@book.example.com>",
     }
     worker = [MINIS, "worker", "--mail-interval", "0.1"]
     with SmtpServer(hold_first=True) as smtp:

@@ -1,23 +1,35 @@
-"""What a page costs: queries that do not grow with the slots, one connection, compression."""
+"""What a page costs: queries that do not grow with the data, statements compiled once,
+one pooled connection, the indexes that keep it so, compression."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+import asyncio
+import re
+import threading
+from datetime import date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
+from tests.support.queries import rows
 from tests.support.sqlcount import counting
 from tests.support.world import World
 from widget_server.booking.slots import SessionDayPlan, create_session_day
+from widget_server.db.backends import SQLITE_POOL_SIZE, MinisDatabase
+from widget_server.db.connection import create_database
+from widget_server.db.connection_scope import one_connection
+from widget_server.db.tables import bookings, leads, slots
+
+PAST_BOOKINGS = 300
 
 
-def _add_days(db_url: str, world: World, start: date, days: int) -> None:
-    async def work(db: Database) -> None:
+def _add_days(db_url: str, world: World, start: date, days: int) -> list[int]:
+    async def work(db: Database) -> list[int]:
         location = await db.fetch_val("SELECT id FROM locations ORDER BY id LIMIT 1")
-        for n in range(days):
+        return [
             await create_session_day(
                 db,
                 mini_session_id=world.mini_ids["portraits"],
@@ -26,22 +38,132 @@ def _add_days(db_url: str, world: World, start: date, days: int) -> None:
                     start + timedelta(days=n), time(8), time(18), 5, 0, 1, "America/New_York"
                 ),
             )
+            for n in range(days)
+        ]
+
+    return run_db(db_url, work)
+
+
+def _book_past_slots(db_url: str, world: World, day_ids: list[int], now: datetime) -> None:
+    """A booked client on each slot of these (past) days, as years of history would leave."""
+
+    async def work(db: Database) -> None:
+        found = await db.fetch_all(
+            sa.select(slots.c.id).where(slots.c.session_day_id.in_(day_ids)).order_by(slots.c.id)
+        )
+        studio = await db.fetch_val(
+            "SELECT studio_id FROM mini_sessions WHERE id = :m", {"m": world.mini_ids["portraits"]}
+        )
+        async with db.transaction():
+            for n, row in enumerate(found[:PAST_BOOKINGS]):
+                lead = await db.execute(
+                    leads.insert().values(
+                        studio_id=studio,
+                        mini_session_id=world.mini_ids["portraits"],
+                        name=f"Past {n}",
+                        email=f"past{n}@example.com",
+                        phone="+12125550143",
+                        status="booked",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                await db.execute(
+                    bookings.insert().values(
+                        public_id=f"past{n:028d}",
+                        reference=f"P{n:07d}",
+                        lead_id=lead,
+                        slot_id=row["id"],
+                        status="booked",
+                        created_at=now,
+                        booked_at=now,
+                    )
+                )
+                await db.execute(slots.update().where(slots.c.id == row["id"]).values(taken=1))
 
     run_db(db_url, work)
 
 
-def test_queries_per_page_do_not_grow_with_slots(
+def _pages(client: TestClient, world: World) -> list[str]:
+    slot = world.slots["portraits"][0]
+    return ["/acme", "/acme/portraits", f"/acme/portraits/book?slot={slot}"]
+
+
+def test_queries_per_page_do_not_grow_with_slots_or_history(
     client: TestClient, world: World, db_url: str, clock: FakeClock
 ) -> None:
-    pages = ("/acme", "/acme/portraits")
-    with counting() as few:
+    pages = _pages(client, world)
+    few = []
+    for path in pages:
+        with counting() as counts:
+            assert client.get(path).status_code == 200
+        few.append(counts.queries)
+    _add_days(db_url, world, clock().date() + timedelta(days=5), 8)  # +960 upcoming slots
+    past = _add_days(db_url, world, clock().date() - timedelta(days=30), 3)
+    _book_past_slots(db_url, world, past, clock() - timedelta(days=40))
+    many = []
+    for path in pages:
+        with counting() as counts:
+            assert client.get(path).status_code == 200
+        many.append(counts.queries)
+    assert many == few
+    assert max(few) <= 4
+
+
+def test_each_statement_is_compiled_once(client: TestClient, world: World) -> None:
+    pages = _pages(client, world)
+    with counting() as first:
         for path in pages:
             assert client.get(path).status_code == 200
-    _add_days(db_url, world, clock().date() + timedelta(days=5), 8)  # +960 slots
-    with counting() as many:
-        for path in pages:
-            assert client.get(path).status_code == 200
-    assert many.queries == few.queries <= 8
+    with counting() as again:
+        for _ in range(3):
+            for path in pages:
+                assert client.get(path).status_code == 200
+    assert first.queries > 0
+    assert again.queries == 3 * first.queries
+    assert again.compilations == 0
+    # A hold: the first compiles its statements, the next ones (other slots) none.
+    slots_ = world.slots["portraits"]
+    form = {"name": "Ada Lovelace", "phone": "+12125550143"}
+    with counting() as hold:
+        response = client.post(
+            f"/acme/portraits/book?slot={slots_[1]}", data={**form, "email": "a1@example.com"}
+        )
+        assert response.status_code == 303
+    with counting() as next_hold:
+        response = client.post(
+            f"/acme/portraits/book?slot={slots_[2]}", data={**form, "email": "a2@example.com"}
+        )
+        assert response.status_code == 303
+    assert hold.queries == next_hold.queries > 0
+    assert next_hold.compilations == 0
+
+
+def _day_shown(page: str) -> tuple[int, int]:
+    """(the selected day's "N times open", the open times the page lists)."""
+    summary = re.search(r'is-selected[^>]*>.*?day-spots">(\d+) times? open', page, re.S)
+    assert summary is not None
+    return int(summary.group(1)), len(re.findall(r'class="slot" href="', page))
+
+
+def test_the_day_picker_counts_what_the_times_show(
+    client: TestClient, world: World, db_url: str, clock: FakeClock
+) -> None:
+    """The summary (counted in the database) agrees with the day's slots, a hold that
+    lapsed a moment ago counting as free in both."""
+    slot = world.slots["portraits"][0]
+    day = rows(db_url, sa.select(slots.c.session_day_id).where(slots.c.id == slot))[0]
+    page_url = f"/acme/portraits?day={day['session_day_id']}"
+    before = _day_shown(client.get(page_url).text)
+    form = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+12125550143"}
+    assert client.post(f"/acme/portraits/book?slot={slot}", data=form).status_code == 303
+    page = client.get(page_url).text
+    assert _day_shown(page) == (before[0] - 1, before[1] - 1)
+    assert f'book?slot={slot}"' not in page
+    clock.advance(minutes=16)  # the hold lapses, not yet swept
+    page = client.get(page_url).text
+    assert _day_shown(page) == before
+    assert f'book?slot={slot}"' in page
 
 
 def test_one_connection_per_request(client: TestClient, world: World, db_url: str) -> None:
@@ -50,6 +172,59 @@ def test_one_connection_per_request(client: TestClient, world: World, db_url: st
     assert response.status_code == 200
     if db_url.startswith("sqlite"):
         assert counts.sqlite_connections == 1
+
+
+def test_a_burst_stays_within_the_sqlite_pool(sqlite_template: object, tmp_path: object) -> None:
+    """200 tasks at once, each holding its connection a while: never more than the pool's
+    connections open, nor their threads."""
+    url = f"sqlite:///{tmp_path}/burst.db"
+    path = f"{tmp_path}/burst.db"
+    import shutil
+
+    shutil.copyfile(str(sqlite_template), path)
+
+    async def burst() -> tuple[int, int, int]:
+        db = create_database(url)
+        assert isinstance(db, MinisDatabase) and db.sqlite_pool is not None
+        await db.connect()
+        threads_before = threading.active_count()
+        most_threads = 0
+
+        async def one() -> None:
+            nonlocal most_threads
+            async with one_connection(db):
+                await db.fetch_val("SELECT count(*) FROM studios")
+                await asyncio.sleep(0.01)
+                most_threads = max(most_threads, threading.active_count() - threads_before)
+                await db.fetch_val("SELECT 1")
+
+        try:
+            await asyncio.gather(*(one() for _ in range(200)))
+            return db.sqlite_pool.opened, db.sqlite_pool.most_out, most_threads
+        finally:
+            await db.disconnect()
+
+    opened, most_out, threads = asyncio.run(burst())
+    assert most_out == SQLITE_POOL_SIZE  # the burst did fill the pool...
+    assert opened <= SQLITE_POOL_SIZE  # ...and never opened more connections
+    assert threads <= SQLITE_POOL_SIZE
+
+
+def test_the_indexes_that_keep_pages_flat_exist(db_url: str) -> None:
+    """Made by the migrations (db_url is migrated to head), on both databases."""
+
+    async def indexes(db: Database) -> dict[str, str]:
+        if db_url.startswith("sqlite"):
+            rows = await db.fetch_all("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+            return {r["name"]: r["sql"] or "" for r in rows}
+        rows = await db.fetch_all("SELECT indexname, indexdef FROM pg_indexes")
+        return {r["indexname"]: r["indexdef"] for r in rows}
+
+    found = run_db(db_url, indexes)
+    live = found["ix_bookings_live_slot"]
+    assert "slot_id" in live and "WHERE" in live.upper() and "held" in live
+    assert "mini_session_id" in found["ix_session_days_mini_date"]
+    assert "ix_slots_mini_start" in found
 
 
 def test_pages_are_compressed(client: TestClient) -> None:

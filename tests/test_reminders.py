@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
-from tests.support.flow import accept_quote, book_with_demo_card, start
+from tests.support.flow import book_with_demo_card, pay_offline, start
 from tests.support.mail import kinds, set_mini, tick
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
@@ -53,21 +53,35 @@ def test_reminder_and_balance_reminder_are_sent_once_at_the_right_time(
     assert len(smtp.messages()) == 4
 
 
-def test_no_balance_reminder_when_nothing_was_paid_and_none_for_cancelled(
-    client: TestClient, world: World, db_url: str, clock: FakeClock, settings: Settings
+def test_a_balance_reminder_also_goes_when_nothing_was_paid_offline_none_paid_or_cancelled(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
 ) -> None:
     set_mini(db_url, "family", change_cutoff_hours=0)
     offline = []
     for slot in world.slots["family"][:2]:
         token = start(client, slot, "family")
-        accept_quote(client, token)
-        client.post(f"/b/{token}/pay/offline")
+        assert pay_offline(client, token).status_code == 303
         offline.append(token)
     client.post(f"/b/{offline[1]}/cancel", data={"confirm": "yes"})
+    book_with_demo_card(client, world.slots["card-only"][0], "card-only")  # paid in full
     clock.advance(**UNTIL_DUE)
     tick(settings, clock)  # no SMTP: the reminders are queued and stay pending
     reminders = [k for k in kinds(db_url) if k[0] in {"reminder", "balance_reminder"}]
-    assert reminders == [("reminder", "ada@example.com")]
+    assert sorted(reminders) == [
+        ("balance_reminder", "ada@example.com"),  # the unpaid offline booking only
+        ("reminder", "ada@example.com"),
+        ("reminder", "ada@example.com"),
+    ]
+    tick(settings.with_(smtp_url=smtp.url), clock)
+    [balance] = [m for m in smtp.wait_for(8) if str(m["Subject"]).startswith("Balance due")]
+    text = " ".join(balance.get_body(preferencelist=("plain",)).get_content().split())
+    assert "$90.00 for your Family session is due" in text and "deposit" not in text
+    assert "How to pay Acme Photo: Bank transfer to ACME 123." in text
 
 
 def test_bookings_made_inside_the_window_and_sessions_without_reminders_get_none(

@@ -217,6 +217,9 @@ def test_a_client_who_started_in_the_widget_comes_back_to_it(
     token = in_widget.split("/")[3]
     page = stripe_client.get(in_widget).text
     assert f'formaction="/b/{token}/quote" formtarget="_top"' in page
+    # With the new-tab option, Stripe's page opens in a new tab instead.
+    new_tab = stripe_client.get(f"/embed/b/{token}/quote", params={**host, "tab": "new"}).text
+    assert 'formtarget="_blank"' in new_tab and "opens in a new tab" in new_tab
     session_id = session_id_from(checkout(stripe_client, token), stripe_api)
     cancelled = stripe_client.get(f"/b/{token}/quote?payment=cancelled")
     assert cancelled.headers["location"] == f"https://jane.example/minis#minis-unpaid={token}"

@@ -21,11 +21,13 @@ from .db.connection import create_database
 from .mail.sender import send_mail_forever
 from .payments import PaymentMethods
 from .shutdown import stop_background
+from .studio.page_views import ViewCounter, flush_at_exit, flush_views_forever
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
 from .web import changes, checkout, client, loader, logos, paths, payments, public, site, webhooks
 from .web.access_log import redact_access_log
 from .web.admin import routes as admin
+from .web.admin.minis import MAX_BODY_BYTES as MINI_FORM_MAX_BODY_BYTES
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.outage import DatabaseOutage
@@ -41,6 +43,8 @@ logger = logging.getLogger("minis")
 UPKEEP_INTERVAL_SECONDS = 30
 # /readyz: the database must answer SELECT 1 within this many seconds.
 READY_TIMEOUT_SECONDS = 2
+# Shutdown waits at most this long to save the last page view counts.
+VIEWS_FLUSH_AT_EXIT_SECONDS = 2
 
 
 # Each area declares its routes; the studios' catch-all pages come last, as any first
@@ -83,6 +87,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             if settings.run_mailer
             else None
         )
+        # Page views are counted in memory and written in batches (studio/page_views.py).
+        views_flusher = asyncio.create_task(flush_views_forever(db, app.state.views))
         # A worker of `minis serve --workers N` stops when its supervisor is killed.
         parent = supervisor()
         watcher = asyncio.create_task(stop_when_supervisor_dies(parent)) if parent else None
@@ -91,9 +97,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         finally:
             if watcher:
                 watcher.cancel()
-            # Bounded whatever the database does: see shutdown.py.
-            await stop_background(
-                db, app.state.readiness, sweeper=sweeper, mailer=mailer, stop_mail=stop_mail
+            views_flusher.cancel()
+            # The last view counts are saved alongside the shutdown, never in front of it:
+            # a silent database costs the exit no extra time. Bounded: see shutdown.py.
+            await asyncio.gather(
+                flush_at_exit(db, app.state.views, VIEWS_FLUSH_AT_EXIT_SECONDS),
+                stop_background(
+                    db, app.state.readiness, sweeper=sweeper, mailer=mailer, stop_mail=stop_mail
+                ),
             )
 
     app = Starlette(
@@ -109,6 +120,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 BodyLimit,
                 larger={
                     "/admin/settings": SETTINGS_MAX_BODY_BYTES,
+                    # the mini session forms carry its picture (new, and /admin/minis/<id>/edit)
+                    "/admin/minis/": MINI_FORM_MAX_BODY_BYTES,
                     "/webhooks/": webhooks.MAX_BODY_BYTES,
                 },
             ),
@@ -124,6 +137,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.payments = methods
     app.state.db = db
+    app.state.views = ViewCounter()
     app.state.readiness = ReadinessProbe(db, READY_TIMEOUT_SECONDS)
     app.state.clock = clock
     app.state.tokens = BookingTokens(settings.secret_key)

@@ -10,6 +10,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from email.utils import getaddresses
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -159,6 +160,20 @@ def check_secret_key(key: str) -> str:
     return key
 
 
+def check_mail_from(value: str) -> str:
+    """MINIS_MAIL_FROM if it is one address (``Name <a@b.example>`` or ``a@b.example``) on a
+    domain mail can come from; else ConfigError."""
+    found = getaddresses([value])
+    address = found[0][1] if len(found) == 1 else ""
+    domain = address.rpartition("@")[2].lower()
+    if "@" not in address or "." not in domain or domain.endswith(("localhost", ".local")):
+        raise ConfigError(
+            f"MINIS_MAIL_FROM must be one address on a real domain, like "
+            f"'Bookings <bookings@book.example.com>', not {value!r}"
+        )
+    return value
+
+
 def _parse_timeout(name: str, value: str, *, most: float) -> float:
     try:
         seconds = float(value)
@@ -208,12 +223,22 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         "MINIS_BASE_URL", env.get("MINIS_BASE_URL", Settings.base_url), ("http", "https")
     ).rstrip("/")
     smtp_url = env.get("MINIS_SMTP_URL") or None
+    mail_from = env.get("MINIS_MAIL_FROM") or None
     if smtp_url:
         _check_url("MINIS_SMTP_URL", smtp_url, ("smtp", "smtps"))
         try:
             parse_smtp_url(smtp_url)
         except SmtpUrlError as exc:
             raise ConfigError(str(exc)) from exc
+        if mail_from is None:
+            # Mail from bookings@localhost is junked or refused: never send it.
+            raise ConfigError(
+                "MINIS_MAIL_FROM is required when MINIS_SMTP_URL is set: the address emails are "
+                "sent from, on a domain you send mail for, e.g. "
+                "MINIS_MAIL_FROM='Bookings <bookings@book.example.com>'"
+            )
+    if mail_from is not None:
+        check_mail_from(mail_from)
     redis_url = env.get("MINIS_REDIS_URL") or None
     if redis_url:
         _check_url("MINIS_REDIS_URL", redis_url, ("redis", "rediss"))
@@ -238,7 +263,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         secret_key=secret_key,
         base_url=base_url,
         smtp_url=smtp_url,
-        mail_from=env.get("MINIS_MAIL_FROM") or Settings.mail_from,
+        mail_from=mail_from or Settings.mail_from,
         redis_url=redis_url,
         stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,

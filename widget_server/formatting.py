@@ -13,7 +13,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_timezone_name
+import phonenumbers
+from babel.core import get_global
+from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
 from babel.numbers import format_currency, get_currency_precision
 
 LOCALE = "en_US"
@@ -58,6 +60,21 @@ def zone_long(instant: datetime, timezone: str) -> str:
     return get_timezone_name(local(instant, timezone), "long", locale=LOCALE)
 
 
+def zone_label(timezone: str) -> str:
+    """A time zone as people name it: "Mountain Time — Denver" (Babel's generic name and
+    city), the id itself for zones that are no place ("UTC", "Etc/GMT+5")."""
+    if "/" not in timezone or timezone.startswith("Etc/"):
+        return timezone
+    try:
+        generic = get_timezone_name(timezone, "long", locale=LOCALE, zone_variant="generic")
+        city = get_timezone_location(timezone, locale=LOCALE, return_city=True)
+    except LookupError:
+        return timezone
+    if generic.startswith("Unknown Region"):
+        return timezone
+    return f"{generic} — {city}"
+
+
 def slot_time(instant: datetime, timezone: str) -> str:
     """10:00 AM EST"""
     return f"{clock_time(instant, timezone)} {zone_abbrev(instant, timezone)}"
@@ -70,6 +87,27 @@ def slot_label(instant: datetime, timezone: str) -> str:
 
 def local_date(instant: datetime, timezone: str) -> date:
     return local(instant, timezone).date()
+
+
+def phone(number: str, timezone: str) -> str:
+    """A client's phone as the studio dials it: national format for a number of the studio's
+    country ("(212) 555-0199"), international for any other ("+44 20 7946 0958"). The
+    studio's country is its time zone's; what can't be read is shown as it was given."""
+    territory = get_global("zone_territories").get(timezone)
+    region = territory if territory and territory != "001" else None
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_possible_number(parsed):
+        return number
+    home = region is not None and phonenumbers.region_code_for_number(parsed) == region
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if home
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(parsed, style)
 
 
 def safe_color(value: str | None) -> str:
@@ -86,6 +124,8 @@ TEMPLATE_FILTERS: dict[str, Callable[..., str | date]] = {
     "clock_time": clock_time,
     "wall_time": wall_time,
     "zone_long": zone_long,
+    "zone_label": zone_label,
+    "phone": phone,
     "slot_label": slot_label,
     "local_date": local_date,
     "safe_color": safe_color,

@@ -3,8 +3,10 @@
 Every statement goes through ``databases.core.Connection`` (fetch_all, fetch_one,
 fetch_val, execute; execute_many counts one per row, as that is what it sends),
 every transaction through ``databases.core.Transaction.start``, and on SQLite
-every connection comes from ``SQLitePool.acquire``. The patches are undone when
-the ``counting()`` block ends.
+every connection a request takes comes from the pool's ``acquire`` (and the ones it
+opens from its ``_open``: db/sqlite_pool.py). Statements compiled are read from each
+database's cache (``db.compiled.compilations``). The patches are undone when the
+``counting()`` block ends.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from databases.backends.sqlite import SQLitePool
 from databases.core import Connection, Transaction
+
+from widget_server.db.compiled import CompiledCache
+from widget_server.db.sqlite_pool import BoundedSQLitePool
+
+# The one method through which every statement a backend runs gets compiled.
+COMPILE = "_compile"
 
 
 @dataclass
@@ -24,9 +31,12 @@ class Counts:
     queries: int = 0
     transactions: int = 0
     sqlite_connections: int = 0
+    sqlite_opened: int = 0
+    compilations: int = 0
 
     def reset(self) -> None:
         self.queries = self.transactions = self.sqlite_connections = 0
+        self.sqlite_opened = self.compilations = 0
 
 
 def _counting(original: Callable[..., Any], bump: Callable[..., None]) -> Callable[..., Any]:
@@ -55,6 +65,9 @@ def counting() -> Iterator[Counts]:
     def connection(*_: Any, **__: Any) -> None:
         counts.sqlite_connections += 1
 
+    def opened(*_: Any, **__: Any) -> None:
+        counts.sqlite_opened += 1
+
     patches: list[tuple[type, str, Callable[..., None]]] = [
         (Connection, "fetch_all", one),
         (Connection, "fetch_one", one),
@@ -62,13 +75,22 @@ def counting() -> Iterator[Counts]:
         (Connection, "execute", one),
         (Connection, "execute_many", many),
         (Transaction, "start", transaction),
-        (SQLitePool, "acquire", connection),
+        (BoundedSQLitePool, "acquire", connection),
+        (BoundedSQLitePool, "_open", opened),
     ]
     originals = [(owner, name, owner.__dict__[name]) for owner, name, _ in patches]
     for owner, name, bump in patches:
         setattr(owner, name, _counting(owner.__dict__[name], bump))
+    compile_original = CompiledCache.__dict__[COMPILE]
+
+    def compile_counted(self: CompiledCache, *args: Any, **kwargs: Any) -> Any:
+        counts.compilations += 1
+        return compile_original(self, *args, **kwargs)
+
+    setattr(CompiledCache, COMPILE, compile_counted)
     try:
         yield counts
     finally:
         for owner, name, original in originals:
             setattr(owner, name, original)
+        setattr(CompiledCache, COMPILE, compile_original)

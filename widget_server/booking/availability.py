@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import Prepared
 from ..db.rows import fetch_all_as
 from ..db.tables import bookings, slots
 from .errors import NotFound
@@ -49,12 +50,66 @@ class _SlotRow(NamedTuple):
     live: int
 
 
-def live_bookings_on(now: datetime) -> sa.ColumnElement[bool]:
+def live_bookings_on(now: datetime | sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
     """Bookings that occupy a spot: booked, or held and not yet lapsed."""
     return sa.or_(
         bookings.c.status == "booked",
         sa.and_(bookings.c.status == "held", bookings.c.expires_at > now),
     )
+
+
+def live_on_slot(now: datetime | sa.ColumnElement[datetime]) -> sa.ColumnElement[int]:
+    """Live bookings of the slot of the enclosing query (a correlated count).
+
+    It reads only that slot's held and booked rows (the partial index
+    ``ix_bookings_live_slot``), so it costs the same with 10 or 10,000 past bookings.
+    ``taken`` counts live holds, bookings and lapsed holds not yet swept, so a slot
+    with ``taken = 0`` has none and needs no look at all (most slots, most of the time).
+    """
+    count = (
+        sa.select(sa.func.count())
+        .select_from(bookings)
+        .where(bookings.c.slot_id == slots.c.id, live_bookings_on(now))
+        .scalar_subquery()
+    )
+    return sa.case((slots.c.taken == 0, 0), else_=count)
+
+
+# The columns every availability query reads, with the live count named ``live``.
+NOW = sa.bindparam("now", type_=slots.c.starts_at.type)
+
+
+def _slot_columns() -> list[sa.ColumnElement[Any]]:
+    return [
+        slots.c.id,
+        slots.c.session_day_id,
+        slots.c.mini_session_id,
+        slots.c.starts_at,
+        slots.c.ends_at,
+        slots.c.capacity,
+        slots.c.blocked,
+        live_on_slot(NOW).label("live"),
+    ]
+
+
+# One day's upcoming slots (the day a page shows), in time order.
+DAY_SLOTS = Prepared(
+    sa.select(*_slot_columns())
+    .where(slots.c.session_day_id == sa.bindparam("day"), slots.c.starts_at > NOW)
+    .order_by(slots.c.starts_at, slots.c.id)
+)
+# One slot of one mini session, past or not (the details form, a hold).
+ONE_SLOT = Prepared(
+    sa.select(*_slot_columns()).where(
+        slots.c.id == sa.bindparam("slot"), slots.c.mini_session_id == sa.bindparam("mini")
+    )
+)
+# Every upcoming slot of one mini session (rescheduling, the studio's move).
+MINI_SLOTS = Prepared(
+    sa.select(*_slot_columns())
+    .where(slots.c.mini_session_id == sa.bindparam("mini"), slots.c.starts_at > NOW)
+    .order_by(slots.c.starts_at, slots.c.id)
+)
 
 
 def unavailable_reason(
@@ -71,38 +126,9 @@ def unavailable_reason(
     return None
 
 
-async def slot_availability(
-    db: Database,
-    *,
-    now: datetime,
-    min_notice_hours: dict[int, int],
-    slot_id: int | None = None,
-    upcoming_only: bool = True,
+def _availability(
+    rows: list[_SlotRow], now: datetime, min_notice_hours: int
 ) -> list[SlotAvailability]:
-    """Availability of the slots of the given mini sessions (keys of ``min_notice_hours``).
-
-    One query whatever the number of slots. ``slot_id`` narrows it to one slot.
-    """
-    mini_ids = list(min_notice_hours)
-    of_these = slots.alias("of_these")
-    live = (
-        sa.select(bookings.c.slot_id, sa.func.count().label("n"))
-        .join(of_these, of_these.c.id == bookings.c.slot_id)
-        .where(of_these.c.mini_session_id.in_(mini_ids), live_bookings_on(now))
-        .group_by(bookings.c.slot_id)
-        .subquery()
-    )
-    query = (
-        sa.select(slots, sa.func.coalesce(live.c.n, 0).label("live"))
-        .outerjoin(live, live.c.slot_id == slots.c.id)
-        .where(slots.c.mini_session_id.in_(mini_ids))
-        .order_by(slots.c.starts_at, slots.c.id)
-    )
-    if slot_id is not None:
-        query = query.where(slots.c.id == slot_id)
-    if upcoming_only:
-        query = query.where(slots.c.starts_at > now)
-    rows = await fetch_all_as(db, query, _SlotRow)
     result = []
     for r in rows:
         spots_left = max(r.capacity - r.live, 0)
@@ -120,24 +146,36 @@ async def slot_availability(
                     blocked=r.blocked,
                     spots_left=spots_left,
                     now=now,
-                    min_notice_hours=min_notice_hours[r.mini_session_id],
+                    min_notice_hours=min_notice_hours,
                 ),
             )
         )
     return result
 
 
+async def day_slots(
+    db: Database, *, day_id: int, now: datetime, min_notice_hours: int
+) -> list[SlotAvailability]:
+    """The upcoming slots of one session day, as a client sees them now."""
+    rows = await fetch_all_as(db, DAY_SLOTS.bind(day=day_id, now=now), _SlotRow)
+    return _availability(rows, now, min_notice_hours)
+
+
+async def mini_slots(
+    db: Database, *, mini_session_id: int, now: datetime, min_notice_hours: int
+) -> list[SlotAvailability]:
+    """Every upcoming slot of one mini session (for pages that list them all)."""
+    rows = await fetch_all_as(db, MINI_SLOTS.bind(mini=mini_session_id, now=now), _SlotRow)
+    return _availability(rows, now, min_notice_hours)
+
+
 async def slot_of(
     db: Database, mini_session_id: int, min_notice_hours: int, slot_id: int, now: datetime
 ) -> SlotAvailability:
     """One slot of this mini session as a client sees it now; NotFound if it is not its slot."""
-    found = await slot_availability(
-        db,
-        now=now,
-        min_notice_hours={mini_session_id: min_notice_hours},
-        slot_id=slot_id,
-        upcoming_only=False,
+    rows = await fetch_all_as(
+        db, ONE_SLOT.bind(slot=slot_id, mini=mini_session_id, now=now), _SlotRow
     )
-    if not found:
+    if not rows:
         raise NotFound(f"slot {slot_id}")
-    return found[0]
+    return _availability(rows, now, min_notice_hours)[0]

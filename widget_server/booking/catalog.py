@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import Field, dataclass, fields
 from datetime import date, time
-from typing import Any, ClassVar, NamedTuple, Self
+from typing import Any, ClassVar, Self
 
 import sqlalchemy as sa
 from databases import Database
-from databases.interfaces import Record
 
-from ..db.rows import row_as
-from ..db.tables import locations, mini_sessions, session_days, studios
+from ..db.compiled import Prepared
+from ..db.tables import mini_sessions, studios
 
 
 class Row:
@@ -140,8 +139,11 @@ class SessionDay(Row):
     location: Location
 
 
+STUDIO_BY_SLUG = Prepared(studios.select().where(studios.c.slug == sa.bindparam("slug")))
+
+
 async def studio_by_slug(db: Database, slug: str) -> Studio | None:
-    row = await db.fetch_one(studios.select().where(studios.c.slug == slug))
+    row = await db.fetch_one(STUDIO_BY_SLUG.bind(slug=slug))
     return Studio.from_mapping(row._mapping) if row else None
 
 
@@ -150,71 +152,45 @@ async def studio_by_id(db: Database, studio_id: int) -> Studio | None:
     return Studio.from_mapping(row._mapping) if row else None
 
 
+PUBLIC_MINI_SESSIONS = Prepared(
+    mini_sessions.select()
+    .where(
+        mini_sessions.c.studio_id == sa.bindparam("studio"),
+        mini_sessions.c.visibility == "public",
+        mini_sessions.c.archived == sa.false(),
+    )
+    .order_by(mini_sessions.c.id)
+)
+
+
 async def public_mini_sessions(db: Database, studio_id: int) -> list[MiniSession]:
     """Mini sessions listed on the studio's booking site."""
-    rows = await db.fetch_all(
-        mini_sessions.select()
-        .where(
-            mini_sessions.c.studio_id == studio_id,
-            mini_sessions.c.visibility == "public",
-            mini_sessions.c.archived == sa.false(),
-        )
-        .order_by(mini_sessions.c.id)
-    )
+    rows = await db.fetch_all(PUBLIC_MINI_SESSIONS.bind(studio=studio_id))
     return [MiniSession.from_mapping(r._mapping) for r in rows]
+
+
+def _bookable_mini_session() -> Prepared:
+    m = mini_sessions.alias("m")
+    return Prepared(
+        sa.select(studios, *[c.label(f"m_{c.name}") for c in m.c])
+        .join(m, m.c.studio_id == studios.c.id)
+        .where(
+            studios.c.slug == sa.bindparam("studio"),
+            m.c.slug == sa.bindparam("mini"),
+            m.c.visibility != "draft",
+            m.c.archived == sa.false(),
+        )
+    )
+
+
+BOOKABLE_MINI_SESSION = _bookable_mini_session()
 
 
 async def bookable_mini_session(
     db: Database, studio_slug: str, mini_slug: str
 ) -> tuple[Studio, MiniSession] | None:
     """A studio and one of its mini sessions open to clients (public or unlisted), in one query."""
-    m = mini_sessions.alias("m")
-    query = (
-        sa.select(studios, *[c.label(f"m_{c.name}") for c in m.c])
-        .join(m, m.c.studio_id == studios.c.id)
-        .where(
-            studios.c.slug == studio_slug,
-            m.c.slug == mini_slug,
-            m.c.visibility != "draft",
-            m.c.archived == sa.false(),
-        )
-    )
-    row = await db.fetch_one(query)
+    row = await db.fetch_one(BOOKABLE_MINI_SESSION.bind(studio=studio_slug, mini=mini_slug))
     if row is None:
         return None
     return Studio.from_mapping(row._mapping), MiniSession.from_mapping(row._mapping, "m_")
-
-
-class _SessionDayRow(NamedTuple):
-    id: int
-    mini_session_id: int
-    date: date
-    start_time: time
-    end_time: time
-    capacity: int
-
-
-async def session_days_for(db: Database, mini_session_ids: list[int]) -> list[SessionDay]:
-    """Session days of these mini sessions with their locations, by date and time."""
-    if not mini_session_ids:
-        return []
-    query = (
-        sa.select(session_days, *[c.label(f"loc_{c.name}") for c in locations.c])
-        .join(locations, locations.c.id == session_days.c.location_id)
-        .where(session_days.c.mini_session_id.in_(mini_session_ids))
-        .order_by(session_days.c.date, session_days.c.start_time, session_days.c.id)
-    )
-    return [_session_day(r) for r in await db.fetch_all(query)]
-
-
-def _session_day(record: Record) -> SessionDay:
-    day = row_as(record, _SessionDayRow)
-    return SessionDay(
-        id=day.id,
-        mini_session_id=day.mini_session_id,
-        date=day.date,
-        start_time=day.start_time,
-        end_time=day.end_time,
-        capacity=day.capacity,
-        location=row_as(record, Location, "loc_"),
-    )

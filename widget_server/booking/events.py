@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from databases import Database
 
 from ..db.tables import booking_events
@@ -29,3 +30,23 @@ async def events_for(db: Database, booking_id: int) -> list[dict[str, Any]]:
         .order_by(booking_events.c.id)
     )
     return [{**dict(r._mapping), "detail": json.loads(r._mapping["detail"])} for r in rows]
+
+
+# The changes that move or remove a booking's entry in the client's calendar. Each one
+# raises the SEQUENCE of the booking's calendar files, so calendar apps take the newer file.
+CALENDAR_CHANGES = ("rescheduled", "cancelled")
+
+
+async def calendar_sequence(db: Database, booking_id: int) -> int:
+    """The SEQUENCE of the booking's calendar entry now: 0 when booked, one more for every
+    reschedule and for the cancellation. Counted from the log, which every change writes in
+    its own transaction, so it only ever rises and two readers never disagree."""
+    count = await db.fetch_val(
+        sa.select(sa.func.count())
+        .select_from(booking_events)
+        .where(
+            booking_events.c.booking_id == booking_id,
+            booking_events.c.kind.in_(CALENDAR_CHANGES),
+        )
+    )
+    return int(count or 0)

@@ -1,9 +1,11 @@
 """Which emails a booking change sends, queued in the change's own transaction.
 
-Each change writes its emails to the outbox (mail/outbox.py) inside the
+Each change writes its emails to the outbox (db/outbox.py) inside the
 transaction that makes the change: the email exists if and only if the change
-committed. One to the client, one to the photographer (studio.notify_email),
-except for changes the photographer made themselves (``studio_copy=False``).
+committed. Each carries the booking's facts as they are in that transaction
+(email_facts.py), so it says what was true when it was written, however late it
+goes. One to the client, one to the photographer (studio.notify_email), except for
+changes the photographer made themselves (``studio_copy=False``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from databases import Database
 from ..db.outbox import enqueue
 from ..db.rows import fetch_one_as
 from ..db.tables import bookings, leads, studios
+from .email_facts import FACTS_KEY, take_facts
 
 # change: (client's email kind, photographer's email kind)
 NOTICES = {
@@ -57,6 +60,7 @@ async def queue_notices(
     recipients = [(client_kind, row.email)]
     if studio_copy:
         recipients.append((studio_kind, row.notify_email))
+    facts = await take_facts(db, booking_id, old_slot_id=payload.get("old_slot_id"))
     for kind, recipient in recipients:
         await enqueue(
             db,
@@ -64,6 +68,6 @@ async def queue_notices(
             booking_id=booking_id,
             kind=kind,
             recipient=recipient,
-            payload=payload,
+            payload={**payload, FACTS_KEY: facts},
             now=now,
         )

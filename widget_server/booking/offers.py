@@ -1,29 +1,46 @@
-"""What a client can book right now: dates, locations and slots, grouped for display."""
+"""What a client can book right now: dates, locations and slots, grouped for display.
+
+A page reads only what it shows. The day picker needs, per upcoming session day, how
+many times are open: one query counts them in the database (``DAY_SUMMARY``), touching
+the upcoming slots' rows only (past days are excluded by date and time through indexes,
+past bookings never read). The times are read for the one day shown (``day_slots``).
+Pages that list every time (rescheduling, the studio's move) read them all.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
+import sqlalchemy as sa
 from databases import Database
+from databases.interfaces import Record
 
-from .availability import SlotAvailability, slot_availability
+from ..db.compiled import Prepared
+from ..db.rows import row_as
+from ..db.tables import locations, session_days, slots
+from .availability import NOW, SlotAvailability, day_slots, live_on_slot, mini_slots
 from .catalog import (
     Location,
     MiniSession,
     SessionDay,
     Studio,
     public_mini_sessions,
-    session_days_for,
 )
 
 
 @dataclass(frozen=True)
 class DayOffer:
-    """One session day (a date at a location) and its upcoming slots."""
+    """One session day (a date at a location) and its upcoming slots.
+
+    ``slots`` holds the day's slots when the page shows them; the day picker reads how
+    many are open, which a summary gives without them (``open_count``).
+    """
 
     day: SessionDay
     slots: list[SlotAvailability]
+    open_count: int | None = None
 
     @property
     def location(self) -> Location:
@@ -31,11 +48,9 @@ class DayOffer:
 
     @property
     def bookable_slots(self) -> int:
+        if self.open_count is not None:
+            return self.open_count
         return sum(1 for s in self.slots if s.bookable)
-
-    @property
-    def spots_left(self) -> int:
-        return sum(s.spots_left for s in self.slots if s.bookable)
 
 
 @dataclass(frozen=True)
@@ -60,30 +75,177 @@ class MiniOffer:
     def sold_out(self) -> bool:
         return bool(self.days) and not any(d.bookable_slots for d in self.days)
 
-    @property
-    def spots_left(self) -> int:
-        return sum(d.spots_left for d in self.days)
+
+Instant = sa.ColumnElement[datetime]
 
 
-async def _offers(db: Database, minis: list[MiniSession], now: datetime) -> list[MiniOffer]:
-    """Three queries whatever the number of mini sessions, days and slots."""
-    days = await session_days_for(db, [m.id for m in minis])
-    slots = await slot_availability(
-        db, now=now, min_notice_hours={m.id: m.min_notice_hours for m in minis}
+def _instant(name: str | None, value: datetime | None = None) -> sa.BindParameter[datetime]:
+    return sa.bindparam(name, value, type_=slots.c.starts_at.type)
+
+
+def _day_summary(
+    where: sa.ColumnElement[bool],
+    bookable_from: Instant,
+    now: Instant = NOW,
+    since: sa.ColumnElement[date] | None = None,
+) -> sa.Select[tuple[object, ...]]:
+    """Per upcoming session day (with its location): how many of its times are open.
+
+    A time is open when it is past the notice (``bookable_from``), not blocked, and has
+    a spot left. Each day's count is its own small query on ``ix_slots_day_open`` (the
+    index alone, in order: no sort, no table rows), and a day is listed only when it
+    has a slot to come.
+    """
+    day_slot = slots.c.session_day_id == session_days.c.id
+    open_count = (
+        sa.select(sa.func.count())
+        .where(
+            day_slot,
+            slots.c.starts_at > now,
+            slots.c.starts_at >= bookable_from,
+            slots.c.blocked == sa.false(),
+            slots.c.capacity > live_on_slot(now),
+        )
+        .scalar_subquery()
     )
-    by_day: dict[int, list[SlotAvailability]] = {}
-    for slot in slots:
-        by_day.setdefault(slot.session_day_id, []).append(slot)
-    offers = {m.id: MiniOffer(mini=m) for m in minis}
-    for day in days:
-        if by_day.get(day.id):  # days with no upcoming slot are over
-            offers[day.mini_session_id].days.append(DayOffer(day=day, slots=by_day[day.id]))
-    return list(offers.values())
+    upcoming = sa.exists().where(day_slot, slots.c.starts_at > now)
+    return (
+        sa.select(
+            session_days.c.id,
+            session_days.c.mini_session_id,
+            session_days.c.date,
+            session_days.c.start_time,
+            session_days.c.end_time,
+            session_days.c.capacity,
+            *[c.label(f"loc_{c.name}") for c in locations.c],
+            open_count.label("open_count"),
+        )
+        .join(locations, locations.c.id == session_days.c.location_id)
+        .where(
+            where,
+            # A day's date is local: no zone is a whole day behind UTC's date less one.
+            session_days.c.date >= (since if since is not None else sa.bindparam("since")),
+            upcoming,
+        )
+        .order_by(session_days.c.date, session_days.c.start_time, session_days.c.id)
+    )
+
+
+# The mini page's day picker: one mini session, one notice.
+DAY_SUMMARY = Prepared(
+    _day_summary(
+        session_days.c.mini_session_id == sa.bindparam("mini"),
+        _instant("bookable_from"),
+    )
+)
+
+
+class _DayRow(NamedTuple):
+    id: int
+    mini_session_id: int
+    date: date
+    start_time: time
+    end_time: time
+    capacity: int
+    open_count: int
+
+
+def _summary_day(record: Record) -> DayOffer:
+    row = row_as(record, _DayRow)
+    day = SessionDay(
+        id=row.id,
+        mini_session_id=row.mini_session_id,
+        date=row.date,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        capacity=row.capacity,
+        location=row_as(record, Location, "loc_"),
+    )
+    return DayOffer(day=day, slots=[], open_count=row.open_count)
+
+
+def _since(now: datetime) -> date:
+    return now.date() - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class MiniPage:
+    """The mini session page: every upcoming day summed up, and the one day shown."""
+
+    offer: MiniOffer
+    selected: DayOffer | None
+
+
+async def mini_page_offer(
+    db: Database, mini: MiniSession, now: datetime, wanted_day: int | None
+) -> MiniPage:
+    """Two queries whatever the number of days, slots and past bookings: the summary,
+    then the slots of the day shown (``wanted_day`` if it is upcoming, else the first
+    day with an open time, else the first day)."""
+    notice = now + timedelta(hours=mini.min_notice_hours)
+    records = await db.fetch_all(
+        DAY_SUMMARY.bind(mini=mini.id, now=now, bookable_from=notice, since=_since(now))
+    )
+    days = [_summary_day(r) for r in records]
+    offer = MiniOffer(mini=mini, days=days)
+    chosen = next((d for d in days if d.day.id == wanted_day), None) or next(
+        (d for d in days if d.bookable_slots), days[0] if days else None
+    )
+    if chosen is None:
+        return MiniPage(offer, None)
+    shown = await day_slots(
+        db, day_id=chosen.day.id, now=now, min_notice_hours=mini.min_notice_hours
+    )
+    selected = DayOffer(day=chosen.day, slots=shown, open_count=chosen.open_count)
+    offer.days[offer.days.index(chosen)] = selected
+    return MiniPage(offer, selected)
 
 
 async def mini_session_offer(db: Database, mini: MiniSession, now: datetime) -> MiniOffer:
-    return (await _offers(db, [mini], now))[0]
+    """Every upcoming day with all its slots (pages that list them all: rescheduling,
+    the studio's move). Two queries whatever the number of slots."""
+    notice = now + timedelta(hours=mini.min_notice_hours)
+    records = await db.fetch_all(
+        DAY_SUMMARY.bind(mini=mini.id, now=now, bookable_from=notice, since=_since(now))
+    )
+    found = await mini_slots(
+        db, mini_session_id=mini.id, now=now, min_notice_hours=mini.min_notice_hours
+    )
+    by_day: dict[int, list[SlotAvailability]] = {}
+    for slot in found:
+        by_day.setdefault(slot.session_day_id, []).append(slot)
+    days = []
+    for record in records:
+        summary = _summary_day(record)
+        days.append(DayOffer(day=summary.day, slots=by_day.get(summary.day.id, [])))
+    return MiniOffer(mini=mini, days=days)
 
 
 async def studio_offers(db: Database, studio: Studio, now: datetime) -> list[MiniOffer]:
-    return await _offers(db, await public_mini_sessions(db, studio.id), now)
+    """The studio page: its public mini sessions, each with its days summed up (no slots).
+    Two queries whatever the number of mini sessions, days, slots and bookings."""
+    minis = await public_mini_sessions(db, studio.id)
+    if not minis:
+        return []
+    # Each mini session's own notice, chosen in the query by the slot's mini session.
+    bookable_from = sa.case(
+        *[
+            (
+                slots.c.mini_session_id == m.id,
+                _instant(None, now + timedelta(hours=m.min_notice_hours)),
+            )
+            for m in minis
+        ],
+    )
+    query = _day_summary(
+        session_days.c.mini_session_id.in_([m.id for m in minis]),
+        bookable_from,
+        now=_instant(None, now),
+        since=sa.literal(_since(now), sa.Date),
+    )
+    records = await db.fetch_all(query)
+    offers = {m.id: MiniOffer(mini=m) for m in minis}
+    for record in records:
+        day = _summary_day(record)
+        offers[day.day.mini_session_id].days.append(day)
+    return list(offers.values())

@@ -6,8 +6,9 @@ clock's "now". A reminder is due once ``now`` is within the mini session's
 booking and its slot, so however many rounds or processes run, each booking
 gets one reminder per time it is booked for (a reschedule to a new time gets
 a new one). Bookings made inside the reminder window get none: their
-confirmation has just told them. The balance reminder goes with it when only
-a deposit was paid.
+confirmation has just told them. The balance reminder goes with it whenever
+something is still due: after a deposit, and when nothing was paid yet (an
+offline booking the studio hasn't marked paid).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from ..db.outbox import enqueue
 from ..db.rows import fetch_all_as
 from ..db.tables import bookings, leads, mini_sessions, outbox, slots
 from ..db.transactions import write_transaction
+from .email_facts import FACTS_KEY, facts_of
+from .events import calendar_sequence
 from .views import load_booking_view
 
 # reminder_hours is at most this (a CHECK on mini_sessions).
@@ -84,8 +87,10 @@ async def queue_due_reminders(db: Database, now: datetime) -> int:
         if now < remind_at or (row.booked_at is not None and row.booked_at >= remind_at):
             continue
         view = await load_booking_view(db, row.public_id)
-        if view is None:
-            continue
+        if view is None or view.status != "booked" or view.slot_id != row.slot_id:
+            continue  # cancelled or moved meanwhile: the next round looks again
+        # The reminder's calendar file carries the entry's current SEQUENCE.
+        facts = facts_of(view, await calendar_sequence(db, row.id))
         async with write_transaction(db):
             enqueue_for_booking = partial(
                 enqueue,
@@ -93,14 +98,14 @@ async def queue_due_reminders(db: Database, now: datetime) -> int:
                 studio_id=row.studio_id,
                 booking_id=row.id,
                 recipient=row.email,
-                payload={"slot_id": row.slot_id},
+                payload={"slot_id": row.slot_id, FACTS_KEY: facts},
                 now=now,
             )
             if await enqueue_for_booking(
                 kind="reminder", dedupe_key=reminder_key(row.id, row.slot_id)
             ):
                 queued += 1
-            if view.paid_minor > 0 and view.balance_minor > 0:
+            if view.balance_minor > 0:
                 await enqueue_for_booking(
                     kind="balance_reminder", dedupe_key=balance_key(row.id, row.slot_id)
                 )

@@ -21,6 +21,7 @@ RESERVED_STUDIO_SLUGS = frozenset(
         "login",
         "logout",
         "logos",
+        "images",  # mini session pictures (web/logos.py)
     }
 )
 

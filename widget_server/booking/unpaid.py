@@ -24,9 +24,10 @@ from databases import Database
 
 from ..db.outbox import enqueue
 from ..db.rows import fetch_all_as
-from ..db.tables import bookings, leads, mini_sessions, payments, slots
+from ..db.tables import bookings, leads, mini_sessions, outbox, payments, slots
 from ..db.transactions import write_transaction
 from .cancel import release_unpaid
+from .email_facts import FACTS_KEY, take_facts
 from .errors import WrongState
 from .views import BookingView, load_booking_view
 
@@ -124,6 +125,12 @@ async def remind_and_release_unpaid(db: Database, now: datetime) -> tuple[int, i
             except WrongState:  # cancelled or moved meanwhile: the next round looks again
                 continue
         elif now >= reminder_time(unpaid.booked_at, deadline):
+            if await db.fetch_val(
+                sa.select(outbox.c.id).where(outbox.c.dedupe_key == reminder_key(unpaid.id))
+            ):
+                continue  # reminded already
+            # Read before the transaction: on SQLite a transaction writes first.
+            facts = await take_facts(db, unpaid.id)
             async with write_transaction(db):
                 queued = await enqueue(
                     db,
@@ -131,7 +138,11 @@ async def remind_and_release_unpaid(db: Database, now: datetime) -> tuple[int, i
                     booking_id=unpaid.id,
                     kind="payment_due",
                     recipient=unpaid.email,
-                    payload={"slot_id": unpaid.slot_id, "deadline": deadline.isoformat()},
+                    payload={
+                        "slot_id": unpaid.slot_id,
+                        "deadline": deadline.isoformat(),
+                        FACTS_KEY: facts,
+                    },
                     now=now,
                     dedupe_key=reminder_key(unpaid.id),
                 )

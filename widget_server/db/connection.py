@@ -15,6 +15,8 @@ import asyncpg
 from databases import Database
 from sqlalchemy.engine import make_url
 
+from .backends import MinisDatabase
+
 logger = logging.getLogger("minis")
 
 # SQLite serialises writers; a writer waits this long for its turn instead of
@@ -43,17 +45,21 @@ def sqlite_path(url: str) -> str:
     return make_url(url).database or ""
 
 
-def create_database(url: str) -> Database:
-    """A ``databases.Database`` for the URL, not yet connected."""
+def create_database(url: str) -> MinisDatabase:
+    """A ``databases.Database`` for the URL, not yet connected.
+
+    Its backends compile each statement shape once and, on SQLite, keep a bounded pool
+    of connections (db/backends.py).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return Database(f"sqlite:///{parsed.database}", timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return MinisDatabase(f"sqlite:///{parsed.database}", timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     # asyncpg, pooled; several uvicorn workers each hold a pool like this one. No connection
     # is opened up front (min_size=0): a process started while the database is away (a
     # worker uvicorn respawns, `minis worker` restarted by its supervisor) comes up, answers
     # 503 and connects when the database is back, instead of failing to start.
     plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    return Database(plain, min_size=0, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
+    return MinisDatabase(plain, min_size=0, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_SECONDS)
 
 
 async def close_database(db: Database, within: float) -> bool:
@@ -76,7 +82,7 @@ def terminate_database(db: Database) -> None:
     """Close every PostgreSQL connection of the pool at once, without waiting for anything.
 
     Queries in flight fail at once (with a connection error, which the web layer answers
-    503). SQLite has no pool: its connections live as long as their request.
+    503). SQLite's pool (db/sqlite_pool.py) closes its idle connections on disconnect.
     """
     # databases has no public handle on the asyncpg pool; its backend keeps it here.
     pool = getattr(db._backend, "_pool", None)

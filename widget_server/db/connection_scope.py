@@ -29,6 +29,8 @@ from typing import Any
 from databases import Database
 from databases.core import Connection
 
+from .backends import CachedSQLiteConnection
+
 logger = logging.getLogger("minis")
 
 
@@ -68,7 +70,11 @@ def _give_back(db: Database, connection: Connection) -> None:
     raw = _raw_connection(connection)
     if raw is not None:
         logger.warning("a database connection was not given back cleanly; closing it")
-        _terminate(raw)
+        backend = connection._connection
+        if isinstance(backend, CachedSQLiteConnection):
+            backend.discard()  # closes it and frees its place in the pool
+        else:
+            _terminate(raw)
     task = asyncio.current_task()
     if task is not None and db._connection_map.get(task) is connection:
         del db._connection_map[task]

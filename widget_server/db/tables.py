@@ -55,6 +55,37 @@ studio_logos = sa.Table(
     sa.Column("uploaded_at", UTCDateTime, nullable=False),
 )
 
+mini_images = sa.Table(
+    "mini_images",
+    metadata,
+    # A mini session's picture, uploaded in the dashboard and kept like the studio's logo:
+    # checked by its bytes, in the database (every worker can serve it), named by its
+    # SHA-256. mini_sessions.image_url then points at /images/<sha256>.<ext>.
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("content_type", sa.String(32), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+)
+
+page_views = sa.Table(
+    "page_views",
+    metadata,
+    # How often a mini session's pages were opened, per day (the studio's date), channel
+    # (hosted page or embed), utm_source and stage ("view": the dates and times; "slot":
+    # a time chosen, the details form). Counts only: no cookie, no address, nothing about
+    # the person. Counted in memory by each process and added here in batches
+    # (studio/page_views.py), so the pages clients open never wait on this write.
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("mini_session_id", "day", "channel", "source", "stage"),
+    sa.CheckConstraint("count >= 0", name="count_not_negative"),
+)
+
 users = sa.Table(
     "users",
     metadata,
@@ -170,6 +201,8 @@ session_days = sa.Table(
     sa.CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
     sa.CheckConstraint("gap_minutes >= 0", name="gap_not_negative"),
     sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+    # The day picker's summary reads a mini session's days from yesterday on.
+    sa.Index("ix_session_days_mini_date", "mini_session_id", "date"),
 )
 
 slots = sa.Table(
@@ -190,6 +223,8 @@ slots = sa.Table(
     sa.CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
     sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     sa.Index("ix_slots_mini_start", "mini_session_id", "starts_at"),
+    # The day picker's summary (booking/offers.py) reads this index alone, not the rows.
+    sa.Index("ix_slots_day_open", "session_day_id", "starts_at", "blocked", "taken", "capacity"),
 )
 
 leads = sa.Table(
@@ -234,6 +269,16 @@ bookings = sa.Table(
     sa.CheckConstraint("status != 'held' OR expires_at IS NOT NULL", name="hold_has_expiry"),
     sa.Index("ix_bookings_slot_status", "slot_id", "status"),
     sa.Index("ix_bookings_status_expires", "status", "expires_at"),
+    # Live bookings of a slot (booking/availability.live_on_slot): cancelled and expired
+    # rows are not in it, so availability costs the same whatever the history.
+    sa.Index(
+        "ix_bookings_live_slot",
+        "slot_id",
+        "status",
+        "expires_at",
+        sqlite_where=sa.text("status IN ('held', 'booked')"),
+        postgresql_where=sa.text("status IN ('held', 'booked')"),
+    ),
 )
 
 quotes = sa.Table(

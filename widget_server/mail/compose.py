@@ -64,9 +64,9 @@ def from_address(mail_from: str) -> str:
     return (found[0][1] if found else "") or "bookings@localhost"
 
 
-def sender_address(mail_from: str, studio_name: str) -> Address:
-    """MINIS_MAIL_FROM's address, shown with the studio's name."""
-    return Address(display_name=header_text(studio_name), addr_spec=from_address(mail_from))
+def sender_address(mail_from: str, name: str) -> Address:
+    """MINIS_MAIL_FROM's address, shown with ``name`` (the studio's, to its clients)."""
+    return Address(display_name=header_text(name), addr_spec=from_address(mail_from))
 
 
 def _address(addr_spec: str, display_name: str = "") -> Address:
@@ -102,6 +102,7 @@ def build_message(
             maintype=attachment.maintype,
             subtype=attachment.subtype,
             filename=attachment.filename,
+            params=attachment.params,  # a calendar file's charset and iTIP method
         )
     check_headers(message)
     return message
@@ -131,7 +132,8 @@ def check_headers(message: EmailMessage) -> None:
                     raise RenderError(f"the {name} header would hold a line break")
 
 
-def message_id_for(email_id: int, created_at_ts: int, mail_from: str) -> str:
-    """Stable per outbox row: a retry after a crash carries the same id, so inboxes can merge it."""
-    domain = from_address(mail_from).rpartition("@")[2] or "localhost"
-    return f"<minis.{email_id}.{created_at_ts}@{domain}>"
+def message_id_for(email_id: int, created_at_ts: int, host: str) -> str:
+    """Stable per outbox row: a retry after a crash carries the same id, so inboxes can merge
+    it. On the service's own host (MINIS_BASE_URL's, ``ics.service_host``), which is what
+    generated it: spam filters distrust ids on ``localhost`` or on someone else's domain."""
+    return f"<minis.{email_id}.{created_at_ts}@{host or 'localhost'}>"

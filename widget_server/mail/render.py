@@ -1,36 +1,41 @@
 """Turning an outbox row into the email people read: subject, plain text, HTML, .ics.
 
-Rendered when the email is sent (or shown on the dashboard), from the booking
-as it is then and the slots named in the row's payload, so every email
-describes the time it was written about. Templates live in templates/mail/:
-``{kind}.html`` is autoescaped, ``{kind}.txt`` is not (plain text has nothing
-to escape, and escaping would garble names like "O'Brien").
+Rendered when the email is sent (or shown on the dashboard) from the facts the row
+carries (booking/email_facts.py): the booking as it was in the transaction that queued
+it, so every email says what was true when it was written, however late it goes, and
+carries its calendar file. Rows queued without facts (before they existed) are rendered
+from the booking as it is now and the slots their payload names. Templates live in
+templates/mail/: ``{kind}.html`` is autoescaped, ``{kind}.txt`` is not (plain text has
+nothing to escape, and escaping would garble names like "O'Brien").
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from databases import Database
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .. import formatting
-from ..booking.catalog import Location
+from ..booking.catalog import studio_by_id
+from ..booking.email_facts import EmailFacts, PlaceAndTime, place_and_time, read_facts
+from ..booking.events import calendar_sequence
 from ..booking.tokens import BookingTokens
 from ..booking.unpaid import offline_deadline
-from ..booking.views import load_booking_view
+from ..booking.views import BookingView, load_booking_view
 from ..db.outbox import OutboxEmail
-from ..db.rows import row_as
-from ..db.tables import bookings, locations, session_days, slots
-from ..notice import notice_html
-from .ics import booking_ics
+from ..db.tables import bookings
+from ..notice import notice_html, notice_text
+from .ics import booking_ics, google_calendar_link, map_link, outlook_calendar_link
+from .refund_text import refund_story
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 
@@ -56,8 +61,28 @@ BY_DEADLINE_SUBJECTS = {
     "cancelled": "Your time was released (no payment received): {title}, {when}",
     "cancelled_studio": "Released, not paid: {client}, {title}, {when}",
 }
-# Emails that carry the calendar entry of the (new) time.
-WITH_CALENDAR = {"booked", "rescheduled", "reminder"}
+# The calendar file each client email carries, by its iTIP method (mail/ics.py): the entry
+# added or moved (REQUEST, with the entry's current SEQUENCE), or removed (CANCEL).
+CALENDAR_METHODS = {
+    "booked": "REQUEST",
+    "rescheduled": "REQUEST",
+    "reminder": "REQUEST",
+    "cancelled": "CANCEL",
+}
+# The line inboxes show after the subject (hidden at the top of the HTML part).
+PREHEADERS = {
+    "booked": "{when} at {place}. Your calendar entry is attached.",
+    "rescheduled": "Your new time: {when} at {place}. Your calendar entry is updated.",
+    "cancelled": "{title}, {when}, is cancelled. {money}",
+    "reminder": "{when} at {place}. Here's everything you need for the day.",
+    "balance_reminder": "{balance} is due for your session on {when}.",
+    "payment_due": "Please pay {balance} by {deadline} to keep your time.",
+    "new_booking": "{client} booked {when} at {place}. {paid}",
+    "rescheduled_studio": "{client} moved from {old_when} to {when}.",
+    "cancelled_studio": "{client} cancelled {when}. The time is open again.",
+}
+# The name studio emails are sent under: the studio's own name is in the To line.
+SERVICE_NAME = "Minis"
 
 
 def _deadline(payload: dict[str, Any], timezone: str) -> str:
@@ -81,6 +106,8 @@ class Attachment:
     maintype: str
     subtype: str
     data: bytes
+    # Content-Type parameters beyond the type (a calendar file's charset and method).
+    params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,16 +118,9 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
-    studio_name: str
+    studio_name: str  # the name it is sent under (From's display name)
     reply_to: str | None
     attachments: list[Attachment]
-
-
-@dataclass(frozen=True)
-class SlotPlace:
-    starts_at: datetime
-    ends_at: datetime
-    location: Location
 
 
 @cache
@@ -115,7 +135,7 @@ def mail_templates(kind: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(formatting.TEMPLATE_FILTERS, markdown=notice_html)
+    env.filters.update(formatting.TEMPLATE_FILTERS, markdown=notice_html, markdown_text=notice_text)
     return env
 
 
@@ -125,28 +145,66 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
-class _SlotTimes(NamedTuple):
-    starts_at: datetime
-    ends_at: datetime
-
-
-async def slot_place(db: Database, slot_id: int) -> SlotPlace:
-    row = await db.fetch_one(
-        sa.select(slots.c.starts_at, slots.c.ends_at, *locations.c)
-        .join(session_days, session_days.c.id == slots.c.session_day_id)
-        .join(locations, locations.c.id == session_days.c.location_id)
-        .where(slots.c.id == slot_id)
-    )
-    if row is None:
+async def slot_place(db: Database, slot_id: int) -> PlaceAndTime:
+    place = await place_and_time(db, slot_id)
+    if place is None:
         raise RenderError(f"slot {slot_id} is gone")
-    times = row_as(row, _SlotTimes)
-    return SlotPlace(times.starts_at, times.ends_at, Location.from_mapping(row._mapping))
+    return place
 
 
 def _one_line(text: str) -> str:
     """One line, as the dashboard shows a subject (mail/compose.header_text makes every
     header value safe, whatever Python runs)."""
     return " ".join(text.split())
+
+
+async def _facts_now(db: Database, email: OutboxEmail) -> EmailFacts:
+    """The facts of a row queued without them: the booking now, at the slots it names."""
+    public_id = await db.fetch_val(
+        sa.select(bookings.c.public_id).where(bookings.c.id == email.booking_id)
+    )
+    view = await load_booking_view(db, public_id) if public_id else None
+    if view is None:
+        raise RenderError(f"booking {email.booking_id} is gone")
+    payload = email.payload
+    place = await slot_place(db, int(payload.get("slot_id", view.slot_id)))
+    booking = dataclasses.replace(
+        view, starts_at=place.starts_at, ends_at=place.ends_at, location=place.location
+    )
+    old = await slot_place(db, int(payload["old_slot_id"])) if "old_slot_id" in payload else None
+    return EmailFacts(booking, await calendar_sequence(db, view.id), old)
+
+
+async def _with_current_logo(db: Database, booking: BookingView) -> BookingView:
+    """The booking with the studio's logo as it is now: a replaced logo's old URL is
+    retired (404), and the logo says who writes, not what was booked."""
+    studio = await studio_by_id(db, booking.studio.id)
+    if studio is None:
+        return booking
+    now = dataclasses.replace(
+        booking.studio, logo_sha256=studio.logo_sha256, logo_type=studio.logo_type
+    )
+    return dataclasses.replace(booking, studio=now)
+
+
+def _paid_line(booking: BookingView) -> str:
+    """What the studio has been paid, in one sentence (the studio's preheader)."""
+    if booking.quote is None or not booking.total_minor:
+        return "Free session."
+    paid = formatting.money(booking.paid_minor, booking.currency)
+    total = formatting.money(booking.total_minor, booking.currency)
+    if booking.paid_minor >= booking.total_minor:
+        return f"Paid in full: {total}."
+    if _offline_pending(booking):
+        if not booking.paid_minor:
+            return f"Paying you directly: {total}, not received yet."
+        return f"Paid {paid} of {total}; paying you the rest directly."
+    return f"Paid {paid} of {total}."
+
+
+def _offline_pending(booking: BookingView) -> bool:
+    """The client chose to pay the studio directly and it isn't marked received yet."""
+    return any(p.method == "offline" and p.status == "pending" for p in booking.payments)
 
 
 async def render_email(
@@ -163,55 +221,70 @@ async def render_email(
         subject_format = BY_DEADLINE_SUBJECTS.get(email.kind, subject_format)
     else:
         by = "client"
-    public_id = await db.fetch_val(
-        sa.select(bookings.c.public_id).where(bookings.c.id == email.booking_id)
-    )
-    view = await load_booking_view(db, public_id) if public_id else None
-    if view is None:
-        raise RenderError(f"booking {email.booking_id} is gone")
     payload = email.payload
-    place = await slot_place(db, int(payload.get("slot_id", view.slot_id)))
-    # The booking as it was at the time this email is about.
-    booking = dataclasses.replace(
-        view, starts_at=place.starts_at, ends_at=place.ends_at, location=place.location
-    )
-    old = await slot_place(db, int(payload["old_slot_id"])) if "old_slot_id" in payload else None
-    manage_url = f"{base_url}/b/{tokens.make(view.public_id)}"
-    tz = place.location.timezone
+    facts = read_facts(payload) or await _facts_now(db, email)
+    booking, old = await _with_current_logo(db, facts.booking), facts.old
+    manage_url = f"{base_url}/b/{tokens.make(booking.public_id)}"
+    tz = booking.location.timezone
+    refund_minor = int(payload.get("refund_minor", 0))
+    money_story = refund_story(booking, refund_minor, by)
+    when = formatting.slot_label(booking.starts_at, tz)
+    old_when = formatting.slot_label(old.starts_at, old.location.timezone) if old else ""
+    deadline = _deadline(payload, tz)
+    pay_by = offline_deadline(booking)
+    values = {
+        "title": booking.mini.title,
+        "when": when,
+        "old_when": old_when,
+        "place": booking.location.name,
+        "client": booking.client_name,
+        "studio": booking.studio.name,
+        "balance": formatting.money(booking.balance_minor, booking.currency),
+        "deadline": deadline,
+        "money": money_story.summary,
+        "paid": _paid_line(booking),
+    }
     context: dict[str, Any] = {
         "booking": booking,
         "studio": booking.studio,
         "mini": booking.mini,
         "old": old,
         "message": str(payload.get("message", "")),
-        "refund_minor": int(payload.get("refund_minor", 0)),
+        "refund_minor": refund_minor,
+        "money_story": money_story,
         "manage_url": manage_url,
+        "dashboard_url": f"{base_url}/admin/bookings/{booking.id}",
+        "book_again_url": f"{base_url}/{quote(booking.studio.slug)}/{quote(booking.mini.slug)}",
+        "google_url": google_calendar_link(booking, manage_url),
+        "outlook_url": outlook_calendar_link(booking, manage_url),
+        "map_url": map_link(booking),
+        "offline_pending": _offline_pending(booking),
+        "paid_line": values["paid"],
         "audience": audience,
         "by": by,
         "base_url": base_url,  # the logo's absolute URL in the header
+        "deadline": deadline,
+        "pay_by": formatting.slot_label(pay_by, tz) if pay_by else "",
+        "preheader": _one_line(PREHEADERS[email.kind].format(**values)),
     }
-    when = formatting.slot_label(place.starts_at, tz)
-    deadline = _deadline(payload, tz)
-    context["deadline"] = deadline
-    pay_by = offline_deadline(booking)
-    context["pay_by"] = formatting.slot_label(pay_by, tz) if pay_by else ""
-    subject = subject_format.format(
-        title=booking.mini.title,
-        when=when,
-        old_when=formatting.slot_label(old.starts_at, old.location.timezone) if old else "",
-        client=booking.client_name,
-        studio=booking.studio.name,
-        balance=formatting.money(booking.balance_minor, booking.currency),
-        deadline=deadline,
-    )
     attachments = []
-    if email.kind in WITH_CALENDAR and booking.status == "booked":
+    method = CALENDAR_METHODS.get(email.kind)
+    if method is not None and booking.status == ("cancelled" if method == "CANCEL" else "booked"):
+        calendar = booking_ics(
+            booking,
+            manage_url,
+            base_url=base_url,
+            sequence=facts.calendar_sequence,
+            stamp=email.created_at,  # when it was written: a retry sends the same file
+            method=method,
+        )
         attachments.append(
             Attachment(
                 f"{booking.reference}.ics",
                 "text",
                 "calendar",
-                booking_ics(booking, manage_url, now),
+                calendar.data,
+                {"charset": "utf-8", "method": method},
             )
         )
     to_client = audience == "client"
@@ -219,10 +292,10 @@ async def render_email(
         kind=email.kind,
         recipient=email.recipient,
         recipient_name=booking.client_name if to_client else booking.studio.name,
-        subject=_one_line(subject),
+        subject=_one_line(subject_format.format(**values)),
         text=_tidy_text(mail_templates("txt").get_template(f"{email.kind}.txt").render(context)),
         html=mail_templates("html").get_template(f"{email.kind}.html").render(context),
-        studio_name=booking.studio.name,
+        studio_name=booking.studio.name if to_client else SERVICE_NAME,
         reply_to=booking.studio.notify_email if to_client else booking.client_email,
         attachments=attachments,
     )

@@ -33,6 +33,7 @@ from ..db.connection_scope import given_back
 from ..db.outbox import OutboxEmail, claim_due, mark_failed_attempt, mark_sent
 from ..smtp_url import parse_smtp_url
 from .compose import build_message, message_id_for
+from .ics import service_host
 from .render import RenderError, render_email
 from .smtp import SmtpTransport, is_permanent
 
@@ -66,7 +67,9 @@ async def message_for(
     return build_message(
         rendered,
         mail_from=settings.mail_from,
-        message_id=message_id_for(email.id, int(email.created_at.timestamp()), settings.mail_from),
+        message_id=message_id_for(
+            email.id, int(email.created_at.timestamp()), service_host(settings.base_url)
+        ),
         date=clock(),
     )
 

@@ -99,9 +99,24 @@ class BookingRow:
     location_name: str
     expires_at: datetime | None
     created_at: datetime
+    lead_live: bool  # any booking of this client is booked or holds a spot right now
 
 
-async def list_bookings(db: Database, studio_id: int, filter_key: str) -> list[BookingRow]:
+def lead_has_live_booking(now: datetime) -> sa.ColumnElement[bool]:
+    """Whether the lead of the row has a live booking (booked, or a hold still running)."""
+    other = bookings.alias("other")
+    return sa.exists().where(
+        other.c.lead_id == leads.c.id,
+        sa.or_(
+            other.c.status == "booked",
+            sa.and_(other.c.status == "held", other.c.expires_at > now),
+        ),
+    )
+
+
+async def list_bookings(
+    db: Database, studio_id: int, filter_key: str, now: datetime
+) -> list[BookingRow]:
     """The studio's bookings matching one of FILTERS, soonest session first."""
     _label, condition = FILTERS[filter_key]
     return await fetch_all_as(
@@ -113,6 +128,7 @@ async def list_bookings(db: Database, studio_id: int, filter_key: str) -> list[B
             bookings.c.expires_at,
             bookings.c.created_at,
             leads.c.status.label("lead_status"),
+            lead_has_live_booking(now).label("lead_live"),
             leads.c.name.label("client_name"),
             leads.c.email.label("client_email"),
             leads.c.phone.label("client_phone"),
@@ -400,3 +416,22 @@ async def move_targets(db: Database, booking: BookingView, now: datetime) -> lis
         if open_slots:
             days.append(DayOffer(day=day.day, slots=open_slots))
     return days
+
+
+class _ClientNameRow(NamedTuple):
+    id: int
+    name: str
+
+
+async def client_names(db: Database, studio_id: int, booking_ids: set[int]) -> dict[int, str]:
+    """booking id -> the client's name, for lists that name bookings (the emails list)."""
+    if not booking_ids:
+        return {}
+    rows = await fetch_all_as(
+        db,
+        sa.select(bookings.c.id, leads.c.name)
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .where(bookings.c.id.in_(booking_ids), leads.c.studio_id == studio_id),
+        _ClientNameRow,
+    )
+    return {r.id: r.name for r in rows}

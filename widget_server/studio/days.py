@@ -37,8 +37,13 @@ class AdminSlot:
     ends_at: datetime
     capacity: int
     blocked: bool
-    live: int  # booked plus held-and-not-lapsed
+    booked: int
+    held: int  # holds not yet lapsed: clients between choosing the time and paying
     extra: bool  # not one of the day's planned slots (added by hand, or kept for a booking)
+
+    @property
+    def live(self) -> int:
+        return self.booked + self.held
 
 
 @dataclass
@@ -89,7 +94,8 @@ class _SlotLiveRow(NamedTuple):
     ends_at: datetime
     capacity: int
     blocked: bool
-    live: int
+    booked: int
+    held: int
 
 
 class _SlotRow(NamedTuple):
@@ -137,15 +143,25 @@ async def _days(db: Database, where: sa.ColumnElement[bool], now: datetime) -> l
     if not days:
         return []
     of_days = sa.select(slots.c.id).where(slots.c.session_day_id.in_(list(days)))
+    # Counted with FILTER (both databases): a CASE of bare 1/0 reaches PostgreSQL untyped.
+    is_booked = bookings.c.status == "booked"
     live = (
-        sa.select(bookings.c.slot_id, sa.func.count().label("n"))
+        sa.select(
+            bookings.c.slot_id,
+            sa.func.count().filter(is_booked).label("booked"),
+            sa.func.count().filter(~is_booked).label("held"),
+        )
         .where(bookings.c.slot_id.in_(of_days), live_bookings_on(now))
         .group_by(bookings.c.slot_id)
         .subquery()
     )
     slot_rows = await fetch_all_as(
         db,
-        sa.select(slots, sa.func.coalesce(live.c.n, 0).label("live"))
+        sa.select(
+            slots,
+            sa.func.coalesce(live.c.booked, 0).label("booked"),
+            sa.func.coalesce(live.c.held, 0).label("held"),
+        )
         .outerjoin(live, live.c.slot_id == slots.c.id)
         .where(slots.c.session_day_id.in_(list(days)))
         .order_by(slots.c.starts_at, slots.c.id),
@@ -160,7 +176,8 @@ async def _days(db: Database, where: sa.ColumnElement[bool], now: datetime) -> l
                 ends_at=s.ends_at,
                 capacity=s.capacity,
                 blocked=s.blocked,
-                live=int(s.live),
+                booked=int(s.booked),
+                held=int(s.held),
                 extra=s.starts_at not in planned[s.session_day_id],
             )
         )

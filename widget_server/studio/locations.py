@@ -21,7 +21,7 @@ from ..booking.errors import InvalidDetails
 from ..db.tables import locations, session_days, slots
 from ..db.transactions import write_transaction
 from .form_values import unstorable_fields
-from .time_zones import is_time_zone
+from .time_zones import is_time_zone, zone_from_input
 
 MAX_NAME = 200
 MAX_ADDRESS = 1000
@@ -95,7 +95,7 @@ def check_location(form: dict[str, str]) -> LocationFields:
     notes = _text(form.get("notes", ""))
     if len(notes) > MAX_NOTES:
         errors["notes"] = f"Please keep the notes under {MAX_NOTES} characters."
-    timezone = form.get("timezone", "")
+    timezone = zone_from_input(form.get("timezone", ""))
     if not is_time_zone(timezone):
         errors["timezone"] = "Please choose a time zone from the list."
     errors |= unstorable_fields(form)

@@ -46,24 +46,27 @@ def file_size(size: int) -> str:
     return f"{math.ceil(size / 1024)} KB"
 
 
-def check_logo(data: bytes, size: int | None = None) -> Logo:
-    """The upload as a logo, or InvalidLogo saying why not. ``size`` is the whole file's,
-    when ``data`` was read only up to just over the limit."""
+def check_logo(
+    data: bytes, size: int | None = None, *, limit: int = MAX_LOGO_BYTES, what: str = "logos"
+) -> Logo:
+    """The upload as a logo (or any picture the studio shows: ``what`` names it in the
+    messages), or InvalidLogo saying why not. ``size`` is the whole file's, when ``data``
+    was read only up to just over ``limit``."""
     size = len(data) if size is None else size
     if not data:
         raise InvalidLogo("That file is empty.")
-    if size > MAX_LOGO_BYTES:
+    if size > limit:
         raise InvalidLogo(
-            f"This file is {file_size(size)}; logos can be up to "
-            f"{file_size(MAX_LOGO_BYTES)}. Try exporting it smaller."
+            f"This file is {file_size(size)}; {what} can be up to "
+            f"{file_size(limit)}. Try exporting it smaller."
         )
     kind = filetype.guess(data[:SNIFF_BYTES])
     if kind is None or kind.mime not in LOGO_EXTENSIONS:
         head = data[:512].lstrip().lower()
         if head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) or b"<svg" in head:
             raise InvalidLogo(
-                "SVG logos aren't accepted because they can contain scripts. "
-                "Please export your logo as PNG or WebP."
+                f"SVG files aren't accepted as {what} because they can contain scripts. "
+                "Please export it as PNG or WebP."
             )
         raise InvalidLogo("That isn't a PNG, JPEG, WebP or GIF image.")
     return Logo(data, kind.mime, hashlib.sha256(data).hexdigest())

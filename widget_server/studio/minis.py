@@ -21,6 +21,8 @@ from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import addons, bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
 from .form_values import slug_from
+from .logos import Logo
+from .mini_images import copy_image, drop_stale_image, replace_image
 from .mini_settings import MAX_TITLE, MiniSettings, settings_of
 
 MAX_SLUG = 64
@@ -110,9 +112,16 @@ async def _free_slug(db: Database, studio_id: int, base: str, except_id: int | N
 
 
 async def save_mini(
-    db: Database, studio_id: int, mini_id: int | None, settings: MiniSettings
+    db: Database,
+    studio_id: int,
+    mini_id: int | None,
+    settings: MiniSettings,
+    *,
+    image: Logo | None = None,
+    now: datetime | None = None,
 ) -> int | None:
     """Create (``mini_id`` None) or update a mini session; its id, or None if not the studio's.
+    An uploaded ``image`` becomes its picture in the same transaction (studio/mini_images.py).
 
     An empty slug is derived from the title. Raises InvalidDetails({"slug": ...}) when
     the studio already uses the slug asked for.
@@ -129,19 +138,29 @@ async def save_mini(
             slug = await _free_slug(db, studio_id, slug_from(settings.title), mini_id)
         values = {**settings.columns(), "slug": slug}
         if mini_id is None:
-            return await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
-        row = await fetch_one_as(
-            db,
-            mini_sessions.update()
-            .where(mini_sessions.c.id == mini_id, mini_sessions.c.studio_id == studio_id)
-            .values(**values)
-            .returning(mini_sessions.c.id),
-            IdRow,
-        )
-        return row.id if row else None
+            saved = await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
+        else:
+            row = await fetch_one_as(
+                db,
+                mini_sessions.update()
+                .where(mini_sessions.c.id == mini_id, mini_sessions.c.studio_id == studio_id)
+                .values(**values)
+                .returning(mini_sessions.c.id),
+                IdRow,
+            )
+            if row is None:
+                return None
+            saved = row.id
+        if image is not None and now is not None:
+            await replace_image(db, saved, image, now)
+        else:
+            await drop_stale_image(db, saved)
+        return int(saved)
 
 
-async def duplicate_mini(db: Database, studio_id: int, mini_id: int) -> int | None:
+async def duplicate_mini(
+    db: Database, studio_id: int, mini_id: int, now: datetime | None = None
+) -> int | None:
     """A draft copy of every setting (not the days, not the bookings); its id."""
     async with write_transaction(db):
         await _lock_studio(db, studio_id)
@@ -158,9 +177,11 @@ async def duplicate_mini(db: Database, studio_id: int, mini_id: int) -> int | No
             "slug": await _free_slug(db, studio_id, base, None),
             "visibility": "draft",
         }
-        copy_id = await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values))
-        await _copy_addons(db, mini_id, copy_id)
-        return copy_id
+        copied = int(await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values)))
+        if now is not None:
+            await copy_image(db, mini_id, copied, now)
+        await _copy_addons(db, mini_id, copied)
+        return copied
 
 
 async def _copy_addons(db: Database, from_id: int, to_id: int) -> None:

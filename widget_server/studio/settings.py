@@ -21,7 +21,7 @@ from ..formatting import HEX_COLOR
 from .form_values import unstorable_fields
 from .logos import Logo, remove_logo, replace_logo
 from .origins import InvalidOrigins, parse_origins
-from .time_zones import is_time_zone
+from .time_zones import is_time_zone, zone_from_input
 
 MAX_NAME = 200
 MAX_EMAIL = 254
@@ -80,7 +80,7 @@ def check_settings(
         except EmailNotValidError:
             errors["notify_email"] = "Please enter a valid email address, like you@example.com."
 
-    timezone = form.get("timezone", "")
+    timezone = zone_from_input(form.get("timezone", ""))
     if not is_time_zone(timezone):
         errors["timezone"] = "Please choose a time zone from the list."
 

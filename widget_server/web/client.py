@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..booking.changes import change_options
+from ..booking.events import calendar_sequence
 from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
 from ..formatting import money as format_money
@@ -88,10 +89,18 @@ async def calendar_file(request: Request) -> Response:
     if booking.status != "booked":
         raise HTTPException(404)
     manage_url = absolute(request, booking_url(request, booking.public_id))
-    body = booking_ics(booking, manage_url, request.app.state.clock())
+    db = request.app.state.db
+    # The entry the emails sent: same UID, the current SEQUENCE, so an import updates it.
+    calendar = booking_ics(
+        booking,
+        manage_url,
+        base_url=request.app.state.settings.base_url,
+        sequence=await calendar_sequence(db, booking.id),
+        stamp=request.app.state.clock(),
+    )
     return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
+        calendar.data,
+        media_type=calendar.content_type,
         headers={"Content-Disposition": f'attachment; filename="{booking.reference}.ics"'},
     )
 

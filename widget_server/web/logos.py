@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..booking.catalog import LOGO_EXTENSIONS
 from ..studio.logos import current_logo
+from ..studio.mini_images import stored_image
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -32,6 +33,22 @@ async def logo_file(request: Request) -> Response:
     )
 
 
+async def mini_image_file(request: Request) -> Response:
+    """``/images/{sha256}.{ext}``: a mini session's uploaded picture (studio/mini_images.py)."""
+    sha256, _, extension = request.path_params["file"].partition(".")
+    if len(sha256) != 64 or extension not in LOGO_EXTENSIONS.values():
+        raise HTTPException(404)
+    image = await stored_image(request.app.state.db, sha256)
+    if image is None or LOGO_EXTENSIONS[image.content_type] != extension:
+        raise HTTPException(404)
+    return Response(
+        image.data,
+        media_type=image.content_type,
+        headers={"cache-control": IMMUTABLE, "x-content-type-options": "nosniff"},
+    )
+
+
 routes: list[BaseRoute] = [
     Route("/logos/{studio}/{file}", logo_file),
+    Route("/images/{file}", mini_image_file),
 ]

@@ -20,8 +20,10 @@ from ..booking.details import (
     validate_details,
 )
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
-from ..booking.offers import mini_session_offer, studio_offers
+from ..booking.offers import mini_page_offer, studio_offers
 from ..booking.places import location_of_slot
+from ..formatting import local_date
+from ..studio.page_views import VIA, source_of
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form
 from .pages import carried_params, error_page, render
@@ -56,17 +58,34 @@ async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
     return found
 
 
+def count_view(request: Request, studio: Studio, mini: MiniSession, stage: str) -> None:
+    """One view of a mini session's page, for the studio's funnel: counted in memory (no
+    write here, no cookie, nothing about the person), saved in batches. HEAD requests
+    (link checkers, monitors) are not views."""
+    if request.method != "GET":
+        return
+    request.app.state.views.count(
+        mini_id=mini.id,
+        day=local_date(request.app.state.clock(), studio.timezone),
+        channel=channel_of(request),
+        source=source_of(request.query_params.get("utm_source")),
+        stage=stage,
+    )
+
+
+def channel_of(request: Request) -> str:
+    return "embed" if request.url.path.startswith(EMBED_PREFIX + "/") else "hosted"
+
+
 async def mini_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
-    offer = await mini_session_offer(request.app.state.db, mini, request.app.state.clock())
+    count_view(request, studio, mini, "view")
     wanted = parse_id(request.query_params.get("day"))
-    selected = next((d for d in offer.days if d.day.id == wanted), None) or next(
-        (d for d in offer.days if d.bookable_slots), offer.days[0] if offer.days else None
-    )
+    page = await mini_page_offer(request.app.state.db, mini, request.app.state.clock(), wanted)
     return render(
         request,
         "public/mini.html",
-        {"mini": mini, "offer": offer, "selected": selected},
+        {"mini": mini, "offer": page.offer, "selected": page.selected},
         studio=studio,
     )
 
@@ -200,6 +219,7 @@ async def book_page(request: Request) -> Response:
         values = {k: request.query_params.get(k, "")[:200] for k in PREFILL_KEYS}
         utm = clean_utm(dict(request.query_params))
         detail = event_detail(mini, slot.starts_at, location.name)
+        count_view(request, studio, mini, "slot")
         return render(
             request,
             "public/book.html",
@@ -224,7 +244,8 @@ async def book_page(request: Request) -> Response:
             slot=slot,
             location=location,
             details=details,
-            utm=utm,
+            # Where the client came through (hosted page or embed), for the studio's funnel.
+            utm={**utm, VIA: channel_of(request)},
             now=now,
             return_url=embed.page if embed and really_framed(request) else "",
             party_size=party_size,

@@ -11,6 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import formatting
 from ..notice import notice_html
+from ..studio import statuses
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
@@ -19,6 +20,7 @@ STATIC = PACKAGE / "static"
 
 @cache
 def static_version(name: str) -> str:
+    """The file's content hash, read once per process (never on the request path again)."""
     return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
 
 
@@ -46,9 +48,13 @@ def csp_nonce(request: Request) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
+    # Templates change only with a deploy: no stat() of each template on every render
+    # (Jinja's default checks the file's mtime whenever it hands out a cached template).
+    env.auto_reload = False
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.globals.update(static_url=static_url, csp_nonce=csp_nonce)
+    # The dashboard's badges: one module decides what each status says (studio/statuses.py).
+    env.globals.update(static_url=static_url, csp_nonce=csp_nonce, statuses=statuses)
     env.filters.update(formatting.TEMPLATE_FILTERS, safe_url=safe_url, markdown=notice_html)
     return templates

@@ -39,7 +39,11 @@ class StripePayment(PaymentMethod):
     summary = "Pay securely by card on Stripe's checkout page."
     collects_balance = True
     provider_name = "Stripe"
-    how_to_enable = "Set STRIPE_SECRET_KEY to enable card payments."
+    # Read by photographers on their settings page: what to ask for, not how to configure it.
+    how_to_enable = (
+        "Not available yet: card payments need a Stripe account connected to this server. "
+        "Ask whoever runs Minis for you to connect it."
+    )
     leaves_site = True
 
     def __init__(

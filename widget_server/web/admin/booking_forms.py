@@ -10,11 +10,6 @@ from ...booking.cancel import STUDIO_REFUNDS, refund_plan
 from ...booking.views import BookingView
 from ...studio.form_values import money_input
 
-LEAD_LABELS = {
-    "scheduling_in_progress": "Open: following up",
-    "booked": "Booked",
-    "closed": "Closed",
-}
 POLICY_NAMES = {
     "none": "no refund",
     "full": "a full refund",

@@ -20,13 +20,14 @@ from ...studio.dashboard import (
     FILTERS,
     booking_studio_id,
     day_sheet,
-    event_name,
     list_bookings,
     upcoming_days,
 )
+from ...studio.event_lines import event_line
 from ...studio.offline_paid import mark_offline_paid
+from ...studio.statuses import can_close_lead, can_reopen_lead, lead_status
 from .auth import Admin, admin_context, admin_page
-from .booking_forms import LEAD_LABELS, BookingForms, RefundForm, cancel_choices
+from .booking_forms import BookingForms, RefundForm, cancel_choices
 from .emails import email_name
 from .forms import not_found, path_id
 from .pages import admin_render
@@ -49,10 +50,20 @@ async def bookings_page(request: Request, admin: Admin) -> Response:
             "title": "Bookings",
             "filters": {k: label for k, (label, _) in FILTERS.items()},
             "current": key,
-            "rows": await list_bookings(db, admin.studio.id, key),
+            "rows": [
+                (
+                    row,
+                    lead_status(
+                        row.lead_status, row.status, row.expires_at, now, lead_live=row.lead_live
+                    ),
+                    can_close_lead(
+                        row.lead_status, row.status, row.expires_at, now, lead_live=row.lead_live
+                    ),
+                )
+                for row in await list_bookings(db, admin.studio.id, key, now)
+            ],
             "days": await upcoming_days(db, admin.studio.id, today),
             "now": now,
-            "lead_labels": LEAD_LABELS,
             "flash": request.query_params.get("done", ""),
         },
         session=admin.session,
@@ -122,8 +133,21 @@ async def render_booking(
     status_code: int = 200,
 ) -> Response:
     """The booking page, with its action forms (as submitted, with errors, when ``forms``)."""
-    record = await booking_record(request.app.state.db, booking)
-    events = [{**event, "name": event_name(event["kind"])} for event in record.events]
+    now = request.app.state.clock()
+    record = await booking_record(request.app.state.db, booking, now)
+    events = [
+        {
+            **event,
+            "name": event_line(
+                event["kind"],
+                event["detail"],
+                currency=booking.currency,
+                timezone=booking.timezone,
+                slot_starts=record.slot_starts,
+            ),
+        }
+        for event in record.events
+    ]
     forms = forms or BookingForms()
     return admin_render(
         request,
@@ -137,9 +161,22 @@ async def render_booking(
             "refunds": record.refunds,
             "emails": [(e, email_name(e.kind)) for e in record.emails],
             "flash": request.query_params.get("done", "") if status_code == 200 else "",
-            "now": request.app.state.clock(),
-            "lead_status": record.lead_status,
-            "lead_label": LEAD_LABELS.get(record.lead_status, record.lead_status),
+            "now": now,
+            "lead": lead_status(
+                record.lead_status,
+                booking.status,
+                booking.expires_at,
+                now,
+                lead_live=record.lead_live,
+            ),
+            "can_close_lead": can_close_lead(
+                record.lead_status,
+                booking.status,
+                booking.expires_at,
+                now,
+                lead_live=record.lead_live,
+            ),
+            "can_reopen_lead": can_reopen_lead(record.lead_status),
             "cancel_choices": cancel_choices(booking),
             "cancel_form": forms.cancel,
             "refund_forms": {

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...db.outbox import emails_for_studio
 from ...mail.preview import EmailPreview, email_preview
-from ...studio.dashboard import event_name
+from ...studio.dashboard import client_names, event_name
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id
 from .pages import admin_render
@@ -55,6 +55,11 @@ async def emails_page(request: Request, admin: Admin) -> Response:
             **admin_context(admin),
             "title": "Emails",
             "emails": [(e, email_name(e.kind)) for e in emails],
+            "clients": await client_names(
+                request.app.state.db,
+                admin.studio.id,
+                {e.booking_id for e in emails if e.booking_id is not None},
+            ),
             "listed": LISTED,
             "delivery_on": bool(request.app.state.settings.smtp_url),
         },

@@ -24,9 +24,8 @@ from ...studio.locations import (
     upcoming_days_at,
     update_location,
 )
-from ...studio.time_zones import is_time_zone
+from ...studio.time_zones import zone_choices
 from .auth import Admin, admin_context, admin_page
-from .choices import time_zone_groups
 from .forms import not_found, path_id
 from .pages import admin_render
 
@@ -76,8 +75,7 @@ def _render_form(
         "errors": errors or {},
         "upcoming": upcoming,
         "upcoming_text": _days(upcoming),
-        "time_zone_groups": time_zone_groups(),
-        "zone_listed": is_time_zone(values.get("timezone", "")),
+        "zone_choices": zone_choices(),
         "flash": DONE.get(request.query_params.get("done", ""), ""),
     }
     return admin_render(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from babel.numbers import get_currency_precision
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -21,6 +22,8 @@ from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
 from ...studio.form_values import money_input, percent_input
 from ...studio.locations import active_locations
+from ...studio.logos import InvalidLogo, Logo
+from ...studio.mini_images import MAX_IMAGE_BYTES, check_image
 from ...studio.mini_settings import (
     BOOKING_PROCESSES,
     DEFAULTS,
@@ -37,9 +40,15 @@ from ...studio.minis import (
     studio_mini,
     studio_minis,
 )
-from .auth import Admin, admin_context, admin_page
+from ...studio.sales import mini_sales
+from .auth import Admin, admin_context, admin_page, admin_upload_page
 from .forms import not_found, path_id, text_fields, text_list
 from .pages import admin_render
+
+# Text fields of the mini session form (the picture is the one file part).
+MAX_FIELD_BYTES = 64 * 1024
+# The whole form: the picture, its multipart framing and the text fields.
+MAX_BODY_BYTES = 3 * 1024 * 1024
 
 
 def _public_url(request: Request, admin: Admin, mini: MiniSession) -> str:
@@ -128,6 +137,7 @@ def _form_page(
         {
             **admin_context(admin),
             "title": f"Edit {mini.title}" if mini else "New mini session",
+            "max_image_kb": MAX_IMAGE_BYTES // 1024,
             "mini": mini,
             "values": values,
             "methods": _method_choices(request, admin.studio, methods),
@@ -160,9 +170,22 @@ def _ordered_methods(fields: dict[str, str], chosen: list[str]) -> list[str]:
     return [key for _, key in sorted(enumerate(chosen), key=position)]
 
 
+async def _uploaded_image(form: FormData) -> Logo | None:
+    """The picture chosen in the form, None when none was; InvalidLogo when it can't be one."""
+    upload = form.get("image")
+    if not isinstance(upload, UploadFile) or (not upload.filename and not upload.size):
+        return None
+    return check_image(await upload.read(MAX_IMAGE_BYTES + 1), upload.size)
+
+
 async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> Response:
-    form = await request.form()
+    form = await request.form(max_files=1, max_part_size=MAX_FIELD_BYTES)
     fields = text_fields(form)
+    image_error = ""
+    try:
+        image = await _uploaded_image(form)
+    except InvalidLogo as exc:
+        image, image_error = None, str(exc)
     methods = _ordered_methods(fields, text_list(form, "methods"))
     current = mini.method_keys if mini else []
     enabled = set(_enabled_keys(request))
@@ -175,9 +198,20 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         live_methods=enabled & set(admin.studio.method_keys),
     )
     db = request.app.state.db
+    if image_error:
+        errors = {**errors, "image": image_error}
+    elif image is not None and errors:
+        errors = {**errors, "image": "Your picture wasn't saved yet: please choose the file again."}
     if not errors:
         try:
-            saved = await save_mini(db, admin.studio.id, mini.id if mini else None, parsed)
+            saved = await save_mini(
+                db,
+                admin.studio.id,
+                mini.id if mini else None,
+                parsed,
+                image=image,
+                now=request.app.state.clock(),
+            )
         except InvalidDetails as exc:
             errors = exc.errors
         else:
@@ -225,7 +259,7 @@ async def minis_page(request: Request, admin: Admin) -> Response:
     )
 
 
-@admin_page
+@admin_upload_page(max_files=1, max_part_size=MAX_FIELD_BYTES)
 async def new_mini_page(request: Request, admin: Admin) -> Response:
     """GET: an empty form (a draft with the usual defaults). POST: create it."""
     if request.method == "POST":
@@ -239,7 +273,7 @@ async def new_mini_page(request: Request, admin: Admin) -> Response:
     )
 
 
-@admin_page
+@admin_upload_page(max_files=1, max_part_size=MAX_FIELD_BYTES)
 async def edit_mini_page(request: Request, admin: Admin) -> Response:
     """GET: every setting of one mini session. POST: save them."""
     mini = await path_mini(request, admin)
@@ -280,6 +314,7 @@ async def mini_page_response(
             "title": mini.title,
             "mini": mini,
             "days": await mini_days(db, mini.id, now),
+            "sales": await mini_sales(db, [mini.id], now, currency=admin.studio.currency),
             "locations": locations,
             "day_values": day_values
             or {
@@ -319,7 +354,12 @@ async def mini_page(request: Request, admin: Admin) -> Response:
 async def duplicate_mini_action(request: Request, admin: Admin) -> Response:
     """POST: a draft copy of every setting; on to its edit page."""
     mini_id = path_id(request, "mini_id")
-    copy = await duplicate_mini(request.app.state.db, admin.studio.id, mini_id) if mini_id else None
+    now = request.app.state.clock()
+    copy = (
+        await duplicate_mini(request.app.state.db, admin.studio.id, mini_id, now)
+        if mini_id
+        else None
+    )
     if copy is None:
         return not_found(request, admin)
     return RedirectResponse(f"/admin/minis/{copy}/edit?done=copied", status_code=303)

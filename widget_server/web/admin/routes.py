@@ -14,6 +14,7 @@ from . import (
     feed,
     locations,
     minis,
+    overview,
     pricing,
     settings,
     share,
@@ -21,6 +22,7 @@ from . import (
 
 routes: list[BaseRoute] = [
     *auth.routes,
+    *overview.routes,
     *bookings.routes,
     *actions.routes,
     *export.routes,

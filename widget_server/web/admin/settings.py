@@ -18,9 +18,9 @@ from ...booking.catalog import Studio
 from ...booking.errors import InvalidDetails
 from ...studio.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
 from ...studio.settings import check_settings, save_settings
-from ...studio.time_zones import is_time_zone
+from ...studio.time_zones import zone_choices
 from .auth import Admin, admin_context, admin_page, admin_upload_page
-from .choices import currency_choices, time_zone_groups
+from .choices import currency_choices
 from .pages import admin_render
 
 # The body the page accepts: a logo over the limit still arrives whole, so the page can
@@ -87,8 +87,7 @@ def _render(
             "title": "Settings",
             "values": values,
             "errors": errors or {},
-            "time_zone_groups": time_zone_groups(),
-            "zone_listed": is_time_zone(values["timezone"]),
+            "zone_choices": zone_choices(),
             "currencies": currency_choices(),
             "currency_listed": values["currency"] in dict(currency_choices()),
             "methods": _method_choices(request),

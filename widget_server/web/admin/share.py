@@ -10,7 +10,7 @@ embed/embed.js reads, with ``settings.base_url`` as the widget's origin.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from urllib.parse import quote, urlencode
 
@@ -169,7 +169,11 @@ async def share_page(request: Request, admin: Admin) -> Response:
             "themes": THEMES,
             "problems": problems,
             "snippets": snippets(base, options),
-            "preview_src": options.embed_path(),
+            # The loader turns "auto" into the host page's scheme; this page is light, so
+            # the preview shows what the widget shows on a light site.
+            "preview_src": replace(
+                options, theme="light" if options.theme == "auto" else options.theme
+            ).embed_path(),
             "preview_blocked": preview_blocked(request, admin.studio),
         },
         session=admin.session,

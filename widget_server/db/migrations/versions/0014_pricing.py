@@ -3,8 +3,8 @@
 Stock and coupon uses are counters (``taken``, ``used``) with CHECKs, claimed by
 conditional UPDATEs like a slot's spots.
 
-Revision ID: 0012_pricing
-Revises: 0011_refund_intents
+Revision ID: 0014_pricing
+Revises: 0013_dashboard
 Create Date: 2026-12-01 16:54:07.470178
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from widget_server.db.types import UTCDateTime
 
-revision = "0012_pricing"
-down_revision = "0011_refund_intents"
+revision = "0014_pricing"
+down_revision = "0013_dashboard"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,288 @@
+"""Benchmark 8: CPU per page in-process, against /healthz, and where that CPU goes.
+
+The app runs in this process and each request is one ASGI call (no HTTP client or
+socket in the figures): ``time.process_time()`` around REPEATS calls of a path is the
+whole process's CPU (the SQLite threads included), divided by the calls. Each page is
+then profiled (pyinstrument, a sampling profiler) and the functions with the most
+self time are listed, grouped by the library they belong to.
+
+``python -m bench.profile [--database sqlite|postgres|both] [--repeats N]`` runs it on
+its own; ``--sizes`` adds the scaling table (10 → 5,000 upcoming slots, and 10,000
+past bookings) with CPU per page for each size, and on PostgreSQL the server's own CPU
+per page (read from /proc for the backend pids of the bench's connections).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+
+from widget_server.app import create_app
+from widget_server.config import Settings
+
+from .report import heading, note, ratio, table
+
+REPEATS = 300
+WARMUP = 30
+TOP = 8
+IDLE = {"poll", "select", "epoll.poll", "_run_once"}
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+
+
+async def call(app: Starlette, method: str, path: str, body: bytes = b"") -> Reply:
+    """One ASGI request, as uvicorn would make it (keep-alive, gzip accepted)."""
+    raw_path, _, query = path.partition("?")
+    headers = [
+        (b"host", b"127.0.0.1"),
+        (b"accept-encoding", b"gzip"),
+        (b"user-agent", b"bench"),
+    ]
+    if body:
+        headers += [
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": raw_path,
+        "raw_path": raw_path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    sent = False
+    reply = Reply(0, b"")
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()  # the client never hangs up
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            reply.status = message["status"]
+        elif message["type"] == "http.response.body":
+            reply.body += message.get("body", b"")
+
+    await app(scope, receive, send)
+    return reply
+
+
+@asynccontextmanager
+async def running(url: str) -> AsyncIterator[Starlette]:
+    settings = Settings(
+        database_url=url,
+        demo=True,
+        run_sweeper=False,
+        run_mailer=False,
+        holds_per_address=None,  # one address plays every client here
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+async def cpu_ms_per_request(
+    request: Callable[[], Awaitable[Reply]], repeats: int = REPEATS, server: Any = None
+) -> tuple[float, float | None]:
+    """(this process's CPU ms per request, the PostgreSQL server's CPU ms per request)."""
+    for _ in range(WARMUP):
+        await request()
+    pg_before = server() if server else None
+    began = time.process_time()
+    for _ in range(repeats):
+        reply = await request()
+        if reply.status >= 400:
+            raise RuntimeError(f"HTTP {reply.status}")
+    spent = time.process_time() - began
+    pg = (server() - pg_before) / repeats * 1000 if server and pg_before is not None else None
+    return spent / repeats * 1000, pg
+
+
+async def _holds(app: Starlette, url: str, count: int) -> list[tuple[str, float, list[Any]]]:
+    """CPU of a details POST that wins its slot (a hold: ``count`` distinct open slots), and
+    of one refused because the slot is taken (the same slot again and again)."""
+    from .fixtures import open_slots
+
+    slot_ids = await asyncio.to_thread(open_slots, url, count + 1)
+    form = "name=Ada+Lovelace&phone=%2B12125550143&email=c{n}%40example.com"
+
+    async def post(slot: int, n: int) -> Reply:
+        path = f"/demo/fall-minis/book?slot={slot}"
+        return await call(app, "POST", path, form.format(n=n).encode())
+
+    taken = slot_ids[0]
+    assert (await post(taken, 0)).status == 303
+    began = time.process_time()
+    for n, slot in enumerate(slot_ids[1:], start=1):
+        assert (await post(slot, n)).status == 303
+    won = (time.process_time() - began) / count * 1000
+    began = time.process_time()
+    for n in range(count):
+        assert (await post(taken, 1000 + n)).status == 409
+    refused = (time.process_time() - began) / count * 1000
+    return [
+        (f"POST .../book (hold: wins; {count} slots)", won, []),
+        ("POST .../book (slot taken: 409)", refused, []),
+    ]
+
+
+def library_of(path: str) -> str:
+    """A short name for where a function lives: the package below site-packages, or ours."""
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if "/widget_server/" in path:
+        return "widget_server"
+    if "/lib/python" in path:
+        return "stdlib"
+    return "other"
+
+
+async def top_costs(request: Callable[[], Awaitable[Reply]], repeats: int) -> list[list[Any]]:
+    """Self time by library and the heaviest functions, from a pyinstrument sample."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0002, async_mode="disabled")
+    profiler.start()
+    for _ in range(repeats):
+        await request()
+    session = profiler.stop()
+    frames: Counter[tuple[str, str]] = Counter()
+    libraries: Counter[str] = Counter()
+    total = 0.0
+
+    def walk(frame: Any) -> None:
+        nonlocal total
+        own = frame.total_self_time
+        # [self] and other synthetic frames are already in their parent's self time; the
+        # event loop's poll is waiting (for a driver thread or the socket), not CPU.
+        if own and not frame.is_synthetic and frame.function not in IDLE:
+            total += own
+            where = frame.file_path or ""
+            libraries[library_of(where)] += own
+            frames[(library_of(where), f"{frame.function} ({Path(where).name})")] += own
+        for child in frame.children:
+            walk(child)
+
+    root = session.root_frame()
+    if root is not None:
+        walk(root)
+    rows: list[list[Any]] = []
+    summary = ", ".join(f"{lib} {t / total:.0%}" for lib, t in libraries.most_common(6))
+    rows.append(["(by library)", summary])
+    for (lib, name), t in frames.most_common(TOP):
+        rows.append([f"{t / total:.0%}", f"{lib}: {name}"])
+    return rows
+
+
+def pages(slot: int) -> list[tuple[str, str, str, bytes]]:
+    book = f"/demo/fall-minis/book?slot={slot}"
+    return [
+        ("GET /healthz", "GET", "/healthz", b""),
+        ("GET /demo (studio)", "GET", "/demo", b""),
+        ("GET /demo/fall-minis (mini)", "GET", "/demo/fall-minis", b""),
+        ("GET .../book?slot= (details form)", "GET", book, b""),
+    ]
+
+
+async def measure(url: str, slot: int, label: str, repeats: int, profile: bool) -> None:
+    results = []
+    async with running(url) as app:
+        for name, method, path, body in pages(slot):
+
+            async def request(m: str = method, p: str = path, b: bytes = body) -> Reply:
+                return await call(app, m, p, b)
+
+            cpu, _ = await cpu_ms_per_request(request, repeats)
+            costs = await top_costs(request, max(repeats // 3, 50)) if profile else []
+            results.append((name, cpu, costs))
+        results += await _holds(app, url, min(repeats, 15))
+    base = results[0][1]
+    table(
+        ["request", "CPU ms/req", "vs healthz"],
+        [[f"{label}: {name}", f"{cpu:.3f}", ratio(cpu, base)] for name, cpu, _ in results],
+    )
+    if profile:
+        for name, _, costs in results[1:4]:
+            print(f"\n  top self time, {label}: {name}")
+            for share, what in costs:
+                print(f"    {share:>12}  {what}")
+
+
+def run_all(workdir: Path, repeats: int = REPEATS, profile: bool = True) -> None:
+    """Benchmark 8 on SQLite and, when reachable, PostgreSQL (``python -m bench``)."""
+    from . import fixtures
+
+    heading("8. CPU per request in-process, and where it goes")
+    url = fixtures.demo_sqlite(workdir, "profile.db")
+    asyncio.run(measure(url, fixtures.first_open_slot(url), "SQLite", repeats, profile))
+    admin = fixtures.postgres_admin_url()
+    if admin is None:
+        note("PostgreSQL not reachable: skipped")
+        return
+    with fixtures.scratch_postgres(admin) as pg:
+        fixtures.seed_demo_database(pg)
+        asyncio.run(measure(pg, fixtures.first_open_slot(pg), "PostgreSQL", repeats, profile))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--sizes", action="store_true")
+    args = parser.parse_args()
+    import tempfile
+
+    from . import fixtures
+
+    heading("8. CPU per request in-process, and where it goes")
+    with tempfile.TemporaryDirectory(prefix="minis-bench-") as tmp:
+        if args.database in ("sqlite", "both"):
+            url = fixtures.demo_sqlite(Path(tmp), "profile.db")
+            slot = fixtures.first_open_slot(url)
+            asyncio.run(measure(url, slot, "SQLite", args.repeats, not args.no_profile))
+        if args.database in ("postgres", "both"):
+            admin = fixtures.postgres_admin_url()
+            if admin is None:
+                note("PostgreSQL not reachable: skipped")
+            else:
+                with fixtures.scratch_postgres(admin) as url:
+                    fixtures.seed_demo_database(url)
+                    slot = fixtures.first_open_slot(url)
+                    profile = not args.no_profile
+                    asyncio.run(measure(url, slot, "PostgreSQL", args.repeats, profile))
+        if args.sizes:
+            from . import scaling
+
+            scaling.run(Path(tmp), args.database, args.repeats // 3)
+    note(f"CPU ms/req: time.process_time() of this process over {args.repeats} ASGI calls")
+    note(f"after {WARMUP} warm-ups. Profile: pyinstrument, self time of each function.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""What the dashboard shows for a lead, a booking, a slot and a payment, and which actions it
+offers: decided here once, so every page, filter and badge says the same true thing.
+
+    status = booking_status("held", expires_at, now)   # Status("Hold lapsed", "bad")
+    can_close_lead("booked", "cancelled", lead_live=False)  # True: nobody is coming
+
+A ``Status`` carries the words and a tone (the badge's colour); templates render it with
+``admin/_status.html``'s ``badge`` and never spell a status themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Tone = Literal["ok", "wait", "bad", "quiet", "info"]
+
+
+@dataclass(frozen=True)
+class Status:
+    label: str
+    tone: Tone
+
+
+def hold_lapsed(status: str, expires_at: datetime | None, now: datetime) -> bool:
+    return status == "expired" or (
+        status == "held" and expires_at is not None and expires_at <= now
+    )
+
+
+def booking_status(status: str, expires_at: datetime | None, now: datetime) -> Status:
+    """A booking: held (a live hold), hold lapsed, booked, cancelled."""
+    if hold_lapsed(status, expires_at, now):
+        return Status("Hold lapsed", "bad")
+    return {
+        "held": Status("Held", "wait"),
+        "booked": Status("Booked", "ok"),
+        "cancelled": Status("Cancelled", "bad"),
+    }.get(status, Status(status.replace("_", " ").capitalize(), "quiet"))
+
+
+def lead_status(
+    lead: str, booking: str, expires_at: datetime | None, now: datetime, *, lead_live: bool
+) -> Status:
+    """The client's standing with the studio, as seen from one of their bookings.
+
+    The lead's own column stays "booked" after a cancellation (a client's cancellation
+    doesn't close it), so this booking's state decides what the photographer reads:
+    a cancelled booking of a lead with nothing else live is "Cancelled", never "Booked".
+    """
+    if lead == "closed":
+        return Status("Closed", "quiet")
+    if booking == "booked":
+        return Status("Booked", "ok")
+    if booking == "held" and not hold_lapsed(booking, expires_at, now):
+        return Status("Choosing a time", "wait")
+    if lead_live:  # another booking of this client is live (they chose again, or moved)
+        return Status("Booked another time", "info")
+    if booking == "cancelled":
+        return Status("Cancelled: follow up?", "bad")
+    return Status("Didn't book: follow up", "wait")
+
+
+def can_close_lead(
+    lead: str, booking: str, expires_at: datetime | None, now: datetime, *, lead_live: bool
+) -> bool:
+    """Closing is refused while the client has a live booking (studio/leads.close_lead):
+    offer it only when it can succeed."""
+    if lead == "closed" or lead_live:
+        return False
+    return booking not in ("booked", "held") or hold_lapsed(booking, expires_at, now)
+
+
+def can_reopen_lead(lead: str) -> bool:
+    return lead == "closed"
+
+
+def slot_status(*, blocked: bool, past: bool, booked: int, held: int, capacity: int) -> Status:
+    """A slot: every spot taken by bookings is "Full"; some by live holds "Held" (they may
+    come back); otherwise "Open" with the spots left when there are several."""
+    if blocked:
+        return Status("Blocked", "bad")
+    if past:
+        return Status("Past", "quiet")
+    if booked >= capacity:
+        return Status("Full", "ok")
+    if booked + held >= capacity:
+        return Status("Held", "wait")
+    left = capacity - booked - held
+    if capacity > 1:
+        return Status(f"Open: {left} of {capacity} left", "info")
+    return Status("Open", "info")
+
+
+def payment_status(status: str, method: str) -> Status:
+    if status == "pending":
+        return Status("Due" if method == "offline" else "Pending", "wait")
+    return {
+        "succeeded": Status("Paid", "ok"),
+        "failed": Status("Failed", "bad"),
+        "refunded": Status("Refunded", "quiet"),
+    }.get(status, Status(status.capitalize(), "quiet"))
+
+
+def refund_status(status: str) -> Status:
+    return {
+        "pending": Status("On its way", "wait"),
+        "succeeded": Status("Refunded", "ok"),
+        "failed": Status("Failed", "bad"),
+    }.get(status, Status(status.capitalize(), "quiet"))
+
+
+def mini_status(visibility: str, archived: bool) -> Status:
+    if archived:
+        return Status("Archived", "quiet")
+    return {
+        "public": Status("Public", "ok"),
+        "unlisted": Status("Unlisted", "info"),
+        "draft": Status("Draft", "quiet"),
+    }.get(visibility, Status(visibility.capitalize(), "quiet"))
+
+
+def email_status(status: str) -> Status:
+    return {
+        "pending": Status("Pending", "wait"),
+        "sent": Status("Sent", "ok"),
+        "failed": Status("Failed", "bad"),
+    }.get(status, Status(status.capitalize(), "quiet"))
