@@ -101,6 +101,10 @@ def test_every_setting_round_trips(client: TestClient, acme: World, db_url: str)
         "opens_at": None,
         "early_opens_at": None,
         "early_access_key": None,
+        "party_included": 1,
+        "party_max": 1,
+        "extra_person_minor": 0,
+        "deposit_ppm": None,
     }
     # The edit form shows each stored value back, and saving it unchanged changes nothing.
     page = client.get(f"/admin/minis/{mini_id}/edit").text

@@ -25,7 +25,7 @@ def _demo_minis(db_url: str, clock: FakeClock) -> tuple[Studio, list[MiniSession
 
 
 def test_demo_sessions_offer_stripe_only_with_a_key(db_url: str, clock: FakeClock) -> None:
-    studio, (fall, santa) = _demo_minis(db_url, clock)
+    studio, (fall, santa, family) = _demo_minis(db_url, clock)
     assert studio.method_keys == ["offline", "demo", "stripe"]
     plain = load_settings({"MINIS_DATABASE_URL": db_url}, demo=True)
     with_key = load_settings(
@@ -37,3 +37,4 @@ def test_demo_sessions_offer_stripe_only_with_a_key(db_url: str, clock: FakeCloc
     assert [m.key for m in plain_methods.offered(studio, santa)] == ["demo"]
     assert [m.key for m in key_methods.offered(studio, fall)] == ["stripe", "demo", "offline"]
     assert [m.key for m in key_methods.offered(studio, santa)] == ["stripe", "demo"]
+    assert [m.key for m in key_methods.offered(studio, family)] == ["stripe", "demo", "offline"]

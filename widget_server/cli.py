@@ -102,10 +102,11 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Booking site     {base}/demo
   Fall minis       {base}/demo/fall-minis      (1 client per slot, deposit, 2 time zones)
   Santa minis      {base}/demo/santa-minis     (3 clients per slot)
-  Family minis     {base}/demo/family-minis    (questions and a contract to sign)
+  Family minis     {base}/demo/family-minis    (questions, a contract, party size, add-ons, tax)
   Sunflower minis  {base}/demo/sunflower-minis (sold out, with a waitlist)
   Spring minis     {base}/demo/spring-minis    (opens later: a countdown)
     early access   {base}/demo/spring-minis?early={DROP_EARLY_KEY}
+  Code WELCOME10   10 % off at any checkout where codes apply
   Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
   Dashboard        {base}/admin  (log in as {DEMO_EMAIL} / {DEMO_PASSWORD})

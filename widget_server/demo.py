@@ -9,7 +9,16 @@ from databases import Database
 
 from .booking.catalog import studio_by_slug
 from .booking.slots import SessionDayPlan, create_session_day
-from .db.tables import locations, mini_sessions, questions
+from .db.tables import (
+    addons,
+    coupon_minis,
+    coupons,
+    locations,
+    mini_sessions,
+    questions,
+    tax_rate_minis,
+    tax_rates,
+)
 from .db.transactions import write_transaction
 from .studio.accounts import create_studio, create_user
 
@@ -156,7 +165,8 @@ async def seed_demo(db: Database, now: datetime) -> bool:
                 location_id=loft,
                 plan=SessionDayPlan(day, time(10, 0), time(14, 0), 15, 5, 3, "America/New_York"),
             )
-        await seed_family_minis(db, studio_id, park, today)
+        family = await seed_family_minis(db, studio_id, park, today)
+        await _family_pricing(db, studio_id, family)
     return True
 
 
@@ -177,28 +187,28 @@ This agreement is between **{{ studio }}** and **{{ client_name }}** for a
 
 
 async def seed_family_minis(db: Database, studio_id: int, park: int, today: date) -> int:
-    """``family-minis``: the intake features (a required question and a contract).
-
-    Its own function so that the add-ons' version of this mini session merges into it.
-    """
+    """``family-minis``: the intake features (a required question and a contract); its
+    pricing (party size, add-ons, tax, the WELCOME10 code) is ``_family_pricing``."""
     family = await db.execute(
         mini_sessions.insert().values(
             studio_id=studio_id,
             slug="family-minis",
             title="Family Minis",
             description=(
-                "Twenty relaxed minutes for the whole family in the park. "
+                "Thirty relaxed minutes for the whole family in the park. Four people are "
+                "included; bring grandparents too. 15 edited images in an online gallery. "
                 "Tell us who's coming, then sign the session agreement."
             ),
             image_url="/static/demo-fall.svg",
-            price_minor=17500,
+            price_minor=18000,
             deposit_minor=5000,
             visibility="public",
             booking_process="quote",
-            payment_methods="demo offline",
+            payment_methods="stripe demo offline",
             hold_minutes=20,
             min_notice_hours=2,
             change_cutoff_hours=24,
+            terms="The deposit is non-refundable; the balance is due on the day.",
             cancel_refund_policy="keep_deposit",
             contract=FAMILY_CONTRACT,
         )
@@ -235,13 +245,54 @@ async def seed_family_minis(db: Database, studio_id: int, park: int, today: date
             mini_session_id=family,
             location_id=park,
             plan=SessionDayPlan(
-                _next_weekday(today, 6, week),
-                time(9, 0),
-                time(12, 0),
-                20,
-                10,
+                _next_weekday(today, 5, week),
+                time(14, 0),
+                time(17, 0),
+                30,
+                0,
                 1,
                 "America/New_York",
             ),
         )
     return family
+
+
+async def _family_pricing(db: Database, studio_id: int, family: int) -> None:
+    """Add-ons, party-size pricing and sales tax on ``family-minis``, and the studio's
+    ``WELCOME10`` code (for family-minis: fall-minis and santa-minis stay simple)."""
+    await db.execute(
+        mini_sessions.update()
+        .where(mini_sessions.c.id == family)
+        .values(party_included=4, party_max=8, extra_person_minor=2000)
+    )
+    await db.execute(
+        addons.insert().values(
+            mini_session_id=family,
+            name="Printed album",
+            description="A 20-page 8x10 linen album of your favourite images.",
+            price_minor=4500,
+            max_quantity=2,
+            stock=10,
+        )
+    )
+    await db.execute(
+        addons.insert().values(
+            mini_session_id=family,
+            name="Five more digital images",
+            description="Pick five more from your gallery.",
+            price_minor=3000,
+            max_quantity=1,
+        )
+    )
+    tax = await db.execute(
+        tax_rates.insert().values(
+            studio_id=studio_id, name="NY sales tax", rate_ppm=88_750, all_minis=False
+        )
+    )
+    await db.execute(tax_rate_minis.insert().values(tax_rate_id=tax, mini_session_id=family))
+    welcome = await db.execute(
+        coupons.insert().values(
+            studio_id=studio_id, code="WELCOME10", kind="percent", value=100_000, all_minis=False
+        )
+    )
+    await db.execute(coupon_minis.insert().values(coupon_id=welcome, mini_session_id=family))

@@ -25,13 +25,14 @@ from ..formatting import slot_label
 from .answers import Answer, save_answers
 from .availability import SlotAvailability
 from .catalog import Location, MiniSession, Studio
+from .claims import reclaim_extras, release_extras
 from .contracts import Signature, record_signature, signature_of
 from .details import ClientDetails
 from .errors import InvalidDetails, SlotUnavailable, WrongState
 from .events import record_event
+from .extras import Choice, check_choice, priced_quote, taxes_of
 from .holds import claim_spot, lock_slot, release_spot, sweep_slot
 from .notices import queue_notices
-from .quotes import quote_for
 from .tokens import new_public_id
 from .views import BookingView
 
@@ -71,13 +72,17 @@ async def start_booking(
     now: datetime,
     return_url: str = "",
     answers: Sequence[Answer] = (),
+    party_size: int = 1,
 ) -> StartedBooking:
     """Create the lead and claim the slot: a hold (quote process) or a booking (free).
 
     ``slot`` comes from ``availability.slot_of`` for this mini session. Raises
     SlotUnavailable for a past, too-soon, blocked or full slot ("taken" when
-    full). Nothing is written unless the claim succeeds.
+    full), InvalidDetails for a party size the mini session doesn't take. Nothing is
+    written unless the claim succeeds.
     """
+    check_choice(mini, [], Choice(party_size=party_size))
+    taxes = None if mini.is_free else await taxes_of(db, studio.id, mini.id)
     # One live hold per client and mini session: submitting again moves it, so one
     # person (or a script with one address book) can't hold a mini session's times.
     previous = None if mini.is_free else await live_hold_of(db, mini.id, details.email, now)
@@ -131,7 +136,17 @@ async def start_booking(
             await record_event(db, booking_id, "booked", now, slot_id=slot_id, free=True)
             await queue_notices(db, booking_id, "booked", now, slot_id=slot_id)
         else:
-            quote = quote_for(mini, studio.currency, slot_label(slot.starts_at, location.timezone))
+            assert taxes is not None
+            quote = priced_quote(
+                mini,
+                studio.currency,
+                slot_label(slot.starts_at, location.timezone),
+                party_size=party_size,
+                picked={},
+                offered=[],
+                taxes=taxes,
+                coupon=None,
+            )
             await db.execute(
                 quotes.insert().values(
                     booking_id=booking_id,
@@ -140,6 +155,7 @@ async def start_booking(
                     total_minor=quote.total_minor,
                     due_now_minor=quote.due_now_minor,
                     terms=quote.terms,
+                    party_size=quote.party_size,
                 )
             )
             await record_event(
@@ -196,6 +212,7 @@ async def _release_replaced_hold(db: Database, hold: LiveHold, now: datetime) ->
     )
     if released is not None:
         await release_spot(db, hold.slot_id, now)
+        await release_extras(db, hold.id)
         await record_event(db, hold.id, "hold_replaced", now, slot_id=hold.slot_id)
 
 
@@ -231,6 +248,7 @@ async def secure_spot(db: Database, booking_id: int, hold_until: datetime, now: 
         raise WrongState(row.status)
     await sweep_slot(db, row.slot_id, now)
     await claim_spot(db, row.slot_id, now)
+    await reclaim_extras(db, booking_id, now)
     await db.execute(
         bookings.update()
         .where(bookings.c.id == booking_id, bookings.c.status == "expired")

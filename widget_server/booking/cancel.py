@@ -26,6 +26,7 @@ from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, payments
 from ..db.transactions import write_transaction
 from .changes import change_options
+from .claims import release_extras
 from .errors import ChangeNotAllowed, InvalidDetails, WrongState
 from .events import record_event
 from .holds import lock_slot, release_spot
@@ -200,6 +201,7 @@ async def _cancel_booked(
         if row is None:
             raise WrongState("not_booked")
         await release_spot(db, booking.slot_id, now)
+        await release_extras(db, booking.id)
         await record_event(
             db,
             booking.id,

@@ -84,6 +84,16 @@ class MiniSession(Row):
     opens_at: datetime | None  # a scheduled drop: no times before then (None: open)
     early_opens_at: datetime | None  # early access may book from then
     early_access_key: str | None  # the secret of the early-access link
+    # Party size (booking/pricing.py): the price covers party_included people; each
+    # extra one, up to party_max, costs extra_person_minor.
+    party_included: int = 1
+    party_max: int = 1
+    extra_person_minor: int = 0
+    deposit_ppm: int | None = None  # the deposit as a share of the total
+
+    @property
+    def asks_party_size(self) -> bool:
+        return self.party_max > 1
 
     @property
     def is_free(self) -> bool:

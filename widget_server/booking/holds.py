@@ -29,6 +29,7 @@ from databases import Database
 from ..db.rows import IdRow, fetch_all_as
 from ..db.tables import bookings, slots
 from ..db.transactions import write_transaction
+from .claims import release_extras
 from .errors import NotFound, SlotUnavailable
 from .events import record_event
 from .handoff import hand_on
@@ -66,6 +67,7 @@ async def sweep_slot(db: Database, slot_id: int, now: datetime) -> int:
     )
     if expired:
         for row in expired:
+            await release_extras(db, row.id)
             await record_event(db, row.id, "hold_expired", now)
         handed = await hand_on(db, slot_id, len(expired), now, lapsed=[r.id for r in expired])
         if len(expired) > handed:

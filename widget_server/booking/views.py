@@ -23,7 +23,7 @@ from ..db.tables import (
     studios,
 )
 from .catalog import Location, MiniSession, Studio
-from .quotes import Quote, quote_from_row
+from .quotes import QUOTE_COLUMNS, Quote, quote_from_row
 
 
 @dataclass(frozen=True)
@@ -160,9 +160,7 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
     )
     quote = None
     if m["q_id"] is not None:
-        quote = quote_from_row(
-            {k: m["q_" + k] for k in ("currency", "items", "due_now_minor", "terms")}
-        )
+        quote = quote_from_row({k: m["q_" + k] for k in QUOTE_COLUMNS})
     return BookingView(
         id=m["id"],
         public_id=m["public_id"],

@@ -183,6 +183,22 @@ mini_sessions = sa.Table(
     sa.CheckConstraint("offline_pay_hours BETWEEN 0 AND 720", name="offline_pay_hours_range"),
     sa.CheckConstraint("claim_window_minutes BETWEEN 10 AND 2880", name="claim_window_range"),
     sa.CheckConstraint("change_cutoff_hours >= 0", name="change_cutoff_not_negative"),
+    # Party size (booking/pricing.py): the price covers ``party_included`` people; each
+    # extra one up to ``party_max`` costs ``extra_person_minor``.
+    sa.Column("party_included", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("party_max", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("extra_person_minor", sa.Integer, nullable=False, server_default="0"),
+    # A deposit as a share of the total (millionths), instead of deposit_minor.
+    sa.Column("deposit_ppm", sa.Integer, nullable=True),
+    sa.CheckConstraint(
+        "party_included >= 1 AND party_max >= party_included AND party_max <= 50",
+        name="party_range",
+    ),
+    sa.CheckConstraint("extra_person_minor >= 0", name="extra_person_not_negative"),
+    sa.CheckConstraint(
+        "deposit_ppm IS NULL OR (deposit_ppm > 0 AND deposit_ppm < 1000000)",
+        name="deposit_share_range",
+    ),
 )
 
 session_days = sa.Table(
@@ -293,6 +309,121 @@ quotes = sa.Table(
     sa.Column("terms", sa.Text, nullable=False, server_default=""),
     sa.Column("accepted_at", UTCDateTime, nullable=True),
     sa.CheckConstraint("due_now_minor >= 0 AND due_now_minor <= total_minor", name="due_now_range"),
+    sa.Column("party_size", sa.Integer, nullable=False, server_default="1"),
+    # The coupon the quote's discount line came from (its use is a coupon_redemptions row).
+    sa.Column("coupon_code", sa.String(40), nullable=False, server_default=""),
+    sa.CheckConstraint("party_size >= 1", name="party_size_positive"),
+)
+
+# Add-ons a client can pick on the checkout page (booking/extras.py). ``taken`` counts
+# the units claimed by live holds and bookings (booking_addons rows); like a slot's
+# ``taken`` it only moves through conditional UPDATEs, and the CHECK makes overselling
+# the stock a constraint violation.
+addons = sa.Table(
+    "addons",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("image_url", sa.Text, nullable=False, server_default=""),
+    sa.Column("price_minor", sa.Integer, nullable=False),
+    sa.Column("max_quantity", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("stock", sa.Integer, nullable=True),  # across the mini session; NULL: no limit
+    sa.Column("taken", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    sa.CheckConstraint("max_quantity BETWEEN 1 AND 100", name="max_quantity_range"),
+    sa.CheckConstraint(
+        "taken >= 0 AND (stock IS NULL OR taken <= stock)", name="taken_within_stock"
+    ),
+)
+
+# The add-on units a booking claimed; they go back when the hold lapses or it is cancelled.
+booking_addons = sa.Table(
+    "booking_addons",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False),
+    sa.Column("addon_id", sa.ForeignKey("addons.id"), nullable=False, index=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.UniqueConstraint("booking_id", "addon_id", name="uq_booking_addons_booking_addon"),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+# Promotion codes (booking/coupons.py). ``used`` counts live redemptions; a claim is
+# ``UPDATE … SET used = used + 1 WHERE used < max_uses``, and the CHECK backs it.
+coupons = sa.Table(
+    "coupons",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("code", sa.String(40), nullable=False),  # upper case
+    sa.Column("kind", sa.String(16), nullable=False),  # percent (value in ppm) or fixed
+    sa.Column("value", sa.Integer, nullable=False),
+    sa.Column("base_only", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("all_minis", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("starts_at", UTCDateTime, nullable=True),
+    sa.Column("ends_at", UTCDateTime, nullable=True),
+    sa.Column("max_uses", sa.Integer, nullable=True),
+    sa.Column("used", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("per_email_limit", sa.Integer, nullable=True),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("studio_id", "code", name="uq_coupons_studio_code"),
+    sa.CheckConstraint("kind IN ('percent', 'fixed')", name="kind_known"),
+    sa.CheckConstraint("value > 0 AND (kind != 'percent' OR value <= 1000000)", name="value_range"),
+    sa.CheckConstraint(
+        "used >= 0 AND (max_uses IS NULL OR used <= max_uses)", name="used_within_max"
+    ),
+    sa.CheckConstraint("per_email_limit IS NULL OR per_email_limit > 0", name="per_email_positive"),
+)
+
+coupon_minis = sa.Table(
+    "coupon_minis",
+    metadata,
+    sa.Column("coupon_id", sa.ForeignKey("coupons.id"), primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), primary_key=True),
+)
+
+# A booking's live use of a coupon; deleted (and ``used`` given back) when it lapses.
+coupon_redemptions = sa.Table(
+    "coupon_redemptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("coupon_id", sa.ForeignKey("coupons.id"), nullable=False),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id"), nullable=False, unique=True),
+    sa.Column("email", sa.String(320), nullable=False),  # lower case
+    sa.Index("ix_coupon_redemptions_coupon_email", "coupon_id", "email"),
+)
+
+# Sales tax rates per studio (booking/pricing.py applies them).
+tax_rates = sa.Table(
+    "tax_rates",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("rate_ppm", sa.Integer, nullable=False),  # 8.875 % == 88750
+    sa.Column("inclusive", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The mini sessions (base price and extra people) and add-ons it applies to.
+    sa.Column("all_minis", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("all_addons", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.CheckConstraint("rate_ppm > 0 AND rate_ppm <= 1000000", name="rate_range"),
+)
+
+tax_rate_minis = sa.Table(
+    "tax_rate_minis",
+    metadata,
+    sa.Column("tax_rate_id", sa.ForeignKey("tax_rates.id"), primary_key=True),
+    sa.Column("mini_session_id", sa.ForeignKey("mini_sessions.id"), primary_key=True),
+)
+
+tax_rate_addons = sa.Table(
+    "tax_rate_addons",
+    metadata,
+    sa.Column("tax_rate_id", sa.ForeignKey("tax_rates.id"), primary_key=True),
+    sa.Column("addon_id", sa.ForeignKey("addons.id"), primary_key=True),
 )
 
 questions = sa.Table(

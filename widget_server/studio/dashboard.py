@@ -8,6 +8,7 @@ that into a 404): scoping is part of the data access, not a check a page may for
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import NamedTuple
@@ -18,9 +19,19 @@ from databases import Database
 from ..booking.answers import Answer, answers_of
 from ..booking.catalog import MiniSession
 from ..booking.offers import DayOffer, mini_session_offer
+from ..booking.pricing import Line
 from ..booking.views import BookingView
 from ..db.rows import fetch_all_as, fetch_one_as
-from ..db.tables import bookings, leads, locations, mini_sessions, payments, session_days, slots
+from ..db.tables import (
+    bookings,
+    leads,
+    locations,
+    mini_sessions,
+    payments,
+    quotes,
+    session_days,
+    slots,
+)
 
 # The list's filters: key -> (label, condition). "Holds to follow up" are clients who
 # gave their details but have not booked: their lead is still scheduling_in_progress.
@@ -48,6 +59,8 @@ EVENT_NAMES = {
     "hold_expired": "Hold expired",
     "hold_replaced": "Hold given up for another time (the client chose again)",
     "quote_accepted": "Quote accepted",
+    "quote_changed": "Client changed add-ons or code",
+    "addons_adjusted": "Add-ons adjusted by the studio",
     "checkout_started": "Card checkout started",
     "checkout_expired": "Card checkout expired",
     "payment_recorded": "Payment recorded",
@@ -185,6 +198,8 @@ class SheetEntry:
     currency: str | None = None
     # The client's answers to the mini session's questions, as asked.
     answers: tuple[Answer, ...] = ()
+    # What the photographer brings or expects: "4 people · Album x 2" (from the quote).
+    extras: str = ""
 
 
 @dataclass
@@ -311,6 +326,7 @@ async def day_sheet(
         _SheetEntryRow,
     )
     given = await answers_of(db, [r.id for r in entry_rows])
+    extras = await _quote_extras(db, [r.id for r in entry_rows])
     for r in entry_rows:
         sheet_slots[r.slot_id].entries.append(
             SheetEntry(
@@ -325,6 +341,7 @@ async def day_sheet(
                 pending_minor=int(r.pending),
                 currency=r.currency,
                 answers=tuple(given.get(r.id, [])),
+                extras=extras.get(r.id, ""),
             )
         )
     return DaySheet(
@@ -340,6 +357,33 @@ async def day_sheet(
         timezone=day.timezone,
         slots=list(sheet_slots.values()),
     )
+
+
+class _QuoteExtras(NamedTuple):
+    booking_id: int
+    items: str
+    party_size: int
+
+
+async def _quote_extras(db: Database, booking_ids: list[int]) -> dict[int, str]:
+    """Party size (when more than one) and add-ons of each booking, as one line of text."""
+    if not booking_ids:
+        return {}
+    found = await fetch_all_as(
+        db,
+        sa.select(quotes.c.booking_id, quotes.c["items"], quotes.c.party_size).where(
+            quotes.c.booking_id.in_(booking_ids)
+        ),
+        _QuoteExtras,
+    )
+    out: dict[int, str] = {}
+    for q in found:
+        parts = [f"{q.party_size} people"] if q.party_size > 1 else []
+        for line in (Line(**item) for item in json.loads(q.items)):
+            if line.kind == "addon":
+                parts.append(line.label + (f" x {line.quantity}" if line.quantity > 1 else ""))
+        out[q.booking_id] = " · ".join(parts)
+    return out
 
 
 async def booking_studio_id(db: Database, booking_id: int) -> int | None:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from databases import Database
 
 from ..booking.answers import Answer, answers_of
+from ..booking.pricing import Line
 from ..db.rows import fetch_all_as
 from ..db.tables import (
     bookings,
@@ -57,6 +58,21 @@ class ExportRow:
     utm: dict[str, str]
     # The client's answers, with each question's wording as asked.
     answers: tuple[Answer, ...] = ()
+    # The quote's lines (booking/pricing.py), empty without a quote.
+    lines: tuple[Line, ...] = ()
+    party_size: int = 1
+
+    def lines_of(self, kind: str) -> int:
+        return sum(line.amount_minor for line in self.lines if line.kind == kind)
+
+    @property
+    def add_ons(self) -> str:
+        """``Album x 2; Print``: what was added, for a spreadsheet cell."""
+        return "; ".join(
+            line.label + (f" x {line.quantity}" if line.quantity > 1 else "")
+            for line in self.lines
+            if line.kind == "addon"
+        )
 
     @property
     def balance_minor(self) -> int | None:
@@ -87,6 +103,8 @@ class _BookingRecord(NamedTuple):
     total_minor: int | None  # the quote is outer-joined
     currency: str | None
     paid: int
+    items: str | None
+    party_size: int | None
 
 
 class _PaymentMethod(NamedTuple):
@@ -138,6 +156,8 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
             quotes.c.total_minor,
             quotes.c.currency,
             _paid(),
+            quotes.c["items"],
+            quotes.c.party_size,
         )
         .join(leads, leads.c.id == bookings.c.lead_id)
         .join(slots, slots.c.id == bookings.c.slot_id)
@@ -184,6 +204,8 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
             created_at=r.created_at,
             utm=_utm(r.utm),
             answers=tuple(given.get(r.id, [])),
+            lines=tuple(Line(**item) for item in json.loads(r.items)) if r.items else (),
+            party_size=r.party_size or 1,
         )
         for r in found
     ]

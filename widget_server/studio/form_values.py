@@ -93,6 +93,29 @@ def parse_whole(text: str, low: int, high: int, unit: str = "") -> int:
     return value
 
 
+PERCENT = re.compile(r"^\d{1,6}(\.\d{1,4})?$")
+
+
+def parse_percent(text: str, low_ppm: int, high_ppm: int) -> int:
+    """``"8.875"`` (or ``"8.875 %"``) as millionths: 88_750, between the two bounds."""
+    cleaned = text.strip().removesuffix("%").strip()
+    low, high = percent_input(low_ppm), percent_input(high_ppm)
+    if not PERCENT.match(cleaned):
+        raise ValueError(f"Enter a percentage like 8.875 (from {low} to {high}).")
+    ppm = int(Decimal(cleaned) * 10_000)
+    if not low_ppm <= ppm <= high_ppm:
+        raise ValueError(f"Enter a percentage from {low} to {high}.")
+    return ppm
+
+
+def percent_input(ppm: int | None) -> str:
+    """What a percentage field shows for stored millionths: ``8.875``, ``10``."""
+    if ppm is None:
+        return ""
+    text = f"{Decimal(ppm) / 10_000:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())

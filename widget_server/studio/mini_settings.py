@@ -14,7 +14,13 @@ from dataclasses import asdict, dataclass
 from ..booking.catalog import MiniSession
 from ..booking.contracts import contract_problem
 from ..booking.slugs import is_valid_slug
-from .form_values import is_web_address, parse_money, parse_whole, unstorable_fields
+from .form_values import (
+    is_web_address,
+    parse_money,
+    parse_percent,
+    parse_whole,
+    unstorable_fields,
+)
 
 VISIBILITIES = {
     "public": "Public: listed on your booking site",
@@ -35,6 +41,7 @@ MAX_TEXT = 20_000
 MAX_URL = 2_000
 UPLOADED_IMAGE = re.compile(r"^/images/[0-9a-f]{64}\.(png|jpg|webp|gif)$")
 MAX_HOURS = 8_760  # a year
+MAX_PARTY = 50  # CHECK party_range
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,10 @@ class MiniSettings:
     confirmation_notice: str
     terms: str
     contract: str  # Markdown with placeholders; "" = no contract to sign
+    party_included: int = 1
+    party_max: int = 1
+    extra_person_minor: int = 0
+    deposit_ppm: int | None = None
 
     def columns(self) -> dict[str, object]:
         return asdict(self)
@@ -165,6 +176,30 @@ def read_settings(
                 errors["deposit"] = "Leave it empty for no deposit, or enter more than zero."
             elif "price" not in errors and deposit > price:
                 errors["deposit"] = "The deposit can't be more than the price."
+    deposit_ppm: int | None = None
+    if fields.get("deposit_percent", "").strip():
+        try:
+            deposit_ppm = parse_percent(fields["deposit_percent"], 1, 999_999)
+        except ValueError as exc:
+            errors["deposit_percent"] = str(exc)
+        else:
+            if deposit is not None:
+                errors["deposit_percent"] = "Give either a deposit amount or a percentage."
+    # Empty: one person, nobody extra (the form before party pricing, and the API, send none).
+    party_included = 1
+    if fields.get("party_included", "").strip():
+        party_included = _whole(fields, "party_included", 1, MAX_PARTY, "people", errors)
+    party_max = party_included
+    if fields.get("party_max", "").strip():
+        party_max = _whole(fields, "party_max", 1, MAX_PARTY, "people", errors)
+    if party_max < party_included and "party_max" not in errors:
+        errors["party_max"] = "The most people can't be fewer than the people included."
+    extra_person = 0
+    if fields.get("extra_person", "").strip():
+        try:
+            extra_person = parse_money(fields["extra_person"], currency)
+        except ValueError as exc:
+            errors["extra_person"] = str(exc)
     process = _choice(fields, "booking_process", BOOKING_PROCESSES, errors)
     chosen: list[str] = []
     for key in methods:
@@ -206,6 +241,10 @@ def read_settings(
         confirmation_notice=_text(fields, "confirmation_notice", MAX_TEXT, errors),
         terms=_text(fields, "terms", MAX_TEXT, errors),
         contract=_text(fields, "contract", MAX_TEXT, errors),
+        party_included=party_included,
+        party_max=max(party_max, party_included),
+        extra_person_minor=extra_person,
+        deposit_ppm=deposit_ppm,
     )
     if settings.contract and "contract" not in errors:
         problem = contract_problem(settings.contract)

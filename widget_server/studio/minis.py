@@ -17,8 +17,9 @@ from databases import Database
 
 from ..booking.catalog import MiniSession
 from ..booking.errors import InvalidDetails
+from ..booking.extras import addons_of
 from ..db.rows import IdRow, fetch_one_as
-from ..db.tables import bookings, mini_sessions, session_days, slots, studios
+from ..db.tables import addons, bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
 from .form_values import slug_from
 from .logos import Logo
@@ -184,4 +185,21 @@ async def duplicate_mini(
         await copy_questions(db, mini_id, copied)
         if now is not None:
             await copy_image(db, mini_id, copied, now)
+        await _copy_addons(db, mini_id, copied)
         return copied
+
+
+async def _copy_addons(db: Database, from_id: int, to_id: int) -> None:
+    """The live add-ons, with their full stock (none of it is claimed by the copy)."""
+    for addon in await addons_of(db, from_id):
+        await db.execute(
+            addons.insert().values(
+                mini_session_id=to_id,
+                name=addon.name,
+                description=addon.description,
+                image_url=addon.image_url,
+                price_minor=addon.price_minor,
+                max_quantity=addon.max_quantity,
+                stock=addon.stock,
+            )
+        )

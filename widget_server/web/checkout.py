@@ -22,7 +22,7 @@ from ..booking.contracts import Signature
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable, WrongState
 from ..booking.views import BookingView, load_booking_view
 from ..payments.base import PaymentDeclined, PaymentMethod, PaymentUnavailable
-from . import contract_sign
+from . import checkout_extras, contract_sign
 from .booking_access import booking_or_404, to_booking
 from .embed import event_detail
 from .forms import read_form
@@ -49,7 +49,7 @@ Step = Callable[[Checkout], Awaitable[Response | None]]
 
 # Partials shown inside the checkout form, in order, between the quote and the ways to pay.
 # Each gets the page's context (booking, quote, errors, values).
-BLOCKS: list[str] = [contract_sign.BLOCK]
+BLOCKS: list[str] = [checkout_extras.BLOCK, contract_sign.BLOCK]
 
 
 async def choose_method(checkout: Checkout) -> Response | None:
@@ -107,7 +107,15 @@ async def pay(checkout: Checkout) -> Response | None:
     return RedirectResponse(url, status_code=303)
 
 
-STEPS: list[Step] = [contract_sign.sign_contract, choose_method, hold_for_payment, pay]
+# The contract is read first, so a checkout that books with nothing to pay is signed too.
+STEPS: list[Step] = [
+    contract_sign.sign_contract,
+    checkout_extras.apply_extras,
+    checkout_extras.book_when_nothing_due,
+    choose_method,
+    hold_for_payment,
+    pay,
+]
 
 
 async def checkout_page(request: Request) -> Response:
@@ -161,6 +169,9 @@ async def show(
             "values": checkout.form if checkout else {},
             **await contract_sign.contract_context(
                 request, booking, values=checkout.form if checkout else None
+            ),
+            **await checkout_extras.extras_context(
+                request, booking, checkout.form if checkout else {}
             ),
             "errors": checkout.errors if checkout else {},
             "action_url": page_url(request, booking.public_id, "quote"),

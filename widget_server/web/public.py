@@ -41,6 +41,8 @@ UNAVAILABLE_MESSAGES = {
     "past": "This time has already passed. Please choose another one.",
     "too_soon": "This time is too close to book online. Please choose a later one.",
     "blocked": "This time isn't available. Please choose another one.",
+    "extras": "Your hold ran out and something in your quote (an add-on or a code) is no "
+    "longer available. Please choose your time again.",
 }
 
 
@@ -201,21 +203,59 @@ def too_many_holds(
     return response
 
 
+def read_party_size(mini: MiniSession, raw: str) -> int:
+    """The party size as typed (1 when the mini session doesn't ask); InvalidDetails when
+    it isn't a whole number. start_booking checks the range."""
+    text = raw.strip()
+    if not mini.asks_party_size or not text:
+        return 1 if not mini.asks_party_size else mini.party_included
+    if not text.isascii() or not text.isdigit() or len(text) > 3:
+        raise InvalidDetails({"party_size": f"Choose between 1 and {mini.party_max} people."})
+    return int(text)
+
+
+def read_details(
+    mini: MiniSession, values: dict[str, str], timezone: str
+) -> tuple[int, ClientDetails]:
+    """The party size and the client's details, or one InvalidDetails with every error."""
+    errors: dict[str, str] = {}
+    party_size = 1
+    try:
+        party_size = read_party_size(mini, values["party_size"])
+        if not 1 <= party_size <= mini.party_max:
+            raise InvalidDetails({"party_size": f"Choose between 1 and {mini.party_max} people."})
+    except InvalidDetails as exc:
+        errors.update(exc.errors)
+    try:
+        details = validate_details(
+            values["name"],
+            values["email"],
+            values["phone"],
+            default_region=region_for_timezone(timezone),
+        )
+    except InvalidDetails as exc:
+        raise InvalidDetails({**exc.errors, **errors}) from exc
+    if errors:
+        raise InvalidDetails(errors)
+    return party_size, details
+
+
 def _details_and_answers(
+    mini: MiniSession,
     values: dict[str, str],
     asked: list[Question],
     lists: dict[str, list[str]],
-    region: str | None,
-) -> tuple[ClientDetails, list[Answer]]:
-    """The client's details and answers, or InvalidDetails with every field's message at
-    once (details first, then the questions in order, as the form shows them)."""
+    timezone: str,
+) -> tuple[int, ClientDetails, list[Answer]]:
+    """The party size, the client's details and answers, or InvalidDetails with every
+    field's message at once (details first, then the questions in order, as the form
+    shows them)."""
     errors: dict[str, str] = {}
+    party_size = 1
     details: ClientDetails | None = None
     given: list[Answer] = []
     try:
-        details = validate_details(
-            values["name"], values["email"], values["phone"], default_region=region
-        )
+        party_size, details = read_details(mini, values, timezone)
     except InvalidDetails as exc:
         errors |= exc.errors
     try:
@@ -224,7 +264,7 @@ def _details_and_answers(
         errors |= exc.errors
     if errors or details is None:
         raise InvalidDetails(errors)
-    return details, given
+    return party_size, details, given
 
 
 async def book_page(request: Request) -> Response:
@@ -266,12 +306,12 @@ async def book_page(request: Request) -> Response:
     embed = embed_context(request, studio)
     lists = await read_form_lists(request, answer_fields(asked))
     form = {key: found[0] for key, found in lists.items()}
-    values = {k: form.get(k, "") for k in ("name", "email", "phone")}
+    values = {k: form.get(k, "") for k in ("name", "email", "phone", "party_size")}
     answer_values = {q.field: lists.get(q.field, []) for q in asked}
     utm = clean_utm(form)
     try:
-        details, given = _details_and_answers(
-            values, asked, lists, region_for_timezone(location.timezone)
+        party_size, details, given = _details_and_answers(
+            mini, values, asked, lists, location.timezone
         )
         if not may_book(drop, access, details.email):
             return not_open_yet(request, studio, mini, drop)
@@ -291,6 +331,7 @@ async def book_page(request: Request) -> Response:
             now=now,
             return_url=embed.page if embed and really_framed(request) else "",
             answers=given,
+            party_size=party_size,
         )
     except InvalidDetails as exc:
         return render(

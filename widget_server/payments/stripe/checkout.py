@@ -13,6 +13,7 @@ from typing import Any
 
 from databases import Database
 
+from ...booking.pricing import charge_lines
 from ...booking.views import BookingView
 from ...formatting import slot_label
 from .api import StripeApi
@@ -31,6 +32,26 @@ def _product_name(booking: BookingView, purpose: str) -> str:
     return slot
 
 
+def line_items(booking: BookingView, purpose: str, amount_minor: int) -> list[dict[str, Any]]:
+    """What Stripe shows and charges: the quote's own lines when the whole total is paid
+    at once, else one line (the deposit, the balance). Always exactly ``amount_minor``."""
+    lines = [(_product_name(booking, purpose), amount_minor)]
+    quote = booking.quote
+    if purpose == "due_now" and quote is not None and amount_minor == quote.total_minor:
+        lines = charge_lines(quote.items) or lines
+    return [
+        {
+            "quantity": 1,
+            "price_data": {
+                "currency": booking.currency.lower(),
+                "unit_amount": amount,
+                "product_data": {"name": name},
+            },
+        }
+        for name, amount in lines
+    ]
+
+
 def session_params(
     booking: BookingView, attempt: CheckoutAttempt, success_url: str, cancel_url: str
 ) -> dict[str, Any]:
@@ -43,16 +64,7 @@ def session_params(
     }
     return {
         "mode": "payment",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": attempt.currency.lower(),
-                    "unit_amount": attempt.amount_minor,
-                    "product_data": {"name": _product_name(booking, attempt.purpose)},
-                },
-            }
-        ],
+        "line_items": line_items(booking, attempt.purpose, attempt.amount_minor),
         "customer_email": booking.client_email,
         "client_reference_id": booking.reference,
         "metadata": metadata,

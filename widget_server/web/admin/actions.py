@@ -14,8 +14,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ...booking.addon_changes import adjust_addons
 from ...booking.availability import slot_of
 from ...booking.cancel import STUDIO_REFUNDS, clean_message
+from ...booking.checkout_choice import read_choice
 from ...booking.errors import (
     ChangeNotAllowed,
     InvalidDetails,
@@ -242,7 +244,26 @@ async def reopen_booking_lead(request: Request, admin: Admin) -> Response:
     return _lead_redirect(booking, back, "lead_reopened" if reopened else "lead_not_closed")
 
 
+@admin_page
+async def adjust_booking_addons(request: Request, admin: Admin) -> Response:
+    """POST: the booking's add-on quantities, repriced (the balance follows)."""
+    booking = await studio_booking(request, admin)
+    if booking is None:
+        return not_found(request, admin)
+    form = await posted_text_fields(request)
+    try:
+        picked, _code = read_choice({k: v for k, v in form.items() if k.startswith("addon_")})
+        await adjust_addons(request.app.state.db, booking, picked, request.app.state.clock())
+    except InvalidDetails as exc:
+        forms = BookingForms(addon_errors=exc.errors, addon_values=form)
+        return await render_booking(request, admin, booking, forms=forms, status_code=400)
+    except WrongState:
+        return _back(booking, "not_booked")
+    return _back(booking, "addons_adjusted")
+
+
 routes: list[BaseRoute] = [
+    Route("/admin/bookings/{booking_id:id}/addons", adjust_booking_addons, methods=["POST"]),
     Route("/admin/bookings/{booking_id:id}/cancel", cancel_booking, methods=["POST"]),
     Route("/admin/bookings/{booking_id:id}/move", move_page, methods=["GET", "POST"]),
     Route(

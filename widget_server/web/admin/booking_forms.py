@@ -67,3 +67,6 @@ class BookingForms:
 
     cancel: CancelForm = field(default_factory=CancelForm)
     refunds: dict[int, RefundForm] = field(default_factory=dict)
+    # The add-ons form as submitted, when it had mistakes.
+    addon_values: dict[str, str] = field(default_factory=dict)
+    addon_errors: dict[str, str] = field(default_factory=dict)

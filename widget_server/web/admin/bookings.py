@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...booking.answers import booking_answers
 from ...booking.contracts import signature_of
+from ...booking.extras import addons_of
 from ...booking.views import BookingView, PaymentLine, load_booking_by_id
 from ...contract_pdf import signed_contract_pdf
 from ...formatting import local
@@ -189,6 +190,13 @@ async def render_booking(
             "failed_refunds": await failed_refunds(request.app.state.db, booking.id),
             "answers": await booking_answers(request.app.state.db, booking.id),
             "signature": await signature_of(request.app.state.db, booking.id),
+            "addons": await addons_of(request.app.state.db, booking.mini.id),
+            "addon_values": forms.addon_values
+            or {
+                f"addon_{k}": str(v)
+                for k, v in (booking.quote.addons if booking.quote else {}).items()
+            },
+            "addon_errors": forms.addon_errors,
         },
         session=admin.session,
         status_code=status_code,

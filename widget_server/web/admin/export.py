@@ -42,6 +42,10 @@ HEADER = (
     "utm_source",
     "utm_medium",
     "utm_campaign",
+    "party size",
+    "add-ons",
+    "discount",
+    "tax",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel reads a CSV without a byte order mark as the system's legacy code page, which
@@ -84,7 +88,16 @@ def csv_record(row: ExportRow, currency: str) -> list[str]:
         row.utm.get("utm_source", ""),
         row.utm.get("utm_medium", ""),
         row.utm.get("utm_campaign", ""),
+        str(row.party_size),
+        row.add_ons,
+        amount(-row.lines_of("discount"), currency) if row.lines_of("discount") else "",
+        amount(_tax(row), currency) if _tax(row) else "",
     ]
+
+
+def _tax(row: ExportRow) -> int:
+    """The tax in the total: added (exclusive) or included."""
+    return row.lines_of("tax")
 
 
 def question_columns(rows: list[ExportRow]) -> list[tuple[int, str]]:

@@ -22,7 +22,7 @@ from ...formatting import local
 from ...studio.archive import set_mini_archived
 from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
-from ...studio.form_values import money_input
+from ...studio.form_values import money_input, percent_input
 from ...studio.locations import active_locations
 from ...studio.logos import InvalidLogo, Logo
 from ...studio.mini_images import MAX_IMAGE_BYTES, check_image
@@ -104,6 +104,10 @@ def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
         "image_url": settings.image_url,
         "price": money_input(settings.price_minor, currency),
         "deposit": money_input(settings.deposit_minor, currency),
+        "deposit_percent": percent_input(settings.deposit_ppm),
+        "party_included": str(settings.party_included),
+        "party_max": str(settings.party_max),
+        "extra_person": money_input(settings.extra_person_minor or None, currency),
         "visibility": settings.visibility,
         "booking_process": settings.booking_process,
         "hold_minutes": str(settings.hold_minutes),

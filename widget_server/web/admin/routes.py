@@ -18,6 +18,7 @@ from . import (
     minis,
     notify,
     overview,
+    pricing,
     settings,
     share,
     waitlist,
@@ -40,4 +41,5 @@ routes: list[BaseRoute] = [
     *settings.routes,
     *locations.routes,
     *integrations.routes,
+    *pricing.routes,
 ]
