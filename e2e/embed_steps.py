@@ -96,11 +96,21 @@ def set_allowed_origins(server: DemoSite, origins: str, studio: str = "demo") ->
     off_the_loop(lambda: run_db(server.database_url, write))
 
 
+# The leads the test's clients made: not the demo's own (sold-out sunflower-minis).
+DEMO_LEADS_LEFT_OUT = """
+SELECT utm FROM leads l WHERE NOT EXISTS (
+    SELECT 1 FROM bookings b JOIN slots s ON s.id = b.slot_id
+    JOIN mini_sessions m ON m.id = s.mini_session_id
+    WHERE b.lead_id = l.id AND m.slug = 'sunflower-minis'
+) ORDER BY l.id
+"""
+
+
 def lead_utms(server: DemoSite) -> list[dict[str, str]]:
     """The utm_* parameters stored on each lead, oldest first."""
 
     async def read(db: Database) -> list[dict[str, str]]:
-        rows = await db.fetch_all("SELECT utm FROM leads ORDER BY id")
+        rows = await db.fetch_all(DEMO_LEADS_LEFT_OUT)
         return [json.loads(row["utm"]) for row in rows]
 
     return off_the_loop(lambda: run_db(server.database_url, read))

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from .steps import heading
 from .support import ContextFactory, PageProblems
-from .test_admin import log_in
+from .test_admin import log_in, open_page
 from .test_admin_settings import PHONE, check_page
 
 
@@ -19,7 +19,7 @@ def test_keys_webhooks_and_the_reference_on_a_phone(
     problems.allow_error_page(422)  # the form with a mistake in it
     photographer = new_context(viewport=PHONE).new_page()
     log_in(photographer)
-    photographer.get_by_role("link", name="Integrations").click()
+    open_page(photographer, "Integrations")
     expect(heading(photographer)).to_have_text("Integrations")
     check_page(photographer)
 

@@ -164,7 +164,8 @@ def test_prefill_and_utm_reach_the_lead(page: Page, server: DemoSite, host: Host
     expect(heading(frame)).to_have_text("Review and book")  # type: ignore[arg-type]
     [booking] = server.bookings()
     assert (booking.name, booking.email, booking.phone) == (ADA.name, ADA.email, ADA.stored_phone)
-    assert lead_utms(server) == [{"utm_source": "news", "utm_campaign": "fall"}]
+    # The lead also says how the client came (the studio's funnel): inside the widget.
+    assert lead_utms(server) == [{"utm_source": "news", "utm_campaign": "fall", "via": "embed"}]
 
 
 def test_queue_stub_double_load_and_double_mount(page: Page, host: HostSite) -> None:

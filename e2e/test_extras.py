@@ -64,6 +64,10 @@ def server(tmp_path: Path, stripe_api: StandInStripe) -> Iterator[DemoSite]:
     assert "Traceback" not in output, f"the server logged an error:\n{output}"
 
 
+# family-minis' required question (widget_server/demo.py).
+WHO = "Who is coming?"
+
+
 def line_amounts(page: Page | FrameLocator) -> dict[str, str]:
     rows = page.locator("table.quote tbody tr")
     found = {}
@@ -87,6 +91,9 @@ def choose_extras(page: Page | FrameLocator) -> None:
     totals = page.locator("table.quote tfoot")
     expect(totals).to_contain_text("$259.67")
     expect(totals).to_contain_text("$209.67")
+    # family-minis also has its session agreement signed on the checkout (e2e/test_intake.py).
+    page.get_by_label("Your full name").fill(ADA.name)
+    page.get_by_label("I have read and agree to this contract").check()
 
 
 def shoot(page: Page, name: str) -> None:
@@ -102,6 +109,7 @@ def test_hosted_family_booking_with_everything_paid_by_the_demo_card(
     page.goto(f"{server.base_url}/demo/family-minis")
     choose_first_slot(page)
     fill_details(page, ADA)
+    page.get_by_label(WHO).fill("Ada, Byron and their grandparents")  # its required question
     party = page.get_by_label("How many people?")
     party.fill("9")
     page.get_by_role("button", name="Continue to quote").click()
@@ -141,6 +149,7 @@ def test_embedded_family_booking(
     frame = widget(page)
     choose_first_time(frame)
     fill_details(frame, ADA)  # type: ignore[arg-type]
+    frame.get_by_label(WHO).fill("Ada, Byron and their grandparents")
     frame.get_by_label("How many people?").fill("6")
     frame.get_by_role("button", name="Continue to quote").click()
     choose_extras(frame)

@@ -178,7 +178,9 @@ def test_allocation_is_exact(total: int, weights: list[int]) -> None:
 
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-STUDIO = Studio(1, "s", "S", "s@example.com", "UTC", "USD", "#3b5bdb", "", "", "demo", None, None)
+STUDIO = Studio(
+    1, "s", "S", "s@example.com", "UTC", "USD", "#3b5bdb", "", "", "demo", None, None, False
+)
 PLACE = Location(1, "Park", "", "", "", "UTC")
 
 
@@ -207,6 +209,11 @@ def _booking(quote: Quote, paid: list[int], policy: str) -> BookingView:
         policy,
         24,
         72,
+        "",  # contract
+        120,  # claim window
+        None,
+        None,
+        None,  # no scheduled drop
     )
     payments = [
         PaymentLine(i + 1, "demo", f"p{i}", "succeeded", amount, quote.currency, NOW)

@@ -106,7 +106,7 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
   Sunflower minis  {base}/demo/sunflower-minis (sold out, with a waitlist)
   Spring minis     {base}/demo/spring-minis    (opens later: a countdown)
     early access   {base}/demo/spring-minis?early={DROP_EARLY_KEY}
-  Code WELCOME10   10 % off at any checkout where codes apply
+  Code WELCOME10   10 % off family-minis at its checkout
   Demo card        4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined{stripe_line}
 
   Dashboard        {base}/admin  (log in as {DEMO_EMAIL} / {DEMO_PASSWORD})

@@ -73,7 +73,10 @@ async def read_signature(
 
 async def sign_contract(checkout: Checkout) -> Response | None:
     """The checkout's step: the signature, kept for ``hold_for_payment`` to store with the
-    quote's acceptance; field errors, or the new text to read when it changed."""
+    quote's acceptance; field errors, or the new text to read when it changed. Updating
+    the total (add-ons, a code: ``action=update``) signs nothing and asks for nothing."""
+    if checkout.form.get("action") == "update":
+        return None
     try:
         checkout.signature = await read_signature(checkout.request, checkout.booking, checkout.form)
     except ContractChanged:
