@@ -9,16 +9,14 @@ tax 14.38 + 3.20 + 3.59 = 21.17; total 259.67; $50 deposit now, 209.67 later.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
-from tests.support.live_server import live_server
-from tests.support.stripe_server import SECRET_KEY, WEBHOOK_SECRET, StandInStripe, stand_in_stripe
+from tests.support.stripe_server import StandInStripe
 from widget_server.demo import DEMO_EMAIL, DEMO_PASSWORD
 
+from . import test_stripe
 from .embed_steps import choose_first_time, widget
 from .host_site import HostSite
 from .steps import (
@@ -30,7 +28,11 @@ from .steps import (
     pay_with_card,
     summary,
 )
-from .support import DemoSite, PageProblems, PaymentRow, prepare_demo_database, screenshot_dir
+from .support import DemoSite, PageProblems, PaymentRow, screenshot_dir
+
+# The demo site with STRIPE_* set, against the stand-in API: Stripe's e2e fixtures, as they are.
+server = test_stripe.server
+stripe_api = test_stripe.stripe_api
 
 FAMILY = "Family Minis"
 LINES = {
@@ -39,29 +41,6 @@ LINES = {
     "Code WELCOME10": "\u2212$26.50",
     "NY sales tax 8.875 %": "$21.17",
 }
-
-
-@pytest.fixture
-def stripe_api() -> Iterator[StandInStripe]:
-    with stand_in_stripe() as api:
-        yield api
-
-
-@pytest.fixture
-def server(tmp_path: Path, stripe_api: StandInStripe) -> Iterator[DemoSite]:
-    url = f"sqlite:///{tmp_path / 'minis.db'}"
-    prepare_demo_database(url)
-    log = tmp_path / "uvicorn.log"
-    env = {
-        "STRIPE_SECRET_KEY": SECRET_KEY,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": stripe_api.base_url,
-    }
-    with live_server(url, log_path=log, extra_env=env) as base_url:
-        stripe_api.webhook_url = f"{base_url}/webhooks/stripe"
-        yield DemoSite(base_url, url)
-    output = log.read_text(errors="replace")
-    assert "Traceback" not in output, f"the server logged an error:\n{output}"
 
 
 # family-minis' required question (widget_server/demo.py).
