@@ -11,7 +11,7 @@ HOST = 127.0.0.1
 PORT = 8000
 DB =
 
-.PHONY: help demo test lint format bench fuzz faults clean
+.PHONY: help demo test lint format bench fuzz faults i18n clean
 
 help:  ## this list
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -53,6 +53,21 @@ lint: $(STAMP)  ## ruff check and format check, mypy
 format: $(STAMP)  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The client's languages (widget_server/i18n/): gettext catalogues, compiled .mo committed.
+LOCALES := widget_server/i18n/locale
+POT := widget_server/i18n/messages.pot
+LANGS := es fr de pt_BR it nl
+i18n: $(STAMP)  ## re-extract the words to translate, update every language's catalogue, compile
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext --add-location=file --sort-output \
+		--no-wrap --project=Minis -o $(POT) widget_server
+	for lang in $(LANGS); do \
+		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel -q update -i $(POT) -d $(LOCALES) -l $$lang --no-wrap \
+				--ignore-obsolete --no-fuzzy-matching; \
+		else $(BIN)/pybabel -q init -i $(POT) -d $(LOCALES) -l $$lang --no-wrap; fi; \
+	done
+	$(BIN)/pybabel compile -d $(LOCALES) --statistics
 
 clean:  ## remove the venv and caches (keeps minis.db)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

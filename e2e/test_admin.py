@@ -32,6 +32,9 @@ def log_in(page: Page) -> None:
 
 def open_page(page: Page, name: str) -> None:
     """Follow the dashboard's menu to a page; on a phone the menu opens first."""
+    # The menu's script sets `open` for the screen's width when it runs: let it run before
+    # the menu is opened, or it may shut the menu again between the click and the link.
+    page.wait_for_load_state("load")
     menu = page.locator("details.admin-menu")
     if not menu.evaluate("el => el.open"):
         menu.locator("summary").click()

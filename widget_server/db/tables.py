@@ -45,6 +45,9 @@ studios = sa.Table(
     # Opt-in: the embed reports each booking (value, currency, reference; nobody's details)
     # to the host page's Google Analytics 4 and Meta Pixel (web/client.back_to_site).
     sa.Column("report_conversions", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The language a client sees when neither their link nor their browser names one we
+    # ship (a key of i18n.LANGUAGES); also the language of the photographer's own texts.
+    sa.Column("default_language", sa.String(16), nullable=False, server_default="en"),
 )
 
 # The logo's bytes, in the database so that every worker and host can serve it.
@@ -254,6 +257,9 @@ leads = sa.Table(
     sa.Column("status", sa.String(32), nullable=False),
     # JSON object of utm_* parameters the client arrived with.
     sa.Column("utm", sa.Text, nullable=False, server_default="{}"),
+    # The language the client booked in (a key of i18n.LANGUAGES): their emails and later
+    # pages keep it. NULL for leads from before languages: the studio's default.
+    sa.Column("language", sa.String(16), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.CheckConstraint(

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from databases import Database
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .. import formatting
+from .. import formatting, i18n
 from ..booking.answers import booking_answers
 from ..booking.catalog import studio_by_id
 from ..booking.contracts import signature_of
@@ -144,6 +144,7 @@ def mail_templates(kind: str) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(formatting.TEMPLATE_FILTERS, markdown=notice_html, markdown_text=notice_text)
+    i18n.install_in(env)
     return env
 
 

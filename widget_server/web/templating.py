@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from .. import formatting
+from .. import formatting, i18n
 from ..notice import contract_html, notice_html
 from ..studio import statuses
 
@@ -59,4 +59,5 @@ def make_templates() -> Jinja2Templates:
     env.filters.update(
         formatting.TEMPLATE_FILTERS, safe_url=safe_url, markdown=notice_html, contract=contract_html
     )
+    i18n.install_in(env)
     return templates

@@ -1,0 +1,137 @@
+"""The client's language: which one a request speaks, and the gettext catalogues.
+
+Every client-facing word goes through ``gettext``/``ngettext`` here (``_`` in Python,
+``{% trans %}``/``_()`` in templates). The language in force is a context variable, set
+once per request (``web/language.py`` negotiates it) or per email (the lead's language),
+so formatting (``formatting.py``) and templates follow it without passing it around.
+Catalogues live in ``i18n/locale/<lang>/LC_MESSAGES/messages.po``; their compiled ``.mo``
+files are committed beside them (``make i18n`` rebuilds both; a test fails when they are
+stale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.support import LazyProxy, NullTranslations, Translations
+from jinja2 import Environment
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DEFAULT_LANGUAGE = "en"
+# Every language the client pages, the widget and the emails ship in, named in itself
+# (the switcher's labels). Keys are the catalogue's folder names (Babel locale ids).
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "es": "Español",
+    "fr": "Français",
+    "de": "Deutsch",
+    "pt_BR": "Português (Brasil)",
+    "it": "Italiano",
+    "nl": "Nederlands",
+}
+
+_current: ContextVar[str] = ContextVar("minis_language", default=DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    """The language in force: a key of LANGUAGES."""
+    return _current.get()
+
+
+def current_locale() -> Locale:
+    return _locale(_current.get())
+
+
+def html_lang(language: str | None = None) -> str:
+    """The BCP 47 tag for ``<html lang>`` and ``Content-Language``: ``pt-BR``, ``fr``."""
+    return (language or _current.get()).replace("_", "-")
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def known_language(value: str | None) -> str | None:
+    """A shipped language for a tag as people and browsers write it (``fr-CA`` → ``fr``,
+    ``pt-br`` → ``pt_BR``, ``pt`` → ``pt_BR``), or None."""
+    if not value:
+        return None
+    tag = value.strip().replace("-", "_")
+    if not tag or len(tag) > 35:
+        return None
+    lowered = {key.lower(): key for key in LANGUAGES}
+    if tag.lower() in lowered:
+        return lowered[tag.lower()]
+    base = tag.split("_", 1)[0].lower()
+    if base in lowered:
+        return lowered[base]
+    # A region we don't ship (pt_PT) still reads best in the one we do (pt_BR).
+    return next((key for key in LANGUAGES if key.split("_", 1)[0].lower() == base), None)
+
+
+@contextmanager
+def use_language(language: str | None) -> Iterator[str]:
+    """Speak ``language`` (or the default, for an unknown one) inside the block."""
+    chosen = known_language(language) or DEFAULT_LANGUAGE
+    token = _current.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _current.reset(token)
+
+
+def set_language(language: str | None) -> str:
+    """Speak ``language`` for the rest of this context (a request's task)."""
+    chosen = known_language(language) or DEFAULT_LANGUAGE
+    _current.set(chosen)
+    return chosen
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The compiled catalogue of a language, read once per process."""
+    if language == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    found = Translations.load(str(LOCALE_DIR), [language], domain="messages")
+    return found
+
+
+def gettext(message: str) -> str:
+    return translations(_current.get()).ugettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ungettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return translations(_current.get()).upgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).unpgettext(context, singular, plural, n)
+
+
+def lazy_gettext(message: str) -> LazyProxy:
+    """For text fixed at import (module constants): translated when it is shown."""
+    return LazyProxy(gettext, message, enable_cache=False)
+
+
+_ = gettext
+
+
+def install_in(env: Environment) -> None:
+    """Give a Jinja environment ``{% trans %}``, ``_()``, ``ngettext()`` and ``pgettext()``
+    that follow the language in force (newstyle: ``_("Hi %(name)s", name=n)``, escaped
+    like any other value in an autoescaped template)."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )
+    env.globals.update(current_language=current_language, html_lang=html_lang)
