@@ -162,10 +162,12 @@ async def save_questions(db: Database, mini_id: int, drafts: Sequence[QuestionDr
             await db.execute(questions.insert().values(mini_session_id=mini_id, **values))
 
 
-async def copy_questions(db: Database, from_mini: int, to_mini: int) -> None:
-    """Give a duplicated mini session the same questions (new rows: answers stay apart)."""
-    for q in await questions_of(db, from_mini):
-        await db.execute(
+async def copy_questions(db: Database, from_mini: int, to_mini: int) -> dict[int, int]:
+    """Give a duplicated mini session the same questions (new rows: answers stay apart);
+    each original question's id -> its copy's."""
+    copies: dict[int, int] = {}
+    for q in await questions_of(db, from_mini, as_written=True):
+        copies[q.id] = await db.execute(  # the new row's id
             questions.insert().values(
                 mini_session_id=to_mini,
                 kind=q.kind,
@@ -176,6 +178,7 @@ async def copy_questions(db: Database, from_mini: int, to_mini: int) -> None:
                 choices=json.dumps(list(q.choices)),
             )
         )
+    return copies
 
 
 async def question_count(db: Database, mini_id: int) -> int:

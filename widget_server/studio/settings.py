@@ -18,6 +18,8 @@ from ..booking.errors import InvalidDetails
 from ..db.tables import studios
 from ..db.transactions import write_transaction
 from ..formatting import HEX_COLOR
+from ..i18n import LANGUAGES
+from ..i18n import gettext as _
 from .form_values import unstorable_fields
 from .logos import Logo, remove_logo, replace_logo
 from .origins import InvalidOrigins, parse_origins
@@ -41,6 +43,7 @@ class StudioSettings:
     allowed_origins: str  # space-separated origins, as web/embed.py reads them
     payment_methods: str  # space-separated keys
     offline_instructions: str
+    default_language: str = "en"  # a key of i18n.LANGUAGES
 
 
 def choose_methods(chosen: list[str], available: list[str], stored: list[str]) -> list[str]:
@@ -118,6 +121,10 @@ def check_settings(
             f"(they are {len(instructions)})."
         )
 
+    language = form.get("default_language", "")
+    if language not in LANGUAGES:
+        errors["default_language"] = _("Please choose a language from the list.")
+
     errors |= unstorable_fields(form)
     if errors:
         raise InvalidDetails(errors)
@@ -130,6 +137,7 @@ def check_settings(
         allowed_origins=" ".join(origins),
         payment_methods=" ".join(methods),
         offline_instructions=instructions,
+        default_language=language,
     )
 
 
@@ -156,6 +164,7 @@ async def save_settings(
                 allowed_origins=settings.allowed_origins,
                 payment_methods=settings.payment_methods,
                 offline_instructions=settings.offline_instructions,
+                default_language=settings.default_language,
             )
         )
         if logo is not None:

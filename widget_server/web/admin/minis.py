@@ -6,6 +6,7 @@ comes back with the photographer's input and a message per field (status 400).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -17,8 +18,9 @@ from starlette.routing import BaseRoute, Route
 from ...booking.catalog import MiniSession, Studio
 from ...booking.contracts import PLACEHOLDERS
 from ...booking.errors import InvalidDetails
-from ...booking.questions import KINDS, questions_of
+from ...booking.questions import KINDS, Question, questions_of
 from ...formatting import local
+from ...i18n import LANGUAGES
 from ...studio.archive import set_mini_archived
 from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
@@ -44,6 +46,7 @@ from ...studio.minis import (
 )
 from ...studio.questions import form_rows, read_questions, row_count
 from ...studio.sales import mini_sales
+from ...studio.texts import field_name, other_languages, read_translations, stored_translations
 from .auth import Admin, admin_context, admin_page, admin_upload_page
 from .forms import not_found, path_id, text_fields, text_list
 from .pages import admin_render
@@ -125,6 +128,25 @@ def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
     }
 
 
+def _translation_languages(
+    default_language: str, values: dict[str, str], errors: dict[str, str] | None
+) -> list[dict[str, Any]]:
+    """Each language the texts can be written in: its name, how many of its fields are
+    filled in, and whether one has a mistake (its part of the form opens then)."""
+    found = []
+    for code in other_languages(default_language):
+        prefix = f"tr-{code}-"
+        found.append(
+            {
+                "code": code,
+                "name": LANGUAGES[code],
+                "filled": sum(1 for k, v in values.items() if k.startswith(prefix) and v.strip()),
+                "has_error": any(k.startswith(prefix) for k in errors or {}),
+            }
+        )
+    return found
+
+
 def _form_page(
     request: Request,
     admin: Admin,
@@ -135,7 +157,9 @@ def _form_page(
     errors: dict[str, str] | None = None,
     bookings: int = 0,
     status_code: int = 200,
+    asked: Sequence[Question] = (),
 ) -> Response:
+    default_language = admin.studio.default_language
     return admin_render(
         request,
         "admin/mini_form.html",
@@ -160,6 +184,10 @@ def _form_page(
             "question_rows": row_count(values),
             "question_kinds": KINDS,
             "placeholders": PLACEHOLDERS,
+            "default_language": LANGUAGES.get(default_language, default_language),
+            "translation_languages": _translation_languages(default_language, values, errors),
+            "translated_questions": asked,
+            "field_name": field_name,
         },
         session=admin.session,
         status_code=status_code,
@@ -208,6 +236,15 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
     asked, question_errors = read_questions(fields)
     errors |= question_errors
     db = request.app.state.db
+    translations = None
+    if mini is not None:
+        # Questions as they stood when the form was shown: a new one gets its own
+        # translations once it is saved.
+        written = await questions_of(db, mini.id, as_written=True)
+        translations, text_errors = read_translations(
+            fields, mini_id=mini.id, asked=written, default_language=admin.studio.default_language
+        )
+        errors |= text_errors
     if image_error:
         errors = {**errors, "image": image_error}
     elif image is not None and errors:
@@ -222,6 +259,7 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
                 image=image,
                 now=request.app.state.clock(),
                 asked=asked,
+                translations=translations,
             )
         except InvalidDetails as exc:
             errors = exc.errors
@@ -239,6 +277,7 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         errors=errors,
         bookings=await booking_count(db, mini.id) if mini else 0,
         status_code=400,
+        asked=await questions_of(db, mini.id, as_written=True) if mini else [],
     )
 
 
@@ -292,14 +331,17 @@ async def edit_mini_page(request: Request, admin: Admin) -> Response:
         return not_found(request, admin)
     if request.method == "POST":
         return await _submit(request, admin, mini)
-    asked = await questions_of(request.app.state.db, mini.id)
+    asked = await questions_of(request.app.state.db, mini.id, as_written=True)
     return _form_page(
         request,
         admin,
         mini=mini,
-        values=_values(settings_of(mini), admin.studio.currency) | form_rows(asked),
+        values=_values(settings_of(mini), admin.studio.currency)
+        | form_rows(asked)
+        | await stored_translations(request.app.state.db, mini.id, asked),
         methods=mini.method_keys,
         bookings=await booking_count(request.app.state.db, mini.id),
+        asked=asked,
     )
 
 

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import Studio
 from ...booking.errors import InvalidDetails
+from ...i18n import LANGUAGES
 from ...studio.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
 from ...studio.settings import check_settings, save_settings
 from ...studio.time_zones import zone_choices
@@ -35,6 +36,7 @@ TEXT_FIELDS = (
     "brand_color",
     "allowed_origins",
     "offline_instructions",
+    "default_language",
 )
 
 
@@ -48,6 +50,7 @@ def _values(studio: Studio) -> dict[str, Any]:
         "allowed_origins": "\n".join(studio.allowed_origins.split()),
         "offline_instructions": studio.offline_instructions,
         "payment_methods": studio.method_keys,
+        "default_language": studio.default_language,
     }
 
 
@@ -91,6 +94,7 @@ def _render(
             "currencies": currency_choices(),
             "currency_listed": values["currency"] in dict(currency_choices()),
             "methods": _method_choices(request),
+            "languages": LANGUAGES,
             "max_logo_kb": MAX_LOGO_BYTES // 1024,
             "saved": request.query_params.get("saved") == "1",
         },
@@ -118,6 +122,8 @@ async def save_settings_page(request: Request, admin: Admin) -> Response:
     """POST: check everything, save all of it or nothing, and come back to the page."""
     async with request.form(max_files=1, max_part_size=MAX_FIELD_BYTES) as form:
         text = {k: v for k in TEXT_FIELDS if isinstance(v := form.get(k, ""), str)}
+        if "default_language" not in form:  # a form from before languages keeps it
+            text["default_language"] = admin.studio.default_language
         chosen = [m for m in form.getlist("payment_methods") if isinstance(m, str)]
         errors: dict[str, str] = {}
         try:
