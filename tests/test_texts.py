@@ -13,6 +13,7 @@ from databases import Database
 from starlette.testclient import TestClient
 
 from tests.support.admin import csrf_from
+from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import start
 from tests.support.queries import rows
@@ -29,6 +30,7 @@ from widget_server.booking.contracts import (
 from widget_server.booking.questions import questions_of
 from widget_server.booking.views import load_booking_by_id
 from widget_server.db.tables import bookings, mini_sessions, studios, text_translations
+from widget_server.demo import seed_demo
 from widget_server.i18n import use_language
 from widget_server.studio.texts import field_name
 
@@ -381,3 +383,25 @@ def test_the_studio_default_language(client: TestClient, acme: World, db_url: st
     assert response.status_code == 303
     [row] = rows(db_url, sa.select(studios.c.default_language).where(studios.c.slug == "acme"))
     assert row["default_language"] == "fr"
+
+
+def test_the_demo_speaks_three_more_languages(db_url: str, clock: FakeClock) -> None:
+    async def work(db: Database) -> dict[str, tuple[str, str, str]]:
+        await seed_demo(db, clock())
+        seen = {}
+        for language in ("es", "fr", "de", "it"):
+            with use_language(language):
+                found = await bookable_mini_session(db, "demo", "fall-minis")
+                family = await bookable_mini_session(db, "demo", "family-minis")
+                santa = await bookable_mini_session(db, "demo", "santa-minis")
+                assert found and family and santa
+                [who, *_rest] = await questions_of(db, family[1].id)
+                seen[language] = (found[1].title, family[1].title, santa[1].title, who.label)
+        return seen
+
+    seen = run_db(db_url, work)
+    assert seen["es"] == ("Minis de otoño", "Minis en familia", "Santa Minis", "¿Quién viene?")
+    assert seen["fr"] == ("Minis d'automne", "Minis en famille", "Santa Minis", "Qui vient ?")
+    assert seen["de"] == ("Herbst-Minis", "Familien-Minis", "Santa Minis", "Wer kommt mit?")
+    # No Italian texts in the demo: the studio's English.
+    assert seen["it"] == ("Fall Minis", "Family Minis", "Santa Minis", "Who is coming?")
