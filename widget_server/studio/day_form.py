@@ -16,6 +16,8 @@ from databases import Database
 from ..booking.catalog import Location
 from ..booking.slots import SessionDayPlan, plan_slots
 from ..db.tables import session_days
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from .form_values import parse_clock, parse_day, parse_whole, unstorable_fields
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -43,7 +45,7 @@ def read_day(
     by_id = {str(loc.id): loc for loc in choices}
     location = by_id.get(fields.get("location", "").strip())
     if location is None:
-        errors["location"] = "Choose one of your locations."
+        errors["location"] = _("Choose one of your locations.")
     day: date | None = None
     try:
         day = parse_day(fields.get("date", ""))
@@ -64,7 +66,7 @@ def read_day(
         else:
             end = value
     if start is not None and end is not None and end <= start:
-        errors["end_time"] = "The day has to end after it starts."
+        errors["end_time"] = _("The day has to end after it starts.")
     numbers: dict[str, int] = {}
     for name, (low, high), unit in (
         ("slot_minutes", SLOT_MINUTES, "minutes"),
@@ -100,8 +102,8 @@ def read_day(
 
 
 WARNINGS = {
-    "past": "This date is in the past: clients can't book it.",
-    "overlap": "It overlaps another day of this mini session at the same location.",
+    "past": lazy_gettext("This date is in the past: clients can't book it."),
+    "overlap": lazy_gettext("It overlaps another day of this mini session at the same location."),
 }
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..formatting import money, slot_label
+from ..i18n import gettext as _
 from .dashboard import event_name
 
 
@@ -35,7 +36,7 @@ def event_line(
         if detail.get("status") == "pending":
             # Booked to pay offline: nothing was received yet.
             return f"Chose to pay {method}: {priced} due" if amount else f"Chose to pay {method}"
-        return f"Payment received ({method}): {priced}" if priced else "Payment received"
+        return f"Payment received ({method}): {priced}" if priced else _("Payment received")
     if kind == "offline_payment_received" and priced:
         return f"Offline payment marked as received: {priced}"
     if kind == "refund_recorded" and priced:

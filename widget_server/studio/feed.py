@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..db.tables import studios
 from ..formatting import money
+from ..i18n import gettext as _
 from .export import ExportRow
 
 SALT = "minis.feed"
@@ -103,7 +104,7 @@ def studio_feed_ics(
             f"Email: {row.client_email}",
             f"Balance due: {money(balance, row.currency or currency)}"
             if balance is not None
-            else "Balance due: no quote",
+            else _("Balance due: no quote"),
         ]
         event = Event()
         event.add("uid", f"booking-{row.reference}@minis")

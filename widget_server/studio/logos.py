@@ -22,6 +22,7 @@ from databases import Database
 from ..booking.catalog import LOGO_EXTENSIONS
 from ..db.rows import fetch_one_as
 from ..db.tables import studio_logos, studios
+from ..i18n import gettext as _
 
 MAX_LOGO_BYTES = 512 * 1024
 SNIFF_BYTES = 262  # filetype reads at most this many bytes
@@ -54,7 +55,7 @@ def check_logo(
     was read only up to just over ``limit``."""
     size = len(data) if size is None else size
     if not data:
-        raise InvalidLogo("That file is empty.")
+        raise InvalidLogo(_("That file is empty."))
     if size > limit:
         raise InvalidLogo(
             f"This file is {file_size(size)}; {what} can be up to "
@@ -68,7 +69,7 @@ def check_logo(
                 f"SVG files aren't accepted as {what} because they can contain scripts. "
                 "Please export it as PNG or WebP."
             )
-        raise InvalidLogo("That isn't a PNG, JPEG, WebP or GIF image.")
+        raise InvalidLogo(_("That isn't a PNG, JPEG, WebP or GIF image."))
     return Logo(data, kind.mime, hashlib.sha256(data).hexdigest())
 
 

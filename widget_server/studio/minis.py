@@ -21,6 +21,7 @@ from ..booking.extras import addons_of
 from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import addons, bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
 from .form_values import slug_from
 from .logos import Logo
 from .mini_images import copy_image, drop_stale_image, replace_image
@@ -137,7 +138,7 @@ async def save_mini(
         if settings.slug:
             if await _slug_taken(db, studio_id, settings.slug, mini_id):
                 raise InvalidDetails(
-                    {"slug": "Another of your mini sessions uses this address. Choose another."}
+                    {"slug": _("Another of your mini sessions uses this address. Choose another.")}
                 )
             slug = settings.slug
         else:

@@ -18,6 +18,7 @@ from databases import Database
 from ..booking.questions import CHOICE_KINDS, KINDS, Question, questions_of
 from ..db.limits import id_from_text
 from ..db.tables import questions
+from ..i18n import gettext as _
 from .form_values import unstorable_fields
 
 MAX_QUESTIONS = 30
@@ -85,7 +86,7 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
         remove = fields.get(prefix + "remove") == "1"
         kind = fields.get(prefix + "kind", "")
         if kind not in KINDS:
-            errors[prefix + "kind"] = "Choose what kind of answer this question takes."
+            errors[prefix + "kind"] = _("Choose what kind of answer this question takes.")
             kind = "short"
         if len(label) > MAX_LABEL:
             errors[prefix + "label"] = f"Keep the question under {MAX_LABEL} characters."
@@ -99,7 +100,7 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
                 choices.append(choice)
         if kind in CHOICE_KINDS and not remove:
             if len(choices) < 2:
-                errors[prefix + "choices"] = "Give at least two choices, one per line."
+                errors[prefix + "choices"] = _("Give at least two choices, one per line.")
             elif len(choices) > MAX_CHOICES or any(len(c) > MAX_CHOICE for c in choices):
                 errors[prefix + "choices"] = (
                     f"At most {MAX_CHOICES} choices of up to {MAX_CHOICE} characters each."

@@ -52,7 +52,7 @@ def choose_methods(chosen: list[str], available: list[str], stored: list[str]) -
     the form could not show. Kept in ``available`` order, unavailable ones after."""
     ticked = [key for key in available if key in chosen]
     if not ticked:
-        raise ValueError("Choose at least one way for clients to pay.")
+        raise ValueError(_("Choose at least one way for clients to pay."))
     return ticked + [key for key in stored if key not in available]
 
 
@@ -68,37 +68,37 @@ def check_settings(
 
     name = " ".join(form.get("name", "").split())
     if not name:
-        errors["name"] = "Please enter your studio's name."
+        errors["name"] = _("Please enter your studio's name.")
     elif len(name) > MAX_NAME:
         errors["name"] = f"Please keep the name under {MAX_NAME} characters."
 
     email = form.get("notify_email", "").strip()
     if not email:
-        errors["notify_email"] = "Please enter the address booking notifications go to."
+        errors["notify_email"] = _("Please enter the address booking notifications go to.")
     elif len(email) > MAX_EMAIL:
-        errors["notify_email"] = "That email address is too long."
+        errors["notify_email"] = _("That email address is too long.")
     else:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            errors["notify_email"] = "Please enter a valid email address, like you@example.com."
+            errors["notify_email"] = _("Please enter a valid email address, like you@example.com.")
 
     timezone = zone_from_input(form.get("timezone", ""))
     if not is_time_zone(timezone):
-        errors["timezone"] = "Please choose a time zone from the list."
+        errors["timezone"] = _("Please choose a time zone from the list.")
 
     currency = form.get("currency", "").strip().upper()
     if currency not in list_currencies():
-        errors["currency"] = "Please choose a currency from the list."
+        errors["currency"] = _("Please choose a currency from the list.")
 
     color = form.get("brand_color", "").strip()
     if not HEX_COLOR.match(color):
-        errors["brand_color"] = "Please give a colour like #3b5bdb (# and six hex digits)."
+        errors["brand_color"] = _("Please give a colour like #3b5bdb (# and six hex digits).")
 
     origins_text = form.get("allowed_origins", "")
     origins: list[str] = []
     if len(origins_text) > MAX_ORIGINS_TEXT:
-        errors["allowed_origins"] = "That is too much text: put one website address per line."
+        errors["allowed_origins"] = _("That is too much text: put one website address per line.")
     else:
         try:
             origins = parse_origins(origins_text)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from ..i18n import gettext as _
+
 Tone = Literal["ok", "wait", "bad", "quiet", "info"]
 
 
@@ -32,7 +34,7 @@ def hold_lapsed(status: str, expires_at: datetime | None, now: datetime) -> bool
 def booking_status(status: str, expires_at: datetime | None, now: datetime) -> Status:
     """A booking: held (a live hold), hold lapsed, booked, cancelled."""
     if hold_lapsed(status, expires_at, now):
-        return Status("Hold lapsed", "bad")
+        return Status(_("Hold lapsed"), "bad")
     return {
         "held": Status("Held", "wait"),
         "booked": Status("Booked", "ok"),
@@ -54,12 +56,12 @@ def lead_status(
     if booking == "booked":
         return Status("Booked", "ok")
     if booking == "held" and not hold_lapsed(booking, expires_at, now):
-        return Status("Choosing a time", "wait")
+        return Status(_("Choosing a time"), "wait")
     if lead_live:  # another booking of this client is live (they chose again, or moved)
-        return Status("Booked another time", "info")
+        return Status(_("Booked another time"), "info")
     if booking == "cancelled":
-        return Status("Cancelled: follow up?", "bad")
-    return Status("Didn't book: follow up", "wait")
+        return Status(_("Cancelled: follow up?"), "bad")
+    return Status(_("Didn't book: follow up"), "wait")
 
 
 def can_close_lead(
@@ -105,7 +107,7 @@ def payment_status(status: str, method: str) -> Status:
 
 def refund_status(status: str) -> Status:
     return {
-        "pending": Status("On its way", "wait"),
+        "pending": Status(_("On its way"), "wait"),
         "succeeded": Status("Refunded", "ok"),
         "failed": Status("Failed", "bad"),
     }.get(status, Status(status.capitalize(), "quiet"))

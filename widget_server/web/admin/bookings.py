@@ -16,6 +16,7 @@ from ...booking.extras import addons_of
 from ...booking.views import BookingView, PaymentLine, load_booking_by_id
 from ...contract_pdf import signed_contract_pdf
 from ...formatting import local
+from ...i18n import gettext as _
 from ...payments.refunds import failed_refunds
 from ...studio.booking_record import booking_record
 from ...studio.dashboard import (
@@ -223,7 +224,7 @@ async def contract_download(request: Request, admin: Admin) -> Response:
     booking = await studio_booking(request, admin)
     signature = await signature_of(request.app.state.db, booking.id) if booking else None
     if booking is None or signature is None:
-        return not_found(request, admin, "This booking has no signed contract.")
+        return not_found(request, admin, _("This booking has no signed contract."))
     return Response(
         signed_contract_pdf(booking, signature),
         media_type="application/pdf",

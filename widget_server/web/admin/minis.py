@@ -21,6 +21,7 @@ from ...booking.errors import InvalidDetails
 from ...booking.questions import KINDS, Question, questions_of
 from ...formatting import local
 from ...i18n import LANGUAGES
+from ...i18n import gettext as _
 from ...studio.archive import set_mini_archived
 from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
@@ -80,9 +81,11 @@ def _method_choices(request: Request, studio: Studio, current: list[str]) -> lis
 
     def note(key: str) -> str:
         if key not in enabled:
-            return "Not set up on this server: clients don't see it until it is."
+            return _("Not set up on this server: clients don't see it until it is.")
         if key not in taken:
-            return "Your studio doesn't take it (see Settings): clients don't see it until it does."
+            return _(
+                "Your studio doesn't take it (see Settings): clients don't see it until it does."
+            )
         return ""
 
     return [
@@ -165,7 +168,7 @@ def _form_page(
         "admin/mini_form.html",
         {
             **admin_context(admin),
-            "title": f"Edit {mini.title}" if mini else "New mini session",
+            "title": f"Edit {mini.title}" if mini else _("New mini session"),
             "max_image_kb": MAX_IMAGE_BYTES // 1024,
             "mini": mini,
             "values": values,
@@ -248,7 +251,10 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
     if image_error:
         errors = {**errors, "image": image_error}
     elif image is not None and errors:
-        errors = {**errors, "image": "Your picture wasn't saved yet: please choose the file again."}
+        errors = {
+            **errors,
+            "image": _("Your picture wasn't saved yet: please choose the file again."),
+        }
     if not errors:
         try:
             saved = await save_mini(
@@ -298,7 +304,7 @@ async def minis_page(request: Request, admin: Admin) -> Response:
         "admin/minis.html",
         {
             **admin_context(admin),
-            "title": "Mini sessions",
+            "title": _("Mini sessions"),
             "active": [s for s in summaries if not s.mini.archived],
             "archived": [s for s in summaries if s.mini.archived],
             "urls": {s.mini.id: _public_url(request, admin, s.mini) for s in summaries},

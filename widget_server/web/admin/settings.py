@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from ...booking.catalog import Studio
 from ...booking.errors import InvalidDetails
 from ...i18n import LANGUAGES
+from ...i18n import gettext as _
 from ...studio.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
 from ...studio.settings import check_settings, save_settings
 from ...studio.time_zones import zone_choices
@@ -145,7 +146,7 @@ async def save_settings_page(request: Request, admin: Admin) -> Response:
         settings = None
     if settings is None or errors:
         if logo is not None:
-            errors["logo"] = "Your logo wasn't saved yet: please choose the file again."
+            errors["logo"] = _("Your logo wasn't saved yet: please choose the file again.")
         values = {**_values(admin.studio), **text, "payment_methods": chosen}
         return _render(request, admin, values, errors=errors, status_code=400)
     await save_settings(
