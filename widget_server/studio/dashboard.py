@@ -44,11 +44,11 @@ FILTERS: dict[str, tuple[object, sa.ColumnElement[bool]]] = {
             bookings.c.status.in_(("held", "expired")),
         ),
     ),
-    "booked": ("Booked", bookings.c.status == "booked"),
-    "cancelled": ("Cancelled", bookings.c.status == "cancelled"),
+    "booked": (lazy_gettext("Booked"), bookings.c.status == "booked"),
+    "cancelled": (lazy_gettext("Cancelled"), bookings.c.status == "cancelled"),
     # Leads the photographer closed (booking/lead_status.py): done following up.
     "closed": (lazy_gettext("Closed leads"), leads.c.status == "closed"),
-    "all": ("All", sa.true()),
+    "all": (lazy_gettext("All"), sa.true()),
 }
 DEFAULT_FILTER = "booked"
 LIST_LIMIT = 500
@@ -66,9 +66,9 @@ EVENT_NAMES = {
     "checkout_expired": lazy_gettext("Card checkout expired"),
     "payment_recorded": lazy_gettext("Payment recorded"),
     "offline_payment_received": lazy_gettext("Offline payment marked as received"),
-    "booked": "Booked",
-    "rescheduled": "Rescheduled",
-    "cancelled": "Cancelled",
+    "booked": lazy_gettext("Booked"),
+    "rescheduled": lazy_gettext("Rescheduled"),
+    "cancelled": lazy_gettext("Cancelled"),
     "refund_recorded": lazy_gettext("Refund recorded"),
     "paid_after_slot_taken": lazy_gettext("Paid after the time was taken (refunded)"),
     "paid_when_not_bookable": lazy_gettext(

@@ -35,7 +35,7 @@ STAGE_NAMES = (
     lazy_gettext("Viewed the page"),
     lazy_gettext("Chose a time"),
     lazy_gettext("Gave their details"),
-    "Booked",
+    lazy_gettext("Booked"),
 )
 
 

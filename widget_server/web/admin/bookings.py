@@ -51,7 +51,7 @@ async def bookings_page(request: Request, admin: Admin) -> Response:
         "admin/bookings.html",
         {
             **admin_context(admin),
-            "title": "Bookings",
+            "title": _("Bookings"),
             "filters": {k: label for k, (label, _) in FILTERS.items()},
             "current": key,
             "rows": [

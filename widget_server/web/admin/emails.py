@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...db.outbox import emails_for_studio
+from ...i18n import gettext as _
 from ...i18n import lazy_gettext
 from ...mail.preview import EmailPreview, email_preview
 from ...studio.dashboard import client_names, event_name
@@ -54,7 +55,7 @@ async def emails_page(request: Request, admin: Admin) -> Response:
         "admin/emails.html",
         {
             **admin_context(admin),
-            "title": "Emails",
+            "title": _("Emails"),
             "emails": [(e, email_name(e.kind)) for e in emails],
             "clients": await client_names(
                 request.app.state.db,

@@ -61,7 +61,7 @@ async def _page(
         "admin/integrations.html",
         {
             **admin_context(admin),
-            "title": "Integrations",
+            "title": _("Integrations"),
             "keys": await studio_keys(db, admin.studio.id),
             "endpoints": await studio_endpoints(db, admin.studio.id),
             "access_levels": ACCESS_LEVELS,

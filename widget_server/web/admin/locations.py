@@ -34,7 +34,7 @@ from .pages import admin_render
 FIELDS = ("name", "address", "map_url", "notes", "timezone")
 DONE = {
     "added": lazy_gettext("Location added."),
-    "saved": "Saved.",
+    "saved": lazy_gettext("Saved."),
     "archived": lazy_gettext("Archived: it is no longer offered for new session days."),
     "unarchived": lazy_gettext("Back in use: it is offered for new session days again."),
 }
@@ -94,7 +94,7 @@ async def locations_page(request: Request, admin: Admin) -> Response:
         "admin/locations.html",
         {
             **admin_context(admin),
-            "title": "Locations",
+            "title": _("Locations"),
             "active": [(loc, _days(n)) for loc, n in rows if not loc.archived],
             "archived": [(loc, _days(n), n) for loc, n in rows if loc.archived],
         },

@@ -46,9 +46,9 @@ from .forms import not_found, path_id, posted_text_fields
 from .pages import admin_render
 
 DONE = {
-    "saved": "Saved.",
-    "added": "Added.",
-    "archived": "Archived.",
+    "saved": lazy_gettext("Saved."),
+    "added": lazy_gettext("Added."),
+    "archived": lazy_gettext("Archived."),
     "unarchived": lazy_gettext("In use again."),
 }
 

@@ -88,7 +88,7 @@ def _render(
         "admin/settings.html",
         {
             **admin_context(admin),
-            "title": "Settings",
+            "title": _("Settings"),
             "values": values,
             "errors": errors or {},
             "zone_choices": zone_choices(),
