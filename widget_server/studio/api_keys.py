@@ -57,7 +57,7 @@ def check_new_key(name: str, access: str) -> dict[str, str]:
     if not name.strip():
         errors["name"] = _("Give the key a name, e.g. the app that will use it.")
     elif len(name) > MAX_NAME or not storable(name):
-        errors["name"] = f"Use at most {MAX_NAME} ordinary characters."
+        errors["name"] = _("Use at most %(max_name)s ordinary characters.") % {"max_name": MAX_NAME}
     if access not in ACCESS_LEVELS:
         errors["access"] = _("Choose read only, or read and write.")
     return errors

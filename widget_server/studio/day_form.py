@@ -50,7 +50,10 @@ def read_day(
     try:
         day = parse_day(fields.get("date", ""))
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            errors["date"] = f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}."
+            errors["date"] = _("Choose a date between %(first_year)s and %(last_year)s.") % {
+                "first_year": FIRST_YEAR,
+                "last_year": LAST_YEAR,
+            }
     except ValueError as exc:
         errors["date"] = str(exc)
     start: time | None = None
@@ -95,8 +98,12 @@ def read_day(
     )
     if not result.slots():
         return None, {
-            "slot_minutes": f"No {numbers['slot_minutes']}-minute slot fits between "
-            f"{start:%H:%M} and {end:%H:%M}."
+            "slot_minutes": _("No %(slot_minutes)s-minute slot fits between %(start)s and %(end)s.")
+            % {
+                "slot_minutes": numbers["slot_minutes"],
+                "start": format(start, "%H:%M"),
+                "end": format(end, "%H:%M"),
+            }
         }
     return result, {}
 

@@ -99,10 +99,10 @@ def studio_feed_ics(
     for row in rows:
         balance = row.balance_minor
         details = [
-            f"Booking {row.reference}",
-            f"Phone: {row.client_phone}",
-            f"Email: {row.client_email}",
-            f"Balance due: {money(balance, row.currency or currency)}"
+            _("Booking %(reference)s") % {"reference": row.reference},
+            _("Phone: %(client_phone)s") % {"client_phone": row.client_phone},
+            _("Email: %(client_email)s") % {"client_email": row.client_email},
+            _("Balance due: %(money)s") % {"money": money(balance, row.currency or currency)}
             if balance is not None
             else _("Balance due: no quote"),
         ]

@@ -45,26 +45,34 @@ def parse_money(text: str, currency: str) -> int:
     digits = get_currency_precision(currency)
     example = money(4500 * 10**digits, currency)
     if not cleaned:
-        raise ValueError(f"Enter an amount like {example}.")
+        raise ValueError(_("Enter an amount like %(example)s.") % {"example": example})
     # Babel also reads exponents ("1e9") and other scripts' digits: an amount here is
     # ASCII digits and separators only.
     if not cleaned.isascii() or not all(ch.isdigit() or ch in ",.-" for ch in cleaned):
-        raise ValueError(f"Enter an amount like {example}.")
+        raise ValueError(_("Enter an amount like %(example)s.") % {"example": example})
     try:
         amount = parse_decimal(cleaned, locale=LOCALE, strict=True)
     except (NumberFormatError, InvalidOperation):
-        raise ValueError(f"Enter an amount like {example}.") from None
+        raise ValueError(_("Enter an amount like %(example)s.") % {"example": example}) from None
     if not amount.is_finite():
-        raise ValueError(f"Enter an amount like {example}.")
+        raise ValueError(_("Enter an amount like %(example)s.") % {"example": example})
     if amount < 0:
         raise ValueError(_("The amount can't be negative."))
     minor = amount.scaleb(digits)
     if minor != minor.to_integral_value():
         if digits == 0:
-            raise ValueError(f"{currency} amounts have no decimals: e.g. {example}.")
-        raise ValueError(f"{currency} amounts have at most {digits} decimals: e.g. {example}.")
+            raise ValueError(
+                _("%(currency)s amounts have no decimals: e.g. %(example)s.")
+                % {"currency": currency, "example": example}
+            )
+        raise ValueError(
+            _("%(currency)s amounts have at most %(digits)s decimals: e.g. %(example)s.")
+            % {"currency": currency, "digits": digits, "example": example}
+        )
     if minor > MAX_MINOR:
-        raise ValueError(f"The amount can be at most {money(MAX_MINOR, currency)}.")
+        raise ValueError(
+            _("The amount can be at most %(money)s.") % {"money": money(MAX_MINOR, currency)}
+        )
     return int(minor)
 
 
@@ -88,10 +96,16 @@ def parse_whole(text: str, low: int, high: int, unit: str = "") -> int:
     cleaned = text.strip()
     suffix = f" {unit}" if unit else ""
     if not WHOLE.match(cleaned):
-        raise ValueError(f"Enter a whole number from {low} to {high}{suffix}.")
+        raise ValueError(
+            _("Enter a whole number from %(low)s to %(high)s%(suffix)s.")
+            % {"low": low, "high": high, "suffix": suffix}
+        )
     value = int(cleaned)
     if not low <= value <= high:
-        raise ValueError(f"Enter a whole number from {low} to {high}{suffix}.")
+        raise ValueError(
+            _("Enter a whole number from %(low)s to %(high)s%(suffix)s.")
+            % {"low": low, "high": high, "suffix": suffix}
+        )
     return value
 
 
@@ -103,10 +117,15 @@ def parse_percent(text: str, low_ppm: int, high_ppm: int) -> int:
     cleaned = text.strip().removesuffix("%").strip()
     low, high = percent_input(low_ppm), percent_input(high_ppm)
     if not PERCENT.match(cleaned):
-        raise ValueError(f"Enter a percentage like 8.875 (from {low} to {high}).")
+        raise ValueError(
+            _("Enter a percentage like 8.875 (from %(low)s to %(high)s).")
+            % {"low": low, "high": high}
+        )
     ppm = int(Decimal(cleaned) * 10_000)
     if not low_ppm <= ppm <= high_ppm:
-        raise ValueError(f"Enter a percentage from {low} to {high}.")
+        raise ValueError(
+            _("Enter a percentage from %(low)s to %(high)s.") % {"low": low, "high": high}
+        )
     return ppm
 
 

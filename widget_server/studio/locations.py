@@ -83,10 +83,14 @@ def check_location(form: dict[str, str]) -> LocationFields:
     if not name:
         errors["name"] = _("Please give the location a name.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Please keep the name under {MAX_NAME} characters."
+        errors["name"] = _("Please keep the name under %(max_name)s characters.") % {
+            "max_name": MAX_NAME
+        }
     address = _text(form.get("address", ""))
     if len(address) > MAX_ADDRESS:
-        errors["address"] = f"Please keep the address under {MAX_ADDRESS} characters."
+        errors["address"] = _("Please keep the address under %(max_address)s characters.") % {
+            "max_address": MAX_ADDRESS
+        }
     map_url = form.get("map_url", "").strip()
     if map_url:
         try:
@@ -95,7 +99,9 @@ def check_location(form: dict[str, str]) -> LocationFields:
             errors["map_url"] = str(exc)
     notes = _text(form.get("notes", ""))
     if len(notes) > MAX_NOTES:
-        errors["notes"] = f"Please keep the notes under {MAX_NOTES} characters."
+        errors["notes"] = _("Please keep the notes under %(max_notes)s characters.") % {
+            "max_notes": MAX_NOTES
+        }
     timezone = zone_from_input(form.get("timezone", ""))
     if not is_time_zone(timezone):
         errors["timezone"] = _("Please choose a time zone from the list.")

@@ -58,16 +58,20 @@ def check_logo(
         raise InvalidLogo(_("That file is empty."))
     if size > limit:
         raise InvalidLogo(
-            f"This file is {file_size(size)}; {what} can be up to "
-            f"{file_size(limit)}. Try exporting it smaller."
+            _(
+                "This file is %(file_size)s; %(what)s can be up to %(file_size2)s. Try exporting it smaller."
+            )
+            % {"file_size": file_size(size), "what": what, "file_size2": file_size(limit)}
         )
     kind = filetype.guess(data[:SNIFF_BYTES])
     if kind is None or kind.mime not in LOGO_EXTENSIONS:
         head = data[:512].lstrip().lower()
         if head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) or b"<svg" in head:
             raise InvalidLogo(
-                f"SVG files aren't accepted as {what} because they can contain scripts. "
-                "Please export it as PNG or WebP."
+                _(
+                    "SVG files aren't accepted as %(what)s because they can contain scripts. Please export it as PNG or WebP."
+                )
+                % {"what": what}
             )
         raise InvalidLogo(_("That isn't a PNG, JPEG, WebP or GIF image."))
     return Logo(data, kind.mime, hashlib.sha256(data).hexdigest())

@@ -112,7 +112,7 @@ DEFAULTS = MiniSettings(
 def _text(fields: Mapping[str, str], name: str, limit: int, errors: dict[str, str]) -> str:
     value = fields.get(name, "").strip()
     if len(value) > limit:
-        errors[name] = f"Keep this under {limit:,} characters."
+        errors[name] = _("Keep this under %(limit)s characters.") % {"limit": format(limit, ",")}
     return value
 
 

@@ -50,7 +50,7 @@ CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 def _text(form: Mapping[str, str], name: str, limit: int, errors: dict[str, str]) -> str:
     value = form.get(name, "").strip()
     if len(value) > limit:
-        errors[name] = f"Keep this under {limit:,} characters."
+        errors[name] = _("Keep this under %(limit)s characters.") % {"limit": format(limit, ",")}
     return value
 
 
@@ -101,7 +101,9 @@ def check_addon(form: Mapping[str, str], currency: str, taken: int = 0) -> dict[
         errors["max_quantity"] = str(exc)
     stock = _optional_whole(form, "stock", 0, 1_000_000, errors)
     if stock is not None and stock < taken:
-        errors["stock"] = f"{taken} are already booked or held: the stock can't be less."
+        errors["stock"] = _("%(taken)s are already booked or held: the stock can't be less.") % {
+            "taken": taken
+        }
     values = {
         "name": name,
         "description": _text(form, "description", MAX_TEXT, errors),
@@ -176,7 +178,9 @@ def check_coupon(
     if not code:
         errors["code"] = _("Give the code, e.g. WELCOME10.")
     elif len(code) > MAX_CODE or not set(code) <= CODE_CHARS:
-        errors["code"] = f"Use letters, digits, - and _, at most {MAX_CODE} characters."
+        errors["code"] = _("Use letters, digits, - and _, at most %(max_code)s characters.") % {
+            "max_code": MAX_CODE
+        }
     kind = form.get("kind", "")
     value = 0
     if kind == "percent":

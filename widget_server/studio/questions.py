@@ -89,10 +89,14 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
             errors[prefix + "kind"] = _("Choose what kind of answer this question takes.")
             kind = "short"
         if len(label) > MAX_LABEL:
-            errors[prefix + "label"] = f"Keep the question under {MAX_LABEL} characters."
+            errors[prefix + "label"] = _("Keep the question under %(max_label)s characters.") % {
+                "max_label": MAX_LABEL
+            }
         help_text = " ".join(fields.get(prefix + "help", "").split())
         if len(help_text) > MAX_HELP:
-            errors[prefix + "help"] = f"Keep the help under {MAX_HELP} characters."
+            errors[prefix + "help"] = _("Keep the help under %(max_help)s characters.") % {
+                "max_help": MAX_HELP
+            }
         choices: list[str] = []
         for line in fields.get(prefix + "choices", "").splitlines():
             choice = " ".join(line.split())
@@ -102,9 +106,9 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
             if len(choices) < 2:
                 errors[prefix + "choices"] = _("Give at least two choices, one per line.")
             elif len(choices) > MAX_CHOICES or any(len(c) > MAX_CHOICE for c in choices):
-                errors[prefix + "choices"] = (
-                    f"At most {MAX_CHOICES} choices of up to {MAX_CHOICE} characters each."
-                )
+                errors[prefix + "choices"] = _(
+                    "At most %(max_choices)s choices of up to %(max_choice)s characters each."
+                ) % {"max_choices": MAX_CHOICES, "max_choice": MAX_CHOICE}
         raw_position = fields.get(prefix + "position", "").strip()
         position = (
             int(raw_position)
@@ -124,7 +128,9 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
             )
         )
     if sum(1 for d in drafts if not d.remove) > MAX_QUESTIONS:
-        errors["question-0-label"] = f"A mini session can ask at most {MAX_QUESTIONS} questions."
+        errors["question-0-label"] = _(
+            "A mini session can ask at most %(max_questions)s questions."
+        ) % {"max_questions": MAX_QUESTIONS}
     errors |= {k: v for k, v in unstorable_fields(fields).items() if k.startswith("question-")}
     return drafts, errors
 

@@ -70,7 +70,9 @@ def check_settings(
     if not name:
         errors["name"] = _("Please enter your studio's name.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Please keep the name under {MAX_NAME} characters."
+        errors["name"] = _("Please keep the name under %(max_name)s characters.") % {
+            "max_name": MAX_NAME
+        }
 
     email = form.get("notify_email", "").strip()
     if not email:
@@ -104,7 +106,9 @@ def check_settings(
             origins = parse_origins(origins_text)
         except InvalidOrigins as exc:
             errors["allowed_origins"] = " ".join(
-                f"Line {n}: {why}." if n else f"Please list {why}."
+                _("Line %(n)s: %(why)s.") % {"n": n, "why": why}
+                if n
+                else _("Please list %(why)s.") % {"why": why}
                 for n, why in exc.problems.items()
             )
 
@@ -116,10 +120,9 @@ def check_settings(
 
     instructions = form.get("offline_instructions", "").strip().replace("\r\n", "\n")
     if len(instructions) > MAX_INSTRUCTIONS:
-        errors["offline_instructions"] = (
-            f"Please keep the instructions under {MAX_INSTRUCTIONS} characters "
-            f"(they are {len(instructions)})."
-        )
+        errors["offline_instructions"] = _(
+            "Please keep the instructions under %(max_instructions)s characters (they are %(len)s)."
+        ) % {"max_instructions": MAX_INSTRUCTIONS, "len": len(instructions)}
 
     language = form.get("default_language", "")
     if language not in LANGUAGES:

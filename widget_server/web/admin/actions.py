@@ -138,7 +138,9 @@ async def refund(request: Request, admin: Admin) -> Response:
         form.errors["reason"] = _("Please use plain text for the reason.")
         reason = ""
     if len(reason) > MAX_REASON:
-        form.errors["reason"] = f"Please keep the reason under {MAX_REASON} characters."
+        form.errors["reason"] = _("Please keep the reason under %(max_reason)s characters.") % {
+            "max_reason": MAX_REASON
+        }
     if not form.errors and amount_minor > payment.refundable_minor:
         form.errors["amount"] = (
             _("That is more than is left to refund on this payment.")
@@ -201,7 +203,7 @@ async def move_page(request: Request, admin: Admin) -> Response:
                 return _back(booking, "not_booked")
     context: dict[str, Any] = {
         **admin_context(admin),
-        "title": f"Move {booking.client_name}",
+        "title": _("Move %(client_name)s") % {"client_name": booking.client_name},
         "booking": booking,
         "days": await move_targets(db, booking, now) if booking.status == "booked" else [],
         "error": error,

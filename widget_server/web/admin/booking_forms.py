@@ -38,7 +38,11 @@ def cancel_choices(booking: BookingView) -> list[CancelChoice]:
     policy = POLICY_NAMES.get(booking.mini.cancel_refund_policy, "the policy")
     return [
         CancelChoice("full", _("Full refund of what was paid"), amount("full")),
-        CancelChoice("policy", f"As the cancellation policy says ({policy})", amount("policy")),
+        CancelChoice(
+            "policy",
+            _("As the cancellation policy says (%(policy)s)") % {"policy": policy},
+            amount("policy"),
+        ),
         CancelChoice("none", _("No refund"), 0),
     ]
 

@@ -90,7 +90,7 @@ async def day_sheet_page(request: Request, admin: Admin) -> Response:
         "admin/day_sheet.html",
         {
             **admin_context(admin),
-            "title": f"{sheet.mini_title}, day sheet",
+            "title": _("%(mini_title)s, day sheet") % {"mini_title": sheet.mini_title},
             "sheet": sheet,
             "now": request.app.state.clock(),
         },
@@ -158,7 +158,7 @@ async def render_booking(
         "admin/booking.html",
         {
             **admin_context(admin),
-            "title": f"Booking {booking.reference}",
+            "title": _("Booking %(reference)s") % {"reference": booking.reference},
             "booking": booking,
             "day_url": f"/admin/minis/{booking.mini.id}/days/{record.day_id}",
             "events": events,

@@ -74,7 +74,7 @@ async def _page(
         "admin/drop.html",
         {
             **admin_context(admin),
-            "title": f"Scheduled opening · {mini.title}",
+            "title": _("Scheduled opening · %(title)s") % {"title": mini.title},
             "mini": mini,
             "values": values
             or {

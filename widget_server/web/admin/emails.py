@@ -110,7 +110,11 @@ async def email_html(request: Request, admin: Admin) -> Response:
     if preview is None:
         return not_found(request, admin, str(NOT_FOUND))
     if preview.rendered is None:
-        return not_found(request, admin, f"This email can't be shown: {preview.problem}.")
+        return not_found(
+            request,
+            admin,
+            _("This email can't be shown: %(problem)s.") % {"problem": preview.problem},
+        )
     return HTMLResponse(preview.rendered.html, headers={"content-security-policy": EMAIL_HTML_CSP})
 
 

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...booking.errors import InvalidDetails
 from ...i18n import gettext as _
-from ...i18n import lazy_gettext
+from ...i18n import lazy_gettext, ngettext
 from ...studio.archive import set_location_archived
 from ...studio.locations import (
     StudioLocation,
@@ -56,7 +56,9 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _days(count: int) -> str:
-    return f"{count} upcoming session day" + ("" if count == 1 else "s")
+    return ngettext("%(num)d upcoming session day", "%(num)d upcoming session days", count) % {
+        "num": count
+    }
 
 
 def _render_form(
@@ -140,11 +142,18 @@ async def location_page(request: Request, admin: Admin) -> Response:
     except TimeZoneInUse as exc:
         errors = {
             "timezone": (
-                f"{_days(exc.days)} at this location still "
-                f"{'has' if exc.days == 1 else 'have'} times to come. Their times were set "
-                f"in {location.timezone}; changing the time zone would move each of them to "
-                f"a different hour. Keep {location.timezone}, or add a new location for days "
-                f"in the other time zone."
+                ngettext(
+                    "%(num)d upcoming session day at this location still has times to come. "
+                    "Its times were set in %(timezone)s; changing the time zone would move each "
+                    "of them to a different hour. Keep %(timezone)s, or add a new location for "
+                    "days in the other time zone.",
+                    "%(num)d upcoming session days at this location still have times to come. "
+                    "Their times were set in %(timezone)s; changing the time zone would move each "
+                    "of them to a different hour. Keep %(timezone)s, or add a new location for "
+                    "days in the other time zone.",
+                    exc.days,
+                )
+                % {"num": exc.days, "timezone": location.timezone}
             )
         }
     else:

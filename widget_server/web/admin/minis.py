@@ -168,7 +168,7 @@ def _form_page(
         "admin/mini_form.html",
         {
             **admin_context(admin),
-            "title": f"Edit {mini.title}" if mini else _("New mini session"),
+            "title": _("Edit %(title)s") % {"title": mini.title} if mini else _("New mini session"),
             "max_image_kb": MAX_IMAGE_BYTES // 1024,
             "mini": mini,
             "values": values,

@@ -276,7 +276,7 @@ async def _addons_page(
         "admin/addons.html",
         {
             **admin_context(admin),
-            "title": f"Add-ons · {mini.title}",
+            "title": _("Add-ons · %(title)s") % {"title": mini.title},
             "mini": mini,
             "addons": await addons_of(request.app.state.db, mini.id, archived=True),
             "addon_id": addon_id,

@@ -78,7 +78,8 @@ def parse_options(
     color = params.get("color", "").strip()
     if color and not HEX_COLOR.match(color):
         problems.append(
-            f"“{color[:20]}” isn't a colour like #3b5bdb: using your brand colour instead."
+            _("“%(value)s” isn't a colour like #3b5bdb: using your brand colour instead.")
+            % {"value": color[:20]}
         )
         color = ""
     options = EmbedOptions(

@@ -11,6 +11,7 @@ from ...booking.errors import NotFound, SlotUnavailable, WrongState
 from ...booking.handoff import PART_LABELS
 from ...booking.offers import mini_session_offer
 from ...booking.waitlist import catch_up, offer_by_hand, waitlist_of
+from ...i18n import gettext as _
 from ...i18n import lazy_gettext
 from ..forms import parse_id, read_form
 from .auth import Admin, admin_context, admin_page
@@ -45,7 +46,7 @@ async def waitlist_page(request: Request, admin: Admin) -> Response:
         "admin/waitlist.html",
         {
             **admin_context(admin),
-            "title": f"Waitlist · {mini.title}",
+            "title": _("Waitlist · %(title)s") % {"title": mini.title},
             "mini": mini,
             "lines": lines,
             "days": days,
