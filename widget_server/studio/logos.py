@@ -58,10 +58,8 @@ def check_logo(
         raise InvalidLogo(_("That file is empty."))
     if size > limit:
         raise InvalidLogo(
-            _(
-                "This file is %(file_size)s; %(what)s can be up to %(file_size2)s. Try exporting it smaller."
-            )
-            % {"file_size": file_size(size), "what": what, "file_size2": file_size(limit)}
+            _("This file is %(size)s; %(what)s can be up to %(limit)s. Try exporting it smaller.")
+            % {"size": file_size(size), "what": what, "limit": file_size(limit)}
         )
     kind = filetype.guess(data[:SNIFF_BYTES])
     if kind is None or kind.mime not in LOGO_EXTENSIONS:
@@ -69,7 +67,8 @@ def check_logo(
         if head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) or b"<svg" in head:
             raise InvalidLogo(
                 _(
-                    "SVG files aren't accepted as %(what)s because they can contain scripts. Please export it as PNG or WebP."
+                    "SVG files aren't accepted as %(what)s because they can contain scripts. "
+                    "Please export it as PNG or WebP."
                 )
                 % {"what": what}
             )
