@@ -27,6 +27,7 @@ from ..embed import THEMES, allowed_origins, normalize_origin, page_origin
 from .auth import Admin, admin_context, admin_page
 from .pages import admin_render
 
+# The snippets' button label, in the dashboard's language (the photographer edits it freely).
 BUTTON_TEXT = lazy_gettext("Book a mini session")
 IFRAME_HEIGHT = "900px"  # a plain iframe cannot grow with its content (snippets/iframe.md)
 
@@ -109,7 +110,7 @@ def snippets(base_url: str, options: EmbedOptions) -> dict[str, str]:
     loader = f'<script async src="{escape(base)}/embed.js"></script>'
     link = escape(options.link)
     attrs = _data_attributes(options)
-    floating: dict[str, object] = {"link": options.link, "text": BUTTON_TEXT}
+    floating: dict[str, object] = {"link": options.link, "text": str(BUTTON_TEXT)}
     if options.color:
         floating["color"] = options.color
     if options.theme != "auto":
