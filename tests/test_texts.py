@@ -225,9 +225,9 @@ def test_hostile_input_gets_field_errors(client: TestClient, acme: World, db_url
     assert "can't be saved (a NUL)" in page
     assert "Give the same 2 choices" in page
     # The languages with a mistake open by themselves.
-    for code in ("es", "it", "nl", "pt-BR"):
-        assert f'<details class="translation" lang="{code}" open>' in page
-    assert '<details class="translation" lang="de">' in page
+    for code in ("es", "it", "nl", "pt_BR"):
+        assert f'<details class="translation" data-language="{code}" open>' in page
+    assert '<details class="translation" data-language="de">' in page
     assert stored(db_url) == before
 
 
