@@ -112,6 +112,7 @@ async def start_booking(
                 name=details.name,
                 email=details.email,
                 phone=details.phone,
+                language=details.language,
                 status="booked" if mini.is_free else "scheduling_in_progress",
                 utm=json.dumps(utm),
                 created_at=now,

@@ -42,6 +42,8 @@ class Studio(Row):
     logo_type: str | None  # the sniffed MIME type, e.g. image/png
     # The embed reports bookings to the host page's GA4 / Meta Pixel (opt-in).
     report_conversions: bool
+    # Client pages fall back to it when neither link nor browser names a language.
+    default_language: str
 
     @property
     def method_keys(self) -> list[str]:

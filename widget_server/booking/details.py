@@ -28,6 +28,8 @@ class ClientDetails:
     name: str
     email: str
     phone: str  # E.164
+    # The language the client filled the form in: their later pages and emails keep it.
+    language: str | None = None
 
 
 def region_for_timezone(timezone: str) -> str | None:

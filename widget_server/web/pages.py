@@ -12,6 +12,7 @@ from starlette.responses import Response
 from ..booking.catalog import Studio
 from ..booking.details import PREFILL_KEYS, UTM_KEYS
 from ..db.availability import is_unavailable
+from . import language
 from .embed import EMBED_PREFIX, EmbedContext, embed_context, frame_ancestors
 from .refusals import for_api, for_machines, json_error, problem
 
@@ -31,10 +32,11 @@ RETRY_AFTER_SECONDS = 5
 
 
 def carried_params(request: Request, embed: EmbedContext | None) -> dict[str, str]:
-    """Query parameters carried from page to page: utm_*, prefill, and the embed's own."""
+    """Query parameters carried from page to page: utm_*, prefill, the embed's own, and the
+    language when the link chose it (no cookie keeps it)."""
     keep = (*UTM_KEYS, *PREFILL_KEYS, "early")  # early: a scheduled drop's early access
     carried = {k: v[:200] for k, v in request.query_params.items() if k in keep and v}
-    return {**carried, **(embed.query() if embed else {})}
+    return {**carried, **(embed.query() if embed else {}), **language.carried(request)}
 
 
 def render(
@@ -47,6 +49,8 @@ def render(
 ) -> Response:
     """A page in the hosted layout, or in the embed layout under ``/embed/``."""
     templates = request.app.state.templates
+    if studio is not None:
+        language.for_studio(request, studio)
     in_embed = request.url.path.startswith(EMBED_PREFIX + "/")
     embed = embed_context(request, studio) if studio else None
     if in_embed:
@@ -60,9 +64,12 @@ def render(
         "layout": "embed/base.html" if in_embed else "base.html",
         "prefix": EMBED_PREFIX if in_embed else "",
         "carry": carried_params(request, embed),
+        "language_switch": language.switch(request),
         **context,
     }
-    return templates.TemplateResponse(request, template, context, status_code=status_code)
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    response.headers.update(language.response_headers(request))
+    return response
 
 
 def error_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -9,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .. import i18n
 from ..booking.answers import Answer, answer_fields, check_answers
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
@@ -29,6 +31,7 @@ from ..booking.questions import Question, questions_of
 from ..booking.waitlist import catch_up
 from ..formatting import local_date, slot_label
 from ..studio.page_views import VIA, source_of
+from . import language
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form_lists
 from .pages import carried_params, error_page, render
@@ -61,6 +64,7 @@ async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
     )
     if found is None:
         raise HTTPException(404)
+    language.for_studio(request, found[0])
     return found
 
 
@@ -237,7 +241,8 @@ def read_details(
         raise InvalidDetails({**exc.errors, **errors}) from exc
     if errors:
         raise InvalidDetails(errors)
-    return party_size, details
+    # The page's language is the client's: stored on the lead for their later pages and emails.
+    return party_size, replace(details, language=i18n.current_language())
 
 
 def _details_and_answers(
