@@ -5,7 +5,8 @@ Both are minified once when the app starts: the sources stay readable; clients g
 them with comments and whitespace gone and local names shortened (calmjs.parse),
 then gzipped by the middleware. The dialogs' few words (a button, a label) are put into
 dialog.js per language (``?lang=``), so the loader itself carries no words at all.
-They are cached briefly rather than for a year: sites embed these URLs unversioned, and a fix must reach them within minutes.
+They are cached briefly rather than for a year: sites embed these URLs unversioned,
+and a fix must reach them within minutes.
 """
 
 from __future__ import annotations
