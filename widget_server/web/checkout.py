@@ -21,6 +21,7 @@ from ..booking.bookings import accept_quote, hold_again
 from ..booking.contracts import Signature
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable, WrongState
 from ..booking.views import BookingView, load_booking_view
+from ..i18n import gettext as _
 from ..payments.base import PaymentDeclined, PaymentMethod, PaymentUnavailable
 from . import checkout_extras, contract_sign
 from .booking_access import booking_or_404, to_booking
@@ -60,7 +61,7 @@ async def choose_method(checkout: Checkout) -> Response | None:
         wanted = methods[0].key
     checkout.method = next((m for m in methods if m.key == wanted), None)
     if checkout.method is None:
-        checkout.errors["method"] = "Please choose how you'd like to pay."
+        checkout.errors["method"] = _("Please choose how you'd like to pay.")
     return None
 
 
