@@ -146,6 +146,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         routes=ROUTES,
         middleware=[
             Middleware(GZipMiddleware, minimum_size=500),
+            # The client's language before anything can answer (a refusal or an outage
+            # page speaks it too).
+            Middleware(ClientLanguage),
             Middleware(
                 SecurityHeaders,
                 form_targets=methods.form_origins(),
@@ -160,8 +163,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                     "/webhooks/": webhooks.MAX_BODY_BYTES,
                 },
             ),
-            # The client's language before anything can answer (an outage page speaks it too).
-            Middleware(ClientLanguage),
             Middleware(DatabaseOutage),
             # The body first, then a database connection: a stalled upload holds none.
             Middleware(ReadBodyFirst, timeout=settings.request_body_timeout),

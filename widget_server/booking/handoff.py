@@ -42,6 +42,7 @@ from ..db.tables import (
     waitlist_offers,
 )
 from ..formatting import slot_label
+from ..i18n import lazy_gettext
 from .catalog import MiniSession, Studio
 from .events import record_event
 from .quotes import quote_for
@@ -49,7 +50,11 @@ from .tokens import new_public_id
 
 # Times of day a waiting client can ask for, by the session's local start hour.
 PARTS_OF_DAY = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
-PART_LABELS = {"morning": "Mornings", "afternoon": "Afternoons", "evening": "Evenings"}
+PART_LABELS = {
+    "morning": lazy_gettext("Mornings"),
+    "afternoon": lazy_gettext("Afternoons"),
+    "evening": lazy_gettext("Evenings"),
+}
 
 
 def part_of_day(starts_at: datetime, timezone: str) -> str:

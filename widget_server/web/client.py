@@ -143,11 +143,15 @@ def cancellation_account(booking: BookingView) -> CancellationAccount | None:
     studio = booking.studio.name
     why = ""
     if kept and booking.mini.cancel_refund_policy == "keep_deposit":
-        why = f"{studio} keeps the deposit: deposits aren't refunded when a booking is cancelled."
+        why = _(
+            "%(studio)s keeps the deposit: deposits aren't refunded when a booking is cancelled."
+        ) % {"studio": studio}
     elif kept and booking.mini.cancel_refund_policy == "none":
-        why = f"{studio} doesn't refund cancellations of this session."
+        why = _("%(studio)s doesn't refund cancellations of this session.") % {"studio": studio}
     elif kept:
-        why = f"{studio} kept this part of your payment when the booking was cancelled."
+        why = _("%(studio)s kept this part of your payment when the booking was cancelled.") % {
+            "studio": studio
+        }
     return CancellationAccount(taken, refunded, kept, why)
 
 

@@ -21,6 +21,7 @@ from ..booking.waitlist import (
     offer_of_booking,
 )
 from ..db.limits import id_from_text
+from ..i18n import gettext as _
 from .booking_access import booking_or_404, to_booking
 from .forms import MAX_FIELDS
 from .pages import render
@@ -35,7 +36,7 @@ async def _read_choices(request: Request) -> tuple[dict[str, str], list[str], li
         parts: list[str] = []
         for key, value in form.multi_items():
             if not isinstance(value, str):
-                raise HTTPException(400, "Files can't be sent here.")
+                raise HTTPException(400, _("Files can't be sent here."))
             if key == "day":
                 days.append(value)
             elif key == "part":
