@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -126,14 +127,13 @@ def carried(request: Request) -> dict[str, str]:
     return {PARAM: choice.language} if choice.explicit else {}
 
 
-def response_headers(request: Request) -> dict[str, str]:
+def name_language(request: Request, headers: MutableHeaders) -> None:
     """``Content-Language`` always; ``Vary: Accept-Language`` unless the URL alone decided
     (a shared cache must not serve one visitor's language to another)."""
     choice = current_choice(request)
-    headers = {"Content-Language": i18n.html_lang(choice.language)}
+    headers["Content-Language"] = i18n.html_lang(choice.language)
     if choice.source != "param":
-        headers["Vary"] = "Accept-Language"
-    return headers
+        headers.add_vary_header("Accept-Language")
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def render(
         **context,
     }
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
-    response.headers.update(language.response_headers(request))
+    language.name_language(request, response.headers)
     return response
 
 
