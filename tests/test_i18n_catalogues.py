@@ -102,6 +102,13 @@ def test_client_templates_have_no_unmarked_words(path: Path) -> None:
     assert unmarked_words(path.read_text(encoding="utf-8")) == []
 
 
+@pytest.mark.parametrize("path", CLIENT_TEMPLATES, ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_plurals_name_their_number(path: Path) -> None:
+    """A bare ``{% pluralize %}`` counts with the block's first variable, which is often a
+    text: the number must be named (``{% pluralize count %}``)."""
+    assert "{% pluralize %}" not in path.read_text(encoding="utf-8")
+
+
 def _key(value: Any) -> Any:
     # A plural's id and strings come as a list from .mo files, a tuple from .po files.
     return tuple(value) if isinstance(value, list | tuple) else value

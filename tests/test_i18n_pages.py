@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
 
+from tests.support.clock import FakeClock
 from tests.support.databases import run_db
-from tests.support.flow import pay_demo, start, submit_details, token_from
+from tests.support.flow import CLIENT, pay_demo, start, submit_details, token_from
 from tests.support.queries import all_leads
 from tests.support.world import World
 from widget_server import formatting, i18n
@@ -169,6 +170,18 @@ def test_the_lead_keeps_the_language_it_booked_in(
     assert "jeudi 26 novembre 2026" in confirmation.text and "09:00 EST" in confirmation.text
     # A link naming a language still wins (the client switched on this page).
     assert html_lang(client.get(f"/b/{token}?lang=nl").text) == "nl"
+
+
+def test_a_plural_page_renders_in_a_language_with_plural_rules(
+    client: TestClient, world: World, clock: FakeClock
+) -> None:
+    """English plurals never look at the number's type; other languages' rules do."""
+    slot_id = world.slots["portraits"][0]
+    token = token_from(client.post(f"/acme/portraits/book?slot={slot_id}&lang=it", data=CLIENT))
+    clock.advance(minutes=20)
+    expired = client.get(f"/b/{token}/quote")
+    assert expired.status_code == 409
+    assert html_lang(expired.text) == "it"
 
 
 def test_the_lead_stores_the_browser_language_too(
