@@ -108,6 +108,7 @@ class WaitingEntry(NamedTuple):
     email: str
     phone: str
     preferences: str
+    language: str | None = None  # the one they joined in: the offer's lead keeps it
 
 
 async def offer_slot(db: Database, slot_id: int) -> OfferSlot | None:
@@ -245,6 +246,7 @@ async def make_offer(
             name=entry.name,
             email=entry.email,
             phone=entry.phone,
+            language=entry.language,
             status="scheduling_in_progress",
             utm="{}",
             created_at=now,

@@ -22,6 +22,7 @@ from databases import Database
 from ..db.rows import IdRow, fetch_all_as, fetch_one_as
 from ..db.tables import bookings, slots, waitlist_entries, waitlist_offers
 from ..db.transactions import write_transaction
+from ..i18n import known_language
 from .availability import mini_slots
 from .catalog import MiniSession, Studio, mini_session_by_id
 from .details import ClientDetails
@@ -50,9 +51,12 @@ async def join_waitlist(
     details: ClientDetails,
     preferences: Preferences,
     now: datetime,
+    language: str | None = None,
 ) -> str:
     """Put the client on the list (once per email: joining again updates what suits them);
-    returns the entry's public id. A suitable open spot is offered to them at once."""
+    returns the entry's public id. A suitable open spot is offered to them at once, in
+    ``language`` (the page's, a key of i18n.LANGUAGES; None: the studio's default)."""
+    language = known_language(language)
     async with write_transaction(db):
         existing = await db.fetch_one(
             waitlist_entries.update()
@@ -61,7 +65,11 @@ async def join_waitlist(
                 sa.func.lower(waitlist_entries.c.email) == details.email.lower(),
                 waitlist_entries.c.state.in_(ACTIVE),
             )
-            .values(preferences=preferences.to_json(), updated_at=now)
+            .values(
+                preferences=preferences.to_json(),
+                updated_at=now,
+                **({"language": language} if language else {}),
+            )
             .returning(waitlist_entries.c.public_id)
         )
         if existing is not None:
@@ -77,6 +85,7 @@ async def join_waitlist(
                     email=details.email,
                     phone=details.phone,
                     preferences=preferences.to_json(),
+                    language=language,
                     state="waiting",
                     created_at=now,
                     updated_at=now,

@@ -28,6 +28,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 
+from ..i18n import DEFAULT_LANGUAGE, html_lang, known_language
 from .render import RenderedEmail, RenderError
 
 logger = logging.getLogger("minis.mail")
@@ -94,6 +95,8 @@ def build_message(
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(date)
     message["Auto-Submitted"] = "auto-generated"
+    # The language it is written in (RFC 3282), a shipped one's tag: "fr", "pt-BR".
+    message["Content-Language"] = html_lang(known_language(rendered.language) or DEFAULT_LANGUAGE)
     if rendered.list_unsubscribe:  # RFC 8058: mail apps unsubscribe with one POST
         message["List-Unsubscribe"] = f"<{header_text(rendered.list_unsubscribe)}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
