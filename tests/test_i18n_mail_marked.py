@@ -68,9 +68,7 @@ def test_every_word_of_a_mail_template_is_marked(path: Path) -> None:
 
 def test_the_check_finds_unmarked_words() -> None:
     assert unmarked('<p style="x">Hello {{ name }}, welcome</p>') == ["Hello", ", welcome"]
-    assert unmarked('{% with label = "View your booking" %}{% endwith %}') == [
-        "View your booking"
-    ]
-    assert unmarked('<p>{% trans n=name %}Hi {{ n }}{% endtrans %}</p>') == []
+    assert unmarked('{% with label = "View your booking" %}{% endwith %}') == ["View your booking"]
+    assert unmarked("<p>{% trans n=name %}Hi {{ n }}{% endtrans %}</p>") == []
     assert unmarked('<a href="{{ u }}">{{ _("Open the map") }}</a> · ') == []
     assert unmarked('{% if by == "studio" %}{{ x }}{% endif %}') == []
