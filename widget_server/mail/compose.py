@@ -95,8 +95,6 @@ def build_message(
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(date)
     message["Auto-Submitted"] = "auto-generated"
-    # The language it is written in (RFC 3282), a shipped one's tag: "fr", "pt-BR".
-    message["Content-Language"] = html_lang(known_language(rendered.language) or DEFAULT_LANGUAGE)
     if rendered.list_unsubscribe:  # RFC 8058: mail apps unsubscribe with one POST
         message["List-Unsubscribe"] = f"<{header_text(rendered.list_unsubscribe)}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -110,6 +108,9 @@ def build_message(
             filename=attachment.filename,
             params=attachment.params,  # a calendar file's charset and iTIP method
         )
+    # The language it is written in (RFC 3282), a shipped one's tag ("fr", "pt-BR"); set
+    # last, as making the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = html_lang(known_language(rendered.language) or DEFAULT_LANGUAGE)
     check_headers(message)
     return message
 
