@@ -31,12 +31,15 @@ from tests.support.queries import rows
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
 from widget_server import i18n
-from widget_server.booking.catalog import mini_session_by_id
+from widget_server.booking.catalog import mini_session_by_id, studio_by_id
+from widget_server.booking.details import ClientDetails
 from widget_server.booking.email_language import choose_language
+from widget_server.booking.handoff import Preferences
 from widget_server.booking.notify_list import announce, ask_to_subscribe
+from widget_server.booking.waitlist import join_waitlist
 from widget_server.config import Settings
 from widget_server.db.outbox import OutboxEmail
-from widget_server.db.tables import leads, outbox, studios, subscribers
+from widget_server.db.tables import leads, outbox, studios, subscribers, waitlist_entries
 from widget_server.mail.compose import build_message
 from widget_server.mail.render import RenderedEmail, render_email
 
@@ -52,6 +55,9 @@ FRENCH = {
     "%(title)s with %(studio)s": "%(title)s avec %(studio)s",
     "Please confirm: news of %(studio)s's mini sessions": "Confirmez : les nouvelles de %(studio)s",
     "New from %(studio)s: %(title)s": "Nouveau chez %(studio)s : %(title)s",
+    "A spot opened up: %(title)s, %(when)s. Yours until %(deadline)s": (
+        "Une place s'est libérée : %(title)s, %(when)s. À vous jusqu'à %(deadline)s"
+    ),
     # The photographer's emails must not pick these up: they stay English.
     "New booking: %(client)s for %(title)s, %(when)s": "Nouvelle réservation : %(client)s",
     "Cancelled: %(client)s, %(title)s, %(when)s": "Annulée : %(client)s",
@@ -327,3 +333,40 @@ def test_the_language_is_chosen_in_order_and_named_in_the_header() -> None:
         rendered, mail_from="mail@minis.test", message_id="<a@b>", date=datetime.now(UTC)
     )
     assert message["Content-Language"] == "pt-BR"
+
+
+def test_a_waitlist_offer_speaks_the_language_the_client_joined_in(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, french: None
+) -> None:
+    mini = "card-only"  # one client per slot: sold out after five bookings
+    set_mini(db_url, mini, change_cutoff_hours=0)
+    tokens = []
+    for n, slot_id in enumerate(world.slots[mini]):
+        token = start(client, slot_id, mini, email=f"booker{n}@example.com")
+        assert pay_demo(client, token).status_code == 303
+        tokens.append(token)
+
+    async def join(db: Database) -> None:
+        found = await mini_session_by_id(db, world.mini_ids[mini])
+        studio = await studio_by_id(db, found.studio_id) if found else None
+        assert found is not None and studio is not None
+        details = ClientDetails("Cy Young", "cy@example.com", "+12125550143")
+        await join_waitlist(
+            db,
+            studio=studio,
+            mini=found,
+            details=details,
+            preferences=Preferences(),
+            now=clock(),
+            language="fr",
+        )
+
+    run_db(db_url, join)
+    entry_languages = rows(db_url, sa.select(waitlist_entries.c.language))
+    assert entry_languages == [{"language": "fr"}]
+    response = client.post(f"/b/{tokens[0]}/cancel", data={"confirm": "yes", "message": ""})
+    assert response.status_code == 303, response.text
+    [offer] = _render_all(client, db_url, "waitlist_offer")
+    assert offer.recipient == "cy@example.com" and offer.language == "fr"
+    assert offer.subject.startswith("Une place s'est libérée : Card Only, ")
+    assert '<html lang="fr">' in offer.html
