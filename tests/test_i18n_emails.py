@@ -33,6 +33,7 @@ from tests.support.world import World
 from widget_server import i18n
 from widget_server.booking.catalog import mini_session_by_id, studio_by_id
 from widget_server.booking.details import ClientDetails
+from widget_server.booking.drops import add_early_emails, queue_early_access_emails
 from widget_server.booking.email_language import choose_language
 from widget_server.booking.handoff import Preferences
 from widget_server.booking.notify_list import announce, ask_to_subscribe
@@ -370,3 +371,22 @@ def test_a_waitlist_offer_speaks_the_language_the_client_joined_in(
     assert offer.recipient == "cy@example.com" and offer.language == "fr"
     assert offer.subject.startswith("Une place s'est libérée : Card Only, ")
     assert '<html lang="fr">' in offer.html
+
+
+def test_early_access_speaks_the_language_its_client_last_booked_in(
+    client: TestClient, world: World, db_url: str, clock: FakeClock, french: None
+) -> None:
+    _book(client, db_url, world.slots["portraits"][0], "fr")  # Ada booked in French
+    _set(db_url, studios, default_language="de")
+
+    async def send(db: Database) -> None:
+        family = await mini_session_by_id(db, world.mini_ids["family"])
+        assert family is not None
+        await add_early_emails(db, family.id, ["ADA@example.com", "new@example.com"], clock())
+        await queue_early_access_emails(db, family.studio_id, family, clock())
+
+    run_db(db_url, send)
+    emails = {e.recipient: e for e in _render_all(client, db_url, "early_access")}
+    assert emails["ada@example.com"].language == "fr"
+    assert '<html lang="fr">' in emails["ada@example.com"].html
+    assert emails["new@example.com"].language == "de"  # no booking: the studio's default
