@@ -168,8 +168,6 @@ def mail_templates(kind: str) -> Environment:
     )
     env.filters.update(formatting.TEMPLATE_FILTERS, markdown=notice_html, markdown_text=notice_text)
     i18n.install_in(env)
-    # Whitespace in {% trans %} blocks collapsed, as `make i18n` extracts them (babel.cfg).
-    env.policies["ext.i18n.trimmed"] = True
     return env
 
 
