@@ -166,6 +166,27 @@ class Client(Model):
     phone: str
 
 
+AnswerKind = Literal["short", "long", "single", "select", "several", "number", "date", "yesno"]
+
+
+class Answer(Model):
+    """The client's answer to one of the mini session's questions, with the question as it
+    was asked (editing or removing the question later changes no answer given)."""
+
+    question_id: int
+    question: str = Field(description="The question's label as the client read it.")
+    kind: AnswerKind
+    value: str = Field(
+        description=(
+            "The answer as text: `\"\"` when left blank; `several`: the choices picked, "
+            "one per line; `yesno`: `Yes` or `No`; `date`: ISO 8601; `number`: digits."
+        )
+    )
+    values: list[str] = Field(
+        description="The same as a list: each choice picked (`several`), else the one value."
+    )
+
+
 class BookingSummary(Model):
     id: int
     reference: str
@@ -183,6 +204,7 @@ class BookingSummary(Model):
     booked_at: datetime | None
     cancelled_at: datetime | None
     hold_expires_at: datetime | None
+    answers: list[Answer] = Field(description="The client's answers, in the order asked.")
 
 
 class Payment(Model):
