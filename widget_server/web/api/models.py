@@ -273,6 +273,38 @@ class LeadPage(Model):
     next_cursor: str | None
 
 
+class MiniSlugPath(Query):
+    mini: str = Field(min_length=1, max_length=64, description="The mini session's slug.")
+
+
+class WaitlistOffer(Model):
+    """The latest spot offered to a waiting client: held for them until ``claim_by``."""
+
+    state: Literal["offered", "claimed", "lapsed", "withdrawn"]
+    booking_id: int | None
+    slot_id: int | None
+    starts_at: datetime | None
+    claim_by: datetime | None
+    by_hand: bool = Field(description="Offered by the photographer, not by the list's order.")
+
+
+class WaitlistEntry(Model):
+    id: int
+    state: Literal["waiting", "offered", "claimed", "lapsed", "left"]
+    client: Client
+    session_day_ids: list[int] = Field(description="The days that suit them; empty: any.")
+    parts_of_day: list[Literal["morning", "afternoon", "evening"]] = Field(
+        description="The times of day that suit them; empty: any."
+    )
+    created_at: datetime
+    offer: WaitlistOffer | None
+
+
+class Waitlist(Model):
+    mini: str
+    data: list[WaitlistEntry] = Field(description="Everyone who joined, first come first.")
+
+
 # ---- writes ----------------------------------------------------------------------------
 
 
