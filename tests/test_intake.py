@@ -338,6 +338,33 @@ def test_the_studio_email_lists_the_answers_escaped(
     assert "- Bringing a pet?: Yes" in text
 
 
+def test_a_delayed_studio_email_lists_the_answers_as_given_when_booked(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    smtp: SmtpServer,
+    settings: Settings,
+    clock: FakeClock,
+) -> None:
+    ids = add_questions(db_url, "portraits", QUESTIONS)
+    set_mini(db_url, "portraits", change_cutoff_hours=0)
+    token = token_from(submit_details(client, world.slots["portraits"][0], **good_answers(ids)))
+    assert pay_demo(client, token).status_code == 303
+    # The emails wait in the outbox (SMTP down) while the client corrects their answers.
+    q = [f"q{i}" for i in ids]
+    corrected = client.post(
+        f"/b/{token}/answers", data={q[0]: "Corrected names", q[3]: "Posed", q[6]: "no"}
+    )
+    assert corrected.status_code == 303
+    assert "Corrected names" in client.get(f"/b/{token}").text  # the booking has the new ones
+    deliver(settings.with_(smtp_url=smtp.url), clock)
+    received = {m["To"].addresses[0].addr_spec: m for m in smtp.wait_for(2)}
+    text = received["acme@studio.test"].get_body(("plain",)).get_content()
+    # The new-booking email says what the booking was when it was made.
+    assert "Corrected names" not in text and "- Session style: Candid" in text
+    assert "- Bringing a pet?: Yes" in text
+
+
 def test_the_dashboard_edits_questions_and_duplicating_copies_them(
     client: TestClient, acme: World, db_url: str
 ) -> None:

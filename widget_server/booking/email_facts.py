@@ -7,7 +7,8 @@ So the booking as it is at that moment (``BookingView``: slot, place, mini sessi
 studio, quote, payments), where it was before a move, and the SEQUENCE of its calendar
 entry are written into the outbox row's payload as JSON (``take_facts``), and the
 sender renders from them (``read_facts``). Rows written before facts existed have none
-and are rendered from the booking as it is now.
+and are rendered from the booking as it is now. The client's answers are facts too: the
+photographer's new-booking email lists them as given, not as corrected later.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from databases import Database
 from pydantic import TypeAdapter, ValidationError
 
 from ..db.tables import slots
+from .answers import Answer, booking_answers
 from .catalog import Location
 from .events import calendar_sequence
 from .places import location_of_slot
@@ -46,6 +48,8 @@ class EmailFacts:
     booking: BookingView  # as it was when the email was queued
     calendar_sequence: int  # its calendar entry's SEQUENCE then
     old: PlaceAndTime | None = None  # where a rescheduled booking was before
+    # The client's answers then; None: facts taken without them (read as they are now).
+    answers: list[Answer] | None = None
 
 
 @cache
@@ -74,14 +78,21 @@ async def take_facts(
         booking,
         await calendar_sequence(db, booking_id),
         await place_and_time(db, old_slot_id) if old_slot_id is not None else None,
+        answers=await booking_answers(db, booking_id),
     )
 
 
 def facts_of(
-    booking: BookingView, sequence: int, old: PlaceAndTime | None = None
+    booking: BookingView,
+    sequence: int,
+    old: PlaceAndTime | None = None,
+    *,
+    answers: list[Answer] | None = None,
 ) -> dict[str, Any]:
     """``take_facts`` for a booking already loaded (in the same transaction)."""
-    facts = _facts_adapter().dump_python(EmailFacts(booking, sequence, old), mode="json")
+    facts = _facts_adapter().dump_python(
+        EmailFacts(booking, sequence, old, answers), mode="json"
+    )
     assert isinstance(facts, dict)
     return facts
 
