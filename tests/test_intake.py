@@ -316,6 +316,33 @@ def _check_pdf(data: bytes, text: str, sha256: str) -> None:
     assert sha256 in shown and "Ada Lovelace" in shown and "New clause" in shown
 
 
+def test_the_pdf_prints_a_name_in_chinese_japanese_or_korean(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    set_mini(db_url, "portraits", contract=CONTRACT + "\n\n署名: 한국어 조항, ひらがな.")
+    name = "山田 太郎 김민준"
+    token = token_from(submit_details(client, acme.slots["portraits"][0], name=name))
+    shown_hash, _ = _shown_contract(client.get(f"/b/{token}/quote").text)
+    signed = client.post(
+        f"/b/{token}/quote",
+        data={
+            "contract_sha256": shown_hash,
+            "signed_name": name,
+            "agree": "1",
+            "method": "demo",
+            "card": "4242 4242 4242 4242",
+        },
+    )
+    assert signed.status_code == 303, signed.text
+    [row] = rows(db_url, sa.select(contract_signatures))
+    pdf = client.get(f"/admin/bookings/{row['booking_id']}/contract.pdf")
+    reader = pypdf.PdfReader(io.BytesIO(pdf.content))
+    shown = " ".join(page.extract_text() for page in reader.pages)
+    # In the contract's text (the placeholder) and on the signature line; the clause too.
+    assert shown.count(name) == 2, shown
+    assert "署名: 한국어 조항, ひらがな." in shown
+
+
 def test_the_studio_email_lists_the_answers_escaped(
     client: TestClient,
     world: World,
