@@ -25,7 +25,15 @@ from tests.support.queries import rows
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
 from widget_server.config import Settings
-from widget_server.db.tables import answers, contract_signatures, mini_sessions, questions, studios
+from widget_server.db.tables import (
+    answers,
+    bookings,
+    contract_signatures,
+    mini_sessions,
+    payments,
+    questions,
+    studios,
+)
 
 HOSTILE = '<script>alert("x")</script>=HYPERLINK("http://evil")'
 
@@ -314,6 +322,50 @@ def _check_pdf(data: bytes, text: str, sha256: str) -> None:
     assert hashlib.sha256(embedded).hexdigest() == sha256
     shown = " ".join(page.extract_text() for page in reader.pages)
     assert sha256 in shown and "Ada Lovelace" in shown and "New clause" in shown
+
+
+def test_a_free_mini_session_with_a_contract_is_signed_on_the_checkout_before_it_books(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    set_mini(db_url, "free-day", contract=CONTRACT, payment_methods="")
+    slot = acme.slots["free-day"][0]
+    sent = submit_details(client, slot, mini="free-day")
+    # Not booked on submit: on to the checkout, held, to read and sign.
+    assert sent.status_code == 303 and sent.headers["location"].endswith("/quote")
+    token = token_from(sent)
+    [held] = rows(db_url, sa.select(bookings).where(bookings.c.slot_id == slot))
+    assert held["status"] == "held"
+    page = client.get(f"/b/{token}/quote")
+    assert page.status_code == 200, page.text
+    shown_hash, shown = _shown_contract(page.text)
+    assert "Ada Lovelace" in shown and "$0.00" in shown
+    assert "Confirm booking" in page.text and 'name="method"' not in page.text
+
+    refused = client.post(f"/b/{token}/quote", data={"contract_sha256": shown_hash})
+    assert refused.status_code == 422 and 'href="#signed_name"' in refused.text
+    assert rows(db_url, sa.select(bookings.c.status).where(bookings.c.slot_id == slot)) == [
+        {"status": "held"}
+    ]
+
+    signed = client.post(
+        f"/b/{token}/quote",
+        data={"contract_sha256": shown_hash, "signed_name": "Ada Lovelace", "agree": "1"},
+    )
+    assert signed.status_code == 303 and signed.headers["location"] == f"/b/{token}?done=booked"
+    [booked] = rows(db_url, sa.select(bookings).where(bookings.c.slot_id == slot))
+    assert booked["status"] == "booked"
+    [signature] = rows(db_url, sa.select(contract_signatures))
+    assert signature["booking_id"] == booked["id"] and signature["sha256"] == shown_hash
+    assert rows(db_url, sa.select(payments)) == []  # nothing due, nothing paid
+    pdf = client.get(f"/b/{token}/contract.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    _check_pdf_text(pdf.content, shown_hash)
+
+
+def _check_pdf_text(data: bytes, sha256: str) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    shown = " ".join(page.extract_text() for page in reader.pages)
+    assert sha256 in shown and "Ada Lovelace" in shown
 
 
 def test_the_pdf_prints_a_name_in_chinese_japanese_or_korean(

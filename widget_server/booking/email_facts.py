@@ -90,9 +90,7 @@ def facts_of(
     answers: list[Answer] | None = None,
 ) -> dict[str, Any]:
     """``take_facts`` for a booking already loaded (in the same transaction)."""
-    facts = _facts_adapter().dump_python(
-        EmailFacts(booking, sequence, old, answers), mode="json"
-    )
+    facts = _facts_adapter().dump_python(EmailFacts(booking, sequence, old, answers), mode="json")
     assert isinstance(facts, dict)
     return facts
 

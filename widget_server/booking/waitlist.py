@@ -237,9 +237,7 @@ async def claim_offer(db: Database, booking_id: int, slot_id: int, now: datetime
                 .values(state="claimed", updated_at=now)
             )
             await record_event(db, booking_id, "waitlist_claimed", now, entry_id=entry_id)
-            await queue_waitlist_event(
-                db, entry_id, "waitlist.claimed", now, booking_id=booking_id
-            )
+            await queue_waitlist_event(db, entry_id, "waitlist.claimed", now, booking_id=booking_id)
             return "claimed"
     offer = await offer_of_booking(db, booking_id)
     return offer.state if offer is not None else "withdrawn"

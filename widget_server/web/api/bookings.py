@@ -218,19 +218,16 @@ async def create_booking(call: Call) -> m.BookingDetail:
         view = await load_booking_view(call.db, started.public_id)
         assert view is not None
         if started.status == "held" and body.status == "booked":
-            # As the offline method books: the whole price owed to the studio directly.
-            await book(
-                call.db,
-                view,
-                NewPayment(
-                    method="offline",
-                    provider_ref=f"offline:{view.public_id}",
-                    status="pending",
-                    amount_minor=view.total_minor,
-                    currency=view.currency,
-                ),
-                call.now,
+            # As the offline method books: the whole price owed to the studio directly
+            # (nothing, for a free mini session that has a contract: booked as it is).
+            owed = NewPayment(
+                method="offline",
+                provider_ref=f"offline:{view.public_id}",
+                status="pending",
+                amount_minor=view.total_minor,
+                currency=view.currency,
             )
+            await book(call.db, view, owed if view.total_minor else None, call.now)
     except InvalidDetails as exc:
         raise ApiError(
             422,

@@ -178,7 +178,7 @@ class Answer(Model):
     kind: AnswerKind
     value: str = Field(
         description=(
-            "The answer as text: `\"\"` when left blank; `several`: the choices picked, "
+            'The answer as text: `""` when left blank; `several`: the choices picked, '
             "one per line; `yesno`: `Yes` or `No`; `date`: ISO 8601; `number`: digits."
         )
     )
