@@ -29,9 +29,7 @@ WAITLIST_EVENTS = [
 def _events(db_url: str) -> list[tuple[str, str, dict[str, Any]]]:
     """(ordering key, event type, data) of every delivery queued, oldest first."""
     found = rows(db_url, webhook_deliveries.select().order_by(webhook_deliveries.c.id))
-    return [
-        (d["ordering_key"], d["event_type"], json.loads(d["payload"])["data"]) for d in found
-    ]
+    return [(d["ordering_key"], d["event_type"], json.loads(d["payload"])["data"]) for d in found]
 
 
 def test_each_waitlist_change_queues_its_event_in_order_per_client(

@@ -318,7 +318,7 @@ class NewBooking(Model):
         description=(
             "`booked`: booked at once, the price owed to the studio directly (an offline "
             "payment, marked paid later). `held`: a hold the client pays through `pay_url` "
-            "before it lapses. A free mini session is always booked."
+            "before it lapses. A free mini session without a contract is always booked."
         ),
     )
     utm: dict[str, str] = Field(default_factory=dict, max_length=10)
