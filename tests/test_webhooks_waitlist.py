@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -15,6 +16,7 @@ from tests.support.queries import rows
 from tests.support.world import World
 from tests.test_waitlist import MINI, _cancel, _claim_path, _join, _loosen, _offers, _sell_out
 from tests.test_webhooks_out import add_endpoint
+from widget_server.booking.webhook_events import EVENT_TYPES
 from widget_server.db.tables import waitlist_entries, webhook_deliveries
 
 WAITLIST_EVENTS = [
@@ -110,3 +112,9 @@ def test_an_endpoint_without_waitlist_events_gets_none(
     _join(client, "bea")
     _cancel(client, tokens[0])
     assert [t for _, t, _ in _events(db_url)] == ["booking.cancelled"]
+
+
+def test_the_readme_documents_every_event_an_endpoint_can_want() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    missing = [e for e in EVENT_TYPES if f"| `{e}` |" not in readme]
+    assert missing == []
