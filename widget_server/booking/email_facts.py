@@ -90,7 +90,8 @@ def facts_of(
     answers: list[Answer] | None = None,
 ) -> dict[str, Any]:
     """``take_facts`` for a booking already loaded (in the same transaction)."""
-    facts = _facts_adapter().dump_python(EmailFacts(booking, sequence, old, answers), mode="json")
+    made = EmailFacts(booking, sequence, old, answers=answers)
+    facts = _facts_adapter().dump_python(made, mode="json")
     assert isinstance(facts, dict)
     return facts
 
