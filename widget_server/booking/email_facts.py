@@ -8,7 +8,10 @@ payments), where it was before a move, the SEQUENCE of its calendar entry and th
 language the client's email speaks (booking/email_language.py) are written into the
 outbox row's payload as JSON (``take_facts``), and the sender renders from them
 (``read_facts``). Rows written before facts existed have none and are rendered from the
-booking as it is now (and rows without a language, in the lead's language now)."""
+booking as it is now (and rows without a language, in the lead's language now). The
+client's answers are facts too: the photographer's new-booking email lists them as given,
+not as corrected later.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from databases import Database
 from pydantic import TypeAdapter, ValidationError
 
 from ..db.tables import slots
+from .answers import Answer, booking_answers
 from .catalog import Location
 from .email_language import email_language
 from .events import calendar_sequence
@@ -49,6 +53,8 @@ class EmailFacts:
     old: PlaceAndTime | None = None  # where a rescheduled booking was before
     # The client's language then (None in rows from before languages: the lead's now).
     language: str | None = None
+    # The client's answers then; None: facts taken without them (read as they are now).
+    answers: list[Answer] | None = None
 
 
 @cache
@@ -78,6 +84,7 @@ async def take_facts(
         await calendar_sequence(db, booking_id),
         await place_and_time(db, old_slot_id) if old_slot_id is not None else None,
         language=await email_language(db, studio_id=booking.studio.id, lead_id=booking.lead_id),
+        answers=await booking_answers(db, booking_id),
     )
 
 
@@ -87,10 +94,12 @@ def facts_of(
     old: PlaceAndTime | None = None,
     *,
     language: str | None,
+    answers: list[Answer] | None = None,
 ) -> dict[str, Any]:
     """``take_facts`` for a booking already loaded (in the same transaction), with the
     client's language decided by the caller (``email_language``)."""
-    facts = _facts_adapter().dump_python(EmailFacts(booking, sequence, old, language), mode="json")
+    made = EmailFacts(booking, sequence, old, language=language, answers=answers)
+    facts = _facts_adapter().dump_python(made, mode="json")
     assert isinstance(facts, dict)
     return facts
 

@@ -39,6 +39,7 @@ from .handoff import (
 )
 from .holds import claim_spot, lock_slot, release_spot, sweep_slot
 from .tokens import new_public_id
+from .webhook_events import queue_waitlist_event
 
 ACTIVE = ("waiting", "offered")
 
@@ -76,7 +77,7 @@ async def join_waitlist(
             public_id: str = existing._mapping["public_id"]
         else:
             public_id = new_public_id()
-            await db.execute(
+            entry_id = await db.execute(
                 waitlist_entries.insert().values(
                     public_id=public_id,
                     studio_id=studio.id,
@@ -91,6 +92,7 @@ async def join_waitlist(
                     updated_at=now,
                 )
             )
+            await queue_waitlist_event(db, entry_id, "waitlist.joined", now)
     await offer_open_spots(db, mini, now)
     return public_id
 
@@ -244,6 +246,7 @@ async def claim_offer(db: Database, booking_id: int, slot_id: int, now: datetime
                 .values(state="claimed", updated_at=now)
             )
             await record_event(db, booking_id, "waitlist_claimed", now, entry_id=entry_id)
+            await queue_waitlist_event(db, entry_id, "waitlist.claimed", now, booking_id=booking_id)
             return "claimed"
     offer = await offer_of_booking(db, booking_id)
     return offer.state if offer is not None else "withdrawn"
@@ -321,6 +324,8 @@ async def leave_waitlist(db: Database, entry_id: int, now: datetime) -> bool:
         if live is not None and freed:
             await record_event(db, live.booking_id, "waitlist_left", now, entry_id=entry_id)
             await release_spot(db, live.slot_id, now)
+        if left is not None:
+            await queue_waitlist_event(db, entry_id, "waitlist.left", now)
     return left is not None
 
 

@@ -331,7 +331,10 @@ async def _render_booking_email(
         "deadline": deadline,
         "pay_by": formatting.slot_label(pay_by, tz) if pay_by else "",
         "preheader": _one_line(str(PREHEADERS[email.kind]) % values),
-        "answers": await booking_answers(db, booking.id),
+        # As given when the email was queued (its facts); else as they are now.
+        "answers": facts.answers
+        if facts.answers is not None
+        else await booking_answers(db, booking.id),
     }
     # A waitlist offer's links: claim the spot, or leave the list (the entry's own token).
     context["claim_url"] = f"{manage_url}/claim"

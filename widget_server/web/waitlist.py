@@ -147,7 +147,7 @@ async def claim_page(request: Request) -> Response:
     if state == "claimed":
         if booking.status == "booked":
             return to_booking(request, booking)
-        if request.method == "POST" and booking.mini.is_free:
+        if request.method == "POST" and booking.mini.books_on_submit:
             try:
                 await book(db, booking, None, now)
             except (SlotUnavailable, WrongState):
