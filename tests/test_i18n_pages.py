@@ -20,7 +20,7 @@ from tests.support.flow import CLIENT, pay_demo, start, submit_details, token_fr
 from tests.support.queries import all_leads
 from tests.support.world import World
 from widget_server import formatting, i18n
-from widget_server.db.tables import studios
+from widget_server.db.tables import studios, subscribers, waitlist_entries
 from widget_server.web.language import accepted
 
 
@@ -320,3 +320,31 @@ def test_brazilian_portuguese_formats() -> None:
         assert formatting.day_long(date(2026, 10, 3)) == "sábado, 3 de outubro de 2026"
         assert formatting.money(123456, "BRL") == "R$\xa01.234,56"
         assert formatting.zone_label("America/Sao_Paulo") == "Horário de Brasília — São Paulo"
+
+
+# --- the languages other forms store ---------------------------------------------------------
+
+
+def _column(db_url: str, table: sa.Table, column: str) -> list[str | None]:
+    async def work(db: Database) -> list[str | None]:
+        return [row[0] for row in await db.fetch_all(sa.select(table.c[column]))]
+
+    return run_db(db_url, work)
+
+
+def test_the_waitlist_and_the_notify_list_keep_the_language_they_were_joined_in(
+    client: TestClient, db_url: str
+) -> None:
+    joined = client.post(
+        "/acme/portraits/waitlist?lang=de",
+        data={"name": "Ada Lovelace", "email": "ada@example.com", "phone": "212 555 0143"},
+    )
+    assert joined.status_code in (200, 303), joined.text
+    asked = client.post(
+        "/acme/notify", data={"email": "ann@example.com"}, headers={"accept-language": "nl"}
+    )
+    assert asked.status_code == 200
+    # Neither link nor browser: the studio's default decides later, when it is asked.
+    client.post("/acme/notify", data={"email": "bob@example.com"})
+    assert _column(db_url, waitlist_entries, "language") == ["de"]
+    assert sorted(_column(db_url, subscribers, "language"), key=str) == [None, "nl"]

@@ -125,7 +125,8 @@ async def checkout_page(request: Request) -> Response:
     if (elsewhere := ended(request, booking)) is not None:
         return elsewhere
     methods = offered_methods(request, booking)
-    if not methods:
+    if not methods and (booking.quote is None or booking.quote.due_now_minor > 0):
+        # (Nothing due, e.g. a free mini session's contract to sign: no method needed.)
         return not_taking_payments(request, booking.studio)
     if request.method == "GET":
         cancelled = request.query_params.get("payment") == "cancelled"
@@ -156,7 +157,8 @@ async def show(
         return await hold_ran_out(request, booking)
     chosen = checkout.method if checkout else None
     wanted = request.path_params.get("method") or request.query_params.get("method", "")
-    chosen = chosen or next((m for m in methods if m.key == wanted), methods[0])
+    chosen = chosen or next((m for m in methods if m.key == wanted), None)
+    chosen = chosen or (methods[0] if methods else None)
     assert booking.quote is not None  # ended() sent quote-less bookings on
     return render(
         request,

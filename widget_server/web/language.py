@@ -121,6 +121,13 @@ def current_choice(request: Request) -> Choice:
     return found if isinstance(found, Choice) else Choice(i18n.current_language(), "default")
 
 
+def chosen_by_client(request: Request) -> str | None:
+    """The language the client's link, booking or browser named; None when it fell to the
+    studio's default or English (the domain then follows the studio's current default)."""
+    choice = current_choice(request)
+    return choice.language if choice.source in ("param", "lead", "browser") else None
+
+
 def carried(request: Request) -> dict[str, str]:
     """``{"lang": …}`` when the link chose the language, for the flow's next links and forms."""
     choice = current_choice(request)
