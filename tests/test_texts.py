@@ -27,9 +27,10 @@ from widget_server.booking.contracts import (
     signature_of,
     text_hash,
 )
+from widget_server.booking.email_facts import FACTS_KEY, read_facts, take_facts
 from widget_server.booking.questions import questions_of
 from widget_server.booking.views import load_booking_by_id
-from widget_server.db.tables import bookings, mini_sessions, studios, text_translations
+from widget_server.db.tables import bookings, leads, mini_sessions, studios, text_translations
 from widget_server.demo import seed_demo
 from widget_server.i18n import use_language
 from widget_server.studio.texts import field_name
@@ -405,3 +406,38 @@ def test_the_demo_speaks_three_more_languages(db_url: str, clock: FakeClock) -> 
     assert seen["de"] == ("Herbst-Minis", "Familien-Minis", "Santa Minis", "Wer kommt mit?")
     # No Italian texts in the demo: the studio's English.
     assert seen["it"] == ("Fall Minis", "Family Minis", "Santa Minis", "Who is coming?")
+
+
+def test_an_email_carries_the_texts_in_the_clients_language(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    """Queued by the dashboard or the upkeep (English in force), a French client's email
+    still has the French title: the facts are taken in the email's language."""
+    portraits = acme.mini_ids["portraits"]
+    start(client, acme.slots["portraits"][0])
+    [booking] = rows(
+        db_url, sa.select(bookings.c.id).where(bookings.c.slot_id == acme.slots["portraits"][0])
+    )
+
+    async def work(db: Database) -> tuple[str, str | None]:
+        studio_id = await db.fetch_val(sa.select(studios.c.id).where(studios.c.slug == "acme"))
+        await db.execute(
+            text_translations.insert().values(
+                studio_id=studio_id,
+                owner_kind="mini_session",
+                owner_id=portraits,
+                field="title",
+                language="fr",
+                text="Portraits d'automne",
+            )
+        )
+        lead_id = await db.fetch_val(
+            sa.select(bookings.c.lead_id).where(bookings.c.id == int(booking["id"]))
+        )
+        await db.execute(leads.update().where(leads.c.id == lead_id).values(language="fr"))
+        with use_language("en"):
+            facts = read_facts({FACTS_KEY: await take_facts(db, int(booking["id"]))})
+        assert facts is not None
+        return facts.booking.mini.title, facts.language
+
+    assert run_db(db_url, work) == ("Portraits d'automne", "fr")

@@ -1,7 +1,7 @@
 """texts: the photographer's own texts (mini sessions, questions) in other languages
 
-Revision ID: 0019_texts
-Revises: 0018_language
+Revision ID: 0020_texts
+Revises: 0019_subscriber_language
 Create Date: 2026-12-01 20:30:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_texts"
-down_revision = "0018_language"
+revision = "0020_texts"
+down_revision = "0019_subscriber_language"
 branch_labels = None
 depends_on = None
 
