@@ -32,7 +32,7 @@ from widget_server.booking.questions import questions_of
 from widget_server.booking.views import load_booking_by_id
 from widget_server.db.tables import bookings, leads, mini_sessions, studios, text_translations
 from widget_server.demo import seed_demo
-from widget_server.i18n import use_language
+from widget_server.i18n import set_language, use_language
 from widget_server.studio.texts import field_name
 
 FORM = {
@@ -441,3 +441,39 @@ def test_an_email_carries_the_texts_in_the_clients_language(
         return facts.booking.mini.title, facts.language
 
     assert run_db(db_url, work) == ("Portraits d'automne", "fr")
+
+
+def test_a_page_that_falls_to_the_studio_language_reads_its_texts_in_it(
+    acme: World, db_url: str
+) -> None:
+    """A French studio with an English translation: a client who named no language gets
+    the French page, so the French texts, once the page settles its language first."""
+    portraits = acme.mini_ids["portraits"]
+
+    async def work(db: Database) -> tuple[str, str]:
+        await db.execute(
+            studios.update().where(studios.c.slug == "acme").values(default_language="fr")
+        )
+        await db.execute(
+            mini_sessions.update().where(mini_sessions.c.id == portraits).values(title="Portraits")
+        )
+        studio_id = await db.fetch_val(sa.select(studios.c.id).where(studios.c.slug == "acme"))
+        await db.execute(
+            text_translations.insert().values(
+                studio_id=studio_id,
+                owner_kind="mini_session",
+                owner_id=portraits,
+                field="title",
+                language="en",
+                text="Portrait sessions",
+            )
+        )
+        with use_language("en"):
+            english = await bookable_mini_session(db, "acme", "portraits")
+            settled = await bookable_mini_session(
+                db, "acme", "portraits", speak_for=lambda s: set_language(s.default_language)
+            )
+        assert english and settled
+        return english[1].title, settled[1].title
+
+    assert run_db(db_url, work) == ("Portrait sessions", "Portraits")

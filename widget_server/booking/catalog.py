@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import Field, dataclass, fields, replace
 from datetime import date, datetime, time
 from typing import Any, ClassVar, Self
@@ -223,14 +224,22 @@ BOOKABLE_MINI_SESSION = _bookable_mini_session()
 
 
 async def bookable_mini_session(
-    db: Database, studio_slug: str, mini_slug: str
+    db: Database,
+    studio_slug: str,
+    mini_slug: str,
+    *,
+    speak_for: Callable[[Studio], object] | None = None,
 ) -> tuple[Studio, MiniSession] | None:
     """A studio and one of its mini sessions open to clients (public or unlisted), in one
-    query; the mini session's texts in the language in force (booking/texts.py)."""
+    query; the mini session's texts in the language in force (booking/texts.py).
+    ``speak_for(studio)``, when given, settles that language first (a page whose language
+    may fall to the studio's default: web/language.for_studio)."""
     row = await db.fetch_one(BOOKABLE_MINI_SESSION.bind(studio=studio_slug, mini=mini_slug))
     if row is None:
         return None
     studio = Studio.from_mapping(row._mapping)
+    if speak_for is not None:
+        speak_for(studio)
     mini = MiniSession.from_mapping(row._mapping, "m_")
     [mini] = await in_language(db, "mini_session", [mini], default_language=studio.default_language)
     return studio, mini
