@@ -181,9 +181,6 @@ def test_every_compiled_catalogue_matches_its_source(po: Path) -> None:
     assert mo.read_bytes() == fresh.getvalue(), f"{mo} is stale: run `make i18n`"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="translators fill the catalogues (issue 17); remove this mark then"
-)
 def test_every_language_is_complete() -> None:
     missing: dict[str, int] = {}
     for po in _po_files():

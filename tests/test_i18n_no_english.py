@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,16 +23,22 @@ import sqlalchemy as sa
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from databases import Database
+from icalendar import Calendar
 from starlette.testclient import TestClient
 
+from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import CLIENT, token_from
+from tests.support.mail import deliver, set_mini, tick
+from tests.support.smtp import SmtpServer
 from tests.support.world import World
 from widget_server import i18n
+from widget_server.config import Settings
 from widget_server.db.tables import locations, mini_sessions, studios
 
 LANGUAGES = [language for language in i18n.LANGUAGES if language != i18n.DEFAULT_LANGUAGE]
 FILLER = "Lorem ipsum dolor sit amet."
+CARD = "4242 4242 4242 4242"
 # Words common in English UI text that none of es, fr, de, pt-BR, it, nl writes (so "is",
 # "we", "of", "on", "was", "will", "also", "details", "continue" are not here).
 ENGLISH = re.compile(
@@ -113,7 +120,9 @@ def latin_photographer_texts(db_url: str) -> None:
 
     async def work(db: Database) -> None:
         await db.execute(sa.update(studios).values(offline_instructions=FILLER))
-        await db.execute(sa.update(mini_sessions).values(description=FILLER, terms=FILLER))
+        await db.execute(
+            sa.update(mini_sessions).values(title="Sessio", description=FILLER, terms=FILLER)
+        )
         await db.execute(sa.update(locations).values(address="Via Appia 1", notes=""))
 
     run_db(db_url, work)
@@ -124,7 +133,7 @@ def walk(client: TestClient, world: World, language: str) -> Iterator[tuple[str,
     lang = f"lang={language}"
     yield "studio", client.get(f"/acme?{lang}").text
     yield "mini session", client.get(f"/acme/portraits?{lang}").text
-    slot = world.slots["portraits"][0]
+    slot = world.slots["portraits"][-1]  # far enough ahead to be changed online
     book = f"/acme/portraits/book?slot={slot}&{lang}"
     yield "details", client.get(book).text
     refused = client.post(book, data={**CLIENT, "email": "not-an-address", "name": ""})
@@ -144,7 +153,7 @@ def walk(client: TestClient, world: World, language: str) -> Iterator[tuple[str,
     yield "confirmation", client.get(f"/b/{token}?done=booked").text
     yield "reschedule", client.get(f"/b/{token}/reschedule").text
     yield "cancel", client.get(f"/b/{token}/cancel").text
-    cancelled = client.post(f"/b/{token}/cancel", data={"reason": ""}, follow_redirects=True)
+    cancelled = client.post(f"/b/{token}/cancel", data={"confirm": "yes"}, follow_redirects=True)
     yield "cancelled", cancelled.text
 
     family = world.slots["family"][0]
@@ -180,9 +189,67 @@ def test_the_whole_path_has_no_english_left(
 
 def test_the_check_finds_english() -> None:
     """The checks themselves: an English message and an unmarked English word are found."""
-    page = '<html lang="fr"><body><p>Merci</p><button aria-label="Close">x</button></body></html>'
-    with pytest.raises(AssertionError, match=r"Close|English words"):
+    page = '<html lang="fr"><p>Merci</p><button aria-label="Close the menu">x</button></html>'
+    with pytest.raises(AssertionError, match="English words"):
         assert_no_english(page, "fr", "sample")
     source = next(s for s in english_sources("fr") if len(s) > 20)
     with pytest.raises(AssertionError, match="English messages"):
         assert_no_english(f'<html lang="fr"><p>{source}</p></html>', "fr", "sample")
+
+
+def _parts(message: EmailMessage) -> tuple[str, str, str]:
+    """The HTML part, the plain text part and the calendar entry's summary."""
+    html = message.get_body(preferencelist=("html",))
+    text = message.get_body(preferencelist=("plain",))
+    assert html is not None and text is not None
+    summaries = [
+        str(Calendar.from_ical(part.get_content()).walk("VEVENT")[0]["summary"])
+        for part in message.iter_attachments()
+        if part.get_content_type() == "text/calendar"
+    ]
+    return str(html.get_content()), str(text.get_content()), " ".join(summaries)
+
+
+def assert_email_has_no_english(message: EmailMessage, language: str) -> None:
+    where = f"email {message['Subject']!r}"
+    assert message["Content-Language"] == i18n.html_lang(language), where
+    html, text, summary = _parts(message)
+    assert_no_english(html, language, where)
+    words = f"{message['Subject']} {text} {summary}"
+    # The plain text part keeps the photographer's filler and the client's address.
+    for source in english_sources(language):
+        assert source not in " ".join(words.split()), f"{language} {where}: {source!r}"
+    found = sorted({m.group(0) for m in ENGLISH.finditer(words.replace("example.com", ""))})
+    assert not found, f"{language} {where}: English words {found} in: {words}"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_client_email_has_no_english_left(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    clock: FakeClock,
+    settings: Settings,
+    smtp: SmtpServer,
+    language: str,
+) -> None:
+    """Booked (with its calendar file), reminded, moved and cancelled: each email to the
+    client, its subject and its calendar entry in the language they booked in."""
+    latin_photographer_texts(db_url)
+    set_mini(db_url, "portraits", change_cutoff_hours=1, cancel_refund_policy="full")
+    settings = settings.with_(smtp_url=smtp.url)
+    slot, later = world.slots["portraits"][0], world.slots["portraits"][1]
+    details = client.post(f"/acme/portraits/book?slot={slot}&lang={language}", data=CLIENT)
+    token = token_from(details)
+    assert client.post(f"/b/{token}/quote", data={"method": "demo", "card": CARD}).is_redirect
+    deliver(settings, clock)
+    clock.advance(hours=23)
+    tick(settings, clock)  # the reminder and the balance reminder
+    assert client.post(f"/b/{token}/reschedule", data={"slot": str(later)}).is_redirect
+    client.post(f"/b/{token}/cancel", data={"message": "", "confirm": "yes"})
+    deliver(settings, clock)
+    to_client = [m for m in smtp.wait_for(8) if m["To"].addresses[0].addr_spec == CLIENT["email"]]
+    assert len(to_client) == 5  # booked, reminder, balance reminder, moved, cancelled
+    for message in to_client:
+        assert_email_has_no_english(message, language)
