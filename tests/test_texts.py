@@ -477,3 +477,17 @@ def test_a_page_that_falls_to_the_studio_language_reads_its_texts_in_it(
         return english[1].title, settled[1].title
 
     assert run_db(db_url, work) == ("Portrait sessions", "Portraits")
+
+
+def test_the_pages_settle_their_language_before_reading_the_texts(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    """Over HTTP: with no language named, the studio's French pages show the French title,
+    not the English translation read before the page fell to the studio's language."""
+    test_a_page_that_falls_to_the_studio_language_reads_its_texts_in_it(acme, db_url)
+    for path in ("/acme", "/acme/portraits"):
+        page = client.get(path)
+        assert '<html lang="fr"' in page.text, path
+        assert "Portraits" in page.text and "Portrait sessions" not in page.text, path
+    english = client.get("/acme/portraits?lang=en")
+    assert "Portrait sessions" in english.text

@@ -57,6 +57,8 @@ async def studio_page(request: Request) -> Response:
     studio = await studio_by_slug(request.app.state.db, request.path_params["studio"])
     if studio is None:
         raise HTTPException(404)
+    # The language settled before the mini sessions' texts are read in it.
+    language.for_studio(request, studio)
     now = request.app.state.clock()
     offers = await studio_offers(request.app.state.db, studio, now)
     return render(request, "public/studio.html", {"offers": offers, "now": now}, studio=studio)
@@ -64,11 +66,14 @@ async def studio_page(request: Request) -> Response:
 
 async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
     found = await bookable_mini_session(
-        request.app.state.db, request.path_params["studio"], request.path_params["mini"]
+        request.app.state.db,
+        request.path_params["studio"],
+        request.path_params["mini"],
+        # The language settled before the mini session's texts are read in it.
+        speak_for=lambda studio: language.for_studio(request, studio),
     )
     if found is None:
         raise HTTPException(404)
-    language.for_studio(request, found[0])
     return found
 
 
