@@ -30,7 +30,7 @@ from .contracts import Signature, record_signature, signature_of
 from .details import ClientDetails
 from .errors import InvalidDetails, SlotUnavailable, WrongState
 from .events import record_event
-from .extras import Choice, check_choice, priced_quote, taxes_of
+from .extras import Choice, check_choice, insert_quote, opening_quote, taxes_of
 from .holds import claim_spot, lock_slot, release_spot, sweep_slot
 from .notices import queue_notices
 from .tokens import new_public_id
@@ -137,27 +137,14 @@ async def start_booking(
             await queue_notices(db, booking_id, "booked", now, slot_id=slot_id)
         else:
             assert taxes is not None
-            quote = priced_quote(
+            quote = opening_quote(
                 mini,
                 studio.currency,
                 slot_label(slot.starts_at, location.timezone),
                 party_size=party_size,
-                picked={},
-                offered=[],
                 taxes=taxes,
-                coupon=None,
             )
-            await db.execute(
-                quotes.insert().values(
-                    booking_id=booking_id,
-                    currency=quote.currency,
-                    items=quote.items_json(),
-                    total_minor=quote.total_minor,
-                    due_now_minor=quote.due_now_minor,
-                    terms=quote.terms,
-                    party_size=quote.party_size,
-                )
-            )
+            await insert_quote(db, booking_id, quote)
             await record_event(
                 db,
                 booking_id,

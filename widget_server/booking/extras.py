@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from databases import Database
 
 from ..db.rows import fetch_all_as
-from ..db.tables import addons, booking_addons, tax_rate_addons, tax_rate_minis, tax_rates
+from ..db.tables import (
+    addons,
+    booking_addons,
+    quotes,
+    tax_rate_addons,
+    tax_rate_minis,
+    tax_rates,
+)
 from .catalog import MiniSession, Row
 from .errors import InvalidDetails
 from .pricing import CouponTerms, Goods, PriceInput, TaxRate, price
@@ -184,6 +191,38 @@ def priced_quote(
     )
     return quote_of(
         priced, mini.terms, party_size, coupon.code if coupon and priced.discount_minor else ""
+    )
+
+
+def opening_quote(
+    mini: MiniSession, currency: str, slot_label: str, *, party_size: int, taxes: MiniTaxes
+) -> Quote:
+    """The quote a new hold starts with, a client's own or a waitlist offer's: the party
+    size, no add-ons, no code, the mini session's taxes. The checkout changes it from there."""
+    return priced_quote(
+        mini,
+        currency,
+        slot_label,
+        party_size=party_size,
+        picked={},
+        offered=[],
+        taxes=taxes,
+        coupon=None,
+    )
+
+
+async def insert_quote(db: Database, booking_id: int, quote: Quote) -> None:
+    """Store a booking's first quote (its lines as priced now)."""
+    await db.execute(
+        quotes.insert().values(
+            booking_id=booking_id,
+            currency=quote.currency,
+            items=quote.items_json(),
+            total_minor=quote.total_minor,
+            due_now_minor=quote.due_now_minor,
+            terms=quote.terms,
+            party_size=quote.party_size,
+        )
     )
 
 

@@ -208,7 +208,7 @@ def read_party_size(mini: MiniSession, raw: str) -> int:
     it isn't a whole number. start_booking checks the range."""
     text = raw.strip()
     if not mini.asks_party_size or not text:
-        return 1 if not mini.asks_party_size else mini.party_included
+        return mini.default_party_size
     if not text.isascii() or not text.isdigit() or len(text) > 3:
         raise InvalidDetails({"party_size": f"Choose between 1 and {mini.party_max} people."})
     return int(text)
