@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from ...booking.catalog import MiniSession, Studio
 from ...booking.contracts import PLACEHOLDERS
 from ...booking.errors import InvalidDetails
+from ...booking.notify_list import Audience, announcement_audience
 from ...booking.questions import KINDS, questions_of
 from ...formatting import local
 from ...studio.archive import set_mini_archived
@@ -134,6 +135,7 @@ def _form_page(
     methods: list[str],
     errors: dict[str, str] | None = None,
     bookings: int = 0,
+    announce: Audience | None = None,
     status_code: int = 200,
 ) -> Response:
     return admin_render(
@@ -160,6 +162,7 @@ def _form_page(
             "question_rows": row_count(values),
             "question_kinds": KINDS,
             "placeholders": PLACEHOLDERS,
+            "announce": announce,
         },
         session=admin.session,
         status_code=status_code,
@@ -229,7 +232,13 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
             if saved is None:
                 return not_found(request, admin)
             target = f"/admin/minis/{saved}" if mini is None else f"/admin/minis/{saved}/edit"
-            return RedirectResponse(f"{target}?done=saved", status_code=303)
+            # Just published (created public or unlisted, or out of draft): the next page
+            # offers to announce it to the notify-me list.
+            published = (mini is None or mini.visibility == "draft") and (
+                parsed.visibility != "draft"
+            )
+            announce = "&announce=1" if published else ""
+            return RedirectResponse(f"{target}?done=saved{announce}", status_code=303)
     return _form_page(
         request,
         admin,
@@ -240,6 +249,14 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         bookings=await booking_count(db, mini.id) if mini else 0,
         status_code=400,
     )
+
+
+async def announce_prompt(request: Request, admin: Admin, mini: MiniSession) -> Audience | None:
+    """Who announcing ``mini`` would reach, right after the photographer published it (the
+    redirect says ``announce=1``); None otherwise, or when it is no longer published."""
+    if request.query_params.get("announce") != "1" or mini.archived or mini.visibility == "draft":
+        return None
+    return await announcement_audience(request.app.state.db, admin.studio.id, mini.id)
 
 
 async def path_mini(request: Request, admin: Admin) -> MiniSession | None:
@@ -300,6 +317,7 @@ async def edit_mini_page(request: Request, admin: Admin) -> Response:
         values=_values(settings_of(mini), admin.studio.currency) | form_rows(asked),
         methods=mini.method_keys,
         bookings=await booking_count(request.app.state.db, mini.id),
+        announce=await announce_prompt(request, admin, mini),
     )
 
 
@@ -348,6 +366,7 @@ async def mini_page_response(
                 WARNINGS[code] for code in request.query_params.getlist("warn") if code in WARNINGS
             ],
             "now": now,
+            "announce": await announce_prompt(request, admin, mini),
         },
         session=admin.session,
         status_code=status_code,
