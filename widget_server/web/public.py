@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -29,6 +30,7 @@ from ..booking.questions import Question, questions_of
 from ..booking.waitlist import catch_up
 from ..formatting import local_date, slot_label
 from ..studio.page_views import VIA, source_of
+from .availability_cache import AvailabilityCache, PageRead
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form_lists
 from .pages import carried_params, error_page, render
@@ -84,14 +86,12 @@ def channel_of(request: Request) -> str:
 
 
 async def mini_page(request: Request) -> Response:
-    studio, mini = await _mini_or_404(request)
-    count_view(request, studio, mini, "view")
-    db, now = request.app.state.db, request.app.state.clock()
-    # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
-    await catch_up(db, mini, now)
-    drop = drop_state(mini, now, _access(request, mini))
+    now = request.app.state.clock()
     wanted = parse_id(request.query_params.get("day"))
-    page = await mini_page_offer(db, mini, now, wanted)
+    read = await _read_mini_page(request, wanted, now)
+    studio, mini, page = read.studio, read.mini, read.page
+    count_view(request, studio, mini, "view")
+    drop = drop_state(mini, now, _access(request, mini))
     return render(
         request,
         "public/mini.html",
@@ -109,6 +109,25 @@ async def mini_page(request: Request) -> Response:
         },
         studio=studio,
     )
+
+
+async def _read_mini_page(request: Request, wanted: int | None, now: datetime) -> PageRead:
+    """What the mini session's page shows: from this process's very short cache
+    (web/availability_cache.py), or read now."""
+    cache: AvailabilityCache = request.app.state.availability
+    key = (request.path_params["studio"], request.path_params["mini"], wanted)
+    found = cache.get(key, now)
+    if found is not None:
+        return found
+    started, began = cache.generation, cache.monotonic()
+    studio, mini = await _mini_or_404(request)
+    db = request.app.state.db
+    # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
+    await catch_up(db, mini, now)
+    page = await mini_page_offer(db, mini, now, wanted)
+    read = PageRead(studio, mini, page, now=now, read_at=began, generation=started)
+    cache.put(key, read)
+    return read
 
 
 def _access(request: Request, mini: MiniSession) -> Access | None:
@@ -283,6 +302,8 @@ async def book_page(request: Request) -> Response:
         slot = await slot_of(db, mini.id, mini.min_notice_hours, slot_id, now)
     except NotFound as exc:
         raise HTTPException(404) from exc
+    if not slot.bookable:
+        request.app.state.availability.saw_full(slot.id)
     if request.method == "GET" and not slot.bookable:
         return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
     if not mini.is_free and not request.app.state.payments.offered(studio, mini):
@@ -348,6 +369,7 @@ async def book_page(request: Request) -> Response:
             studio=studio,
         )
     except SlotUnavailable as exc:
+        request.app.state.availability.saw_full(slot.id)
         return slot_unavailable(request, studio, mini, exc.reason)
     # On to the checkout, or the confirmation of a free session booked just now; inside the
     # widget when the client is in it (only a provider's own page leaves it).
