@@ -34,7 +34,7 @@ test: $(STAMP) $(ICALJS)  ## every test: unit, HTTP, concurrency, e2e in Chromiu
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --durations=30
 
 bench: $(STAMP)  ## benchmarks, printed as ratios (see bench/README.md)
 	$(BIN)/python -m bench

@@ -21,6 +21,7 @@ from .support import (
     PageProblems,
     chromium_executable,
     prepare_demo_database,
+    seeded_copy,
 )
 
 TIMEOUT_MS = 10_000
@@ -42,11 +43,18 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo studio migrated and seeded once per run; each test serves its own copy."""
+    path = tmp_path_factory.mktemp("seeded") / "minis.db"
+    prepare_demo_database(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[DemoSite]:
+def server(tmp_path: Path, seeded_demo: Path) -> Iterator[DemoSite]:
     """The demo app (``demo_app_from_env``) on a fresh SQLite file seeded with the demo studio."""
-    url = f"sqlite:///{tmp_path / 'minis.db'}"
-    prepare_demo_database(url)
+    url = seeded_copy(seeded_demo, tmp_path)
     log = tmp_path / "uvicorn.log"
     with live_server(url, log_path=log) as base_url:
         yield DemoSite(base_url, url)

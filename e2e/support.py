@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -58,6 +60,16 @@ def off_the_loop(work: Callable[[], T]) -> T:
     """
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(work).result()
+
+
+def seeded_copy(seeded: Path, folder: Path) -> str:
+    """A fresh demo database for one test: a copy of the file ``prepare_demo_database``
+    made once per run (the migrations and the seeding cost a second a test otherwise)."""
+    target = folder / "minis.db"
+    # SQLite's backup API: a consistent copy whatever its journal mode left beside the file.
+    with closing(sqlite3.connect(seeded)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
+    return f"sqlite:///{target}"
 
 
 def prepare_demo_database(url: str) -> None:

@@ -29,7 +29,7 @@ from .steps import (
     reach_quote,
     summary,
 )
-from .support import DemoSite, PaymentRow, prepare_demo_database
+from .support import DemoSite, PaymentRow, seeded_copy
 
 BOOKING_URL = re.compile(r"/b/[^/]+$")
 
@@ -41,10 +41,9 @@ def stripe_api() -> Iterator[StandInStripe]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, stripe_api: StandInStripe) -> Iterator[DemoSite]:
+def server(tmp_path: Path, seeded_demo: Path, stripe_api: StandInStripe) -> Iterator[DemoSite]:
     """The demo site with STRIPE_* set: its mini sessions offer card payments too."""
-    url = f"sqlite:///{tmp_path / 'minis.db'}"
-    prepare_demo_database(url)
+    url = seeded_copy(seeded_demo, tmp_path)
     log = tmp_path / "uvicorn.log"
     env = {
         "STRIPE_SECRET_KEY": SECRET_KEY,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -88,8 +89,13 @@ async def create_user(
 
 
 # Verified against when the email is unknown, so both answers take an argon2 verify's time
-# and the response time does not tell which emails have accounts.
-_DUMMY_HASH = _hasher.hash("minis-no-such-user-dummy-password")
+# and the response time does not tell which emails have accounts. Made on first use, not
+# at import: an argon2 hash costs every process (worker, CLI command) a fifth of a second.
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("minis-no-such-user-dummy-password")
+
+
 MAX_EMAIL = 320
 MAX_PASSWORD = 1024
 
@@ -128,7 +134,7 @@ async def authenticate(db: Database, email: str, password: str) -> AdminUser | N
         else None
     )
     ok = await anyio.to_thread.run_sync(
-        _verify, row.password_hash if row else _DUMMY_HASH, password
+        _verify, row.password_hash if row else _dummy_hash(), password
     )
     if row is None or not ok:
         return None
