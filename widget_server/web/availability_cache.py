@@ -1,10 +1,11 @@
 """A very short per-process cache of what a mini session's page shows, for the stampede
 at a popular opening: thousands of clients loading one page within seconds.
 
-What is cached is what the page read (the studio, the mini session, its day summary and
-the shown day's times), keyed by the address and the day asked for; the page is still
-rendered for each request (drop state, early access, embed, language). An entry is used
-while all of these hold:
+What is cached is the availability the page read (the mini session's day summary and the
+shown day's times), keyed by the mini session and the day asked for. The studio and the
+mini session themselves are read for every request (who may frame the page, whether it
+is still published, when it opens), and the page is rendered for each (drop state, early
+access, embed, language). An entry is used while all of these hold:
 
 - it is younger than ``seconds`` (by the app's clock, which decides what is past, and by
   the process's monotonic clock);
@@ -26,22 +27,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..booking.catalog import MiniSession, Studio
 from ..booking.offers import MiniPage
 
 # Enough for every mini session and day a studio's clients are looking at; a flood of
 # made-up day ids only pushes out the oldest entries.
 MOST_ENTRIES = 512
 
-Key = tuple[str, str, int | None]  # studio slug, mini session slug, the day asked for
+# The mini session, the day asked for (None: the page's choice), its notice in hours.
+Key = tuple[int, int | None, int]
 
 
 @dataclass(frozen=True)
 class PageRead:
     """What a mini session's page read from the database, and when."""
 
-    studio: Studio
-    mini: MiniSession
     page: MiniPage
     now: datetime  # the app's clock when read
     read_at: float  # the monotonic clock when read

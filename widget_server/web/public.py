@@ -24,7 +24,7 @@ from ..booking.details import (
 from ..booking.drops import Access, DropState, drop_state, early_access, may_book
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.handoff import PART_LABELS, Preferences
-from ..booking.offers import mini_page_offer, studio_offers
+from ..booking.offers import MiniPage, mini_page_offer, studio_offers
 from ..booking.places import location_of_slot
 from ..booking.questions import Question, questions_of
 from ..booking.waitlist import catch_up
@@ -86,12 +86,11 @@ def channel_of(request: Request) -> str:
 
 
 async def mini_page(request: Request) -> Response:
-    now = request.app.state.clock()
-    wanted = parse_id(request.query_params.get("day"))
-    read = await _read_mini_page(request, wanted, now)
-    studio, mini, page = read.studio, read.mini, read.page
+    studio, mini = await _mini_or_404(request)
     count_view(request, studio, mini, "view")
+    now = request.app.state.clock()
     drop = drop_state(mini, now, _access(request, mini))
+    page = await _availability(request, mini, parse_id(request.query_params.get("day")), now)
     return render(
         request,
         "public/mini.html",
@@ -111,23 +110,23 @@ async def mini_page(request: Request) -> Response:
     )
 
 
-async def _read_mini_page(request: Request, wanted: int | None, now: datetime) -> PageRead:
-    """What the mini session's page shows: from this process's very short cache
-    (web/availability_cache.py), or read now."""
+async def _availability(
+    request: Request, mini: MiniSession, wanted: int | None, now: datetime
+) -> MiniPage:
+    """The days and times the mini session's page shows: from this process's very short
+    cache (web/availability_cache.py), or read now."""
     cache: AvailabilityCache = request.app.state.availability
-    key = (request.path_params["studio"], request.path_params["mini"], wanted)
+    key = (mini.id, wanted, mini.min_notice_hours)
     found = cache.get(key, now)
     if found is not None:
-        return found
+        return found.page
     started, began = cache.generation, cache.monotonic()
-    studio, mini = await _mini_or_404(request)
     db = request.app.state.db
     # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
     await catch_up(db, mini, now)
     page = await mini_page_offer(db, mini, now, wanted)
-    read = PageRead(studio, mini, page, now=now, read_at=began, generation=started)
-    cache.put(key, read)
-    return read
+    cache.put(key, PageRead(page, now=now, read_at=began, generation=started))
+    return page
 
 
 def _access(request: Request, mini: MiniSession) -> Access | None:
