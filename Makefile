@@ -59,7 +59,7 @@ LOCALES := widget_server/i18n/locale
 POT := widget_server/i18n/messages.pot
 LANGS := es fr de pt_BR it nl
 i18n: $(STAMP)  ## re-extract the words to translate, update every language's catalogue, compile
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext --add-location=file --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -c Translators: --add-location=file --sort-output \
 		--no-wrap --project=Minis -o $(POT) widget_server
 	for lang in $(LANGS); do \
 		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ]; then \

@@ -4,6 +4,9 @@
   var api = w.Minis;
   var parts = api.parts;
   var make = parts.make;
+  // The words, in the language the loader asked for (/embed-dialog.js?lang=): the server
+  // puts them here (web/loader.py), so neither script carries a language of its own.
+  var words = MINIS_WORDS;
 
   // A modal dialog: focus moves in and stays in, Escape closes, focus returns to the trigger.
   function popup(o, trigger) {
@@ -31,7 +34,7 @@
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-modal", "true");
     box.setAttribute("aria-label", parts.label);
-    x.setAttribute("aria-label", "Close");
+    x.setAttribute("aria-label", words.close);
     x.textContent = "\u00d7";
     box.tabIndex = -1;
     first.tabIndex = last.tabIndex = 0;
@@ -48,7 +51,7 @@
 
   function floating(o) {
     var b = make("button", parts.top + "right:20px;bottom:20px;border:0;border-radius:99px;padding:14px 22px;font:600 16px system-ui;color:#fff;box-shadow:0 6px 20px #0004;background:" + (o.color || "#3b5bdb"), d.body);
-    b.textContent = o.text || "Book a session";
+    b.textContent = o.text || words.book;
     b.onclick = function () { popup(o, b); };
   }
 

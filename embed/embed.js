@@ -53,7 +53,8 @@
     var q = new URLSearchParams();
     var params = {
       parent: location.origin, page: here(), theme: scheme, color: o.color,
-      tab: o.newTab && "new", name: p.name, email: p.email, phone: p.phone, done: o.done
+      tab: o.newTab && "new", name: p.name, email: p.email, phone: p.phone, done: o.done,
+      lang: o.lang
     };
     new URLSearchParams(location.search).forEach(function (v, k) {
       if (!k.indexOf("utm_")) q.set(k, v);
@@ -84,7 +85,7 @@
   function options(el, link) {
     function a(k) { return el.getAttribute("data-minis-" + k); }
     return {
-      link: link, theme: a("theme"), color: a("color"), newTab: a("new-tab") != null,
+      link: link, theme: a("theme"), color: a("color"), newTab: a("new-tab") != null, lang: a("lang"),
       prefill: { name: a("name"), email: a("email"), phone: a("phone") }
     };
   }
@@ -97,7 +98,7 @@
     if (!waiting) {
       waiting = [];
       var s = make("script", "", d.head);
-      s.src = origin + "/embed-dialog.js";
+      s.src = origin + "/embed-dialog.js?lang=" + encodeURIComponent((o || options(trigger)).lang || "");
       s.onload = function () {
         waiting.forEach(function (args) { dialog.apply(null, args); });
       };
@@ -134,7 +135,7 @@
     d.querySelectorAll("[data-minis-popup]").forEach(function (el) {
       if (!el.minis) {
         el.minis = 1;
-        dialog(); // fetch it now, not on the click
+        dialog(0, 0, el); // fetch it now (in its language), not on the click
         el.addEventListener("click", function (e) {
           e.preventDefault();
           dialog("popup", options(el, el.getAttribute("data-minis-popup")), el);

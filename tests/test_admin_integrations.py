@@ -28,9 +28,11 @@ def _token(client: TestClient) -> str:
 
 
 def _new_key(client: TestClient, name: str = "Zapier", access: str = "write") -> str:
-    page = client.post(
+    made = client.post(
         f"{PAGE}/keys", data={"name": name, "access": access, "csrf": _token(client)}
     )
+    assert made.status_code == 303, made.text
+    page = client.get(made.headers["location"])
     assert page.status_code == 200, page.text
     match = re.search(r'id="new-key" type="text" readonly value="(mk_[^"]+)"', page.text)
     assert match, "the new key is shown"
@@ -60,6 +62,53 @@ def test_a_key_is_shown_once_stored_hashed_works_and_is_revoked(
     assert refused.status_code == 401 and refused.json()["code"] == "revoked_api_key"
     again = client.post(f"{PAGE}/keys/{row['id']}/revoke", data={"csrf": _token(client)})
     assert again.status_code == 404
+
+
+def test_reloading_the_page_that_shows_a_new_key_makes_no_second_key(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    made = client.post(
+        f"{PAGE}/keys", data={"name": "Zapier", "access": "read", "csrf": _token(client)}
+    )
+    assert made.status_code == 303
+    location = made.headers["location"]
+    assert "mk_" not in location  # never in a URL: access logs and history keep those
+    cookie = made.headers["set-cookie"]
+    assert "Path=/admin/integrations" in cookie and "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie.replace("SameSite=Strict", "SameSite=strict")
+    shown = client.get(location)
+    match = re.search(r'id="new-key" type="text" readonly value="(mk_[^"]+)"', shown.text)
+    assert match and "shown only this once" in shown.text
+    key = match.group(1)
+    # Reloading (or going back to) the page: no second key, and the key is not shown again.
+    again = client.get(location)
+    assert again.status_code == 200 and key not in again.text and 'id="new-key"' not in again.text
+    assert "shown once, when it was made" in again.text
+    assert len(rows(db_url, api_keys.select())) == 1
+    assert client.get("/api/v1/bookings", headers=bearer(key)).status_code == 200
+
+
+def test_a_new_key_is_shown_only_to_the_session_that_made_it_and_never_when_forged(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    made = client.post(
+        f"{PAGE}/keys", data={"name": "Zapier", "access": "read", "csrf": _token(client)}
+    )
+    handed = made.cookies["minis_new_key"]
+    client.cookies.delete("minis_new_key", path="/admin/integrations")
+    # A tampered cookie shows nothing (and is cleared).
+    client.cookies.set("minis_new_key", handed[:-2] + "xx", path="/admin/integrations")
+    assert 'id="new-key"' not in client.get(PAGE).text
+    # The real cookie, replayed in another login's session, shows nothing either.
+    client.cookies.clear()
+    log_in(client)  # a new session
+    client.cookies.set("minis_new_key", handed, path="/admin/integrations")
+    assert 'id="new-key"' not in client.get(PAGE).text
+    # Nor once the key is revoked.
+    [row] = rows(db_url, api_keys.select())
+    client.post(f"{PAGE}/keys/{row['id']}/revoke", data={"csrf": _token(client)})
+    client.cookies.set("minis_new_key", handed, path="/admin/integrations")
+    assert 'id="new-key"' not in client.get(PAGE).text
 
 
 def test_bad_key_forms_are_explained(client: TestClient, acme: World, db_url: str) -> None:

@@ -10,8 +10,12 @@ from starlette.testclient import TestClient
 
 from tests.support.api import bearer, make_key, make_revoked_key
 from tests.support.clock import FakeClock
+from tests.support.databases import run_db
+from tests.support.flow import pay_demo, start
 from tests.support.queries import all_bookings, bookings_on, taken
 from tests.support.world import World
+from tests.test_intake import add_questions
+from widget_server.db.tables import questions
 
 CLIENT = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+12125550143"}
 PROBLEM = "application/problem+json"
@@ -183,6 +187,75 @@ def test_a_held_booking_gives_the_clients_payment_link(
     quote_path = "/" + booking["pay_url"].split("://", 1)[1].split("/", 1)[1]
     quote = client.get(quote_path)
     assert quote.status_code == 200 and "Portraits" in quote.text
+
+
+def test_bookings_carry_the_answers_as_asked_and_the_events(
+    client: TestClient, db_url: str, world: World, read_key: str
+) -> None:
+    ids = add_questions(
+        db_url,
+        "portraits",
+        [
+            ("short", "Who is coming?", True, []),
+            ("several", "Which shots?", False, ["Whole family", "Kids only", "Dog"]),
+            ("yesno", "Bringing a pet?", False, []),
+            ("date", "Youngest's birthday", False, []),
+        ],
+    )
+    token = start(
+        client,
+        world.slots["portraits"][0],
+        **{
+            f"q{ids[0]}": "Ada, Ben <b>& Cy</b>",
+            f"q{ids[1]}": ["Dog", "Whole family"],  # type: ignore[dict-item]
+            f"q{ids[2]}": "yes",
+        },
+    )
+    assert pay_demo(client, token).status_code == 303
+    # The photographer rewords a question afterwards: the answer keeps what was asked.
+    run_db(
+        db_url,
+        lambda db: db.execute(
+            questions.update().where(questions.c.id == ids[0]).values(label="Names, please")
+        ),
+    )
+    expected = [
+        {
+            "question_id": ids[0],
+            "question": "Who is coming?",
+            "kind": "short",
+            "value": "Ada, Ben <b>& Cy</b>",
+            "values": ["Ada, Ben <b>& Cy</b>"],
+        },
+        {
+            "question_id": ids[1],
+            "question": "Which shots?",
+            "kind": "several",
+            "value": "Whole family\nDog",
+            "values": ["Whole family", "Dog"],
+        },
+        {
+            "question_id": ids[2],
+            "question": "Bringing a pet?",
+            "kind": "yesno",
+            "value": "Yes",
+            "values": ["Yes"],
+        },
+        {
+            "question_id": ids[3],
+            "question": "Youngest's birthday",
+            "kind": "date",
+            "value": "",
+            "values": [],
+        },
+    ]
+    [listed] = client.get("/api/v1/bookings", headers=bearer(read_key)).json()["data"]
+    assert listed["answers"] == expected
+    one = client.get(f"/api/v1/bookings/{listed['id']}", headers=bearer(read_key)).json()
+    assert one["answers"] == expected
+    kinds = [e["kind"] for e in one["events"]]
+    assert kinds[0] == "hold_created" and "quote_accepted" in kinds and kinds[-1] == "booked"
+    assert all(e["at"] and isinstance(e["detail"], dict) for e in one["events"])
 
 
 def test_bad_bodies_are_explained(client: TestClient, world: World, write_key: str) -> None:

@@ -66,7 +66,7 @@ def test_every_operation_answers_as_documented(
         _seed(base, key, world)
         schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
-        assert len(operations) == 11
+        assert len(operations) == 12
         seen: set[int] = set()
         for operation in operations:
 

@@ -52,6 +52,7 @@ HEADERS = [
     "Auto-Submitted",
     "MIME-Version",
     "Content-Type",
+    "Content-Language",  # the email's language (mail/compose.py)
 ]
 
 

@@ -25,7 +25,15 @@ from tests.support.queries import rows
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
 from widget_server.config import Settings
-from widget_server.db.tables import answers, contract_signatures, mini_sessions, questions, studios
+from widget_server.db.tables import (
+    answers,
+    bookings,
+    contract_signatures,
+    mini_sessions,
+    payments,
+    questions,
+    studios,
+)
 
 HOSTILE = '<script>alert("x")</script>=HYPERLINK("http://evil")'
 
@@ -316,6 +324,77 @@ def _check_pdf(data: bytes, text: str, sha256: str) -> None:
     assert sha256 in shown and "Ada Lovelace" in shown and "New clause" in shown
 
 
+def test_a_free_mini_session_with_a_contract_is_signed_on_the_checkout_before_it_books(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    set_mini(db_url, "free-day", contract=CONTRACT, payment_methods="")
+    slot = acme.slots["free-day"][0]
+    sent = submit_details(client, slot, mini="free-day")
+    # Not booked on submit: on to the checkout, held, to read and sign.
+    assert sent.status_code == 303 and sent.headers["location"].endswith("/quote")
+    token = token_from(sent)
+    [held] = rows(db_url, sa.select(bookings).where(bookings.c.slot_id == slot))
+    assert held["status"] == "held"
+    page = client.get(f"/b/{token}/quote")
+    assert page.status_code == 200, page.text
+    shown_hash, shown = _shown_contract(page.text)
+    assert "Ada Lovelace" in shown and "$0.00" in shown
+    assert "Confirm booking" in page.text and 'name="method"' not in page.text
+
+    refused = client.post(f"/b/{token}/quote", data={"contract_sha256": shown_hash})
+    assert refused.status_code == 422 and 'href="#signed_name"' in refused.text
+    assert rows(db_url, sa.select(bookings.c.status).where(bookings.c.slot_id == slot)) == [
+        {"status": "held"}
+    ]
+
+    signed = client.post(
+        f"/b/{token}/quote",
+        data={"contract_sha256": shown_hash, "signed_name": "Ada Lovelace", "agree": "1"},
+    )
+    assert signed.status_code == 303 and signed.headers["location"] == f"/b/{token}?done=booked"
+    [booked] = rows(db_url, sa.select(bookings).where(bookings.c.slot_id == slot))
+    assert booked["status"] == "booked"
+    [signature] = rows(db_url, sa.select(contract_signatures))
+    assert signature["booking_id"] == booked["id"] and signature["sha256"] == shown_hash
+    assert rows(db_url, sa.select(payments)) == []  # nothing due, nothing paid
+    pdf = client.get(f"/b/{token}/contract.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    _check_pdf_text(pdf.content, shown_hash)
+
+
+def _check_pdf_text(data: bytes, sha256: str) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    shown = " ".join(page.extract_text() for page in reader.pages)
+    assert sha256 in shown and "Ada Lovelace" in shown
+
+
+def test_the_pdf_prints_a_name_in_chinese_japanese_or_korean(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    set_mini(db_url, "portraits", contract=CONTRACT + "\n\n署名: 한국어 조항, ひらがな.")
+    name = "山田 太郎 김민준"
+    token = token_from(submit_details(client, acme.slots["portraits"][0], name=name))
+    shown_hash, _ = _shown_contract(client.get(f"/b/{token}/quote").text)
+    signed = client.post(
+        f"/b/{token}/quote",
+        data={
+            "contract_sha256": shown_hash,
+            "signed_name": name,
+            "agree": "1",
+            "method": "demo",
+            "card": "4242 4242 4242 4242",
+        },
+    )
+    assert signed.status_code == 303, signed.text
+    [row] = rows(db_url, sa.select(contract_signatures))
+    pdf = client.get(f"/admin/bookings/{row['booking_id']}/contract.pdf")
+    reader = pypdf.PdfReader(io.BytesIO(pdf.content))
+    shown = " ".join(page.extract_text() for page in reader.pages)
+    # In the contract's text (the placeholder) and on the signature line; the clause too.
+    assert shown.count(name) == 2, shown
+    assert "署名: 한국어 조항, ひらがな." in shown
+
+
 def test_the_studio_email_lists_the_answers_escaped(
     client: TestClient,
     world: World,
@@ -335,6 +414,33 @@ def test_the_studio_email_lists_the_answers_escaped(
     assert "Who is coming?" in html and "&lt;script&gt;" in html and "<script>" not in html
     assert "&lt;b&gt;Dog&lt;/b&gt;" in html
     assert "- Which shots?: Whole family, <b>Dog</b>" in text
+    assert "- Bringing a pet?: Yes" in text
+
+
+def test_a_delayed_studio_email_lists_the_answers_as_given_when_booked(
+    client: TestClient,
+    world: World,
+    db_url: str,
+    smtp: SmtpServer,
+    settings: Settings,
+    clock: FakeClock,
+) -> None:
+    ids = add_questions(db_url, "portraits", QUESTIONS)
+    set_mini(db_url, "portraits", change_cutoff_hours=0)
+    token = token_from(submit_details(client, world.slots["portraits"][0], **good_answers(ids)))
+    assert pay_demo(client, token).status_code == 303
+    # The emails wait in the outbox (SMTP down) while the client corrects their answers.
+    q = [f"q{i}" for i in ids]
+    corrected = client.post(
+        f"/b/{token}/answers", data={q[0]: "Corrected names", q[3]: "Posed", q[6]: "no"}
+    )
+    assert corrected.status_code == 303
+    assert "Corrected names" in client.get(f"/b/{token}").text  # the booking has the new ones
+    deliver(settings.with_(smtp_url=smtp.url), clock)
+    received = {m["To"].addresses[0].addr_spec: m for m in smtp.wait_for(2)}
+    text = received["acme@studio.test"].get_body(("plain",)).get_content()
+    # The new-booking email says what the booking was when it was made.
+    assert "Corrected names" not in text and "- Session style: Candid" in text
     assert "- Bringing a pet?: Yes" in text
 
 

@@ -63,7 +63,7 @@ def test_inclusive_tax_is_shown_but_not_added() -> None:
     priced = price(PriceInput(currency="EUR", goods=(Goods("Minis", 12_000, taxes=(vat,)),)))
     assert priced.total_minor == 12_000
     tax = priced.lines[-1]
-    assert (tax.label, tax.amount_minor, tax.included) == ("VAT 20 % (included)", 2_000, True)
+    assert (tax.label, tax.amount_minor, tax.included) == ("VAT 20 %", 2_000, True)
     assert charge_lines(priced.lines) == [("Minis", 12_000)]
 
 
@@ -179,7 +179,7 @@ def test_allocation_is_exact(total: int, weights: list[int]) -> None:
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 STUDIO = Studio(
-    1, "s", "S", "s@example.com", "UTC", "USD", "#3b5bdb", "", "", "demo", None, None, False
+    1, "s", "S", "s@example.com", "UTC", "USD", "#3b5bdb", "", "", "demo", None, None, False, "en"
 )
 PLACE = Location(1, "Park", "", "", "", "UTC")
 
@@ -233,6 +233,7 @@ def _booking(quote: Quote, paid: list[int], policy: str) -> BookingView:
         client_name="A",
         client_email="a@b.c",
         client_phone="",
+        client_language=None,
         studio=STUDIO,
         mini=mini,
         location=PLACE,

@@ -48,6 +48,7 @@ from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.api import routes as api
 from .web.availability_cache import AvailabilityCache
+from .web.language import ClientLanguage
 from .web.outage import DatabaseOutage
 from .web.pages import http_exception, server_error
 from .web.rate_limits import HoldLimiter
@@ -147,6 +148,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         routes=ROUTES,
         middleware=[
             Middleware(GZipMiddleware, minimum_size=500),
+            # The client's language before anything can answer (a refusal or an outage
+            # page speaks it too).
+            Middleware(ClientLanguage),
             Middleware(
                 SecurityHeaders,
                 form_targets=methods.form_origins(),

@@ -3,12 +3,15 @@
 The body is the stored text rendered as the client saw it (Markdown, HTML disabled, as
 on the page); the exact stored text is also embedded in the PDF as ``contract.md``, so
 anyone can check it against the SHA-256 printed below it. DejaVu Sans (Debian's
-``fonts-dejavu-core``) covers the scripts a name may be written in; the PDF core fonts
-only cover Latin-1.
+``fonts-dejavu-core``) covers Latin, Greek, Cyrillic, Arabic, Hebrew and more; the PDF
+core fonts only cover Latin-1. What DejaVu lacks (Chinese, Japanese, Korean) is drawn
+from WenQuanYi Micro Hei (Debian's ``fonts-wqy-microhei``), fpdf2's fallback font, so a
+client's name in any of those scripts is printed, never left blank.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -25,6 +28,11 @@ FONT_FILES = {
     "BI": "DejaVuSans-BoldOblique.ttf",
 }
 FAMILY = "DejaVu"
+# One face for every style: a bold CJK name is drawn regular rather than not at all.
+FALLBACK_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FALLBACK_FAMILY = "WenQuanYi"
+
+logger = logging.getLogger("minis")
 
 
 class FontMissing(RuntimeError):
@@ -40,6 +48,19 @@ def _font_paths() -> dict[str, Path]:
             f"Contract PDFs need the DejaVu fonts (Debian: fonts-dejavu-core); missing: {missing}"
         )
     return paths
+
+
+@cache
+def _fallback_path() -> Path | None:
+    """The CJK font, or None (logged once: contracts still print, CJK text blank)."""
+    if FALLBACK_FILE.is_file():
+        return FALLBACK_FILE
+    logger.warning(
+        "Contract PDFs can't print Chinese, Japanese or Korean text: install "
+        "fonts-wqy-microhei (missing: %s)",
+        FALLBACK_FILE,
+    )
+    return None
 
 
 # The dashboard's email list renders each email, attachments included: the same
@@ -68,6 +89,14 @@ def contract_pdf(
     pdf.set_creation_date(signed_at)
     for style, path in _font_paths().items():
         pdf.add_font(FAMILY, style, str(path))
+    shown = "".join((title, studio, reference, text, signed_name, ip_address, user_agent))
+    covered = getattr(pdf.fonts[FAMILY.lower()], "cmap", {})
+    # Loading the CJK font takes most of a second: only for a contract that needs it.
+    needed = any(ord(ch) not in covered for ch in set(shown) if ch.isprintable())
+    fallback = _fallback_path() if needed else None
+    if fallback is not None:
+        pdf.add_font(FALLBACK_FAMILY, "", str(fallback))
+        pdf.set_fallback_fonts([FALLBACK_FAMILY], exact_match=False)
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()

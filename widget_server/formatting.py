@@ -1,6 +1,7 @@
 """The one place that turns money, dates and times into text for people.
 
-Babel does the locale work; times are always shown in the slot's location's
+Babel does the locale work, in the language in force (``i18n.current_language()``: the
+client's on their pages and emails); times are always shown in the slot's location's
 time zone, with the zone named, because an in-person session happens where it
 happens, not where the client's laptop is.
 """
@@ -15,18 +16,39 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel.core import get_global
-from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
+from babel.dates import (
+    format_date,
+    format_skeleton,
+    format_time,
+    get_time_format,
+    get_timezone_location,
+    get_timezone_name,
+)
+from babel.lists import format_list
 from babel.numbers import format_currency, get_currency_precision
+from babel.units import format_unit
 
+from . import i18n
+from .i18n import gettext as _
+
+# English as Babel knows it best (the dashboard's forms read amounts in it too): "en" alone
+# formats the same today, but en_US pins the region, so "$" never turns into "US$".
 LOCALE = "en_US"
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_BRAND = "#3b5bdb"
 
 
+def babel_locale() -> str:
+    """The Babel locale of the language in force: ``en_US`` for English, else its own id."""
+    language = i18n.current_language()
+    return LOCALE if language == i18n.DEFAULT_LANGUAGE else language
+
+
 def money(amount_minor: int, currency: str) -> str:
-    """Integer minor units as a price: ``money(12500, "USD") == "$125.00"``."""
+    """Integer minor units as a price: ``money(12500, "USD") == "$125.00"`` in English,
+    ``"1.234,56\xa0€"`` in German."""
     digits = get_currency_precision(currency)
-    return format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=LOCALE)
+    return format_currency(Decimal(amount_minor).scaleb(-digits), currency, locale=babel_locale())
 
 
 def major_units(amount_minor: int, currency: str) -> str:
@@ -40,20 +62,29 @@ def local(instant: datetime, timezone: str) -> datetime:
 
 
 def day_long(day: date) -> str:
-    return format_date(day, "full", locale=LOCALE)  # Saturday, December 5, 2026
+    """Saturday, December 5, 2026 · samedi 5 décembre 2026 · Samstag, 5. Dezember 2026"""
+    return format_date(day, "full", locale=babel_locale())
 
 
 def day_short(day: date) -> str:
-    return format_date(day, "EEE, MMM d", locale=LOCALE)  # Sat, Dec 5
+    """Sat, Dec 5 · sam. 5 déc. · Sa., 5. Dez."""
+    return format_skeleton("MMMEd", day, locale=babel_locale())
+
+
+def _short_time_pattern() -> str:
+    # The locale's own short time (h:mm a, HH:mm, ...). CLDR puts a narrow no-break space
+    # before "AM"; a plain space reads the same and matches what people type and search.
+    return get_time_format("short", locale=babel_locale()).pattern.replace("\u202f", " ")
 
 
 def clock_time(instant: datetime, timezone: str) -> str:
-    return format_time(local(instant, timezone), "h:mm a", locale=LOCALE)  # 10:00 AM
+    """10:00 AM · 10:00"""
+    return format_time(local(instant, timezone), _short_time_pattern(), locale=babel_locale())
 
 
 def wall_time(wall: time) -> str:
-    """A time of day as people read it, with no instant behind it: 9:00 AM."""
-    return format_time(wall, "h:mm a", locale=LOCALE)
+    """A time of day as people read it, with no instant behind it: 9:00 AM, 09:00."""
+    return format_time(wall, _short_time_pattern(), locale=babel_locale())
 
 
 def zone_abbrev(instant: datetime, timezone: str) -> str:
@@ -63,7 +94,7 @@ def zone_abbrev(instant: datetime, timezone: str) -> str:
 
 def zone_long(instant: datetime, timezone: str) -> str:
     """Eastern Standard Time, Central European Standard Time, ..."""
-    return get_timezone_name(local(instant, timezone), "long", locale=LOCALE)
+    return get_timezone_name(local(instant, timezone), "long", locale=babel_locale())
 
 
 def zone_label(timezone: str) -> str:
@@ -72,11 +103,13 @@ def zone_label(timezone: str) -> str:
     if "/" not in timezone or timezone.startswith("Etc/"):
         return timezone
     try:
-        generic = get_timezone_name(timezone, "long", locale=LOCALE, zone_variant="generic")
-        city = get_timezone_location(timezone, locale=LOCALE, return_city=True)
+        english = get_timezone_name(timezone, "long", locale=LOCALE, zone_variant="generic")
+        if english.startswith("Unknown Region"):
+            return timezone
+        locale = babel_locale()
+        generic = get_timezone_name(timezone, "long", locale=locale, zone_variant="generic")
+        city = get_timezone_location(timezone, locale=locale, return_city=True)
     except LookupError:
-        return timezone
-    if generic.startswith("Unknown Region"):
         return timezone
     return f"{generic} — {city}"
 
@@ -121,27 +154,33 @@ def safe_color(value: str | None) -> str:
     return value if value and HEX_COLOR.match(value) else DEFAULT_BRAND
 
 
+def _amount(n: int, unit: str) -> str:
+    # CLDR's own words and plural forms: "2 hours", "2 heures", "1 Minute".
+    return format_unit(n, f"duration-{unit}", length="long", locale=babel_locale())
+
+
 def duration(minutes: int) -> str:
     """A length of time as people say it: "2 hours", "90 minutes", "1 day"."""
     if minutes % 1440 == 0:
-        days = minutes // 1440
-        return "1 day" if days == 1 else f"{days} days"
+        return _amount(minutes // 1440, "day")
     if minutes % 60 == 0:
-        hours = minutes // 60
-        return "1 hour" if hours == 1 else f"{hours} hours"
-    return f"{minutes} minutes"
+        return _amount(minutes // 60, "hour")
+    return _amount(minutes, "minute")
 
 
 def time_left(seconds: int) -> str:
-    """A countdown as the server says it: "2 days 3 hours", "1 hour 5 minutes", "40 seconds"."""
+    """A countdown as the server says it: "2 days 3 hours", "1 hour 5 minutes", "40 seconds"
+    (static/countdown.js says the same with the browser's CLDR data)."""
     days, rest = divmod(max(seconds, 0), 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")] if days or hours else []
     if not parts:
         parts = [(minutes, "minute"), (secs, "second")]
-    named = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
-    return " ".join(named[:2]) or "a moment"
+    named = [_amount(n, unit) for n, unit in parts if n]
+    if not named:
+        return _("a moment")
+    return format_list(named[:2], style="unit-narrow", locale=babel_locale())
 
 
 # The filters every template environment (pages, emails) shares.

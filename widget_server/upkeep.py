@@ -2,7 +2,8 @@
 by ``minis worker``: lapsed holds give their spots back, refunds owed (refund
 intents: never made because the process stopped, or the provider failed) are carried
 out once their wait is over, open spots are offered to waiting clients, and offline
-bookings nobody paid for are reminded, then released. Any number of processes may run it
+bookings nobody paid for are reminded, then released; old Idempotency-Keys and old
+webhook delivery logs are deleted (db/retention.py). Any number of processes may run it
 at once: every job is claims and keyed requests that happen once whoever runs them.
 """
 
@@ -20,6 +21,7 @@ from .booking.holds import release_expired_holds
 from .booking.unpaid import remind_and_release_unpaid
 from .booking.waitlist import advance_waitlists
 from .db.connection_scope import given_back
+from .db.retention import forget_old_idempotency_keys, forget_old_webhook_deliveries
 from .payments.base import PaymentMethod
 from .payments.refunds import retry_due_refunds
 
@@ -58,6 +60,13 @@ async def _round(db: Database, clock: Clock, methods: Mapping[str, PaymentMethod
             logger.info("unpaid offline bookings: %d reminded, %d released", reminded, released)
     except Exception:  # the next round tries again
         logger.exception("unpaid offline bookings round failed")
+    try:
+        keys = await forget_old_idempotency_keys(db, clock())
+        deliveries = await forget_old_webhook_deliveries(db, clock())
+        if keys or deliveries:
+            logger.info("deleted %d old idempotency keys, %d old deliveries", keys, deliveries)
+    except Exception:  # the next round tries again
+        logger.exception("housekeeping failed")
 
 
 async def upkeep_forever(

@@ -20,6 +20,7 @@ from databases import Database
 from ..db.rows import fetch_all_as
 from ..db.tables import answers
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
 from .details import ALLOWED_FORMAT_CHARS, REFUSED_CATEGORIES
 from .errors import ChangeNotAllowed, InvalidDetails
 from .events import record_event
@@ -76,38 +77,40 @@ def _check(question: Question, values: FormValues) -> str:
     if question.kind == "several":
         picked = _many(values, name)
         if any(choice not in question.choices for choice in picked):
-            raise ValueError("Please choose from the options shown.")
+            raise ValueError(_("Please choose from the options shown."))
         # In the order offered, once each.
         return "\n".join(c for c in question.choices if c in picked)
     raw = _one(values, name)
     if question.kind == "long":
         text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
         if len(text) > MAX_LONG:
-            raise ValueError(f"Please keep this under {MAX_LONG:,} characters.")
+            raise ValueError(_("Please keep this under %(most)s characters.") % {"most": MAX_LONG})
         if _refused_char(text, LONG_TEXT_CONTROLS):
-            raise ValueError("Your answer contains characters we can't accept.")
+            raise ValueError(_("Your answer contains characters we can't accept."))
         return text
     text = " ".join(raw.split())
     if not text:
         return ""
     if question.kind == "short":
         if len(text) > MAX_SHORT:
-            raise ValueError(f"Please keep this under {MAX_SHORT} characters.")
+            raise ValueError(_("Please keep this under %(most)s characters.") % {"most": MAX_SHORT})
         if _refused_char(text, set()):
-            raise ValueError("Your answer contains characters we can't accept.")
+            raise ValueError(_("Your answer contains characters we can't accept."))
         return text
     if question.kind in {"single", "select"}:
         if text not in question.choices:
-            raise ValueError("Please choose one of the options shown.")
+            raise ValueError(_("Please choose one of the options shown."))
         return text
     if question.kind == "yesno":
         if text not in {"yes", "no"}:
-            raise ValueError("Please answer yes or no.")
+            raise ValueError(_("Please answer yes or no."))
         return "Yes" if text == "yes" else "No"
     if question.kind == "number":
         # ASCII digits only: "²".isdigit() is true, but int("²") fails.
         if not (text.isascii() and text.isdigit()) or int(text) > MAX_NUMBER:
-            raise ValueError(f"Please enter a whole number from 0 to {MAX_NUMBER:,}.")
+            raise ValueError(
+                _("Please enter a whole number from 0 to %(most)s.") % {"most": MAX_NUMBER}
+            )
         return str(int(text))
     if question.kind == "date":
         try:
@@ -136,9 +139,9 @@ def check_answers(questions: Sequence[Question], values: FormValues) -> list[Ans
             continue
         if question.required and not value:
             errors[question.field] = (
-                "Please choose at least one."
+                _("Please choose at least one.")
                 if question.kind == "several"
-                else "Please answer this question."
+                else _("Please answer this question.")
             )
             continue
         found.append(Answer(question.id, question.kind, question.label, question.position, value))

@@ -30,7 +30,7 @@ from .contracts import Signature, record_signature, signature_of
 from .details import ClientDetails
 from .errors import InvalidDetails, SlotUnavailable, WrongState
 from .events import record_event
-from .extras import Choice, check_choice, insert_quote, opening_quote, taxes_of
+from .extras import Choice, charged_taxes, check_choice, insert_quote, opening_quote
 from .holds import claim_spot, lock_slot, release_spot, sweep_slot
 from .notices import queue_notices
 from .tokens import new_public_id
@@ -75,6 +75,8 @@ async def start_booking(
     party_size: int = 1,
 ) -> StartedBooking:
     """Create the lead and claim the slot: a hold (quote process) or a booking (free).
+    A free mini session with a contract is held too, for the checkout where the client
+    signs before it books (nothing due).
 
     ``slot`` comes from ``availability.slot_of`` for this mini session. Raises
     SlotUnavailable for a past, too-soon, blocked or full slot ("taken" when
@@ -82,10 +84,11 @@ async def start_booking(
     written unless the claim succeeds.
     """
     check_choice(mini, [], Choice(party_size=party_size))
-    taxes = None if mini.is_free else await taxes_of(db, studio.id, mini.id)
+    books_now = mini.books_on_submit
+    taxes = await charged_taxes(db, studio.id, mini)
     # One live hold per client and mini session: submitting again moves it, so one
     # person (or a script with one address book) can't hold a mini session's times.
-    previous = None if mini.is_free else await live_hold_of(db, mini.id, details.email, now)
+    previous = None if books_now else await live_hold_of(db, mini.id, details.email, now)
     own_spot = previous is not None and previous.slot_id == slot.id
     if slot.unavailable_reason == "full" and not own_spot:
         # Full as of now (lapsed holds already discounted): refuse without
@@ -94,7 +97,7 @@ async def start_booking(
     if slot.unavailable_reason not in (None, "full"):
         raise SlotUnavailable(slot.unavailable_reason)
     slot_id = slot.id
-    status = "booked" if mini.is_free else "held"
+    status = "booked" if books_now else "held"
     public_id = new_public_id()
 
     async with write_transaction(db):
@@ -112,7 +115,8 @@ async def start_booking(
                 name=details.name,
                 email=details.email,
                 phone=details.phone,
-                status="booked" if mini.is_free else "scheduling_in_progress",
+                language=details.language,
+                status="booked" if books_now else "scheduling_in_progress",
                 utm=json.dumps(utm),
                 created_at=now,
                 updated_at=now,
@@ -125,18 +129,17 @@ async def start_booking(
                 lead_id=lead_id,
                 slot_id=slot_id,
                 status=status,
-                expires_at=None if mini.is_free else now + timedelta(minutes=mini.hold_minutes),
+                expires_at=None if books_now else now + timedelta(minutes=mini.hold_minutes),
                 created_at=now,
-                booked_at=now if mini.is_free else None,
+                booked_at=now if books_now else None,
                 return_url=return_url,
             )
         )
         await save_answers(db, booking_id, answers, now)
-        if mini.is_free:
+        if books_now:
             await record_event(db, booking_id, "booked", now, slot_id=slot_id, free=True)
             await queue_notices(db, booking_id, "booked", now, slot_id=slot_id)
         else:
-            assert taxes is not None
             quote = opening_quote(
                 mini,
                 studio.currency,

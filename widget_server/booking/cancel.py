@@ -25,6 +25,7 @@ from ..db.refund_intents import owe_refund
 from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, payments
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
 from .changes import change_options
 from .claims import release_extras
 from .errors import ChangeNotAllowed, InvalidDetails, WrongState
@@ -44,14 +45,17 @@ def clean_message(raw: str) -> str:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > MAX_MESSAGE:
         raise InvalidDetails(
-            {"message": f"Please keep your message under {MAX_MESSAGE} characters."}
+            {
+                "message": _("Please keep your message under %(most)d characters.")
+                % {"most": MAX_MESSAGE}
+            }
         )
     if any(
         unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} and ch not in KEEP
         for ch in text
         if ch not in {"\u200c", "\u200d"}
     ):
-        raise InvalidDetails({"message": "Your message contains characters we can't accept."})
+        raise InvalidDetails({"message": _("Your message contains characters we can't accept.")})
     return text
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import Field, dataclass, fields
+from dataclasses import Field, dataclass, fields, replace
 from datetime import date, datetime, time
 from typing import Any, ClassVar, Self
 
@@ -42,6 +42,8 @@ class Studio(Row):
     logo_type: str | None  # the sniffed MIME type, e.g. image/png
     # The embed reports bookings to the host page's GA4 / Meta Pixel (opt-in).
     report_conversions: bool
+    # Client pages fall back to it when neither link nor browser names a language.
+    default_language: str
 
     @property
     def method_keys(self) -> list[str]:
@@ -103,6 +105,20 @@ class MiniSession(Row):
     @property
     def is_free(self) -> bool:
         return self.booking_process == "free" or self.price_minor == 0
+
+    @property
+    def books_on_submit(self) -> bool:
+        """Booked as the details are sent: free, with no contract to sign first (a free
+        mini session with a contract goes through the checkout, to sign, with nothing due)."""
+        return self.is_free and not self.contract.strip()
+
+    def as_charged(self) -> MiniSession:
+        """The mini session as its quote prices it: a free one charges nothing."""
+        if not self.is_free:
+            return self
+        return replace(
+            self, price_minor=0, deposit_minor=None, extra_person_minor=0, deposit_ppm=None
+        )
 
     @property
     def method_keys(self) -> list[str]:

@@ -17,6 +17,7 @@ from databases import Database
 from ..db.tables import quotes
 from ..db.transactions import write_transaction
 from ..formatting import slot_label
+from ..i18n import gettext as _
 from .bookings import secure_spot
 from .claims import release_extras
 from .coupons import MAX_CODE, Coupon, CouponRefused, claim_coupon, find_coupon, normalise_code
@@ -54,17 +55,17 @@ def read_choice(form: Mapping[str, str]) -> tuple[dict[int, int], str]:
         key = name.removeprefix(ADDON_FIELD)
         text = raw.strip() or "0"
         if not key.isascii() or not key.isdigit() or len(key) > 9:
-            errors["addons"] = "That add-on isn't offered for this session."
+            errors["addons"] = _("That add-on isn't offered for this session.")
             continue
         sign = -1 if text.startswith("-") else 1
         digits = text.removeprefix("-")
         if not digits.isascii() or not digits.isdigit() or len(digits) > MAX_QUANTITY_TEXT:
-            errors[name] = "Enter a whole number."
+            errors[name] = _("Enter a whole number.")
             continue
         picked[int(key)] = sign * int(digits)
     code = form.get("coupon", "")
     if len(code) > MAX_CODE * 2:
-        errors["coupon"] = "We don't know that code. Check the spelling?"
+        errors["coupon"] = _("We don't know that code. Check the spelling?")
     if errors:
         raise InvalidDetails(errors)
     return picked, code

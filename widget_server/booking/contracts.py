@@ -30,6 +30,7 @@ from ..db.insert_once import insert_once
 from ..db.rows import fetch_one_as
 from ..db.tables import contract_signatures
 from ..formatting import day_long, local_date, money, slot_time
+from ..i18n import gettext as _
 from .details import MAX_NAME, _has_control_chars
 from .errors import InvalidDetails
 from .events import record_event
@@ -160,13 +161,15 @@ def check_signature(
     errors: dict[str, str] = {}
     name = " ".join(typed_name.split())
     if not name:
-        errors["signed_name"] = "Type your full name to sign the contract."
+        errors["signed_name"] = _("Type your full name to sign the contract.")
     elif len(name) > MAX_NAME:
-        errors["signed_name"] = f"Please keep your name under {MAX_NAME} characters."
+        errors["signed_name"] = _("Please keep your name under %(most)d characters.") % {
+            "most": MAX_NAME
+        }
     elif _has_control_chars(name):
-        errors["signed_name"] = "Your name contains characters we can't accept."
+        errors["signed_name"] = _("Your name contains characters we can't accept.")
     if not agreed:
-        errors["agree"] = "Tick the box to agree to the contract."
+        errors["agree"] = _("Tick the box to agree to the contract.")
     if errors:
         raise InvalidDetails(errors)
     return Signature(

@@ -20,18 +20,19 @@ from databases import Database
 from ..db.limits import storable
 from ..db.rows import fetch_one_as
 from ..db.tables import coupon_minis, coupon_redemptions, coupons
+from ..i18n import lazy_gettext
 from .catalog import Row
 from .pricing import CouponTerms
 
 MAX_CODE = 40
 
 REASONS = {
-    "unknown": "We don't know that code. Check the spelling?",
-    "not_yet": "That code isn't valid yet.",
-    "expired": "That code has expired.",
-    "used_up": "That code has been used up.",
-    "not_here": "That code isn't valid for this session.",
-    "email_limit": "You've already used that code.",
+    "unknown": lazy_gettext("We don't know that code. Check the spelling?"),
+    "not_yet": lazy_gettext("That code isn't valid yet."),
+    "expired": lazy_gettext("That code has expired."),
+    "used_up": lazy_gettext("That code has been used up."),
+    "not_here": lazy_gettext("That code isn't valid for this session."),
+    "email_limit": lazy_gettext("You've already used that code."),
 }
 
 
@@ -42,7 +43,7 @@ class CouponRefused(Exception):
 
     @property
     def message(self) -> str:
-        return REASONS[self.reason]
+        return str(REASONS[self.reason])
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import phonenumbers
 from babel.core import get_global
 from email_validator import EmailNotValidError, validate_email
 
+from ..i18n import gettext as _
 from .errors import InvalidDetails
 
 MAX_NAME = 200
@@ -28,6 +29,8 @@ class ClientDetails:
     name: str
     email: str
     phone: str  # E.164
+    # The language the client filled the form in: their later pages and emails keep it.
+    language: str | None = None
 
 
 def region_for_timezone(timezone: str) -> str | None:
@@ -61,34 +64,34 @@ def validate_details(
     errors: dict[str, str] = {}
     name = " ".join(name.split())
     if not name:
-        errors["name"] = "Please enter your name."
+        errors["name"] = _("Please enter your name.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Please keep your name under {MAX_NAME} characters."
+        errors["name"] = _("Please keep your name under %(most)d characters.") % {"most": MAX_NAME}
     elif _has_control_chars(name):
-        errors["name"] = "Your name contains characters we can't accept."
+        errors["name"] = _("Your name contains characters we can't accept.")
     elif ENCODED_WORD_START in name:
-        errors["name"] = 'Please write your name without "=?".'
+        errors["name"] = _('Please write your name without "=?".')
 
     email = email.strip()
     normalized_email = ""
     if not email:
-        errors["email"] = "Please enter your email address."
+        errors["email"] = _("Please enter your email address.")
     elif len(email) > MAX_EMAIL:
-        errors["email"] = "That email address is too long."
+        errors["email"] = _("That email address is too long.")
     elif ENCODED_WORD_START in email:
-        errors["email"] = "Please enter a valid email address, like name@example.com."
+        errors["email"] = _("Please enter a valid email address, like name@example.com.")
     else:
         try:
             normalized_email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            errors["email"] = "Please enter a valid email address, like name@example.com."
+            errors["email"] = _("Please enter a valid email address, like name@example.com.")
 
     phone = phone.strip()
     e164 = ""
     if not phone:
-        errors["phone"] = "Please enter a phone number so the photographer can reach you."
+        errors["phone"] = _("Please enter a phone number so the photographer can reach you.")
     elif len(phone) > MAX_PHONE_INPUT:
-        errors["phone"] = "That phone number is too long."
+        errors["phone"] = _("That phone number is too long.")
     else:
         try:
             parsed = phonenumbers.parse(phone, default_region)
@@ -96,7 +99,7 @@ def validate_details(
                 raise phonenumbers.NumberParseException(0, "invalid")
             e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         except phonenumbers.NumberParseException:
-            errors["phone"] = (
+            errors["phone"] = _(
                 "Please enter a valid phone number, with the country code if it's not local."
             )
 

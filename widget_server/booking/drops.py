@@ -24,6 +24,7 @@ from ..db.rows import fetch_all_as
 from ..db.tables import early_access_emails, leads, mini_sessions
 from ..db.transactions import write_transaction
 from .catalog import MiniSession
+from .email_language import language_of_address
 from .tokens import BookingTokens
 
 
@@ -185,7 +186,10 @@ async def queue_early_access_emails(
                 booking_id=None,
                 kind="early_access",
                 recipient=email,
-                payload={"mini_session_id": mini.id},
+                payload={
+                    "mini_session_id": mini.id,
+                    "language": await language_of_address(db, studio_id, email),
+                },
                 now=now,
                 dedupe_key=f"early_access:{mini.id}:{email}",
             )

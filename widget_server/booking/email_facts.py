@@ -1,13 +1,16 @@
 """What an email about a booking says, taken in the transaction that queues it.
 
-An email says what was true when it was written. A confirmation that waits in the
-outbox (an SMTP outage, a slow queue) while the client moves or cancels must still
-describe the time, place and amounts it confirmed, and still carry its calendar file.
-So the booking as it is at that moment (``BookingView``: slot, place, mini session,
-studio, quote, payments), where it was before a move, and the SEQUENCE of its calendar
-entry are written into the outbox row's payload as JSON (``take_facts``), and the
-sender renders from them (``read_facts``). Rows written before facts existed have none
-and are rendered from the booking as it is now.
+An email says what was true when it was written. A confirmation that waits in the outbox
+(an SMTP outage, a slow queue) while the client moves or cancels must still describe the
+time, place and amounts it confirmed, and still carry its calendar file. So the booking
+as it is at that moment (``BookingView``: slot, place, mini session, studio, quote,
+payments), where it was before a move, the SEQUENCE of its calendar entry and the
+language the client's email speaks (booking/email_language.py) are written into the
+outbox row's payload as JSON (``take_facts``), and the sender renders from them
+(``read_facts``). Rows written before facts existed have none and are rendered from the
+booking as it is now (and rows without a language, in the lead's language now). The
+client's answers are facts too: the photographer's new-booking email lists them as given,
+not as corrected later.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from databases import Database
 from pydantic import TypeAdapter, ValidationError
 
 from ..db.tables import slots
+from .answers import Answer, booking_answers
 from .catalog import Location
+from .email_language import email_language
 from .events import calendar_sequence
 from .places import location_of_slot
 from .views import BookingView, load_booking_by_id
@@ -46,6 +51,10 @@ class EmailFacts:
     booking: BookingView  # as it was when the email was queued
     calendar_sequence: int  # its calendar entry's SEQUENCE then
     old: PlaceAndTime | None = None  # where a rescheduled booking was before
+    # The client's language then (None in rows from before languages: the lead's now).
+    language: str | None = None
+    # The client's answers then; None: facts taken without them (read as they are now).
+    answers: list[Answer] | None = None
 
 
 @cache
@@ -74,14 +83,23 @@ async def take_facts(
         booking,
         await calendar_sequence(db, booking_id),
         await place_and_time(db, old_slot_id) if old_slot_id is not None else None,
+        language=await email_language(db, studio_id=booking.studio.id, lead_id=booking.lead_id),
+        answers=await booking_answers(db, booking_id),
     )
 
 
 def facts_of(
-    booking: BookingView, sequence: int, old: PlaceAndTime | None = None
+    booking: BookingView,
+    sequence: int,
+    old: PlaceAndTime | None = None,
+    *,
+    language: str | None,
+    answers: list[Answer] | None = None,
 ) -> dict[str, Any]:
-    """``take_facts`` for a booking already loaded (in the same transaction)."""
-    facts = _facts_adapter().dump_python(EmailFacts(booking, sequence, old), mode="json")
+    """``take_facts`` for a booking already loaded (in the same transaction), with the
+    client's language decided by the caller (``email_language``)."""
+    made = EmailFacts(booking, sequence, old, language=language, answers=answers)
+    facts = _facts_adapter().dump_python(made, mode="json")
     assert isinstance(facts, dict)
     return facts
 

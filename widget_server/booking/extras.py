@@ -24,6 +24,8 @@ from ..db.tables import (
     tax_rate_minis,
     tax_rates,
 )
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from .catalog import MiniSession, Row
 from .errors import InvalidDetails
 from .pricing import CouponTerms, Goods, PriceInput, TaxRate, price
@@ -125,18 +127,19 @@ def check_choice(mini: MiniSession, offered: list[Addon], choice: Choice) -> dic
     below 0 or over the maximum, an add-on this mini session doesn't sell, too many people)."""
     errors: dict[str, str] = {}
     if not 1 <= choice.party_size <= mini.party_max:
-        errors["party_size"] = f"Choose between 1 and {mini.party_max} people."
+        errors["party_size"] = _("Choose between 1 and %(most)d people.") % {"most": mini.party_max}
     by_id = {a.id: a for a in offered}
     picked: dict[int, int] = {}
     for addon_id, quantity in (choice.addons or {}).items():
         addon = by_id.get(addon_id)
         if addon is None:
-            errors["addons"] = "That add-on isn't offered for this session."
+            errors["addons"] = _("That add-on isn't offered for this session.")
             continue
         if quantity < 0 or quantity > addon.max_quantity:
-            errors[f"addon_{addon_id}"] = (
-                f"Choose between 0 and {addon.max_quantity} for {addon.name}."
-            )
+            errors[f"addon_{addon_id}"] = _("Choose between 0 and %(most)d for %(name)s.") % {
+                "most": addon.max_quantity,
+                "name": addon.name,
+            }
         elif quantity:
             picked[addon_id] = quantity
     if errors:
@@ -161,7 +164,7 @@ def priced_quote(
     if extra:
         goods.append(
             Goods(
-                "Extra person" if extra == 1 else "Extra people",
+                ngettext("Extra person", "Extra people", extra),
                 mini.extra_person_minor,
                 quantity=extra,
                 kind="party",
@@ -194,13 +197,22 @@ def priced_quote(
     )
 
 
+async def charged_taxes(db: Database, studio_id: int, mini: MiniSession) -> MiniTaxes:
+    """The taxes a hold's quote is priced with: a free mini session's quote (a contract to
+    sign) charges nothing, so taxes nothing."""
+    if mini.is_free:
+        return MiniTaxes(base=(), addons={})
+    return await taxes_of(db, studio_id, mini.id)
+
+
 def opening_quote(
     mini: MiniSession, currency: str, slot_label: str, *, party_size: int, taxes: MiniTaxes
 ) -> Quote:
     """The quote a new hold starts with, a client's own or a waitlist offer's: the party
-    size, no add-ons, no code, the mini session's taxes. The checkout changes it from there."""
+    size, no add-ons, no code, the mini session's taxes (a free one charges nothing). The
+    checkout changes it from there."""
     return priced_quote(
-        mini,
+        mini.as_charged(),
         currency,
         slot_label,
         party_size=party_size,
@@ -254,7 +266,7 @@ async def claim_addons(
         )
         if claimed is None:
             name = await db.fetch_val(sa.select(addons.c.name).where(addons.c.id == addon_id))
-            raise AddonsGone(str(name or "An add-on"))
+            raise AddonsGone(str(name or _("An add-on")))
         await db.execute(
             booking_addons.insert().values(
                 booking_id=booking_id, addon_id=addon_id, quantity=quantity

@@ -41,14 +41,20 @@ from ..db.tables import (
     waitlist_offers,
 )
 from ..formatting import slot_label
+from ..i18n import lazy_gettext
 from .catalog import MiniSession, Studio
 from .events import record_event
-from .extras import insert_quote, opening_quote, taxes_of
+from .extras import charged_taxes, insert_quote, opening_quote
 from .tokens import new_public_id
+from .webhook_events import queue_waitlist_event
 
 # Times of day a waiting client can ask for, by the session's local start hour.
 PARTS_OF_DAY = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
-PART_LABELS = {"morning": "Mornings", "afternoon": "Afternoons", "evening": "Evenings"}
+PART_LABELS = {
+    "morning": lazy_gettext("Mornings"),
+    "afternoon": lazy_gettext("Afternoons"),
+    "evening": lazy_gettext("Evenings"),
+}
 
 
 def part_of_day(starts_at: datetime, timezone: str) -> str:
@@ -107,6 +113,7 @@ class WaitingEntry(NamedTuple):
     email: str
     phone: str
     preferences: str
+    language: str | None = None  # the one they joined in: the offer's lead keeps it
 
 
 async def offer_slot(db: Database, slot_id: int) -> OfferSlot | None:
@@ -149,6 +156,11 @@ async def waiting_entries(db: Database, mini_session_id: int) -> list[WaitingEnt
     )
 
 
+class _Lapsed(NamedTuple):
+    entry_id: int
+    booking_id: int
+
+
 async def settle_lapsed(db: Database, booking_ids: list[int], now: datetime) -> None:
     """Offers whose holds just lapsed are over, and their clients leave the list."""
     if not booking_ids:
@@ -158,18 +170,27 @@ async def settle_lapsed(db: Database, booking_ids: list[int], now: datetime) -> 
         waitlist_offers.update()
         .where(waitlist_offers.c.booking_id.in_(booking_ids), waitlist_offers.c.state == "offered")
         .values(state="lapsed", settled_at=now)
-        .returning(waitlist_offers.c.entry_id.label("id")),
-        IdRow,
+        .returning(waitlist_offers.c.entry_id, waitlist_offers.c.booking_id),
+        _Lapsed,
     )
     if lapsed:
-        await db.execute(
+        settled = await fetch_all_as(
+            db,
             waitlist_entries.update()
             .where(
-                waitlist_entries.c.id.in_([r.id for r in lapsed]),
+                waitlist_entries.c.id.in_([r.entry_id for r in lapsed]),
                 waitlist_entries.c.state == "offered",
             )
             .values(state="lapsed", updated_at=now)
+            .returning(waitlist_entries.c.id),
+            IdRow,
         )
+        done = {r.id for r in settled}
+        for r in lapsed:
+            if r.entry_id in done:
+                await queue_waitlist_event(
+                    db, r.entry_id, "waitlist.lapsed", now, booking_id=r.booking_id
+                )
 
 
 async def hand_on(
@@ -244,6 +265,7 @@ async def make_offer(
             name=entry.name,
             email=entry.email,
             phone=entry.phone,
+            language=entry.language,
             status="scheduling_in_progress",
             utm="{}",
             created_at=now,
@@ -268,7 +290,7 @@ async def make_offer(
         studio.currency,
         slot_label(slot.starts_at, slot.timezone),
         party_size=mini.default_party_size,
-        taxes=await taxes_of(db, studio.id, mini.id),
+        taxes=await charged_taxes(db, studio.id, mini),
     )
     await insert_quote(db, booking_id, quote)
     await db.execute(
@@ -281,6 +303,20 @@ async def make_offer(
             offered_at=now,
             expires_at=deadline,
         )
+    )
+    await queue_waitlist_event(
+        db,
+        entry.id,
+        "waitlist.offered",
+        now,
+        offer={
+            "booking_id": booking_id,
+            "slot_id": slot.id,
+            "starts_at": slot.starts_at.isoformat(),
+            "timezone": slot.timezone,
+            "claim_by": deadline.isoformat(),
+            "by_hand": by_hand,
+        },
     )
     await record_event(
         db,

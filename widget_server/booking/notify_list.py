@@ -14,7 +14,9 @@ from ..db.outbox import enqueue
 from ..db.rows import fetch_all_as, fetch_one_as
 from ..db.tables import outbox, subscribers
 from ..db.transactions import write_transaction
+from ..i18n import known_language
 from .catalog import MiniSession
+from .email_language import choose_language, email_language, studio_default_language
 from .tokens import new_public_id
 
 # Announcements leave at this many a minute (a steady rate for the SMTP server and the
@@ -31,6 +33,7 @@ class Subscriber(NamedTuple):
     created_at: datetime
     confirmed_at: datetime | None
     unsubscribed_at: datetime | None
+    language: str | None  # the one they subscribed in: their emails speak it
 
 
 async def subscriber_by_public_id(db: Database, public_id: str) -> Subscriber | None:
@@ -39,10 +42,15 @@ async def subscriber_by_public_id(db: Database, public_id: str) -> Subscriber | 
     )
 
 
-async def ask_to_subscribe(db: Database, studio_id: int, email: str, now: datetime) -> None:
+async def ask_to_subscribe(
+    db: Database, studio_id: int, email: str, now: datetime, *, language: str | None = None
+) -> None:
     """Email a confirmation link to a new (or returning) address; a confirmed address
-    changes nothing, and nothing says whether the address was already on the list."""
+    changes nothing, and nothing says whether the address was already on the list.
+    ``language`` is the page's (a key of i18n.LANGUAGES; None: the studio's default): the
+    confirmation and the announcements speak it."""
     email = email.lower()
+    language = known_language(language)
     async with write_transaction(db):
         row = await db.fetch_one(
             subscribers.update()
@@ -51,7 +59,11 @@ async def ask_to_subscribe(db: Database, studio_id: int, email: str, now: dateti
                 subscribers.c.email == email,
                 subscribers.c.state == "unsubscribed",
             )
-            .values(state="pending", unsubscribed_at=None)
+            .values(
+                state="pending",
+                unsubscribed_at=None,
+                **({"language": language} if language else {}),
+            )
             .returning(subscribers.c.id)
         )
         if row is not None:
@@ -70,6 +82,7 @@ async def ask_to_subscribe(db: Database, studio_id: int, email: str, now: dateti
                     email=email,
                     public_id=new_public_id(),
                     state="pending",
+                    language=language,
                     created_at=now,
                 )
             )
@@ -79,7 +92,10 @@ async def ask_to_subscribe(db: Database, studio_id: int, email: str, now: dateti
             booking_id=None,
             kind="notify_confirm",
             recipient=email,
-            payload={"subscriber_id": subscriber_id},
+            payload={
+                "subscriber_id": subscriber_id,
+                "language": await email_language(db, studio_id=studio_id, chosen=language),
+            },
             now=now,
         )
 
@@ -139,6 +155,7 @@ async def announce(db: Database, studio_id: int, mini: MiniSession, now: datetim
     """Queue the announcement of ``mini`` to every confirmed subscriber, at a steady rate,
     once each whatever happens; returns how many were queued now."""
     confirmed = [s for s in await studio_subscribers(db, studio_id) if s.state == "confirmed"]
+    studio_language = await studio_default_language(db, studio_id)
     step = timedelta(seconds=60 / ANNOUNCE_PER_MINUTE)
     queued = 0
     async with write_transaction(db):
@@ -149,7 +166,11 @@ async def announce(db: Database, studio_id: int, mini: MiniSession, now: datetim
                 booking_id=None,
                 kind="announcement",
                 recipient=subscriber.email,
-                payload={"subscriber_id": subscriber.id, "mini_session_id": mini.id},
+                payload={
+                    "subscriber_id": subscriber.id,
+                    "mini_session_id": mini.id,
+                    "language": choose_language(subscriber.language, studio_language),
+                },
                 now=now,
                 dedupe_key=f"announce:{mini.id}:{subscriber.id}",
                 not_before=now + step * n,

@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..i18n import gettext as _
+
 # A tax rate or a percentage is stored in millionths (8.875 % == 88_750), so any rate a
 # tax authority publishes is exact.
 PPM = 1_000_000
@@ -178,7 +180,11 @@ def price(spec: PriceInput) -> Priced:
     if discount:
         assert spec.coupon is not None
         lines.append(
-            Line(label=f"Code {spec.coupon.code}", amount_minor=-discount, kind="discount")
+            Line(
+                label=_("Code %(code)s") % {"code": spec.coupon.code},
+                amount_minor=-discount,
+                kind="discount",
+            )
         )
     # Tax per rate, in the order rates first appear; each taxed line rounded once.
     taxes: dict[tuple[str, int, bool, int], int] = {}
@@ -189,10 +195,10 @@ def price(spec: PriceInput) -> Priced:
     for (name, rate_ppm, inclusive, rate_id), amount in taxes.items():
         if amount == 0:
             continue
-        label = f"{name} {percent_text(rate_ppm)} %"
+        # An inclusive tax is marked by ``included`` (pages say "Includes VAT 20 %").
         lines.append(
             Line(
-                label=label + (" (included)" if inclusive else ""),
+                label=f"{name} {percent_text(rate_ppm)} %",
                 amount_minor=amount,
                 kind="tax",
                 included=inclusive,

@@ -67,6 +67,7 @@ def base_label(mini: MiniSession, slot_label: str) -> str:
 
 def quote_for(mini: MiniSession, currency: str, slot_label: str) -> Quote:
     """The quote for one spot with nothing added: one line, and the deposit (if any)."""
+    mini = mini.as_charged()
     priced = price(
         PriceInput(
             currency=currency,

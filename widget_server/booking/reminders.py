@@ -25,6 +25,7 @@ from ..db.rows import fetch_all_as
 from ..db.tables import bookings, leads, mini_sessions, outbox, slots
 from ..db.transactions import write_transaction
 from .email_facts import FACTS_KEY, facts_of
+from .email_language import email_language
 from .events import calendar_sequence
 from .views import load_booking_view
 
@@ -90,7 +91,11 @@ async def queue_due_reminders(db: Database, now: datetime) -> int:
         if view is None or view.status != "booked" or view.slot_id != row.slot_id:
             continue  # cancelled or moved meanwhile: the next round looks again
         # The reminder's calendar file carries the entry's current SEQUENCE.
-        facts = facts_of(view, await calendar_sequence(db, row.id))
+        facts = facts_of(
+            view,
+            await calendar_sequence(db, row.id),
+            language=await email_language(db, studio_id=view.studio.id, lead_id=view.lead_id),
+        )
         async with write_transaction(db):
             enqueue_for_booking = partial(
                 enqueue,

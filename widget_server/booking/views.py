@@ -71,6 +71,7 @@ class BookingView:
     client_name: str
     client_email: str
     client_phone: str
+    client_language: str | None  # the language they booked in (leads.language)
     studio: Studio
     mini: MiniSession
     location: Location
@@ -124,6 +125,7 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
             leads.c.name.label("lead_name"),
             leads.c.email.label("lead_email"),
             leads.c.phone.label("lead_phone"),
+            leads.c.language.label("lead_language"),
             slots.c.starts_at,
             slots.c.ends_at,
             *_labelled(studios, "s_"),
@@ -175,6 +177,7 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
         client_name=m["lead_name"],
         client_email=m["lead_email"],
         client_phone=m["lead_phone"],
+        client_language=m["lead_language"],
         studio=Studio.from_mapping(m, "s_"),
         mini=MiniSession.from_mapping(m, "m_"),
         location=Location.from_mapping(m, "l_"),

@@ -22,6 +22,7 @@ from databases import Database
 from ..db.rows import IdRow, fetch_all_as, fetch_one_as
 from ..db.tables import bookings, slots, waitlist_entries, waitlist_offers
 from ..db.transactions import write_transaction
+from ..i18n import known_language
 from .availability import mini_slots
 from .catalog import MiniSession, Studio, mini_session_by_id
 from .details import ClientDetails
@@ -38,6 +39,7 @@ from .handoff import (
 )
 from .holds import claim_spot, lock_slot, release_spot, sweep_slot
 from .tokens import new_public_id
+from .webhook_events import queue_waitlist_event
 
 ACTIVE = ("waiting", "offered")
 
@@ -50,9 +52,12 @@ async def join_waitlist(
     details: ClientDetails,
     preferences: Preferences,
     now: datetime,
+    language: str | None = None,
 ) -> str:
     """Put the client on the list (once per email: joining again updates what suits them);
-    returns the entry's public id. A suitable open spot is offered to them at once."""
+    returns the entry's public id. A suitable open spot is offered to them at once, in
+    ``language`` (the page's, a key of i18n.LANGUAGES; None: the studio's default)."""
+    language = known_language(language)
     async with write_transaction(db):
         existing = await db.fetch_one(
             waitlist_entries.update()
@@ -61,14 +66,18 @@ async def join_waitlist(
                 sa.func.lower(waitlist_entries.c.email) == details.email.lower(),
                 waitlist_entries.c.state.in_(ACTIVE),
             )
-            .values(preferences=preferences.to_json(), updated_at=now)
+            .values(
+                preferences=preferences.to_json(),
+                updated_at=now,
+                **({"language": language} if language else {}),
+            )
             .returning(waitlist_entries.c.public_id)
         )
         if existing is not None:
             public_id: str = existing._mapping["public_id"]
         else:
             public_id = new_public_id()
-            await db.execute(
+            entry_id = await db.execute(
                 waitlist_entries.insert().values(
                     public_id=public_id,
                     studio_id=studio.id,
@@ -77,11 +86,13 @@ async def join_waitlist(
                     email=details.email,
                     phone=details.phone,
                     preferences=preferences.to_json(),
+                    language=language,
                     state="waiting",
                     created_at=now,
                     updated_at=now,
                 )
             )
+            await queue_waitlist_event(db, entry_id, "waitlist.joined", now)
     await offer_open_spots(db, mini, now)
     return public_id
 
@@ -235,6 +246,7 @@ async def claim_offer(db: Database, booking_id: int, slot_id: int, now: datetime
                 .values(state="claimed", updated_at=now)
             )
             await record_event(db, booking_id, "waitlist_claimed", now, entry_id=entry_id)
+            await queue_waitlist_event(db, entry_id, "waitlist.claimed", now, booking_id=booking_id)
             return "claimed"
     offer = await offer_of_booking(db, booking_id)
     return offer.state if offer is not None else "withdrawn"
@@ -312,6 +324,8 @@ async def leave_waitlist(db: Database, entry_id: int, now: datetime) -> bool:
         if live is not None and freed:
             await record_event(db, live.booking_id, "waitlist_left", now, entry_id=entry_id)
             await release_spot(db, live.slot_id, now)
+        if left is not None:
+            await queue_waitlist_event(db, entry_id, "waitlist.left", now)
     return left is not None
 
 

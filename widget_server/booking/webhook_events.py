@@ -9,6 +9,7 @@ moved; nothing else (never the client's secret link).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from ..db.tables import (
     quotes,
     session_days,
     slots,
+    waitlist_entries,
     webhook_endpoints,
 )
 from ..db.webhook_outbox import queue_event, studio_wants
@@ -35,6 +37,11 @@ EVENT_TYPES = {
     "payment.received": "Money arrived for a booking (card, or marked paid offline).",
     "payment.refunded": "Money went back to the client.",
     "lead.closed": "The photographer closed a lead.",
+    "waitlist.joined": "A client joined a mini session's waitlist.",
+    "waitlist.offered": "A freed spot was offered to a waiting client, held until a deadline.",
+    "waitlist.claimed": "A waiting client claimed the spot offered to them (now at checkout).",
+    "waitlist.lapsed": "An offer's claim window passed unclaimed: the spot went on.",
+    "waitlist.left": "A client left the waitlist.",
 }
 
 
@@ -183,5 +190,60 @@ async def queue_lead_closed(
                 "booking_ids": booking_ids,
             }
         },
+        now=now,
+    )
+
+
+async def queue_waitlist_event(
+    db: Database, entry_id: int, event_type: str, now: datetime, **extra: Any
+) -> None:
+    """A ``waitlist.*`` event for one entry, in the transaction of its change. Ordered per
+    entry (joined, offered, claimed or lapsed or left), as a booking's events are."""
+    has_endpoint = sa.exists().where(
+        webhook_endpoints.c.studio_id == waitlist_entries.c.studio_id,
+        webhook_endpoints.c.deleted_at.is_(None),
+    )
+    row = await db.fetch_one(
+        sa.select(
+            waitlist_entries.c.id,
+            waitlist_entries.c.studio_id,
+            waitlist_entries.c.state,
+            waitlist_entries.c.name,
+            waitlist_entries.c.email,
+            waitlist_entries.c.phone,
+            waitlist_entries.c.preferences,
+            waitlist_entries.c.created_at,
+            mini_sessions.c.slug.label("mini"),
+            mini_sessions.c.title.label("mini_title"),
+        )
+        .join(mini_sessions, mini_sessions.c.id == waitlist_entries.c.mini_session_id)
+        .where(waitlist_entries.c.id == entry_id, has_endpoint)
+    )
+    if row is None:  # no such entry, or (most studios) no endpoint
+        return
+    r = row._mapping
+    try:
+        wanted = json.loads(r["preferences"])
+    except ValueError:
+        wanted = {}
+    entry = {
+        # Never the entry's public id: it is the secret of the client's "leave" link.
+        "id": r["id"],
+        "state": r["state"],
+        "mini": r["mini"],
+        "mini_title": r["mini_title"],
+        "client": {"name": r["name"], "email": r["email"], "phone": r["phone"]},
+        "preferences": {
+            "session_day_ids": wanted.get("days", []) if isinstance(wanted, dict) else [],
+            "parts_of_day": wanted.get("parts", []) if isinstance(wanted, dict) else [],
+        },
+        "created_at": r["created_at"].isoformat(),
+    }
+    await queue_event(
+        db,
+        studio_id=int(r["studio_id"]),
+        event_type=event_type,
+        ordering_key=f"waitlist:{entry_id}",
+        data={"entry": entry, **extra},
         now=now,
     )

@@ -744,6 +744,9 @@ waitlist_entries = sa.Table(
     sa.Column("state", sa.String(16), nullable=False, server_default="waiting"),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The language they joined in (a key of i18n.LANGUAGES): the offer's lead, and so its
+    # email, keep it. NULL for entries from before languages: the studio's default.
+    sa.Column("language", sa.String(16), nullable=True),
     sa.CheckConstraint(
         "state IN ('waiting', 'offered', 'claimed', 'lapsed', 'left')", name="state_known"
     ),
@@ -797,6 +800,9 @@ subscribers = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("confirmed_at", UTCDateTime, nullable=True),
     sa.Column("unsubscribed_at", UTCDateTime, nullable=True),
+    # The language they subscribed in (a key of i18n.LANGUAGES): the confirmation and the
+    # announcements speak it. NULL for subscribers from before languages: the studio's default.
+    sa.Column("language", sa.String(16), nullable=True),
     sa.UniqueConstraint("studio_id", "email", name="uq_subscribers_studio_email"),
     sa.CheckConstraint("state IN ('pending', 'confirmed', 'unsubscribed')", name="state_known"),
 )

@@ -131,6 +131,9 @@ def install_in(env: Environment) -> None:
     that follow the language in force (newstyle: ``_("Hi %(name)s", name=n)``, escaped
     like any other value in an autoescaped template)."""
     env.add_extension("jinja2.ext.i18n")
+    # Whitespace in {% trans %} blocks collapsed, as `make i18n` extracts them (babel.cfg
+    # says `trimmed`): a block that spans lines must look its message up the same way.
+    env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
     )

@@ -28,6 +28,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 
+from ..i18n import DEFAULT_LANGUAGE, html_lang, known_language
 from .render import RenderedEmail, RenderError
 
 logger = logging.getLogger("minis.mail")
@@ -107,6 +108,9 @@ def build_message(
             filename=attachment.filename,
             params=attachment.params,  # a calendar file's charset and iTIP method
         )
+    # The language it is written in (RFC 3282), a shipped one's tag ("fr", "pt-BR"); set
+    # last, as making the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = html_lang(known_language(rendered.language) or DEFAULT_LANGUAGE)
     check_headers(message)
     return message
 

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from ..booking.views import BookingView
+from ..i18n import gettext as _
 
 PRODID = "-//Minis//Mini session booking//EN"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
@@ -64,7 +65,23 @@ def map_link(booking: BookingView) -> str:
 
 
 def _summary(booking: BookingView) -> str:
-    return f"{booking.mini.title} with {booking.studio.name}"
+    """The entry's title, in the language in force (the email's, or the page's)."""
+    # Translators: a calendar entry's title, e.g. "Fall minis with Jane Doe Photography"
+    return _("%(title)s with %(studio)s") % {
+        "title": booking.mini.title,
+        "studio": booking.studio.name,
+    }
+
+
+def _booking_line(booking: BookingView) -> str:
+    return _("Booking %(reference)s") % {"reference": booking.reference}
+
+
+def _details(booking: BookingView, manage_url: str) -> str:
+    return _("Booking %(reference)s\nManage your booking: %(url)s") % {
+        "reference": booking.reference,
+        "url": manage_url,
+    }
 
 
 def booking_ics(
@@ -93,7 +110,7 @@ def booking_ics(
     event.add("dtend", booking.ends_at.astimezone(UTC))
     event.add("summary", _summary(booking))
     event.add("location", where(booking))
-    event.add("description", f"Booking {booking.reference}\nManage your booking: {manage_url}")
+    event.add("description", _details(booking, manage_url))
     event.add("url", manage_url)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if method == "CANCEL" else "OPAQUE")
@@ -124,7 +141,7 @@ def google_calendar_link(booking: BookingView, manage_url: str) -> str:
             "text": _summary(booking),
             "dates": f"{_utc(booking.starts_at, fmt)}/{_utc(booking.ends_at, fmt)}",
             "location": where(booking),
-            "details": f"Booking {booking.reference}\n{manage_url}",
+            "details": _booking_line(booking) + "\n" + manage_url,
         }
     )
     return f"https://calendar.google.com/calendar/render?{query}"
@@ -141,7 +158,7 @@ def outlook_calendar_link(booking: BookingView, manage_url: str) -> str:
             "startdt": _utc(booking.starts_at, fmt),
             "enddt": _utc(booking.ends_at, fmt),
             "location": where(booking),
-            "body": f"Booking {booking.reference}\n{manage_url}",
+            "body": _booking_line(booking) + "\n" + manage_url,
         },
         quote_via=quote,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .. import formatting
 from ..booking.views import BookingView
+from ..i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -35,22 +36,35 @@ def refund_story(booking: BookingView, refund_minor: int, by: str) -> RefundStor
     studio = booking.studio.name
     if paid == 0:
         if by == "deadline":
-            return RefundStory(0, 0, 0, "No payment was received, so nothing is charged.", "")
-        return RefundStory(0, 0, 0, "Nothing had been paid, so there is nothing to refund.", "")
+            return RefundStory(0, 0, 0, _("No payment was received, so nothing is charged."), "")
+        return RefundStory(0, 0, 0, _("Nothing had been paid, so there is nothing to refund."), "")
     if kept == 0:
-        summary = f"All you paid, {money(refund)}, is being refunded to you."
+        summary = _("All you paid, %(refund)s, is being refunded to you.") % {
+            "refund": money(refund)
+        }
         return RefundStory(paid, refund, 0, summary, "")
     if refund:
-        summary = f"{money(refund)} is being refunded to you; {studio} keeps {money(kept)}."
+        summary = _("%(refund)s is being refunded to you; %(studio)s keeps %(kept)s.") % {
+            "refund": money(refund),
+            "studio": studio,
+            "kept": money(kept),
+        }
     else:
-        summary = f"No refund: {studio} keeps the {money(kept)} you paid."
+        summary = _("No refund: %(studio)s keeps the %(kept)s you paid.") % {
+            "studio": studio,
+            "kept": money(kept),
+        }
     policy = booking.mini.cancel_refund_policy
     if by == "studio":
-        reason = f"{studio} chose this refund when cancelling; reply to this email with questions."
+        reason = _(
+            "%(studio)s chose this refund when cancelling; reply to this email with questions."
+        )
     elif policy == "keep_deposit":
-        reason = f"Under {studio}'s cancellation policy the deposit is not refunded."
+        reason = _("Under %(studio)s's cancellation policy the deposit is not refunded.")
     elif policy == "none":
-        reason = f"Under {studio}'s cancellation policy payments are not refunded on cancellation."
+        reason = _(
+            "Under %(studio)s's cancellation policy payments are not refunded on cancellation."
+        )
     else:
-        reason = f"Under {studio}'s cancellation policy, as it applies to this booking."
-    return RefundStory(paid, refund, kept, summary, reason)
+        reason = _("Under %(studio)s's cancellation policy, as it applies to this booking.")
+    return RefundStory(paid, refund, kept, summary, reason % {"studio": studio})

@@ -7,6 +7,11 @@ carries its calendar file. Rows queued without facts (before they existed) are r
 from the booking as it is now and the slots their payload names. Templates live in
 templates/mail/: ``{kind}.html`` is autoescaped, ``{kind}.txt`` is not (plain text has
 nothing to escape, and escaping would garble names like "O'Brien").
+
+Each email is rendered under ``i18n.use_language`` in its reader's language, so its
+words, dates, times and amounts follow it: a client's email in the language decided when
+it was queued (the facts' ``language``, booking/email_language.py), the photographer's in
+the dashboard's (English for now).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from babel.support import LazyProxy
 from databases import Database
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -29,6 +35,7 @@ from ..booking.answers import booking_answers
 from ..booking.catalog import studio_by_id
 from ..booking.contracts import signature_of
 from ..booking.email_facts import EmailFacts, PlaceAndTime, place_and_time, read_facts
+from ..booking.email_language import STUDIO_LANGUAGE, email_language
 from ..booking.events import calendar_sequence
 from ..booking.tokens import BookingTokens
 from ..booking.unpaid import offline_deadline
@@ -36,6 +43,8 @@ from ..booking.views import BookingView, load_booking_view
 from ..contract_pdf import signed_contract_pdf
 from ..db.outbox import OutboxEmail
 from ..db.tables import bookings
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from ..notice import notice_html, notice_text
 from .ics import booking_ics, google_calendar_link, map_link, outlook_calendar_link
 from .refund_text import refund_story
@@ -43,28 +52,38 @@ from .studio_notices import STUDIO_KINDS, render_studio_notice
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 
-# kind: (audience, subject). Subjects are format strings over the context below.
-KINDS: dict[str, tuple[str, str]] = {
-    "booked": ("client", "You're booked: {title}, {when}"),
-    "rescheduled": ("client", "Your session has moved to {when}"),
-    "cancelled": ("client", "Your booking is cancelled: {title}, {when}"),
-    "reminder": ("client", "Reminder: {title}, {when}"),
-    "balance_reminder": ("client", "Balance due for {title}: {balance}"),
-    "payment_due": ("client", "Payment due by {deadline} to keep {title}, {when}"),
-    "waitlist_offer": ("client", "A spot opened up: {title}, {when}. Yours until {deadline}"),
-    "new_booking": ("studio", "New booking: {client} for {title}, {when}"),
-    "rescheduled_studio": ("studio", "Rescheduled: {client}, {old_when} → {when}"),
-    "cancelled_studio": ("studio", "Cancelled: {client}, {title}, {when}"),
+# kind: (audience, subject). Subjects are %-format strings over the values below,
+# translated when rendered (in the client's language; the studio's in English).
+KINDS: dict[str, tuple[str, LazyProxy]] = {
+    "booked": ("client", lazy_gettext("You're booked: %(title)s, %(when)s")),
+    "rescheduled": ("client", lazy_gettext("Your session has moved to %(when)s")),
+    "cancelled": ("client", lazy_gettext("Your booking is cancelled: %(title)s, %(when)s")),
+    "reminder": ("client", lazy_gettext("Reminder: %(title)s, %(when)s")),
+    "balance_reminder": ("client", lazy_gettext("Balance due for %(title)s: %(balance)s")),
+    "payment_due": (
+        "client",
+        lazy_gettext("Payment due by %(deadline)s to keep %(title)s, %(when)s"),
+    ),
+    "waitlist_offer": (
+        "client",
+        lazy_gettext("A spot opened up: %(title)s, %(when)s. Yours until %(deadline)s"),
+    ),
+    "new_booking": ("studio", lazy_gettext("New booking: %(client)s for %(title)s, %(when)s")),
+    "rescheduled_studio": (
+        "studio",
+        lazy_gettext("Rescheduled: %(client)s, %(old_when)s → %(when)s"),
+    ),
+    "cancelled_studio": ("studio", lazy_gettext("Cancelled: %(client)s, %(title)s, %(when)s")),
 }
 # The client's email about a change the studio made for them (payload ``by="studio"``).
 BY_STUDIO_SUBJECTS = {
-    "cancelled": "{studio} cancelled your booking: {title}, {when}",
-    "rescheduled": "{studio} moved your session to {when}",
+    "cancelled": lazy_gettext("%(studio)s cancelled your booking: %(title)s, %(when)s"),
+    "rescheduled": lazy_gettext("%(studio)s moved your session to %(when)s"),
 }
 # The emails about a time released because its offline payment never came (``by="deadline"``).
 BY_DEADLINE_SUBJECTS = {
-    "cancelled": "Your time was released (no payment received): {title}, {when}",
-    "cancelled_studio": "Released, not paid: {client}, {title}, {when}",
+    "cancelled": lazy_gettext("Your time was released (no payment received): %(title)s, %(when)s"),
+    "cancelled_studio": lazy_gettext("Released, not paid: %(client)s, %(title)s, %(when)s"),
 }
 # The calendar file each client email carries, by its iTIP method (mail/ics.py): the entry
 # added or moved (REQUEST, with the entry's current SEQUENCE), or removed (CANCEL).
@@ -76,16 +95,18 @@ CALENDAR_METHODS = {
 }
 # The line inboxes show after the subject (hidden at the top of the HTML part).
 PREHEADERS = {
-    "booked": "{when} at {place}. Your calendar entry is attached.",
-    "rescheduled": "Your new time: {when} at {place}. Your calendar entry is updated.",
-    "cancelled": "{title}, {when}, is cancelled. {money}",
-    "reminder": "{when} at {place}. Here's everything you need for the day.",
-    "balance_reminder": "{balance} is due for your session on {when}.",
-    "payment_due": "Please pay {balance} by {deadline} to keep your time.",
-    "waitlist_offer": "Held for you alone until {deadline}: claim it in one step.",
-    "new_booking": "{client} booked {when} at {place}. {paid}",
-    "rescheduled_studio": "{client} moved from {old_when} to {when}.",
-    "cancelled_studio": "{client} cancelled {when}. The time is open again.",
+    "booked": lazy_gettext("%(when)s at %(place)s. Your calendar entry is attached."),
+    "rescheduled": lazy_gettext(
+        "Your new time: %(when)s at %(place)s. Your calendar entry is updated."
+    ),
+    "cancelled": lazy_gettext("%(title)s, %(when)s, is cancelled. %(money)s"),
+    "reminder": lazy_gettext("%(when)s at %(place)s. Here's everything you need for the day."),
+    "balance_reminder": lazy_gettext("%(balance)s is due for your session on %(when)s."),
+    "payment_due": lazy_gettext("Please pay %(balance)s by %(deadline)s to keep your time."),
+    "waitlist_offer": lazy_gettext("Held for you alone until %(deadline)s: claim it in one step."),
+    "new_booking": lazy_gettext("%(client)s booked %(when)s at %(place)s. %(paid)s"),
+    "rescheduled_studio": lazy_gettext("%(client)s moved from %(old_when)s to %(when)s."),
+    "cancelled_studio": lazy_gettext("%(client)s cancelled %(when)s. The time is open again."),
 }
 # The name studio emails are sent under: the studio's own name is in the To line.
 SERVICE_NAME = "Minis"
@@ -129,6 +150,8 @@ class RenderedEmail:
     attachments: list[Attachment]
     # A list email's one-click unsubscribe URL (RFC 8058): List-Unsubscribe(-Post) headers.
     list_unsubscribe: str = ""
+    # The language it is written in (a key of i18n.LANGUAGES): its Content-Language header.
+    language: str = i18n.DEFAULT_LANGUAGE
 
 
 @cache
@@ -199,16 +222,19 @@ async def _with_current_logo(db: Database, booking: BookingView) -> BookingView:
 def _paid_line(booking: BookingView) -> str:
     """What the studio has been paid, in one sentence (the studio's preheader)."""
     if booking.quote is None or not booking.total_minor:
-        return "Free session."
+        return _("Free session.")
     paid = formatting.money(booking.paid_minor, booking.currency)
     total = formatting.money(booking.total_minor, booking.currency)
     if booking.paid_minor >= booking.total_minor:
-        return f"Paid in full: {total}."
+        return _("Paid in full: %(total)s.") % {"total": total}
     if _offline_pending(booking):
         if not booking.paid_minor:
-            return f"Paying you directly: {total}, not received yet."
-        return f"Paid {paid} of {total}; paying you the rest directly."
-    return f"Paid {paid} of {total}."
+            return _("Paying you directly: %(total)s, not received yet.") % {"total": total}
+        return _("Paid %(paid)s of %(total)s; paying you the rest directly.") % {
+            "paid": paid,
+            "total": total,
+        }
+    return _("Paid %(paid)s of %(total)s.") % {"paid": paid, "total": total}
 
 
 def _offline_pending(booking: BookingView) -> bool:
@@ -229,6 +255,30 @@ async def render_email(
         return await render_list_email(db, email, base_url=base_url, tokens=tokens, now=now)
     if email.kind not in KINDS or email.booking_id is None:
         raise RenderError(f"unknown email kind {email.kind!r}")
+    facts = read_facts(email.payload) or await _facts_now(db, email)
+    audience = KINDS[email.kind][0]
+    if audience == "studio":
+        language = STUDIO_LANGUAGE  # the dashboard's language
+    else:  # the one decided when it was queued; rows from before languages: the lead's now
+        language = facts.language or await email_language(
+            db, studio_id=facts.booking.studio.id, lead_id=facts.booking.lead_id
+        )
+    with i18n.use_language(language) as language:
+        return await _render_booking_email(
+            db, email, facts, language, base_url=base_url, tokens=tokens
+        )
+
+
+async def _render_booking_email(
+    db: Database,
+    email: OutboxEmail,
+    facts: EmailFacts,
+    language: str,
+    *,
+    base_url: str,
+    tokens: BookingTokens,
+) -> RenderedEmail:
+    """A booking's email from its facts, in ``language`` (the one in force)."""
     audience, subject_format = KINDS[email.kind]
     by = str(email.payload.get("by", "client"))
     if by == "studio":
@@ -238,7 +288,6 @@ async def render_email(
     else:
         by = "client"
     payload = email.payload
-    facts = read_facts(payload) or await _facts_now(db, email)
     booking, old = await _with_current_logo(db, facts.booking), facts.old
     manage_url = f"{base_url}/b/{tokens.make(booking.public_id)}"
     tz = booking.location.timezone
@@ -281,8 +330,11 @@ async def render_email(
         "base_url": base_url,  # the logo's absolute URL in the header
         "deadline": deadline,
         "pay_by": formatting.slot_label(pay_by, tz) if pay_by else "",
-        "preheader": _one_line(PREHEADERS[email.kind].format(**values)),
-        "answers": await booking_answers(db, booking.id),
+        "preheader": _one_line(str(PREHEADERS[email.kind]) % values),
+        # As given when the email was queued (its facts); else as they are now.
+        "answers": facts.answers
+        if facts.answers is not None
+        else await booking_answers(db, booking.id),
     }
     # A waitlist offer's links: claim the spot, or leave the list (the entry's own token).
     context["claim_url"] = f"{manage_url}/claim"
@@ -326,10 +378,11 @@ async def render_email(
         kind=email.kind,
         recipient=email.recipient,
         recipient_name=booking.client_name if to_client else booking.studio.name,
-        subject=_one_line(subject_format.format(**values)),
+        subject=_one_line(str(subject_format) % values),
         text=_tidy_text(mail_templates("txt").get_template(f"{email.kind}.txt").render(context)),
         html=mail_templates("html").get_template(f"{email.kind}.html").render(context),
         studio_name=booking.studio.name if to_client else SERVICE_NAME,
         reply_to=booking.studio.notify_email if to_client else booking.client_email,
         attachments=attachments,
+        language=language,
     )

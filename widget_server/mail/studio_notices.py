@@ -7,10 +7,14 @@ from typing import Any
 
 from databases import Database
 
+from .. import i18n
 from ..booking.catalog import studio_by_id
+from ..booking.email_language import STUDIO_LANGUAGE
 from ..db.outbox import OutboxEmail
+from ..i18n import lazy_gettext
 
-STUDIO_KINDS = {"webhook_paused": "Webhooks paused: {url}"}
+# kind: subject (%-format over url), in the dashboard's language.
+STUDIO_KINDS = {"webhook_paused": lazy_gettext("Webhooks paused: %(url)s")}
 
 
 async def render_studio_notice(db: Database, email: OutboxEmail, *, base_url: str) -> Any:
@@ -27,14 +31,18 @@ async def render_studio_notice(db: Database, email: OutboxEmail, *, base_url: st
         "manage_url": f"{base_url}/admin/integrations/webhooks/{email.payload.get('endpoint_id')}",
         "base_url": base_url,
     }
-    return RenderedEmail(
-        kind=email.kind,
-        recipient=email.recipient,
-        recipient_name=studio.name,
-        subject=_one_line(STUDIO_KINDS[email.kind].format(url=context["url"])),
-        text=_tidy_text(mail_templates("txt").get_template(f"{email.kind}.txt").render(context)),
-        html=mail_templates("html").get_template(f"{email.kind}.html").render(context),
-        studio_name=studio.name,
-        reply_to=None,
-        attachments=[],
-    )
+    with i18n.use_language(STUDIO_LANGUAGE) as language:
+        return RenderedEmail(
+            kind=email.kind,
+            recipient=email.recipient,
+            recipient_name=studio.name,
+            subject=_one_line(str(STUDIO_KINDS[email.kind]) % {"url": context["url"]}),
+            text=_tidy_text(
+                mail_templates("txt").get_template(f"{email.kind}.txt").render(context)
+            ),
+            html=mail_templates("html").get_template(f"{email.kind}.html").render(context),
+            studio_name=studio.name,
+            reply_to=None,
+            attachments=[],
+            language=language,
+        )

@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.support import LazyProxy
 from databases import Database
 
 from ..booking.errors import WrongState
 from ..booking.quotes import Quote
 from ..booking.views import BookingView, PaymentLine
 from ..formatting import money
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext, pgettext
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,9 @@ class PaymentMethod:
     """
 
     key: str
-    label: str
-    summary: str
+    # Words for the client: plain text, or lazy_gettext's text in the language in force.
+    label: str | LazyProxy
+    summary: str | LazyProxy
     # Whether this deployment can take it (a provider needs its keys).
     enabled: bool = True
     # Origins our forms may send the client's browser to (the pages' CSP ``form-action``).
@@ -95,7 +99,7 @@ class PaymentMethod:
     # Whether a booked client can pay their balance online with it.
     collects_balance: bool = False
     # Who holds the client's money while we confirm it, in words for the client.
-    provider_name: str = "The payment service"
+    provider_name: str | LazyProxy = lazy_gettext("The payment service")
     # How to switch it on, for the settings page when it is off here ("" = don't list it).
     how_to_enable: str = ""
     # Whether paying sends the client to a provider's own page, which refuses to be framed:
@@ -110,9 +114,12 @@ class PaymentMethod:
     def action_label(self, quote: Quote) -> str:
         """The checkout button's words for what happens: "Pay $75.00 deposit"."""
         if quote.due_now_minor <= 0:
-            return "Book"
+            # Translators: the checkout's button when nothing is due now.
+            return pgettext("checkout button", "Book")
         due = money(quote.due_now_minor, quote.currency)
-        return f"Pay {due} deposit" if quote.is_deposit else f"Pay {due}"
+        if quote.is_deposit:
+            return _("Pay %(amount)s deposit") % {"amount": due}
+        return _("Pay %(amount)s") % {"amount": due}
 
     async def begin(self, start: PaymentStart) -> str:
         """The URL the client's browser goes to next to pay: by default our method page."""

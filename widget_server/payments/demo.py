@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..booking.bookings import NewPayment, book
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from .base import PaymentDeclined, PaymentMethod, PaymentStart, RefundRequest
 from .refunds import record_settled_refund
 
@@ -18,8 +20,8 @@ DECLINED_CARD = "4000000000000002"
 
 class DemoPayment(PaymentMethod):
     key = "demo"
-    label = "Card (demo)"
-    summary = "Test card payment. No real money moves."
+    label = lazy_gettext("Card (demo)")
+    summary = lazy_gettext("Test card payment. No real money moves.")
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled
@@ -48,6 +50,8 @@ def check_card(number: str) -> None:
     """Raise PaymentDeclined unless ``number`` is the success card."""
     digits = "".join(ch for ch in number if not ch.isspace() and ch != "-")
     if digits == DECLINED_CARD:
-        raise PaymentDeclined("Your card was declined. No money was taken. Try the success card.")
+        raise PaymentDeclined(
+            _("Your card was declined. No money was taken. Try the success card.")
+        )
     if digits != SUCCESS_CARD:
-        raise PaymentDeclined("Please enter one of the test card numbers shown below.")
+        raise PaymentDeclined(_("Please enter one of the test card numbers shown below."))

@@ -10,17 +10,23 @@ from collections.abc import Mapping
 
 from ..booking.bookings import NewPayment, book
 from ..booking.quotes import Quote
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext, pgettext
 from .base import PaymentMethod, PaymentStart, RefundRequest
 from .refunds import record_settled_refund
 
 
 class OfflinePayment(PaymentMethod):
     key = "offline"
-    label = "Pay the studio directly"
-    summary = "Reserve now and pay as the studio describes (bank transfer, at the session...)."
+    label = lazy_gettext("Pay the studio directly")
+    summary = lazy_gettext(
+        "Reserve now and pay as the studio describes (bank transfer, at the session...)."
+    )
 
     def action_label(self, quote: Quote) -> str:
-        return "Reserve and pay the studio" if quote.total_minor > 0 else "Book"
+        if quote.total_minor > 0:
+            return _("Reserve and pay the studio")
+        return pgettext("checkout button", "Book")
 
     async def submit(self, start: PaymentStart, form: Mapping[str, str]) -> str | None:
         """Book with the whole amount pending: one pending record per booking, however often."""

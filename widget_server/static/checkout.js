@@ -10,8 +10,11 @@
   var end = Date.now() + seconds * 1000;
   var left = hold.querySelector(".hold-left");
   var until = hold.querySelector(".hold-until");
-  until.textContent =
-    new Date(end).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" }) + " your time";
+  // The words come from the page (data-your-time, in the client's language), the clock
+  // format from the page's language.
+  var lang = document.documentElement.lang || undefined;
+  var clock = new Date(end).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" });
+  until.textContent = (hold.getAttribute("data-your-time") || "{time}").replace("{time}", clock);
   function tick() {
     var s = Math.max(0, Math.ceil((end - Date.now()) / 1000));
     left.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");

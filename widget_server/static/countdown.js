@@ -8,13 +8,20 @@
   if (!(left > 0)) return;
   var start = performance.now();
   var value = el.querySelector(".countdown-value");
-  function plural(n, unit) { return n + " " + unit + (n === 1 ? "" : "s"); }
+  // Words and plural forms from the browser's CLDR data in the page's language, as the
+  // server's Babel says them (formatting.time_left); "a moment" comes from the page.
+  var lang = document.documentElement.lang || undefined;
+  var moment = el.getAttribute("data-moment") || "";
+  function amount(n, unit) {
+    return new Intl.NumberFormat(lang, { style: "unit", unit: unit, unitDisplay: "long" }).format(n);
+  }
   function say(s) {
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
     var m = Math.floor((s % 3600) / 60), sec = s % 60;
     var parts = d || h ? [[d, "day"], [h, "hour"], [m, "minute"]] : [[m, "minute"], [sec, "second"]];
-    var named = parts.filter(function (p) { return p[0]; }).map(function (p) { return plural(p[0], p[1]); });
-    return named.slice(0, 2).join(" ") || "a moment";
+    var named = parts.filter(function (p) { return p[0]; }).map(function (p) { return amount(p[0], p[1]); });
+    if (!named.length) return moment;
+    return new Intl.ListFormat(lang, { type: "unit", style: "narrow" }).format(named.slice(0, 2));
   }
   function tick() {
     var remaining = Math.max(0, Math.ceil(left - (performance.now() - start) / 1000));

@@ -90,6 +90,20 @@ async def key_by_id(db: Database, studio_id: int, key_id: int) -> ApiKey | None:
     )
 
 
+async def is_live_key(db: Database, studio_id: int, key_id: int, key: str) -> bool:
+    """Whether ``key`` is the studio's live key ``key_id`` (the page that shows a new key
+    checks what it is about to show)."""
+    found = await db.fetch_val(
+        sa.select(api_keys.c.id).where(
+            api_keys.c.id == key_id,
+            api_keys.c.studio_id == studio_id,
+            api_keys.c.key_hash == hash_key(key),
+            api_keys.c.revoked_at.is_(None),
+        )
+    )
+    return found is not None
+
+
 async def studio_keys(db: Database, studio_id: int) -> list[ApiKey]:
     """The studio's keys, live ones first, newest first."""
     return await fetch_all_as(

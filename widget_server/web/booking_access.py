@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..booking.views import BookingView, load_booking_view
+from . import language
 from .urls import page_url
 
 
@@ -18,6 +19,7 @@ async def booking_or_404(request: Request) -> BookingView:
     booking = await load_booking_view(request.app.state.db, public_id)
     if booking is None:
         raise HTTPException(404)
+    language.for_booking(request, booking.client_language, booking.studio)
     return booking
 
 

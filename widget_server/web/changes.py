@@ -20,6 +20,7 @@ from ..booking.offers import mini_session_offer
 from ..booking.places import location_of_slot
 from ..booking.reschedule import check_can_move, reschedule
 from ..booking.views import BookingView
+from ..i18n import gettext as _
 from ..payments.cancellation import cancel_and_refund
 from .booking_access import booking_or_404
 from .change_text import why_not
@@ -36,9 +37,15 @@ def _refused(request: Request, booking: BookingView, reason: str, what: str) -> 
         409,
         why_not(booking, options, reason, what),
         studio=booking.studio,
-        title=f"You can't {what} online" if reason != "same_slot" else "Choose another time",
+        title=(
+            _("Choose another time")
+            if reason == "same_slot"
+            else _("You can't reschedule online")
+            if what == "reschedule"
+            else _("You can't cancel online")
+        ),
         back_url=page_url(request, booking.public_id),
-        back_label="Back to your booking",
+        back_label=_("Back to your booking"),
     )
 
 
@@ -85,11 +92,11 @@ async def reschedule_page(request: Request) -> Response:
         return error_page(
             request,
             404,
-            "That time isn't part of this session. Please choose one of its times.",
+            _("That time isn't part of this session. Please choose one of its times."),
             studio=booking.studio,
-            title="We couldn't find that time",
+            title=_("We couldn't find that time"),
             back_url=page_url(request, booking.public_id, "reschedule"),
-            back_label="Choose another time",
+            back_label=_("Choose another time"),
         )
     try:
         check_can_move(booking, slot, now)
@@ -102,13 +109,13 @@ async def reschedule_page(request: Request) -> Response:
         return error_page(
             request,
             409,
-            UNAVAILABLE_MESSAGES.get(exc.reason, UNAVAILABLE_MESSAGES["blocked"]),
+            str(UNAVAILABLE_MESSAGES.get(exc.reason, UNAVAILABLE_MESSAGES["blocked"])),
             studio=booking.studio,
-            title="This time was just taken"
+            title=_("This time was just taken")
             if exc.reason == "taken"
-            else "That time isn't available",
+            else _("That time isn't available"),
             back_url=page_url(request, booking.public_id, "reschedule"),
-            back_label="Choose another time",
+            back_label=_("Choose another time"),
         )
     except WrongState:
         return RedirectResponse(page_url(request, booking.public_id), status_code=303)
@@ -147,7 +154,7 @@ async def cancel_page(request: Request) -> Response:
         except InvalidDetails as exc:
             errors.update(exc.errors)
         if form.get("confirm") != "yes":
-            errors["confirm"] = "Please tick the box to confirm you want to cancel."
+            errors["confirm"] = _("Please tick the box to confirm you want to cancel.")
         if not errors:
             try:
                 await cancel_and_refund(request.app.state.payments, db, booking, message, now)

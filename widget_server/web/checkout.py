@@ -21,6 +21,7 @@ from ..booking.bookings import accept_quote, hold_again
 from ..booking.contracts import Signature
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable, WrongState
 from ..booking.views import BookingView, load_booking_view
+from ..i18n import gettext as _
 from ..payments.base import PaymentDeclined, PaymentMethod, PaymentUnavailable
 from . import checkout_extras, contract_sign
 from .booking_access import booking_or_404, to_booking
@@ -60,7 +61,7 @@ async def choose_method(checkout: Checkout) -> Response | None:
         wanted = methods[0].key
     checkout.method = next((m for m in methods if m.key == wanted), None)
     if checkout.method is None:
-        checkout.errors["method"] = "Please choose how you'd like to pay."
+        checkout.errors["method"] = _("Please choose how you'd like to pay.")
     return None
 
 
@@ -124,7 +125,8 @@ async def checkout_page(request: Request) -> Response:
     if (elsewhere := ended(request, booking)) is not None:
         return elsewhere
     methods = offered_methods(request, booking)
-    if not methods:
+    if not methods and (booking.quote is None or booking.quote.due_now_minor > 0):
+        # (Nothing due, e.g. a free mini session's contract to sign: no method needed.)
         return not_taking_payments(request, booking.studio)
     if request.method == "GET":
         cancelled = request.query_params.get("payment") == "cancelled"
@@ -155,7 +157,8 @@ async def show(
         return await hold_ran_out(request, booking)
     chosen = checkout.method if checkout else None
     wanted = request.path_params.get("method") or request.query_params.get("method", "")
-    chosen = chosen or next((m for m in methods if m.key == wanted), methods[0])
+    chosen = chosen or next((m for m in methods if m.key == wanted), None)
+    chosen = chosen or (methods[0] if methods else None)
     assert booking.quote is not None  # ended() sent quote-less bookings on
     return render(
         request,

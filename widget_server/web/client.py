@@ -21,6 +21,7 @@ from ..booking.unpaid import offline_deadline
 from ..booking.views import BookingView
 from ..formatting import major_units
 from ..formatting import money as format_money
+from ..i18n import gettext as _
 from ..mail.ics import booking_ics, google_calendar_link
 from .booking_access import booking_or_404, to_booking
 from .change_text import why_not
@@ -142,11 +143,15 @@ def cancellation_account(booking: BookingView) -> CancellationAccount | None:
     studio = booking.studio.name
     why = ""
     if kept and booking.mini.cancel_refund_policy == "keep_deposit":
-        why = f"{studio} keeps the deposit: deposits aren't refunded when a booking is cancelled."
+        why = _(
+            "%(studio)s keeps the deposit: deposits aren't refunded when a booking is cancelled."
+        ) % {"studio": studio}
     elif kept and booking.mini.cancel_refund_policy == "none":
-        why = f"{studio} doesn't refund cancellations of this session."
+        why = _("%(studio)s doesn't refund cancellations of this session.") % {"studio": studio}
     elif kept:
-        why = f"{studio} kept this part of your payment when the booking was cancelled."
+        why = _("%(studio)s kept this part of your payment when the booking was cancelled.") % {
+            "studio": studio
+        }
     return CancellationAccount(taken, refunded, kept, why)
 
 
@@ -155,21 +160,26 @@ def paid_after_slot_taken(request: Request, booking: BookingView) -> Response:
     paid = sum(p.amount_minor for p in booking.payments if p.status == "succeeded")
     amount = format_money(paid, booking.currency)
     done = booking.refunded_minor >= paid
-    refund = (
-        f"We refunded your payment of {amount} in full"
-        if done
-        else f"Your payment of {amount} is being refunded in full"
-    )
+    if done:
+        message = _(
+            "Your hold ran out while you were paying, and someone else booked this time "
+            "meanwhile. We refunded your payment of %(amount)s in full; it reaches your card "
+            "within 5 to 10 business days. Please choose another time."
+        )
+    else:
+        message = _(
+            "Your hold ran out while you were paying, and someone else booked this time "
+            "meanwhile. Your payment of %(amount)s is being refunded in full; it reaches your "
+            "card within 5 to 10 business days. Please choose another time."
+        )
     return error_page(
         request,
         409,
-        f"Your hold ran out while you were paying, and someone else booked this time meanwhile. "
-        f"{refund}; it reaches your card within 5 to 10 business days. "
-        f"Please choose another time.",
+        message % {"amount": amount},
         studio=booking.studio,
-        title="This time was taken while you paid",
+        title=_("This time was taken while you paid"),
         back_url=mini_url(booking.studio.slug, booking.mini.slug),
-        back_label="Choose another time",
+        back_label=_("Choose another time"),
     )
 
 

@@ -21,12 +21,13 @@ from ..booking.contracts import (
 )
 from ..booking.errors import InvalidDetails
 from ..booking.views import BookingView
+from ..i18n import lazy_gettext
 
 if TYPE_CHECKING:
     from .checkout import Checkout
 
 BLOCK = "partials/contract_sign.html"
-CHANGED = (
+CHANGED = lazy_gettext(
     "The contract was updated while you were reading it. Nothing was signed: "
     "please read the new version below and sign it."
 )
@@ -80,7 +81,7 @@ async def sign_contract(checkout: Checkout) -> Response | None:
     try:
         checkout.signature = await read_signature(checkout.request, checkout.booking, checkout.form)
     except ContractChanged:
-        checkout.errors["contract"] = CHANGED
+        checkout.errors["contract"] = str(CHANGED)
         checkout.form.pop("agree", None)  # a tick given to another text is no agreement
     except InvalidDetails as exc:
         checkout.errors |= exc.errors

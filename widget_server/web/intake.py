@@ -21,6 +21,7 @@ from ..booking.contracts import signature_of
 from ..booking.errors import ChangeNotAllowed, InvalidDetails
 from ..booking.questions import questions_of
 from ..contract_pdf import signed_contract_pdf
+from ..i18n import gettext as _
 from .booking_access import booking_or_404, to_booking
 from .forms import read_form_lists
 from .pages import error_page, render
@@ -36,12 +37,15 @@ async def answers_page(request: Request) -> Response:
         return error_page(
             request,
             409,
-            "Answers can be changed until the change cutoff before the session. "
-            f"Please contact {booking.studio.name} to change them now.",
+            _(
+                "Answers can be changed until the change cutoff before the session. "
+                "Please contact %(studio)s to change them now."
+            )
+            % {"studio": booking.studio.name},
             studio=booking.studio,
-            title="Answers can't be changed any more",
+            title=_("Answers can't be changed any more"),
             back_url=back,
-            back_label="Back to your booking",
+            back_label=_("Back to your booking"),
         )
     db = request.app.state.db
     asked = await questions_of(db, booking.mini.id)

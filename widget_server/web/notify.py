@@ -16,6 +16,7 @@ from ..booking.notify_list import (
     subscriber_by_public_id,
     unsubscribe,
 )
+from . import language
 from .forms import read_form
 from .pages import render
 
@@ -40,7 +41,13 @@ async def ask_page(request: Request) -> Response:
     address = request.client.host if request.client else ""
     refusal = await request.app.state.hold_limiter.attempt(address, email)
     if refusal is None:
-        await ask_to_subscribe(request.app.state.db, studio.id, email, request.app.state.clock())
+        await ask_to_subscribe(
+            request.app.state.db,
+            studio.id,
+            email,
+            request.app.state.clock(),
+            language=language.chosen_by_client(request),
+        )
     return render(
         request, "public/notify_done.html", {"state": "asked", "email": email}, studio=studio
     )

@@ -12,29 +12,33 @@ from starlette.responses import Response
 from ..booking.catalog import Studio
 from ..booking.details import PREFILL_KEYS, UTM_KEYS
 from ..db.availability import is_unavailable
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
+from . import language
 from .embed import EMBED_PREFIX, EmbedContext, embed_context, frame_ancestors
 from .refusals import for_api, for_machines, json_error, problem
 
 logger = logging.getLogger("minis")
 
 ERROR_TITLES = {
-    400: "That request didn't make sense",
-    404: "We couldn't find that page",
-    405: "That isn't something this page can do",
-    409: "That time is no longer available",
-    413: "That was too much to send",
-    500: "Something went wrong on our side",
-    503: "We'll be right back",
+    400: lazy_gettext("That request didn't make sense"),
+    404: lazy_gettext("We couldn't find that page"),
+    405: lazy_gettext("That isn't something this page can do"),
+    409: lazy_gettext("That time is no longer available"),
+    413: lazy_gettext("That was too much to send"),
+    500: lazy_gettext("Something went wrong on our side"),
+    503: lazy_gettext("We'll be right back"),
 }
 # How long a client is asked to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 5
 
 
 def carried_params(request: Request, embed: EmbedContext | None) -> dict[str, str]:
-    """Query parameters carried from page to page: utm_*, prefill, and the embed's own."""
+    """Query parameters carried from page to page: utm_*, prefill, the embed's own, and the
+    language when the link chose it (no cookie keeps it)."""
     keep = (*UTM_KEYS, *PREFILL_KEYS, "early")  # early: a scheduled drop's early access
     carried = {k: v[:200] for k, v in request.query_params.items() if k in keep and v}
-    return {**carried, **(embed.query() if embed else {})}
+    return {**carried, **(embed.query() if embed else {}), **language.carried(request)}
 
 
 def render(
@@ -47,6 +51,8 @@ def render(
 ) -> Response:
     """A page in the hosted layout, or in the embed layout under ``/embed/``."""
     templates = request.app.state.templates
+    if studio is not None:
+        language.for_studio(request, studio)
     in_embed = request.url.path.startswith(EMBED_PREFIX + "/")
     embed = embed_context(request, studio) if studio else None
     if in_embed:
@@ -60,9 +66,12 @@ def render(
         "layout": "embed/base.html" if in_embed else "base.html",
         "prefix": EMBED_PREFIX if in_embed else "",
         "carry": carried_params(request, embed),
+        "language_switch": language.switch(request),
         **context,
     }
-    return templates.TemplateResponse(request, template, context, status_code=status_code)
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    language.name_language(request, response.headers)
+    return response
 
 
 def error_page(
@@ -79,7 +88,7 @@ def error_page(
         request,
         "error.html",
         {
-            "title": title or ERROR_TITLES.get(status_code, "Something went wrong"),
+            "title": title or str(ERROR_TITLES.get(status_code, _("Something went wrong"))),
             "message": message,
             "status_code": status_code,
             "back_url": back_url,
@@ -102,8 +111,8 @@ async def http_exception(request: Request, exc: Exception) -> Response:
             dict(exc.headers or {}),
         )
     messages = {
-        404: "The link may be mistyped, or the page may have moved.",
-        405: "Please go back and use the page's buttons.",
+        404: _("The link may be mistyped, or the page may have moved."),
+        405: _("Please go back and use the page's buttons."),
     }
     response = error_page(request, exc.status_code, messages.get(exc.status_code, exc.detail))
     if exc.headers:
@@ -124,7 +133,7 @@ def database_unavailable(request: Request) -> Response:
     response = error_page(
         request,
         503,
-        "We can't reach our booking records just now. Please try again in a moment.",
+        _("We can't reach our booking records just now. Please try again in a moment."),
     )
     response.headers.update(headers)
     return response
@@ -138,4 +147,4 @@ async def server_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if for_api(request.url.path):
         return problem(500, "server_error", "Something went wrong on our side.")
-    return error_page(request, 500, "Please try again in a moment.")
+    return error_page(request, 500, _("Please try again in a moment."))

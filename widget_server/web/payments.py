@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..booking.errors import WrongState
 from ..booking.views import BookingView, load_booking_view
+from ..i18n import gettext as _
 from ..payments.base import PaymentMethod, PaymentStart, PaymentUnavailable
 from .booking_access import booking_or_404, to_booking
 from .embed import origin_allowed, page_origin
@@ -41,16 +42,24 @@ def payment_start(request: Request, booking: BookingView, method: PaymentMethod)
 
 
 def payment_unavailable(request: Request, booking: BookingView, retry_url: str) -> Response:
-    held = " Your time is still held for you." if booking.status == "held" else ""
+    if booking.status == "held":
+        message = _(
+            "We couldn't reach the card payment service just now. You have not been charged. "
+            "Your time is still held for you. Please try again in a moment."
+        )
+    else:
+        message = _(
+            "We couldn't reach the card payment service just now. You have not been charged. "
+            "Please try again in a moment."
+        )
     return error_page(
         request,
         503,
-        "We couldn't reach the card payment service just now. You have not been charged."
-        f"{held} Please try again in a moment.",
+        message,
         studio=booking.studio,
-        title="Payment didn't start",
+        title=_("Payment didn't start"),
         back_url=retry_url,
-        back_label="Try again",
+        back_label=_("Try again"),
     )
 
 
@@ -69,23 +78,28 @@ async def return_page(request: Request) -> Response:
         return error_page(
             request,
             202,
-            f"{method.provider_name} has your payment and we're confirming it with them. "
-            "This usually takes a few seconds.",
+            _(
+                "%(provider)s has your payment and we're confirming it with them. "
+                "This usually takes a few seconds."
+            )
+            % {"provider": method.provider_name},
             studio=booking.studio,
-            title="Confirming your payment",
+            title=_("Confirming your payment"),
             back_url=str(request.url.path) + "?" + str(request.url.query),
-            back_label="Check again",
+            back_label=_("Check again"),
         )
     if outcome == "processing":
         return error_page(
             request,
             202,
-            "Your bank is still processing the payment. We'll book your time as soon as it "
-            "clears; this page will show it.",
+            _(
+                "Your bank is still processing the payment. We'll book your time as soon as "
+                "it clears; this page will show it."
+            ),
             studio=booking.studio,
-            title="Payment processing",
+            title=_("Payment processing"),
             back_url=booking_url(request, booking.public_id),
-            back_label="See your booking",
+            back_label=_("See your booking"),
         )
     settled = await load_booking_view(request.app.state.db, booking.public_id)
     if settled is not None and settled.status == "booked":

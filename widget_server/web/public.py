@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .. import i18n
 from ..booking.answers import Answer, answer_fields, check_answers
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
@@ -29,7 +31,10 @@ from ..booking.places import location_of_slot
 from ..booking.questions import Question, questions_of
 from ..booking.waitlist import catch_up
 from ..formatting import local_date, slot_label
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext, ngettext
 from ..studio.page_views import VIA, source_of
+from . import language
 from .availability_cache import AvailabilityCache, PageRead
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form_lists
@@ -38,13 +43,15 @@ from .rate_limits import Refusal
 from .urls import mini_url, page_url
 
 UNAVAILABLE_MESSAGES = {
-    "taken": "Someone else just booked this time. Please choose another one.",
-    "full": "This time is fully booked. Please choose another one.",
-    "past": "This time has already passed. Please choose another one.",
-    "too_soon": "This time is too close to book online. Please choose a later one.",
-    "blocked": "This time isn't available. Please choose another one.",
-    "extras": "Your hold ran out and something in your quote (an add-on or a code) is no "
-    "longer available. Please choose your time again.",
+    "taken": lazy_gettext("Someone else just booked this time. Please choose another one."),
+    "full": lazy_gettext("This time is fully booked. Please choose another one."),
+    "past": lazy_gettext("This time has already passed. Please choose another one."),
+    "too_soon": lazy_gettext("This time is too close to book online. Please choose a later one."),
+    "blocked": lazy_gettext("This time isn't available. Please choose another one."),
+    "extras": lazy_gettext(
+        "Your hold ran out and something in your quote (an add-on or a code) is no "
+        "longer available. Please choose your time again."
+    ),
 }
 
 
@@ -63,6 +70,7 @@ async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
     )
     if found is None:
         raise HTTPException(404)
+    language.for_studio(request, found[0])
     return found
 
 
@@ -136,18 +144,29 @@ def _access(request: Request, mini: MiniSession) -> Access | None:
 
 def not_open_yet(request: Request, studio: Studio, mini: MiniSession, state: DropState) -> Response:
     """403: a scheduled drop this client may not book yet (or this email may not, early)."""
-    when = slot_label(state.opens_at, studio.timezone) if state.opens_at else "soon"
+    if state.open:
+        message = _(
+            "This early-access link is for another email address. Please use the email "
+            "it was sent to, or come back when booking opens to everyone."
+        )
+    elif state.opens_at:
+        when = slot_label(state.opens_at, studio.timezone)
+        message = _("%(title)s opens for booking %(when)s. Please come back then.") % {
+            "title": mini.title,
+            "when": when,
+        }
+    else:
+        message = _("%(title)s opens for booking soon. Please come back then.") % {
+            "title": mini.title
+        }
     return error_page(
         request,
         403,
-        f"{mini.title} opens for booking {when}. Please come back then."
-        if not state.open
-        else "This early-access link is for another email address. Please use the email "
-        "it was sent to, or come back when booking opens to everyone.",
+        message,
         studio=studio,
-        title="Booking hasn't opened yet" if not state.open else "Early access is personal",
+        title=_("Booking hasn't opened yet") if not state.open else _("Early access is personal"),
         back_url=mini_url(studio.slug, mini.slug),
-        back_label=f"Back to {mini.title}",
+        back_label=_("Back to %(title)s") % {"title": mini.title},
     )
 
 
@@ -159,11 +178,13 @@ def slot_unavailable(request: Request, studio: Studio, mini: MiniSession, reason
     return error_page(
         request,
         409,
-        UNAVAILABLE_MESSAGES.get(reason, UNAVAILABLE_MESSAGES["blocked"]),
+        str(UNAVAILABLE_MESSAGES.get(reason, UNAVAILABLE_MESSAGES["blocked"])),
         studio=studio,
-        title="This time was just taken" if reason == "taken" else "That time isn't available",
+        title=_("This time was just taken")
+        if reason == "taken"
+        else _("That time isn't available"),
         back_url=back,
-        back_label="Choose another time",
+        back_label=_("Choose another time"),
     )
 
 
@@ -173,10 +194,13 @@ def not_taking_payments(request: Request, studio: Studio) -> Response:
     return error_page(
         request,
         409,
-        f"Online booking isn't available for this session right now: {studio.name} "
-        f"isn't taking payments online for it. Please contact {studio.name} to book.",
+        _(
+            "Online booking isn't available for this session right now: %(name)s "
+            "isn't taking payments online for it. Please contact %(name)s to book."
+        )
+        % {"name": studio.name},
         studio=studio,
-        title="Online booking unavailable",
+        title=_("Online booking unavailable"),
     )
 
 
@@ -195,11 +219,11 @@ def really_framed(request: Request) -> bool:
 def _wait(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
     if minutes < 2:
-        return "a minute"
+        return _("a minute")
     if minutes < 55:
-        return f"about {minutes} minutes"
+        return _("about %(count)d minutes") % {"count": minutes}
     hours = round(minutes / 60)
-    return "about an hour" if hours <= 1 else f"about {hours} hours"
+    return ngettext("about an hour", "about %(num)d hours", hours) % {"num": hours}
 
 
 def too_many_holds(
@@ -209,13 +233,16 @@ def too_many_holds(
     response = error_page(
         request,
         429,
-        "Several bookings were started from here in a short time, so we've paused new ones "
-        f"for a little while. Please try again in {_wait(refusal.retry_after)}. If you "
-        "already booked, your confirmation email has the link to your booking.",
+        _(
+            "Several bookings were started from here in a short time, so we've paused new "
+            "ones for a little while. Please try again in %(wait)s. If you already booked, "
+            "your confirmation email has the link to your booking."
+        )
+        % {"wait": _wait(refusal.retry_after)},
         studio=studio,
-        title="Please wait a moment",
+        title=_("Please wait a moment"),
         back_url=mini_url(studio.slug, mini.slug),
-        back_label="Back to the times",
+        back_label=_("Back to the times"),
     )
     response.headers["Retry-After"] = str(refusal.retry_after)
     return response
@@ -228,7 +255,9 @@ def read_party_size(mini: MiniSession, raw: str) -> int:
     if not mini.asks_party_size or not text:
         return mini.default_party_size
     if not text.isascii() or not text.isdigit() or len(text) > 3:
-        raise InvalidDetails({"party_size": f"Choose between 1 and {mini.party_max} people."})
+        raise InvalidDetails(
+            {"party_size": _("Choose between 1 and %(most)d people.") % {"most": mini.party_max}}
+        )
     return int(text)
 
 
@@ -241,7 +270,12 @@ def read_details(
     try:
         party_size = read_party_size(mini, values["party_size"])
         if not 1 <= party_size <= mini.party_max:
-            raise InvalidDetails({"party_size": f"Choose between 1 and {mini.party_max} people."})
+            raise InvalidDetails(
+                {
+                    "party_size": _("Choose between 1 and %(most)d people.")
+                    % {"most": mini.party_max}
+                }
+            )
     except InvalidDetails as exc:
         errors.update(exc.errors)
     try:
@@ -255,7 +289,8 @@ def read_details(
         raise InvalidDetails({**exc.errors, **errors}) from exc
     if errors:
         raise InvalidDetails(errors)
-    return party_size, details
+    # The page's language is the client's: stored on the lead for their later pages and emails.
+    return party_size, replace(details, language=i18n.current_language())
 
 
 def _details_and_answers(

@@ -15,6 +15,8 @@ from html import escape
 from starlette.responses import JSONResponse
 from starlette.types import Scope, Send
 
+from ..i18n import html_lang
+
 MACHINE_PREFIXES = ("/webhooks/", "/api/")
 API_PREFIX = "/api/"
 PROBLEM_TYPE = "application/problem+json"
@@ -99,9 +101,12 @@ async def send_refusal(
         body = json.dumps({"error": {"code": code, "message": detail}}).encode()
         kind = b"application/json"
     else:
-        body = PAGE.format(title=escape(title), message=escape(message)).encode()
+        lang = html_lang()
+        body = PAGE.format(lang=lang, title=escape(title), message=escape(message)).encode()
         kind = b"text/html; charset=utf-8"
     headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+    if kind.startswith(b"text/html"):
+        headers.append((b"content-language", lang.encode()))
     if close:
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -109,7 +114,7 @@ async def send_refusal(
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title></head>
 <body><main><h1>{title}</h1>

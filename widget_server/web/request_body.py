@@ -16,6 +16,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..i18n import gettext as _
 from .refusals import send_refusal
 
 logger = logging.getLogger("minis")
@@ -45,8 +46,8 @@ class ReadBodyFirst:
                 408,
                 code="body_timeout",
                 detail=f"The request body was not received within {self.timeout:g} seconds.",
-                title="That took too long to arrive",
-                message="Nothing was saved. Please check your connection and try again.",
+                title=_("That took too long to arrive"),
+                message=_("Nothing was saved. Please check your connection and try again."),
                 close=True,
             )
             return

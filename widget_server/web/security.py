@@ -6,6 +6,7 @@ import secrets
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..i18n import gettext as _
 from .refusals import send_refusal
 
 MAX_BODY_BYTES = 64 * 1024
@@ -140,7 +141,9 @@ async def _too_large(scope: Scope, send: Send) -> None:
         413,
         code="body_too_large",
         detail="The request body is too large.",
-        title="That was too much to send",
-        message="Nothing was saved. Please go back and try again with less: shorter text, "
-        "or a smaller file.",
+        title=_("That was too much to send"),
+        message=_(
+            "Nothing was saved. Please go back and try again with less: shorter text, "
+            "or a smaller file."
+        ),
     )

@@ -6,6 +6,8 @@ from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 
+from . import language
+
 EMBED_PREFIX = "/embed"
 # What an embed page was opened with (web/embed.EmbedContext), carried from page to page
 # inside the widget; each page checks it again, so carrying it as given is safe.
@@ -37,7 +39,7 @@ def widget_params(request: Request) -> dict[str, str]:
 def client_url(request: Request, path: str, **params: str) -> str:
     """A public page (``/b/...``, ``/{studio}/{mini}``) as the client sees it next: inside
     the widget while they are in it, with its parameters; else the hosted page."""
-    carried = {**widget_params(request), **params}
+    carried = {**widget_params(request), **language.carried(request), **params}
     prefix = EMBED_PREFIX if in_embed(request) else ""
     return prefix + path + ("?" + urlencode(carried) if carried else "")
 

@@ -21,6 +21,8 @@ from ..booking.waitlist import (
     offer_of_booking,
 )
 from ..db.limits import id_from_text
+from ..i18n import gettext as _
+from . import language
 from .booking_access import booking_or_404, to_booking
 from .forms import MAX_FIELDS
 from .pages import render
@@ -35,7 +37,7 @@ async def _read_choices(request: Request) -> tuple[dict[str, str], list[str], li
         parts: list[str] = []
         for key, value in form.multi_items():
             if not isinstance(value, str):
-                raise HTTPException(400, "Files can't be sent here.")
+                raise HTTPException(400, _("Files can't be sent here."))
             if key == "day":
                 days.append(value)
             elif key == "part":
@@ -115,7 +117,13 @@ async def join_page(request: Request) -> Response:
     if refusal is not None:
         return too_many_holds(request, studio, mini, refusal)
     public_id = await join_waitlist(
-        db, studio=studio, mini=mini, details=details, preferences=chosen, now=now
+        db,
+        studio=studio,
+        mini=mini,
+        details=details,
+        preferences=chosen,
+        now=now,
+        language=language.chosen_by_client(request),
     )
     leave = f"/waitlist/{request.app.state.tokens.make_waitlist(public_id)}"
     return render(
@@ -147,7 +155,7 @@ async def claim_page(request: Request) -> Response:
     if state == "claimed":
         if booking.status == "booked":
             return to_booking(request, booking)
-        if request.method == "POST" and booking.mini.is_free:
+        if request.method == "POST" and booking.mini.books_on_submit:
             try:
                 await book(db, booking, None, now)
             except (SlotUnavailable, WrongState):

@@ -16,6 +16,7 @@ from databases import Database
 from ...booking.pricing import charge_lines
 from ...booking.views import BookingView
 from ...formatting import slot_label
+from ...i18n import gettext as _
 from .api import StripeApi
 from .attempts import CheckoutAttempt, session_created
 
@@ -26,9 +27,9 @@ SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 def _product_name(booking: BookingView, purpose: str) -> str:
     slot = f"{booking.mini.title} — {slot_label(booking.starts_at, booking.timezone)}"
     if purpose == "balance":
-        return f"Balance: {slot}"
+        return _("Balance: %(session)s") % {"session": slot}
     if booking.quote is not None and booking.quote.is_deposit:
-        return f"Deposit: {slot}"
+        return _("Deposit: %(session)s") % {"session": slot}
     return slot
 
 

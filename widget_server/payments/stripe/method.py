@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 
 from ...db.limits import storable
+from ...i18n import lazy_gettext
 from ..base import (
     PaymentMethod,
     PaymentStart,
@@ -36,7 +37,7 @@ class StripePayment(PaymentMethod):
 
     key = KEY
     label = "Card"
-    summary = "Pay securely by card on Stripe's checkout page."
+    summary = lazy_gettext("Pay securely by card on Stripe's checkout page.")
     collects_balance = True
     provider_name = "Stripe"
     # Read by photographers on their settings page: what to ask for, not how to configure it.

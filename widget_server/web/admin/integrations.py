@@ -25,9 +25,14 @@ from ...studio.webhooks import (
 )
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id, posted_text_fields, text_list
+from .new_key_reveal import COOKIE, forget, hand_over, take
 from .pages import admin_render
 
 DONE = {
+    "key_made": (
+        "Your new key was shown once, when it was made. If you didn't copy it, revoke it "
+        "and make another."
+    ),
     "revoked": "Key revoked: requests with it are refused from now on.",
     "added": "Endpoint added. Copy its signing secret to your receiver.",
     "paused": "Paused: nothing is sent until you resume. Events wait, in order.",
@@ -67,7 +72,7 @@ async def _page(
             "key_errors": key_errors or {},
             "hook_values": hook_values or {"url": "", "events": list(EVENT_TYPES)},
             "hook_errors": hook_errors or {},
-            "flash": DONE.get(request.query_params.get("done", ""), ""),
+            "flash": "" if new_key else DONE.get(request.query_params.get("done", ""), ""),
         },
         session=admin.session,
         status_code=status_code,
@@ -76,25 +81,33 @@ async def _page(
 
 @admin_page
 async def integrations_page(request: Request, admin: Admin) -> Response:
-    return await _page(request, admin)
+    handed = COOKIE in request.cookies
+    key = await take(request, admin) if handed else None
+    response = await _page(request, admin, new_key=key)
+    if handed:
+        forget(request, response)  # shown once: a reload shows it no more
+    return response
 
 
 @admin_page
 async def new_key(request: Request, admin: Admin) -> Response:
-    """POST: make a key and show it, once (the page is never cached: /admin is no-store)."""
+    """POST: make a key, then redirect to the page that shows it once (new_key_reveal.py):
+    reloading that page makes no second key. The page is never cached (/admin is no-store)."""
     form = await posted_text_fields(request)
     values = {"name": form.get("name", "").strip(), "access": form.get("access", "")}
     errors = check_new_key(values["name"], values["access"])
     if errors:
         return await _page(request, admin, key_values=values, key_errors=errors, status_code=422)
-    _, key = await create_key(
+    made, key = await create_key(
         request.app.state.db,
         admin.studio.id,
         values["name"],
         values["access"],
         request.app.state.clock(),
     )
-    return await _page(request, admin, new_key=key)
+    response = RedirectResponse("/admin/integrations?done=key_made#new-key", status_code=303)
+    hand_over(request, response, admin, made.id, key)
+    return response
 
 
 @admin_page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ...booking.answers import Answer, answers_of
 from ...booking.availability import slot_of
 from ...booking.bookings import NewPayment, book, start_booking
 from ...booking.catalog import MiniSession, studio_by_id
@@ -32,7 +33,17 @@ from .operations import Call
 from .problems import ApiError
 
 
-def _summary_fields(entry: BookingEntry) -> dict[str, object]:
+def _answer(answer: Answer) -> m.Answer:
+    return m.Answer(
+        question_id=answer.question_id,
+        question=answer.label,
+        kind=answer.kind,  # type: ignore[arg-type]  # stored from a checked question
+        value=answer.value,
+        values=answer.lines,
+    )
+
+
+def _summary_fields(entry: BookingEntry, given: list[Answer]) -> dict[str, object]:
     return {
         "id": entry.id,
         "reference": entry.reference,
@@ -52,6 +63,7 @@ def _summary_fields(entry: BookingEntry) -> dict[str, object]:
         "booked_at": entry.booked_at,
         "cancelled_at": entry.cancelled_at,
         "hold_expires_at": entry.expires_at if entry.status == "held" else None,
+        "answers": [_answer(a) for a in given],
     }
 
 
@@ -66,8 +78,12 @@ async def list_bookings(call: Call) -> m.BookingPage:
         mini_slug=q.mini,
     )
     entries = await bookings_page(call.db, call.studio_id, where, read_cursor(q.cursor), q.limit)
+    given = await answers_of(call.db, [e.id for e in entries])  # one query for the page
     return m.BookingPage(
-        data=[m.BookingSummary.model_validate(_summary_fields(e)) for e in entries],
+        data=[
+            m.BookingSummary.model_validate(_summary_fields(e, given.get(e.id, [])))
+            for e in entries
+        ],
         next_cursor=next_cursor([e.id for e in entries], q.limit),
     )
 
@@ -78,7 +94,8 @@ async def _detail(call: Call, booking_id: int) -> m.BookingDetail:
     if entry is None or view is None:
         raise ApiError(404, "not_found", "No such booking in your studio.")
     record = await booking_record(call.db, view, call.now)
-    fields = _summary_fields(entry)
+    given = await answers_of(call.db, [booking_id])
+    fields = _summary_fields(entry, given.get(booking_id, []))
     fields["total"] = m.Money(amount_minor=view.total_minor, currency=view.currency)
     return m.BookingDetail.model_validate(
         {
@@ -201,19 +218,16 @@ async def create_booking(call: Call) -> m.BookingDetail:
         view = await load_booking_view(call.db, started.public_id)
         assert view is not None
         if started.status == "held" and body.status == "booked":
-            # As the offline method books: the whole price owed to the studio directly.
-            await book(
-                call.db,
-                view,
-                NewPayment(
-                    method="offline",
-                    provider_ref=f"offline:{view.public_id}",
-                    status="pending",
-                    amount_minor=view.total_minor,
-                    currency=view.currency,
-                ),
-                call.now,
+            # As the offline method books: the whole price owed to the studio directly
+            # (nothing, for a free mini session that has a contract: booked as it is).
+            owed = NewPayment(
+                method="offline",
+                provider_ref=f"offline:{view.public_id}",
+                status="pending",
+                amount_minor=view.total_minor,
+                currency=view.currency,
             )
+            await book(call.db, view, owed if view.total_minor else None, call.now)
     except InvalidDetails as exc:
         raise ApiError(
             422,

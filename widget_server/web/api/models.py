@@ -166,6 +166,27 @@ class Client(Model):
     phone: str
 
 
+AnswerKind = Literal["short", "long", "single", "select", "several", "number", "date", "yesno"]
+
+
+class Answer(Model):
+    """The client's answer to one of the mini session's questions, with the question as it
+    was asked (editing or removing the question later changes no answer given)."""
+
+    question_id: int
+    question: str = Field(description="The question's label as the client read it.")
+    kind: AnswerKind
+    value: str = Field(
+        description=(
+            'The answer as text: `""` when left blank; `several`: the choices picked, '
+            "one per line; `yesno`: `Yes` or `No`; `date`: ISO 8601; `number`: digits."
+        )
+    )
+    values: list[str] = Field(
+        description="The same as a list: each choice picked (`several`), else the one value."
+    )
+
+
 class BookingSummary(Model):
     id: int
     reference: str
@@ -183,6 +204,7 @@ class BookingSummary(Model):
     booked_at: datetime | None
     cancelled_at: datetime | None
     hold_expires_at: datetime | None
+    answers: list[Answer] = Field(description="The client's answers, in the order asked.")
 
 
 class Payment(Model):
@@ -251,6 +273,38 @@ class LeadPage(Model):
     next_cursor: str | None
 
 
+class MiniSlugPath(Query):
+    mini: str = Field(min_length=1, max_length=64, description="The mini session's slug.")
+
+
+class WaitlistOffer(Model):
+    """The latest spot offered to a waiting client: held for them until ``claim_by``."""
+
+    state: Literal["offered", "claimed", "lapsed", "withdrawn"]
+    booking_id: int | None
+    slot_id: int | None
+    starts_at: datetime | None
+    claim_by: datetime | None
+    by_hand: bool = Field(description="Offered by the photographer, not by the list's order.")
+
+
+class WaitlistEntry(Model):
+    id: int
+    state: Literal["waiting", "offered", "claimed", "lapsed", "left"]
+    client: Client
+    session_day_ids: list[int] = Field(description="The days that suit them; empty: any.")
+    parts_of_day: list[Literal["morning", "afternoon", "evening"]] = Field(
+        description="The times of day that suit them; empty: any."
+    )
+    created_at: datetime
+    offer: WaitlistOffer | None
+
+
+class Waitlist(Model):
+    mini: str
+    data: list[WaitlistEntry] = Field(description="Everyone who joined, first come first.")
+
+
 # ---- writes ----------------------------------------------------------------------------
 
 
@@ -264,7 +318,7 @@ class NewBooking(Model):
         description=(
             "`booked`: booked at once, the price owed to the studio directly (an offline "
             "payment, marked paid later). `held`: a hold the client pays through `pay_url` "
-            "before it lapses. A free mini session is always booked."
+            "before it lapses. A free mini session without a contract is always booked."
         ),
     )
     utm: dict[str, str] = Field(default_factory=dict, max_length=10)

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route
 
-from . import bookings, docs, leads, openapi, public
+from . import bookings, docs, leads, openapi, public, waitlist
 from . import models as m
 from .operations import Operation, routes_of
 
@@ -145,6 +145,17 @@ OPERATIONS: list[Operation] = [
         body_model=m.Empty,
         response_model=m.Lead,
         errors=(409,),
+    ),
+    Operation(
+        "getWaitlist",
+        "GET",
+        V1 + "/minis/{mini}/waitlist",
+        waitlist.get_waitlist,
+        summary="A mini session's waitlist, in order, with the spot each client was offered",
+        tag="Waitlist",
+        access="read",
+        path_model=m.MiniSlugPath,
+        response_model=m.Waitlist,
     ),
 ]
 
