@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import sqlalchemy as sa
+from databases import Database
 from starlette.testclient import TestClient
 
 from tests.support.admin import csrf_from
 from tests.support.clock import FakeClock
+from tests.support.databases import run_db
 from tests.support.flow import accept_quote, book_with_demo_card, start
 from tests.support.queries import all_bookings, rows
 from tests.support.world import World
@@ -224,3 +226,27 @@ def test_the_list_and_its_csv_hold_what_the_badges_say(
         assert set(listed(client.get(f"/admin/bookings?status={key}").text)) == names, key
         csv_text = client.get(f"/admin/bookings.csv?status={key}").text
         assert {n for n in every if n in csv_text} == names, key
+
+
+def test_moving_is_offered_only_when_a_time_has_room(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    portraits = acme.slots["portraits"]
+    book_with_demo_card(client, portraits[0])
+    booking = next(b for b in all_bookings(db_url) if b["slot_id"] == portraits[0])
+    url = f"/admin/bookings/{booking['id']}"
+    assert f'href="{url}/move"' in client.get(url).text
+    # every other time of the mini session is blocked: nowhere to move to
+    others = (
+        slots.update()
+        .where(slots.c.mini_session_id == acme.mini_ids["portraits"], slots.c.id != portraits[0])
+        .values(blocked=True)
+    )
+
+    async def block(db: Database) -> None:
+        await db.execute(others)
+
+    run_db(db_url, block)
+    page = client.get(url).text
+    assert f'href="{url}/move"' not in page
+    assert "can't be moved" in unescape(page)

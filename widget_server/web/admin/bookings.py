@@ -23,6 +23,7 @@ from ...studio.dashboard import (
     booking_studio_id,
     day_sheet,
     list_bookings,
+    move_targets,
     upcoming_days,
 )
 from ...studio.event_lines import event_line
@@ -185,6 +186,9 @@ async def render_booking(
                 lead_live=record.lead_live,
             ),
             "can_reopen_lead": can_reopen_lead(record.lead_status),
+            # Moving is offered only when there is a time to move to (move_page lists them).
+            "can_move": booking.status == "booked"
+            and bool(await move_targets(request.app.state.db, booking, now)),
             "cancel_choices": cancel_choices(booking),
             "cancel_form": forms.cancel,
             "refund_forms": {
