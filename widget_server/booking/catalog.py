@@ -101,6 +101,11 @@ class MiniSession(Row):
         return self.party_max > 1
 
     @property
+    def default_party_size(self) -> int:
+        """The party size of a client who gave none: the people the price includes."""
+        return self.party_included if self.asks_party_size else 1
+
+    @property
     def is_free(self) -> bool:
         return self.booking_process == "free" or self.price_minor == 0
 

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from ...booking.catalog import MiniSession, Studio
 from ...booking.contracts import PLACEHOLDERS
 from ...booking.errors import InvalidDetails
+from ...booking.notify_list import Audience, announcement_audience
 from ...booking.questions import KINDS, Question, questions_of
 from ...formatting import local
 from ...i18n import LANGUAGES
@@ -159,6 +160,7 @@ def _form_page(
     methods: list[str],
     errors: dict[str, str] | None = None,
     bookings: int = 0,
+    announce: Audience | None = None,
     status_code: int = 200,
     asked: Sequence[Question] = (),
 ) -> Response:
@@ -187,6 +189,7 @@ def _form_page(
             "question_rows": row_count(values),
             "question_kinds": KINDS,
             "placeholders": PLACEHOLDERS,
+            "announce": announce,
             "default_language": LANGUAGES.get(default_language, default_language),
             "translation_languages": _translation_languages(default_language, values, errors),
             "translated_questions": asked,
@@ -273,7 +276,13 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
             if saved is None:
                 return not_found(request, admin)
             target = f"/admin/minis/{saved}" if mini is None else f"/admin/minis/{saved}/edit"
-            return RedirectResponse(f"{target}?done=saved", status_code=303)
+            # Just published (created public or unlisted, or out of draft): the next page
+            # offers to announce it to the notify-me list.
+            published = (mini is None or mini.visibility == "draft") and (
+                parsed.visibility != "draft"
+            )
+            announce = "&announce=1" if published else ""
+            return RedirectResponse(f"{target}?done=saved{announce}", status_code=303)
     return _form_page(
         request,
         admin,
@@ -285,6 +294,14 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         status_code=400,
         asked=await questions_of(db, mini.id, as_written=True) if mini else [],
     )
+
+
+async def announce_prompt(request: Request, admin: Admin, mini: MiniSession) -> Audience | None:
+    """Who announcing ``mini`` would reach, right after the photographer published it (the
+    redirect says ``announce=1``); None otherwise, or when it is no longer published."""
+    if request.query_params.get("announce") != "1" or mini.archived or mini.visibility == "draft":
+        return None
+    return await announcement_audience(request.app.state.db, admin.studio.id, mini.id)
 
 
 async def path_mini(request: Request, admin: Admin) -> MiniSession | None:
@@ -347,6 +364,7 @@ async def edit_mini_page(request: Request, admin: Admin) -> Response:
         | await stored_translations(request.app.state.db, mini.id, asked),
         methods=mini.method_keys,
         bookings=await booking_count(request.app.state.db, mini.id),
+        announce=await announce_prompt(request, admin, mini),
         asked=asked,
     )
 
@@ -403,6 +421,7 @@ async def mini_page_response(
                 WARNINGS[code] for code in request.query_params.getlist("warn") if code in WARNINGS
             ],
             "now": now,
+            "announce": await announce_prompt(request, admin, mini),
         },
         session=admin.session,
         status_code=status_code,
