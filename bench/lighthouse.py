@@ -5,7 +5,7 @@ over HTTP to reach each page (a fresh hold for each checkout, so none expires wh
 Lighthouse runs), runs Lighthouse (``bench/lighthouse``, installed with ``npm ci``) in
 Debian's Chromium on each page as a phone and as a desktop, prints the four scores per
 page and form factor, and names every audit that cost a point. Slow (about 20 s a run),
-so not part of ``make test``; bench/README.md, section 11, has the figures.
+so not part of ``make test``; bench/README.md, section 12, has the figures.
 
     python -m bench.lighthouse                 # every page, mobile and desktop
     python -m bench.lighthouse --only checkout --form-factor mobile --keep /tmp/lh
@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -228,6 +229,8 @@ def main() -> None:
     pages = [p for p in PAGES if not args.only or args.only in p.label]
     factors = [args.form_factor] if args.form_factor else list(FORM_FACTORS)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    # Stopped with SIGTERM: still stop the demo server (the ``finally`` of demo_server).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows: list[list[object]] = []
     notes: list[str] = []
     with (
