@@ -39,7 +39,7 @@ LINES = {
     "Extra people": "$40.00",
     "Printed album": "$45.00",
     "Code WELCOME10": "\u2212$26.50",
-    "NY sales tax 8.875 %": "$21.17",
+    "NY sales tax 8.875\u00a0%": "$21.17",
 }
 
 

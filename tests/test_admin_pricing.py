@@ -169,7 +169,7 @@ def test_a_tax_rate_and_its_limits(client: TestClient, acme: World, db_url: str)
     assert [r["mini_session_id"] for r in _all(db_url, tax_rate_minis)] == [portraits]
     client.cookies.clear()
     token = start(client, acme.slots["portraits"][0])
-    assert "Sales tax 8.875 %" in client.get(f"/b/{token}/quote").text
+    assert "Sales tax 8.875\u00a0%" in client.get(f"/b/{token}/quote").text
 
 
 def test_another_studios_rows_are_not_found(client: TestClient, acme: World, db_url: str) -> None:
@@ -250,7 +250,7 @@ def test_the_studio_adjusts_a_bookings_add_ons_and_the_balance_follows(
         text = html.unescape(client.get(f"/admin/emails/{links[name]}").text)
         assert (
             "Album: $40.00" in text
-            and "Sales tax 10 %: $24.00" in text
+            and "Sales tax 10\u00a0%: $24.00" in text
             and "Total: $264.00" in text
         )
         assert "Album" in client.get(f"/admin/emails/{links[name]}/html").text

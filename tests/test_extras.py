@@ -48,7 +48,7 @@ def test_a_family_with_an_add_on_a_code_and_tax(
     token = start(client, world.slots["portraits"][0], party_size="4")
     page = client.get(f"/b/{token}/quote").text
     # Two people over the two included, and the studio's tax on them.
-    assert "Extra people" in page and "2 \u00d7 $15.00" in page and "Sales tax 10 %" in page
+    assert "Extra people" in page and "2 \u00d7 $15.00" in page and "Sales tax 10\u00a0%" in page
     assert "Album" in page and "Coupon code" in page
 
     done = _choose(client, token, **{f"addon_{extras.album}": "1", "coupon": " save10 "})

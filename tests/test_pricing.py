@@ -53,7 +53,7 @@ def test_a_family_quote_with_everything() -> None:
         # 8.875 % of 22,500 - 2,250 and of 5,000 - 500, each rounded once: 1797 + 399.
         ("tax", 2_196),
     ]
-    assert priced.lines[-1].label == "Sales tax 8.875 %"
+    assert priced.lines[-1].label == "Sales tax 8.875\u00a0%"
     assert priced.total_minor == 22_500 + 5_000 + 4_000 - 3_150 + 2_196
     assert priced.due_now_minor == 7_500
 
@@ -63,7 +63,7 @@ def test_inclusive_tax_is_shown_but_not_added() -> None:
     priced = price(PriceInput(currency="EUR", goods=(Goods("Minis", 12_000, taxes=(vat,)),)))
     assert priced.total_minor == 12_000
     tax = priced.lines[-1]
-    assert (tax.label, tax.amount_minor, tax.included) == ("VAT 20 %", 2_000, True)
+    assert (tax.label, tax.amount_minor, tax.included) == ("VAT 20\u00a0%", 2_000, True)
     assert charge_lines(priced.lines) == [("Minis", 12_000)]
 
 

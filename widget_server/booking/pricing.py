@@ -23,6 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_decimal
+
+from ..i18n import current_locale
 from ..i18n import gettext as _
 
 # A tax rate or a percentage is stored in millionths (8.875 % == 88_750), so any rate a
@@ -198,7 +201,8 @@ def price(spec: PriceInput) -> Priced:
         # An inclusive tax is marked by ``included`` (pages say "Includes VAT 20 %").
         lines.append(
             Line(
-                label=f"{name} {percent_text(rate_ppm)} %",
+                # A no-break space: "%" never wraps onto a line of its own.
+                label=f"{name} {percent_text(rate_ppm)}\u00a0%",
                 amount_minor=amount,
                 kind="tax",
                 included=inclusive,
@@ -214,9 +218,8 @@ def price(spec: PriceInput) -> Priced:
 
 
 def percent_text(ppm: int) -> str:
-    """8.875 for 88_750; 10 for 100_000."""
-    text = f"{Decimal(ppm) / (PPM // 100):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """8.875 for 88_750, 10 for 100_000: in the language in force ("8,875" in German)."""
+    return format_decimal(Decimal(ppm) / (PPM // 100), "#,##0.####", locale=current_locale())
 
 
 def charge_lines(lines: list[Line]) -> list[tuple[str, int]]:
