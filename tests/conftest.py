@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from copy import deepcopy
 from pathlib import Path
 
@@ -34,6 +35,24 @@ from widget_server.config import Settings
 
 SECRET = STRONG_SECRET_KEY
 BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    """These tests run their own event loops (asyncio.run, TestClient). In a worker that
+    has run an e2e test first, Playwright's sync API leaves its loop marked as running on
+    this thread, and asyncio.run would refuse: step it aside for the test, then back."""
+    mine = Path(__file__).parent in item.path.parents  # the hook sees every item
+    playwright_loop = asyncio._get_running_loop() if mine else None
+    if playwright_loop is not None:
+        asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        if playwright_loop is not None:
+            # asyncio.run also unset the thread's current loop when it finished.
+            asyncio.set_event_loop(playwright_loop)
+            asyncio._set_running_loop(playwright_loop)
 
 
 @pytest.fixture(scope="session")
