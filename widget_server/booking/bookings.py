@@ -17,6 +17,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import Prepared
 from ..db.insert_once import insert_once
 from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, leads, payments, quotes
@@ -185,20 +186,22 @@ async def live_hold_of(
     db: Database, mini_session_id: int, email: str, now: datetime
 ) -> LiveHold | None:
     """The client's hold on a time of this mini session that has not lapsed, if any."""
-    return await fetch_one_as(
-        db,
-        sa.select(bookings.c.id, bookings.c.slot_id)
-        .select_from(bookings.join(leads, leads.c.id == bookings.c.lead_id))
-        .where(
-            leads.c.mini_session_id == mini_session_id,
-            sa.func.lower(leads.c.email) == email.lower(),
-            bookings.c.status == "held",
-            bookings.c.expires_at > now,
-        )
-        .order_by(bookings.c.id.desc())
-        .limit(1),
-        LiveHold,
+    query = LIVE_HOLD.bind(mini=mini_session_id, email=email.lower(), now=now)
+    return await fetch_one_as(db, query, LiveHold)
+
+
+LIVE_HOLD = Prepared(
+    sa.select(bookings.c.id, bookings.c.slot_id)
+    .select_from(bookings.join(leads, leads.c.id == bookings.c.lead_id))
+    .where(
+        leads.c.mini_session_id == sa.bindparam("mini"),
+        sa.func.lower(leads.c.email) == sa.bindparam("email", type_=leads.c.email.type),
+        bookings.c.status == "held",
+        bookings.c.expires_at > sa.bindparam("now", type_=bookings.c.expires_at.type),
     )
+    .order_by(bookings.c.id.desc())
+    .limit(1)
+)
 
 
 async def _release_replaced_hold(db: Database, hold: LiveHold, now: datetime) -> None:

@@ -87,6 +87,8 @@ async def taxes_of(db: Database, studio_id: int, mini_session_id: int) -> MiniTa
         .order_by(tax_rates.c.id),
         _Rate,
     )
+    if not rates:  # no tax here (most studios): nothing to read for the add-ons either
+        return MiniTaxes(base=(), addons={})
     pairs = await db.fetch_all(
         sa.select(tax_rate_addons.c.tax_rate_id, tax_rate_addons.c.addon_id)
         .join(addons, addons.c.id == tax_rate_addons.c.addon_id)
