@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,10 +89,8 @@ async def sample(pids: list[int], peaks: Peaks, stop: asyncio.Event) -> None:
                 continue
             peaks.threads[pid] = max(peaks.threads.get(pid, 0), threads)
             peaks.fds[pid] = max(peaks.fds.get(pid, 0), fds)
-        try:
+        with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.05)
-        except TimeoutError:
-            pass
 
 
 @contextmanager
