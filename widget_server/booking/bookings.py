@@ -17,7 +17,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
-from ..db.compiled import Prepared
+from ..db.compiled import Prepared, PreparedInsert
 from ..db.insert_once import insert_once
 from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, leads, payments, quotes
@@ -59,6 +59,42 @@ class NewPayment:
 class StartedBooking:
     public_id: str
     status: str  # "held" (go to the quote) or "booked" (free: straight to confirmation)
+
+
+# The hold's rows, their INSERTs built once (db/compiled.py).
+NEW_LEAD = PreparedInsert(
+    leads,
+    [
+        "studio_id",
+        "mini_session_id",
+        "name",
+        "email",
+        "phone",
+        "language",
+        "status",
+        "utm",
+        "created_at",
+        "updated_at",
+    ],
+)
+NEW_BOOKING = PreparedInsert(
+    bookings,
+    [
+        "public_id",
+        "reference",
+        "lead_id",
+        "slot_id",
+        "status",
+        "expires_at",
+        "created_at",
+        "booked_at",
+        "return_url",
+    ],
+)
+NEW_QUOTE = PreparedInsert(
+    quotes,
+    ("booking_id", "currency", "items", "total_minor", "due_now_minor", "terms", "party_size"),
+)
 
 
 async def start_booking(
@@ -113,7 +149,7 @@ async def start_booking(
             await _release_replaced_hold(db, previous, now)
         await claim_spot(db, slot_id, now)
         lead_id = await db.execute(
-            leads.insert().values(
+            NEW_LEAD.bind(
                 studio_id=studio.id,
                 mini_session_id=mini.id,
                 name=details.name,
@@ -127,7 +163,7 @@ async def start_booking(
             )
         )
         booking_id = await db.execute(
-            bookings.insert().values(
+            NEW_BOOKING.bind(
                 public_id=public_id,
                 reference=new_reference(),
                 lead_id=lead_id,
@@ -155,7 +191,7 @@ async def start_booking(
                 coupon=None,
             )
             await db.execute(
-                quotes.insert().values(
+                NEW_QUOTE.bind(
                     booking_id=booking_id,
                     currency=quote.currency,
                     items=quote.items_json(),
