@@ -68,6 +68,8 @@ i18n: $(STAMP)  ## re-extract the words to translate, update every language's ca
 		else $(BIN)/pybabel -q init -i $(POT) -d $(LOCALES) -l $$lang --no-wrap; fi; \
 	done
 	$(BIN)/pybabel compile -d $(LOCALES) --statistics
+	$(BIN)/pybabel -q extract -F admin-babel.cfg -k lazy_gettext -c Translators: --add-location=file \
+		--sort-output --no-wrap --project=Minis -o widget_server/i18n/admin.pot widget_server
 
 clean:  ## remove the venv and caches (keeps minis.db)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

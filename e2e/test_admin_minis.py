@@ -46,7 +46,8 @@ def create_mini(photographer: Page) -> None:
     photographer.get_by_role("button", name="Create mini session").click()
     # A mistake comes back with a message and everything typed still there.
     expect(photographer.locator("#price-error")).to_contain_text("Enter an amount")
-    expect(photographer.get_by_label("Title")).to_have_value(TITLE)
+    # exact: the Translations part has "Title (Español)" and the like
+    expect(photographer.get_by_label("Title", exact=True)).to_have_value(TITLE)
     check_page(photographer)
     photographer.get_by_label("Price (USD)").fill("60")
     photographer.get_by_label("Deposit (USD, optional)").fill("20.00")
@@ -125,5 +126,6 @@ def test_create_a_mini_add_a_day_and_see_a_clients_booking(
     # The settings page, for the record: axe-clean and phone-sized too.
     photographer.goto("/admin/minis")
     photographer.get_by_role("link", name=f"Settings of {TITLE}").click()
-    expect(photographer.get_by_label("Title")).to_have_value(TITLE)
+    # exact: the Translations part has "Title (Español)" and the like
+    expect(photographer.get_by_label("Title", exact=True)).to_have_value(TITLE)
     check_page(photographer)

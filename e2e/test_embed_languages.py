@@ -40,3 +40,16 @@ def test_a_popup_and_its_dialog_speak_the_triggers_language(page: Page, host: Ho
     expect(page.locator("script[src*='embed-dialog.js']")).to_have_attribute(
         "src", re.compile(r"lang=de")
     )
+
+
+def test_the_iframes_title_and_the_dialogs_label_are_in_the_widgets_language(
+    page: Page, host: HostSite
+) -> None:
+    """Screen readers name the widget in its language: the loader carries no words, so the
+    framed page sends its label when ready, and the dialog script brings its own."""
+    page.goto(host.url("languages.html"))
+    page.wait_for_function("window.Minis && Minis.loaded")
+    french = page.locator("#widget iframe")
+    expect(french).to_have_attribute("title", "Réserver une séance mini")
+    page.get_by_role("button", name="Book").click()
+    expect(page.get_by_role("dialog")).to_have_attribute("aria-label", "Mini-Shooting buchen")

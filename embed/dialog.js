@@ -33,7 +33,7 @@
     }
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-modal", "true");
-    box.setAttribute("aria-label", parts.label);
+    box.setAttribute("aria-label", words.label);
     x.setAttribute("aria-label", words.close);
     x.textContent = "\u00d7";
     box.tabIndex = -1;

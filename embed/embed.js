@@ -117,6 +117,7 @@
     if (type == "close" && rec.close) rec.close();
     if (type == "ready" && !rec.ready) {
       rec.ready = 1;
+      if (data.label) rec.f.title = data.label;
       clearTimeout(rec.t);
       rec.sk.remove();
       fire(rec.el, type, { link: rec.o.link });
@@ -161,7 +162,7 @@
   };
   api.loaded = 1;
   // What dialog.js builds on.
-  api.parts = { frame: frame, frames: frames, theme: theme, make: make, top: TOP, label: LABEL };
+  api.parts = { frame: frame, frames: frames, theme: theme, make: make, top: TOP };
   w.Minis = api;
   ((M && M.q) || []).forEach(function (args) { api.apply(null, args); });
 

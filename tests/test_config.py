@@ -95,6 +95,9 @@ def test_demo_mode_is_only_for_the_demo(monkeypatch: pytest.MonkeyPatch) -> None
         ({"MINIS_HSTS_SECONDS": ""}, "MINIS_HSTS_SECONDS"),
         ({"MINIS_REQUEST_BODY_TIMEOUT": "soon"}, "MINIS_REQUEST_BODY_TIMEOUT"),
         ({"MINIS_REQUEST_BODY_TIMEOUT": "0"}, "MINIS_REQUEST_BODY_TIMEOUT"),
+        ({"MINIS_AVAILABILITY_CACHE_SECONDS": "-1"}, "MINIS_AVAILABILITY_CACHE_SECONDS"),
+        ({"MINIS_AVAILABILITY_CACHE_SECONDS": "11"}, "MINIS_AVAILABILITY_CACHE_SECONDS"),
+        ({"MINIS_AVAILABILITY_CACHE_SECONDS": "a bit"}, "MINIS_AVAILABILITY_CACHE_SECONDS"),
     ],
 )
 def test_invalid_values_name_the_setting(env: dict[str, str], name: str) -> None:
@@ -120,6 +123,9 @@ def test_values_are_read() -> None:
     assert settings.stripe_secret_key == "sk_test_x"
     assert settings.request_body_timeout == 30
     assert load_settings({**GOOD, "MINIS_REQUEST_BODY_TIMEOUT": "7.5"}).request_body_timeout == 7.5
+    assert load_settings(GOOD).availability_cache_seconds == 1.0
+    off = load_settings({**GOOD, "MINIS_AVAILABILITY_CACHE_SECONDS": "0"})
+    assert off.availability_cache_seconds == 0
 
 
 def test_sending_email_needs_a_real_sender_address() -> None:

@@ -3,6 +3,7 @@ and once each, one-click unsubscribe (RFC 8058) that takes effect at once, expor
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -137,3 +138,74 @@ def test_the_countdown_page_offers_the_notify_me_form(
     run_db(db_url, schedule)
     page = client.get("/acme/portraits")
     assert "Booking opens" in page.text and 'action="/acme/notify"' in page.text
+
+
+def _prompt(page: str) -> str:
+    """The "tell your notify-me list" prompt's text, or "" when the page has none."""
+    found = re.search(r'<section class="panel announce-prompt".*?</section>', page, re.S)
+    return (
+        html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(0)))) if found else ""
+    )
+
+
+def test_publishing_a_mini_session_offers_to_announce_it_to_the_list(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    from tests.test_admin_minis import EVERYTHING, created_id, post
+
+    _subscribe(client, db_url, "ann@example.com")
+    _subscribe(client, db_url, "bo@example.com")
+    client.post("/acme/notify", data={"email": "never@example.com"})  # never confirms
+
+    # Saved as a draft: nothing to announce yet.
+    draft = post(client, "/admin/minis/new", {**EVERYTHING, "visibility": "draft"})
+    mini_id = created_id(draft)
+    assert "announce" not in draft.headers["location"]
+    assert _prompt(client.get(draft.headers["location"]).text) == ""
+
+    # Made public: the next page offers the announcement, counting confirmed clients only.
+    edit = f"/admin/minis/{mini_id}/edit"
+    published = post(client, edit, {**EVERYTHING, "visibility": "public"})
+    assert published.status_code == 303
+    assert published.headers["location"] == f"{edit}?done=saved&announce=1"
+    page = client.get(published.headers["location"]).text
+    prompt = _prompt(page)
+    assert "Spring Minis is published. 2 clients on your notify-me list" in prompt
+    assert "Announce it to 2 clients" in prompt
+    form = re.search(r'<section class="panel announce-prompt".*?</section>', page, re.S)
+    assert form and f'name="mini" value="{mini_id}"' in form.group(0)
+    announced = client.post(
+        "/admin/notify/announce", data={"csrf": csrf_from(page), "mini": str(mini_id)}
+    )
+    assert announced.headers["location"] == "/admin/notify?queued=2"
+    sent = [
+        e
+        for e in _emails(db_url, "announcement")
+        if f'"mini_session_id": {mini_id}' in e["payload"]
+    ]
+    assert sorted(e["recipient"] for e in sent) == ["ann@example.com", "bo@example.com"]
+
+    # Saved again while public: no prompt. The prompt's page after the announcement says so.
+    again = post(client, edit, {**EVERYTHING, "visibility": "public"})
+    assert again.headers["location"] == f"{edit}?done=saved"
+    told = _prompt(client.get(f"{edit}?done=saved&announce=1").text)
+    assert "All 2 clients on your notify-me list have already been told about Spring Minis" in told
+    assert "Announce it" not in told
+
+    # Created straight as public (unlisted counts: it has a link to share): the mini
+    # session's page offers it.
+    created = post(client, "/admin/minis/new", {**EVERYTHING, "slug": "summer", "title": "Summer"})
+    assert created.headers["location"].endswith("?done=saved&announce=1")
+    assert "Announce it to 2 clients" in _prompt(client.get(created.headers["location"]).text)
+
+
+def test_the_publish_prompt_says_when_nobody_has_confirmed(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    from tests.test_admin_minis import EVERYTHING, post
+
+    client.post("/acme/notify", data={"email": "never@example.com"})
+    created = post(client, "/admin/minis/new", EVERYTHING)
+    prompt = _prompt(client.get(created.headers["location"]).text)
+    assert "Nobody on your notify-me list has confirmed yet" in prompt
+    assert "Announce it" not in prompt

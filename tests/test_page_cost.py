@@ -20,12 +20,20 @@ from tests.support.queries import rows
 from tests.support.sqlcount import counting
 from tests.support.world import World
 from widget_server.booking.slots import SessionDayPlan, create_session_day
+from widget_server.config import Settings
 from widget_server.db.backends import SQLITE_POOL_SIZE, MinisDatabase
 from widget_server.db.connection import create_database
 from widget_server.db.connection_scope import one_connection
 from widget_server.db.tables import bookings, leads, slots
 
 PAST_BOOKINGS = 300
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """What reading a page costs: without the availability cache, which would answer
+    repeated mini session pages from memory (tests/test_availability_cache.py)."""
+    return settings.with_(availability_cache_seconds=0)
 
 
 def _add_days(db_url: str, world: World, start: date, days: int) -> list[int]:

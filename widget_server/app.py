@@ -18,6 +18,7 @@ from .booking.tokens import BookingTokens
 from .config import Settings, load_settings
 from .db.availability import ReadinessProbe
 from .db.connection import create_database
+from .db.transactions import on_commit
 from .mail.sender import send_mail_forever
 from .outgoing.sender import send_webhooks_forever
 from .payments import PaymentMethods
@@ -46,6 +47,7 @@ from .web.admin.minis import MAX_BODY_BYTES as MINI_FORM_MAX_BODY_BYTES
 from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.api import routes as api
+from .web.availability_cache import AvailabilityCache
 from .web.language import ClientLanguage
 from .web.outage import DatabaseOutage
 from .web.pages import http_exception, server_error
@@ -176,6 +178,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.payments = methods
     app.state.db = db
     app.state.views = ViewCounter()
+    # What the mini session's page read, for a second at most; forgotten at each commit.
+    app.state.availability = AvailabilityCache(settings.availability_cache_seconds)
+    on_commit(db, app.state.availability.note_commit)
     app.state.readiness = ReadinessProbe(db, READY_TIMEOUT_SECONDS)
     app.state.clock = clock
     app.state.tokens = BookingTokens(settings.secret_key)

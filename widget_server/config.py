@@ -33,6 +33,7 @@ KNOWN_VARIABLES = {
     "MINIS_TRUSTED_PROXIES",
     "MINIS_HSTS_SECONDS",
     "MINIS_WEBHOOKS_ALLOW_PRIVATE",
+    "MINIS_AVAILABILITY_CACHE_SECONDS",
 }
 
 BACKGROUND_JOBS = ("in-process", "worker")
@@ -85,6 +86,9 @@ class Settings:
     # Outgoing webhooks may go to private, loopback and link-local addresses (an intranet
     # CRM, tests). Off: a photographer's endpoint URL can't reach the host's own network.
     webhooks_allow_private: bool = False
+    # How long a process may reuse what a mini session's page read (web/availability_cache.py);
+    # 0 reads it afresh for every request.
+    availability_cache_seconds: float = 1.0
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -188,6 +192,22 @@ def _parse_timeout(name: str, value: str, *, most: float) -> float:
     return seconds
 
 
+# A longer cache would show another worker's bookings too late to be worth it.
+MOST_AVAILABILITY_CACHE_SECONDS = 10.0
+
+
+def _parse_cache_seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 <= seconds <= MOST_AVAILABILITY_CACHE_SECONDS:
+        raise ConfigError(
+            f"{name} must be from 0 (no cache) to {MOST_AVAILABILITY_CACHE_SECONDS:g} seconds"
+        )
+    return seconds
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
     """Build Settings from environment variables (``os.environ`` by default).
 
@@ -284,5 +304,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         request_body_timeout=request_body_timeout,
         webhooks_allow_private=_parse_bool(
             "MINIS_WEBHOOKS_ALLOW_PRIVATE", env.get("MINIS_WEBHOOKS_ALLOW_PRIVATE", "")
+        ),
+        availability_cache_seconds=_parse_cache_seconds(
+            "MINIS_AVAILABILITY_CACHE_SECONDS",
+            env.get("MINIS_AVAILABILITY_CACHE_SECONDS", str(Settings.availability_cache_seconds)),
         ),
     )

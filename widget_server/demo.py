@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from databases import Database
 
 from .booking.catalog import studio_by_slug
@@ -20,6 +21,7 @@ from .db.tables import (
     tax_rates,
 )
 from .db.transactions import write_transaction
+from .demo_texts import seed_demo_texts
 from .studio.accounts import create_studio, create_user
 
 DEMO_STUDIO = "demo"
@@ -167,6 +169,12 @@ async def seed_demo(db: Database, now: datetime) -> bool:
             )
         family = await seed_family_minis(db, studio_id, park, today)
         await _family_pricing(db, studio_id, family)
+        who = await db.fetch_val(
+            sa.select(questions.c.id).where(
+                questions.c.mini_session_id == family, questions.c.position == 1
+            )
+        )
+        await seed_demo_texts(db, studio_id, fall=fall, family=family, who_question=int(who))
     return True
 
 

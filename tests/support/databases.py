@@ -88,9 +88,21 @@ def drop_postgres_database(admin_url: str, url: str) -> None:
 
 
 def truncate_all(url: str) -> None:
-    tables = ", ".join(t.name for t in metadata.sorted_tables)
+    """Empty every table and restart every id sequence, as a fresh database would be.
+
+    DELETE, children first, and ``ALTER SEQUENCE … RESTART`` rather than ``TRUNCATE``:
+    on a few rows TRUNCATE costs about a second for this schema (it replaces each table's
+    files), DELETE about a tenth; half the suite's tests start here."""
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
 
     async def work(db: Database) -> None:
-        await db.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        sequences = await db.fetch_all(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+        )
+        async with db.transaction():
+            for table in tables:
+                await db.execute(f'DELETE FROM "{table}"')
+            for row in sequences:
+                await db.execute(f'ALTER SEQUENCE "{row[0]}" RESTART')
 
     run_db(url, work)

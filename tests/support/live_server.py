@@ -118,9 +118,13 @@ class Served:
 
 @contextmanager
 def minis_serve(
-    database_url: str, log_path: Path, extra_env: dict[str, str] | None = None
+    database_url: str,
+    log_path: Path,
+    extra_env: dict[str, str] | None = None,
+    *,
+    workers: int = 1,
 ) -> Iterator[Served]:
-    """``minis serve`` (migrations, then uvicorn as production runs it), one worker.
+    """``minis serve`` (migrations, then uvicorn as production runs it), ``workers`` workers.
 
     The test may stop it itself (e.g. with SIGTERM); whatever is left is killed at the end.
     """
@@ -135,14 +139,23 @@ def minis_serve(
     }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [*MINIS_COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                *MINIS_COMMAND,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_up(base, process, 1)
+            _wait_until_up(base, process, workers)
             yield Served(base, process)
         finally:
             if process.poll() is None:
@@ -151,7 +164,7 @@ def minis_serve(
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], workers: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"uvicorn exited with {process.returncode}")
@@ -163,4 +176,4 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], workers: int) ->
         except httpx2.HTTPError:
             pass
         time.sleep(0.1)
-    raise RuntimeError("uvicorn did not start within 30 s")
+    raise RuntimeError("uvicorn did not start within 90 s")

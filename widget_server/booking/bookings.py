@@ -31,7 +31,7 @@ from .contracts import Signature, record_signature, signature_of
 from .details import ClientDetails
 from .errors import InvalidDetails, SlotUnavailable, WrongState
 from .events import record_event
-from .extras import Choice, MiniTaxes, check_choice, priced_quote, taxes_of
+from .extras import Choice, charged_taxes, check_choice, insert_quote, opening_quote
 from .holds import claim_spot, lock_slot, release_spot, sweep_slot
 from .notices import queue_notices
 from .tokens import new_public_id
@@ -91,10 +91,6 @@ NEW_BOOKING = PreparedInsert(
         "return_url",
     ],
 )
-NEW_QUOTE = PreparedInsert(
-    quotes,
-    ("booking_id", "currency", "items", "total_minor", "due_now_minor", "terms", "party_size"),
-)
 
 
 async def start_booking(
@@ -122,10 +118,7 @@ async def start_booking(
     """
     check_choice(mini, [], Choice(party_size=party_size))
     books_now = mini.books_on_submit
-    # A free mini session's quote (a contract to sign) charges nothing, so taxes nothing.
-    taxes = (
-        MiniTaxes(base=(), addons={}) if mini.is_free else await taxes_of(db, studio.id, mini.id)
-    )
+    taxes = await charged_taxes(db, studio.id, mini)
     # One live hold per client and mini session: submitting again moves it, so one
     # person (or a script with one address book) can't hold a mini session's times.
     previous = None if books_now else await live_hold_of(db, mini.id, details.email, now)
@@ -180,27 +173,14 @@ async def start_booking(
             await record_event(db, booking_id, "booked", now, slot_id=slot_id, free=True)
             await queue_notices(db, booking_id, "booked", now, slot_id=slot_id)
         else:
-            quote = priced_quote(
-                mini.as_charged(),
+            quote = opening_quote(
+                mini,
                 studio.currency,
                 slot_label(slot.starts_at, location.timezone),
                 party_size=party_size,
-                picked={},
-                offered=[],
                 taxes=taxes,
-                coupon=None,
             )
-            await db.execute(
-                NEW_QUOTE.bind(
-                    booking_id=booking_id,
-                    currency=quote.currency,
-                    items=quote.items_json(),
-                    total_minor=quote.total_minor,
-                    due_now_minor=quote.due_now_minor,
-                    terms=quote.terms,
-                    party_size=quote.party_size,
-                )
-            )
+            await insert_quote(db, booking_id, quote)
             await record_event(
                 db,
                 booking_id,

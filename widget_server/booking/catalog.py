@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import Field, dataclass, fields, replace
 from datetime import date, datetime, time
 from typing import Any, ClassVar, Self
@@ -11,6 +12,7 @@ from databases import Database
 
 from ..db.compiled import Prepared
 from ..db.tables import mini_sessions, studios
+from .texts import in_language
 
 
 class Row:
@@ -42,7 +44,8 @@ class Studio(Row):
     logo_type: str | None  # the sniffed MIME type, e.g. image/png
     # The embed reports bookings to the host page's GA4 / Meta Pixel (opt-in).
     report_conversions: bool
-    # Client pages fall back to it when neither link nor browser names a language.
+    # Client pages fall back to it when neither link nor browser names a language; the
+    # photographer's own texts are written in it (booking/texts.py has the others).
     default_language: str
 
     @property
@@ -96,6 +99,11 @@ class MiniSession(Row):
     @property
     def asks_party_size(self) -> bool:
         return self.party_max > 1
+
+    @property
+    def default_party_size(self) -> int:
+        """The party size of a client who gave none: the people the price includes."""
+        return self.party_included if self.asks_party_size else 1
 
     @property
     def is_free(self) -> bool:
@@ -176,8 +184,11 @@ async def studio_by_id(db: Database, studio_id: int) -> Studio | None:
 
 
 async def mini_session_by_id(db: Database, mini_session_id: int) -> MiniSession | None:
+    """The mini session with its texts in the language in force (booking/texts.py)."""
     row = await db.fetch_one(mini_sessions.select().where(mini_sessions.c.id == mini_session_id))
-    return MiniSession.from_mapping(row._mapping) if row else None
+    if row is None:
+        return None
+    return (await in_language(db, "mini_session", [MiniSession.from_mapping(row._mapping)]))[0]
 
 
 PUBLIC_MINI_SESSIONS = Prepared(
@@ -191,10 +202,13 @@ PUBLIC_MINI_SESSIONS = Prepared(
 )
 
 
-async def public_mini_sessions(db: Database, studio_id: int) -> list[MiniSession]:
-    """Mini sessions listed on the studio's booking site."""
+async def public_mini_sessions(
+    db: Database, studio_id: int, *, default_language: str | None = None
+) -> list[MiniSession]:
+    """Mini sessions listed on the studio's booking site, in the language in force."""
     rows = await db.fetch_all(PUBLIC_MINI_SESSIONS.bind(studio=studio_id))
-    return [MiniSession.from_mapping(r._mapping) for r in rows]
+    minis = [MiniSession.from_mapping(r._mapping) for r in rows]
+    return await in_language(db, "mini_session", minis, default_language=default_language)
 
 
 def _bookable_mini_session() -> Prepared:
@@ -215,10 +229,22 @@ BOOKABLE_MINI_SESSION = _bookable_mini_session()
 
 
 async def bookable_mini_session(
-    db: Database, studio_slug: str, mini_slug: str
+    db: Database,
+    studio_slug: str,
+    mini_slug: str,
+    *,
+    speak_for: Callable[[Studio], object] | None = None,
 ) -> tuple[Studio, MiniSession] | None:
-    """A studio and one of its mini sessions open to clients (public or unlisted), in one query."""
+    """A studio and one of its mini sessions open to clients (public or unlisted), in one
+    query; the mini session's texts in the language in force (booking/texts.py).
+    ``speak_for(studio)``, when given, settles that language first (a page whose language
+    may fall to the studio's default: web/language.for_studio)."""
     row = await db.fetch_one(BOOKABLE_MINI_SESSION.bind(studio=studio_slug, mini=mini_slug))
     if row is None:
         return None
-    return Studio.from_mapping(row._mapping), MiniSession.from_mapping(row._mapping, "m_")
+    studio = Studio.from_mapping(row._mapping)
+    if speak_for is not None:
+        speak_for(studio)
+    mini = MiniSession.from_mapping(row._mapping, "m_")
+    [mini] = await in_language(db, "mini_session", [mini], default_language=studio.default_language)
+    return studio, mini

@@ -26,6 +26,7 @@ from databases import Database
 from pydantic import TypeAdapter, ValidationError
 
 from ..db.tables import slots
+from ..i18n import current_language, use_language
 from .answers import Answer, booking_answers
 from .catalog import Location
 from .email_language import email_language
@@ -79,11 +80,18 @@ async def take_facts(
     """The booking's facts now, as JSON for an outbox payload (under FACTS_KEY)."""
     booking = await load_booking_by_id(db, booking_id)
     assert booking is not None, booking_id  # called in the transaction that changed it
+    language = await email_language(db, studio_id=booking.studio.id, lead_id=booking.lead_id)
+    if language != current_language():
+        # The photographer's texts (title, notice, contract) in the email's language, not
+        # the one this change was made in (the dashboard's, the upkeep's).
+        with use_language(language):
+            booking = await load_booking_by_id(db, booking_id)
+        assert booking is not None, booking_id
     return facts_of(
         booking,
         await calendar_sequence(db, booking_id),
         await place_and_time(db, old_slot_id) if old_slot_id is not None else None,
-        language=await email_language(db, studio_id=booking.studio.id, lead_id=booking.lead_id),
+        language=language,
         answers=await booking_answers(db, booking_id),
     )
 

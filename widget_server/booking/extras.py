@@ -15,8 +15,16 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import PreparedInsert
 from ..db.rows import fetch_all_as
-from ..db.tables import addons, booking_addons, tax_rate_addons, tax_rate_minis, tax_rates
+from ..db.tables import (
+    addons,
+    booking_addons,
+    quotes,
+    tax_rate_addons,
+    tax_rate_minis,
+    tax_rates,
+)
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from .catalog import MiniSession, Row
@@ -189,6 +197,54 @@ def priced_quote(
     )
     return quote_of(
         priced, mini.terms, party_size, coupon.code if coupon and priced.discount_minor else ""
+    )
+
+
+async def charged_taxes(db: Database, studio_id: int, mini: MiniSession) -> MiniTaxes:
+    """The taxes a hold's quote is priced with: a free mini session's quote (a contract to
+    sign) charges nothing, so taxes nothing."""
+    if mini.is_free:
+        return MiniTaxes(base=(), addons={})
+    return await taxes_of(db, studio_id, mini.id)
+
+
+def opening_quote(
+    mini: MiniSession, currency: str, slot_label: str, *, party_size: int, taxes: MiniTaxes
+) -> Quote:
+    """The quote a new hold starts with, a client's own or a waitlist offer's: the party
+    size, no add-ons, no code, the mini session's taxes (a free one charges nothing). The
+    checkout changes it from there."""
+    return priced_quote(
+        mini.as_charged(),
+        currency,
+        slot_label,
+        party_size=party_size,
+        picked={},
+        offered=[],
+        taxes=taxes,
+        coupon=None,
+    )
+
+
+# Built once (db/compiled.py): every hold inserts one.
+NEW_QUOTE = PreparedInsert(
+    quotes,
+    ("booking_id", "currency", "items", "total_minor", "due_now_minor", "terms", "party_size"),
+)
+
+
+async def insert_quote(db: Database, booking_id: int, quote: Quote) -> None:
+    """Store a booking's first quote (its lines as priced now)."""
+    await db.execute(
+        NEW_QUOTE.bind(
+            booking_id=booking_id,
+            currency=quote.currency,
+            items=quote.items_json(),
+            total_minor=quote.total_minor,
+            due_now_minor=quote.due_now_minor,
+            terms=quote.terms,
+            party_size=quote.party_size,
+        )
     )
 
 

@@ -34,7 +34,6 @@ from ..db.tables import (
     leads,
     locations,
     mini_sessions,
-    quotes,
     session_days,
     slots,
     studios,
@@ -45,7 +44,7 @@ from ..formatting import slot_label
 from ..i18n import lazy_gettext
 from .catalog import MiniSession, Studio
 from .events import record_event
-from .quotes import quote_for
+from .extras import charged_taxes, insert_quote, opening_quote
 from .tokens import new_public_id
 from .webhook_events import queue_waitlist_event
 
@@ -284,17 +283,16 @@ async def make_offer(
             created_at=now,
         )
     )
-    quote = quote_for(mini, studio.currency, slot_label(slot.starts_at, slot.timezone))
-    await db.execute(
-        quotes.insert().values(
-            booking_id=booking_id,
-            currency=quote.currency,
-            items=quote.items_json(),
-            total_minor=quote.total_minor,
-            due_now_minor=quote.due_now_minor,
-            terms=quote.terms,
-        )
+    # Priced as the client's own hold would be: the people the price includes, the
+    # mini session's taxes, no add-ons or code (they choose those on the checkout).
+    quote = opening_quote(
+        mini,
+        studio.currency,
+        slot_label(slot.starts_at, slot.timezone),
+        party_size=mini.default_party_size,
+        taxes=await charged_taxes(db, studio.id, mini),
     )
+    await insert_quote(db, booking_id, quote)
     await db.execute(
         waitlist_offers.insert().values(
             entry_id=entry.id,

@@ -12,7 +12,7 @@ from databases import Database
 
 from ..db.outbox import enqueue
 from ..db.rows import fetch_all_as, fetch_one_as
-from ..db.tables import subscribers
+from ..db.tables import outbox, subscribers
 from ..db.transactions import write_transaction
 from ..i18n import known_language
 from .catalog import MiniSession
@@ -129,6 +129,26 @@ async def studio_subscribers(db: Database, studio_id: int) -> list[Subscriber]:
         .order_by(subscribers.c.id),
         Subscriber,
     )
+
+
+class Audience(NamedTuple):
+    """Who an announcement of one mini session would reach."""
+
+    confirmed: int  # confirmed addresses on the studio's list
+    untold: int  # of them, those it hasn't been queued for yet (announcing queues these)
+
+
+async def announcement_audience(db: Database, studio_id: int, mini_id: int) -> Audience:
+    confirmed = {s.id for s in await studio_subscribers(db, studio_id) if s.state == "confirmed"}
+    queued = await db.fetch_all(
+        sa.select(outbox.c.dedupe_key).where(
+            outbox.c.studio_id == studio_id,
+            outbox.c.kind == "announcement",
+            outbox.c.dedupe_key.like(f"announce:{mini_id}:%"),
+        )
+    )
+    told = {int(r["dedupe_key"].rsplit(":", 1)[1]) for r in queued} & confirmed
+    return Audience(confirmed=len(confirmed), untold=len(confirmed - told))
 
 
 async def announce(db: Database, studio_id: int, mini: MiniSession, now: datetime) -> int:

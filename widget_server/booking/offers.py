@@ -233,7 +233,7 @@ async def mini_session_offer(db: Database, mini: MiniSession, now: datetime) -> 
 async def studio_offers(db: Database, studio: Studio, now: datetime) -> list[MiniOffer]:
     """The studio page: its public mini sessions, each with its days summed up (no slots).
     Two queries whatever the number of mini sessions, days, slots and bookings."""
-    minis = await public_mini_sessions(db, studio.id)
+    minis = await public_mini_sessions(db, studio.id, default_language=studio.default_language)
     if not minis:
         return []
     # Each mini session's own notice, chosen in the query by the slot's mini session.

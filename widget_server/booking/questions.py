@@ -11,6 +11,7 @@ from databases import Database
 
 from ..db.rows import fetch_all_as
 from ..db.tables import questions
+from .texts import in_language
 
 # kind -> what the dashboard calls it. "single" is radio buttons, "select" a drop-down:
 # both take one of the choices.
@@ -60,8 +61,12 @@ class _QuestionRow(NamedTuple):
     choices: str  # JSON list
 
 
-async def questions_of(db: Database, mini_session_id: int) -> list[Question]:
-    """The questions a client of this mini session is asked now, in order."""
+async def questions_of(
+    db: Database, mini_session_id: int, *, as_written: bool = False
+) -> list[Question]:
+    """The questions a client of this mini session is asked now, in order, in the language
+    in force (booking/texts.py); ``as_written``: in the studio's default language, as the
+    dashboard edits and copies them."""
     rows = await fetch_all_as(
         db,
         questions.select()
@@ -69,9 +74,10 @@ async def questions_of(db: Database, mini_session_id: int) -> list[Question]:
         .order_by(questions.c.position, questions.c.id),
         _QuestionRow,
     )
-    return [
+    asked = [
         Question(
             **{**r._asdict(), "required": bool(r.required), "choices": tuple(json.loads(r.choices))}
         )
         for r in rows
     ]
+    return asked if as_written else await in_language(db, "question", asked)

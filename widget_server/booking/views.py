@@ -24,6 +24,7 @@ from ..db.tables import (
 )
 from .catalog import Location, MiniSession, Studio
 from .quotes import QUOTE_COLUMNS, Quote, quote_from_row
+from .texts import in_language
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,14 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
         .order_by(payments.c.id),
         _PaymentRow,
     )
+    studio = Studio.from_mapping(m, "s_")
+    # The client's pages and emails read the mini session's texts in their language.
+    [mini] = await in_language(
+        db,
+        "mini_session",
+        [MiniSession.from_mapping(m, "m_")],
+        default_language=studio.default_language,
+    )
     quote = None
     if m["q_id"] is not None:
         quote = quote_from_row({k: m["q_" + k] for k in QUOTE_COLUMNS})
@@ -178,8 +187,8 @@ async def load_booking_view(db: Database, public_id: str) -> BookingView | None:
         client_email=m["lead_email"],
         client_phone=m["lead_phone"],
         client_language=m["lead_language"],
-        studio=Studio.from_mapping(m, "s_"),
-        mini=MiniSession.from_mapping(m, "m_"),
+        studio=studio,
+        mini=mini,
         location=Location.from_mapping(m, "l_"),
         quote=quote,
         quote_accepted=m["q_accepted_at"] is not None,

@@ -806,3 +806,23 @@ subscribers = sa.Table(
     sa.UniqueConstraint("studio_id", "email", name="uq_subscribers_studio_email"),
     sa.CheckConstraint("state IN ('pending', 'confirmed', 'unsubscribed')", name="state_known"),
 )
+
+text_translations = sa.Table(
+    "text_translations",
+    metadata,
+    # The photographer's own texts in other languages (booking/texts.py): a mini session's
+    # title, description, notice, terms and contract, a question's label, help and choices.
+    # The studio's default language lives in the owner's own columns; a missing row here
+    # means "show that one". studio_id scopes every read and write to its owner's studio.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("studio_id", sa.ForeignKey("studios.id"), nullable=False),
+    sa.Column("owner_kind", sa.String(16), nullable=False),  # mini_session, question
+    sa.Column("owner_id", sa.Integer, nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),
+    sa.Column("language", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.UniqueConstraint(
+        "owner_kind", "owner_id", "field", "language", name="uq_text_translations_owner_field"
+    ),
+    sa.CheckConstraint("owner_kind IN ('mini_session', 'question')", name="owner_kind_known"),
+)

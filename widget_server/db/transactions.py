@@ -6,14 +6,18 @@ even once the lock is free, so a burst of 100 bookings spends most of its time
 asleep. Writers of this process therefore queue on an asyncio lock first, and
 reach SQLite one at a time; writers in other processes still wait through the
 busy timeout. PostgreSQL needs none of this: its row locks queue writers well.
+
+Whoever keeps copies of what the database says (web/availability_cache.py) hears of each
+write transaction of this process once it has committed (``on_commit``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from databases import Database
 
@@ -27,11 +31,36 @@ class _WriterQueue:
 
 
 _queues: weakref.WeakKeyDictionary[Database, _WriterQueue] = weakref.WeakKeyDictionary()
+_listeners: weakref.WeakKeyDictionary[Database, list[Callable[[], None]]] = (
+    weakref.WeakKeyDictionary()
+)
+# Write transactions the current task is inside (nested ones are savepoints).
+_depth: ContextVar[int] = ContextVar("minis_write_depth", default=0)
+
+
+def on_commit(db: Database, listener: Callable[[], None]) -> None:
+    """Call ``listener()`` after each outermost write transaction on ``db`` commits (not
+    after one that rolls back). It must be quick and must not raise."""
+    _listeners.setdefault(db, []).append(listener)
 
 
 @asynccontextmanager
 async def write_transaction(db: Database) -> AsyncIterator[None]:
     """``async with write_transaction(db):`` a transaction that will write."""
+    depth = _depth.get()
+    reset = _depth.set(depth + 1)
+    try:
+        async with _transaction(db):
+            yield
+    finally:
+        _depth.reset(reset)
+    if depth == 0:  # committed (an exception would have left above)
+        for listener in _listeners.get(db, ()):
+            listener()
+
+
+@asynccontextmanager
+async def _transaction(db: Database) -> AsyncIterator[None]:
     if db.url.dialect != "sqlite":
         async with db.transaction():
             yield

@@ -20,7 +20,8 @@
   }
   if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.documentElement);
   reportHeight();
-  post("ready", {});
+  // The iframe's title in the page's language (the loader carries no words of its own).
+  post("ready", { label: body.getAttribute("data-minis-label") });
 
   var event = body.getAttribute("data-minis-event");
   if (event) post(event, JSON.parse(body.getAttribute("data-minis-detail") || "{}"));

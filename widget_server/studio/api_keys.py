@@ -20,9 +20,11 @@ from ..db.limits import storable
 from ..db.rows import fetch_all_as, fetch_one_as
 from ..db.tables import api_keys
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 
 KEY_PREFIX = "mk_"
-ACCESS_LEVELS = {"read": "Read only", "write": "Read and write"}
+ACCESS_LEVELS = {"read": lazy_gettext("Read only"), "write": lazy_gettext("Read and write")}
 MAX_NAME = 100
 # last_used_at is written at most this often per key: a busy integration is not a write
 # per request.
@@ -53,11 +55,11 @@ def check_new_key(name: str, access: str) -> dict[str, str]:
     """Field errors of the "new key" form."""
     errors: dict[str, str] = {}
     if not name.strip():
-        errors["name"] = "Give the key a name, e.g. the app that will use it."
+        errors["name"] = _("Give the key a name, e.g. the app that will use it.")
     elif len(name) > MAX_NAME or not storable(name):
-        errors["name"] = f"Use at most {MAX_NAME} ordinary characters."
+        errors["name"] = _("Use at most %(max_name)s ordinary characters.") % {"max_name": MAX_NAME}
     if access not in ACCESS_LEVELS:
-        errors["access"] = "Choose read only, or read and write."
+        errors["access"] = _("Choose read only, or read and write.")
     return errors
 
 

@@ -32,55 +32,58 @@ from ..db.tables import (
     session_days,
     slots,
 )
+from ..i18n import lazy_gettext
 
 # The list's filters: key -> (label, condition). "Holds to follow up" are clients who
 # gave their details but have not booked: their lead is still scheduling_in_progress.
-FILTERS: dict[str, tuple[str, sa.ColumnElement[bool]]] = {
+FILTERS: dict[str, tuple[object, sa.ColumnElement[bool]]] = {
     "scheduling_in_progress": (
-        "Holds to follow up",
+        lazy_gettext("Holds to follow up"),
         sa.and_(
             leads.c.status == "scheduling_in_progress",
             bookings.c.status.in_(("held", "expired")),
         ),
     ),
-    "booked": ("Booked", bookings.c.status == "booked"),
-    "cancelled": ("Cancelled", bookings.c.status == "cancelled"),
+    "booked": (lazy_gettext("Booked"), bookings.c.status == "booked"),
+    "cancelled": (lazy_gettext("Cancelled"), bookings.c.status == "cancelled"),
     # Leads the photographer closed (booking/lead_status.py): done following up.
-    "closed": ("Closed leads", leads.c.status == "closed"),
-    "all": ("All", sa.true()),
+    "closed": (lazy_gettext("Closed leads"), leads.c.status == "closed"),
+    "all": (lazy_gettext("All"), sa.true()),
 }
 DEFAULT_FILTER = "booked"
 LIST_LIMIT = 500
 
 # Event kinds (booking/events.py) as the photographer reads them.
 EVENT_NAMES = {
-    "hold_created": "Client chose a time (spot held)",
-    "hold_reclaimed": "Lapsed hold renewed",
-    "hold_expired": "Hold expired",
-    "hold_replaced": "Hold given up for another time (the client chose again)",
-    "quote_accepted": "Quote accepted",
-    "quote_changed": "Client changed add-ons or code",
-    "addons_adjusted": "Add-ons adjusted by the studio",
-    "checkout_started": "Card checkout started",
-    "checkout_expired": "Card checkout expired",
-    "payment_recorded": "Payment recorded",
-    "offline_payment_received": "Offline payment marked as received",
-    "booked": "Booked",
-    "rescheduled": "Rescheduled",
-    "cancelled": "Cancelled",
-    "refund_recorded": "Refund recorded",
-    "paid_after_slot_taken": "Paid after the time was taken (refunded)",
-    "paid_when_not_bookable": "Paid when the booking could no longer be booked (refunded)",
-    "refund_failed": "Refund failed (the payment provider could not be reached)",
-    "refund_confirmed": "Refund confirmed",
-    "lead_closed": "Lead closed",
-    "lead_reopened": "Lead reopened",
+    "hold_created": lazy_gettext("Client chose a time (spot held)"),
+    "hold_reclaimed": lazy_gettext("Lapsed hold renewed"),
+    "hold_expired": lazy_gettext("Hold expired"),
+    "hold_replaced": lazy_gettext("Hold given up for another time (the client chose again)"),
+    "quote_accepted": lazy_gettext("Quote accepted"),
+    "quote_changed": lazy_gettext("Client changed add-ons or code"),
+    "addons_adjusted": lazy_gettext("Add-ons adjusted by the studio"),
+    "checkout_started": lazy_gettext("Card checkout started"),
+    "checkout_expired": lazy_gettext("Card checkout expired"),
+    "payment_recorded": lazy_gettext("Payment recorded"),
+    "offline_payment_received": lazy_gettext("Offline payment marked as received"),
+    "booked": lazy_gettext("Booked"),
+    "rescheduled": lazy_gettext("Rescheduled"),
+    "cancelled": lazy_gettext("Cancelled"),
+    "refund_recorded": lazy_gettext("Refund recorded"),
+    "paid_after_slot_taken": lazy_gettext("Paid after the time was taken (refunded)"),
+    "paid_when_not_bookable": lazy_gettext(
+        "Paid when the booking could no longer be booked (refunded)"
+    ),
+    "refund_failed": lazy_gettext("Refund failed (the payment provider could not be reached)"),
+    "refund_confirmed": lazy_gettext("Refund confirmed"),
+    "lead_closed": lazy_gettext("Lead closed"),
+    "lead_reopened": lazy_gettext("Lead reopened"),
 }
 
 
 def event_name(kind: str) -> str:
     """A readable name for any event kind, including ones added after this list."""
-    return EVENT_NAMES.get(kind, kind.replace("_", " ").capitalize())
+    return str(EVENT_NAMES.get(kind, kind.replace("_", " ").capitalize()))
 
 
 @dataclass(frozen=True)

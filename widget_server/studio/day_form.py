@@ -16,6 +16,8 @@ from databases import Database
 from ..booking.catalog import Location
 from ..booking.slots import SessionDayPlan, plan_slots
 from ..db.tables import session_days
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from .form_values import parse_clock, parse_day, parse_whole, unstorable_fields
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -43,12 +45,15 @@ def read_day(
     by_id = {str(loc.id): loc for loc in choices}
     location = by_id.get(fields.get("location", "").strip())
     if location is None:
-        errors["location"] = "Choose one of your locations."
+        errors["location"] = _("Choose one of your locations.")
     day: date | None = None
     try:
         day = parse_day(fields.get("date", ""))
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            errors["date"] = f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}."
+            errors["date"] = _("Choose a date between %(first_year)s and %(last_year)s.") % {
+                "first_year": FIRST_YEAR,
+                "last_year": LAST_YEAR,
+            }
     except ValueError as exc:
         errors["date"] = str(exc)
     start: time | None = None
@@ -64,7 +69,7 @@ def read_day(
         else:
             end = value
     if start is not None and end is not None and end <= start:
-        errors["end_time"] = "The day has to end after it starts."
+        errors["end_time"] = _("The day has to end after it starts.")
     numbers: dict[str, int] = {}
     for name, (low, high), unit in (
         ("slot_minutes", SLOT_MINUTES, "minutes"),
@@ -93,15 +98,19 @@ def read_day(
     )
     if not result.slots():
         return None, {
-            "slot_minutes": f"No {numbers['slot_minutes']}-minute slot fits between "
-            f"{start:%H:%M} and {end:%H:%M}."
+            "slot_minutes": _("No %(slot_minutes)s-minute slot fits between %(start)s and %(end)s.")
+            % {
+                "slot_minutes": numbers["slot_minutes"],
+                "start": format(start, "%H:%M"),
+                "end": format(end, "%H:%M"),
+            }
         }
     return result, {}
 
 
 WARNINGS = {
-    "past": "This date is in the past: clients can't book it.",
-    "overlap": "It overlaps another day of this mini session at the same location.",
+    "past": lazy_gettext("This date is in the past: clients can't book it."),
+    "overlap": lazy_gettext("It overlaps another day of this mini session at the same location."),
 }
 
 

@@ -27,6 +27,7 @@ from ..booking.slots import SessionDayPlan, local_to_utc, plan_slots
 from ..db.rows import fetch_all_as, row_as
 from ..db.tables import bookings, leads, locations, mini_sessions, session_days, slots
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
 from .day_form import DayInput
 
 
@@ -227,7 +228,7 @@ async def add_slot(db: Database, day: AdminDay, start: time, minutes: int) -> in
             )
         )
         if clash is not None:
-            raise InvalidDetails({"slot_start": "The day already has a slot at that time."})
+            raise InvalidDetails({"slot_start": _("The day already has a slot at that time.")})
         return await db.execute(
             slots.insert().values(
                 session_day_id=day.id,

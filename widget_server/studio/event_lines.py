@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..formatting import money, slot_label
+from ..i18n import gettext as _
 from .dashboard import event_name
 
 
@@ -34,14 +35,22 @@ def event_line(
         method = str(detail.get("method", "")).replace("_", " ")
         if detail.get("status") == "pending":
             # Booked to pay offline: nothing was received yet.
-            return f"Chose to pay {method}: {priced} due" if amount else f"Chose to pay {method}"
-        return f"Payment received ({method}): {priced}" if priced else "Payment received"
+            return (
+                _("Chose to pay %(method)s: %(priced)s due") % {"method": method, "priced": priced}
+                if amount
+                else _("Chose to pay %(method)s") % {"method": method}
+            )
+        return (
+            _("Payment received (%(method)s): %(priced)s") % {"method": method, "priced": priced}
+            if priced
+            else _("Payment received")
+        )
     if kind == "offline_payment_received" and priced:
-        return f"Offline payment marked as received: {priced}"
+        return _("Offline payment marked as received: %(priced)s") % {"priced": priced}
     if kind == "refund_recorded" and priced:
-        return f"Refund recorded: {priced}"
+        return _("Refund recorded: %(priced)s") % {"priced": priced}
     if kind == "rescheduled":
         old, new = when(detail.get("from_slot_id")), when(detail.get("to_slot_id"))
         if old and new:
-            return f"Rescheduled from {old} to {new}"
+            return _("Rescheduled from %(old)s to %(new)s") % {"old": old, "new": new}
     return event_name(kind)

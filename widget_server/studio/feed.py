@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..db.tables import studios
 from ..formatting import money
+from ..i18n import gettext as _
 from .export import ExportRow
 
 SALT = "minis.feed"
@@ -98,12 +99,12 @@ def studio_feed_ics(
     for row in rows:
         balance = row.balance_minor
         details = [
-            f"Booking {row.reference}",
-            f"Phone: {row.client_phone}",
-            f"Email: {row.client_email}",
-            f"Balance due: {money(balance, row.currency or currency)}"
+            _("Booking %(reference)s") % {"reference": row.reference},
+            _("Phone: %(client_phone)s") % {"client_phone": row.client_phone},
+            _("Email: %(client_email)s") % {"client_email": row.client_email},
+            _("Balance due: %(money)s") % {"money": money(balance, row.currency or currency)}
             if balance is not None
-            else "Balance due: no quote",
+            else _("Balance due: no quote"),
         ]
         event = Event()
         event.add("uid", f"booking-{row.reference}@minis")

@@ -24,6 +24,8 @@ from babel.numbers import (
 from ..booking.slugs import is_valid_slug
 from ..db.limits import storable
 from ..formatting import LOCALE, money
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 
 # Prices live in an INTEGER column: keep well inside 32 bits whatever the currency.
 MAX_MINOR = 1_000_000_000
@@ -36,33 +38,41 @@ def parse_money(text: str, currency: str) -> int:
     """``"45.50"`` in USD is 4550 minor units; JPY has no decimals, so ``"4500"`` is 4500."""
     cleaned = text.strip()
     if len(cleaned) > MAX_NUMBER_CHARS:
-        raise ValueError("Enter an amount like 45.00.")
+        raise ValueError(_("Enter an amount like 45.00."))
     for mark in (get_currency_symbol(currency, locale=LOCALE), currency):
         cleaned = cleaned.replace(mark, "")
     cleaned = cleaned.strip()
     digits = get_currency_precision(currency)
     example = money(4500 * 10**digits, currency)
     if not cleaned:
-        raise ValueError(f"Enter an amount like {example}.")
+        raise ValueError(_("Enter an amount like %(example)s.") % {"example": example})
     # Babel also reads exponents ("1e9") and other scripts' digits: an amount here is
     # ASCII digits and separators only.
     if not cleaned.isascii() or not all(ch.isdigit() or ch in ",.-" for ch in cleaned):
-        raise ValueError(f"Enter an amount like {example}.")
+        raise ValueError(_("Enter an amount like %(example)s.") % {"example": example})
     try:
         amount = parse_decimal(cleaned, locale=LOCALE, strict=True)
     except (NumberFormatError, InvalidOperation):
-        raise ValueError(f"Enter an amount like {example}.") from None
+        raise ValueError(_("Enter an amount like %(example)s.") % {"example": example}) from None
     if not amount.is_finite():
-        raise ValueError(f"Enter an amount like {example}.")
+        raise ValueError(_("Enter an amount like %(example)s.") % {"example": example})
     if amount < 0:
-        raise ValueError("The amount can't be negative.")
+        raise ValueError(_("The amount can't be negative."))
     minor = amount.scaleb(digits)
     if minor != minor.to_integral_value():
         if digits == 0:
-            raise ValueError(f"{currency} amounts have no decimals: e.g. {example}.")
-        raise ValueError(f"{currency} amounts have at most {digits} decimals: e.g. {example}.")
+            raise ValueError(
+                _("%(currency)s amounts have no decimals: e.g. %(example)s.")
+                % {"currency": currency, "example": example}
+            )
+        raise ValueError(
+            _("%(currency)s amounts have at most %(digits)s decimals: e.g. %(example)s.")
+            % {"currency": currency, "digits": digits, "example": example}
+        )
     if minor > MAX_MINOR:
-        raise ValueError(f"The amount can be at most {money(MAX_MINOR, currency)}.")
+        raise ValueError(
+            _("The amount can be at most %(money)s.") % {"money": money(MAX_MINOR, currency)}
+        )
     return int(minor)
 
 
@@ -70,7 +80,7 @@ def parse_positive_money(text: str, currency: str) -> int:
     """An amount above zero (a refund, say): as ``parse_money``, and zero is refused too."""
     amount = parse_money(text, currency)
     if amount == 0:
-        raise ValueError("Enter an amount above zero.")
+        raise ValueError(_("Enter an amount above zero."))
     return amount
 
 
@@ -86,10 +96,16 @@ def parse_whole(text: str, low: int, high: int, unit: str = "") -> int:
     cleaned = text.strip()
     suffix = f" {unit}" if unit else ""
     if not WHOLE.match(cleaned):
-        raise ValueError(f"Enter a whole number from {low} to {high}{suffix}.")
+        raise ValueError(
+            _("Enter a whole number from %(low)s to %(high)s%(suffix)s.")
+            % {"low": low, "high": high, "suffix": suffix}
+        )
     value = int(cleaned)
     if not low <= value <= high:
-        raise ValueError(f"Enter a whole number from {low} to {high}{suffix}.")
+        raise ValueError(
+            _("Enter a whole number from %(low)s to %(high)s%(suffix)s.")
+            % {"low": low, "high": high, "suffix": suffix}
+        )
     return value
 
 
@@ -101,10 +117,15 @@ def parse_percent(text: str, low_ppm: int, high_ppm: int) -> int:
     cleaned = text.strip().removesuffix("%").strip()
     low, high = percent_input(low_ppm), percent_input(high_ppm)
     if not PERCENT.match(cleaned):
-        raise ValueError(f"Enter a percentage like 8.875 (from {low} to {high}).")
+        raise ValueError(
+            _("Enter a percentage like 8.875 (from %(low)s to %(high)s).")
+            % {"low": low, "high": high}
+        )
     ppm = int(Decimal(cleaned) * 10_000)
     if not low_ppm <= ppm <= high_ppm:
-        raise ValueError(f"Enter a percentage from {low} to {high}.")
+        raise ValueError(
+            _("Enter a percentage from %(low)s to %(high)s.") % {"low": low, "high": high}
+        )
     return ppm
 
 
@@ -120,14 +141,14 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError("Enter a date like 2026-12-05.") from None
+        raise ValueError(_("Enter a date like 2026-12-05.")) from None
 
 
 def parse_clock(text: str) -> time:
     """A wall-clock time typed as ``HH:MM`` (what ``<input type="time">`` sends)."""
     match = TIME.match(text.strip())
     if match is None:
-        raise ValueError("Enter a time like 09:30.")
+        raise ValueError(_("Enter a time like 09:30."))
     return time(int(match[1]), int(match[2]))
 
 
@@ -147,11 +168,13 @@ def is_web_address(value: str) -> bool:
     return lowered.startswith("/") and not lowered.startswith("//") and " " not in value
 
 
-UNSTORABLE = "This contains a character that can't be saved (a NUL). Please type it again."
+UNSTORABLE = lazy_gettext(
+    "This contains a character that can't be saved (a NUL). Please type it again."
+)
 
 
 def unstorable_fields(fields: Mapping[str, str]) -> dict[str, str]:
     """A field error for each value no database can hold (db/limits.storable). Each form's
     check adds these to its own, last, so a NUL never reaches an INSERT or UPDATE: on
     PostgreSQL it would fail the query (a 500) where SQLite stored it."""
-    return {name: UNSTORABLE for name, value in fields.items() if not storable(value)}
+    return {name: str(UNSTORABLE) for name, value in fields.items() if not storable(value)}

@@ -20,6 +20,7 @@ from ..booking.catalog import Location
 from ..booking.errors import InvalidDetails
 from ..db.tables import locations, session_days, slots
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
 from .form_values import unstorable_fields
 from .time_zones import is_time_zone, zone_from_input
 
@@ -63,15 +64,15 @@ def _text(value: str) -> str:
 def check_map_url(value: str) -> str:
     """An http(s) link with a host, or ValueError: never ``javascript:`` and the like."""
     if len(value) > MAX_MAP_URL:
-        raise ValueError("That link is too long.")
+        raise ValueError(_("That link is too long."))
     try:
         parts = urlsplit(value)
     except ValueError:
-        raise ValueError("That isn't a web link.") from None
+        raise ValueError(_("That isn't a web link.")) from None
     if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise ValueError("Please give a web link starting with https://, or leave it empty.")
+        raise ValueError(_("Please give a web link starting with https://, or leave it empty."))
     if any(ch.isspace() for ch in value):
-        raise ValueError("A web link has no spaces in it.")
+        raise ValueError(_("A web link has no spaces in it."))
     return value
 
 
@@ -80,12 +81,16 @@ def check_location(form: dict[str, str]) -> LocationFields:
     errors: dict[str, str] = {}
     name = " ".join(form.get("name", "").split())
     if not name:
-        errors["name"] = "Please give the location a name."
+        errors["name"] = _("Please give the location a name.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Please keep the name under {MAX_NAME} characters."
+        errors["name"] = _("Please keep the name under %(max_name)s characters.") % {
+            "max_name": MAX_NAME
+        }
     address = _text(form.get("address", ""))
     if len(address) > MAX_ADDRESS:
-        errors["address"] = f"Please keep the address under {MAX_ADDRESS} characters."
+        errors["address"] = _("Please keep the address under %(max_address)s characters.") % {
+            "max_address": MAX_ADDRESS
+        }
     map_url = form.get("map_url", "").strip()
     if map_url:
         try:
@@ -94,10 +99,12 @@ def check_location(form: dict[str, str]) -> LocationFields:
             errors["map_url"] = str(exc)
     notes = _text(form.get("notes", ""))
     if len(notes) > MAX_NOTES:
-        errors["notes"] = f"Please keep the notes under {MAX_NOTES} characters."
+        errors["notes"] = _("Please keep the notes under %(max_notes)s characters.") % {
+            "max_notes": MAX_NOTES
+        }
     timezone = zone_from_input(form.get("timezone", ""))
     if not is_time_zone(timezone):
-        errors["timezone"] = "Please choose a time zone from the list."
+        errors["timezone"] = _("Please choose a time zone from the list.")
     errors |= unstorable_fields(form)
     if errors:
         raise InvalidDetails(errors)

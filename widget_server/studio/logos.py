@@ -22,6 +22,7 @@ from databases import Database
 from ..booking.catalog import LOGO_EXTENSIONS
 from ..db.rows import fetch_one_as
 from ..db.tables import studio_logos, studios
+from ..i18n import gettext as _
 
 MAX_LOGO_BYTES = 512 * 1024
 SNIFF_BYTES = 262  # filetype reads at most this many bytes
@@ -54,21 +55,24 @@ def check_logo(
     was read only up to just over ``limit``."""
     size = len(data) if size is None else size
     if not data:
-        raise InvalidLogo("That file is empty.")
+        raise InvalidLogo(_("That file is empty."))
     if size > limit:
         raise InvalidLogo(
-            f"This file is {file_size(size)}; {what} can be up to "
-            f"{file_size(limit)}. Try exporting it smaller."
+            _("This file is %(size)s; %(what)s can be up to %(limit)s. Try exporting it smaller.")
+            % {"size": file_size(size), "what": what, "limit": file_size(limit)}
         )
     kind = filetype.guess(data[:SNIFF_BYTES])
     if kind is None or kind.mime not in LOGO_EXTENSIONS:
         head = data[:512].lstrip().lower()
         if head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) or b"<svg" in head:
             raise InvalidLogo(
-                f"SVG files aren't accepted as {what} because they can contain scripts. "
-                "Please export it as PNG or WebP."
+                _(
+                    "SVG files aren't accepted as %(what)s because they can contain scripts. "
+                    "Please export it as PNG or WebP."
+                )
+                % {"what": what}
             )
-        raise InvalidLogo("That isn't a PNG, JPEG, WebP or GIF image.")
+        raise InvalidLogo(_("That isn't a PNG, JPEG, WebP or GIF image."))
     return Logo(data, kind.mime, hashlib.sha256(data).hexdigest())
 
 

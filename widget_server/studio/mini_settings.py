@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from ..booking.catalog import MiniSession
 from ..booking.contracts import contract_problem
 from ..booking.slugs import is_valid_slug
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 from .form_values import (
     is_web_address,
     parse_money,
@@ -23,18 +25,20 @@ from .form_values import (
 )
 
 VISIBILITIES = {
-    "public": "Public: listed on your booking site",
-    "unlisted": "Unlisted: only people with the link (or your embed) can book",
-    "draft": "Draft: nobody can see or book it yet",
+    "public": lazy_gettext("Public: listed on your booking site"),
+    "unlisted": lazy_gettext("Unlisted: only people with the link (or your embed) can book"),
+    "draft": lazy_gettext("Draft: nobody can see or book it yet"),
 }
 BOOKING_PROCESSES = {
-    "quote": "Quote, then payment: the client accepts the price, then pays the deposit or in full",
-    "free": "Free: booked as soon as the client sends their details",
+    "quote": lazy_gettext(
+        "Quote, then payment: the client accepts the price, then pays the deposit or in full"
+    ),
+    "free": lazy_gettext("Free: booked as soon as the client sends their details"),
 }
 REFUND_POLICIES = {
-    "keep_deposit": "Refund all but the deposit",
-    "full": "Refund everything paid",
-    "none": "No refund",
+    "keep_deposit": lazy_gettext("Refund all but the deposit"),
+    "full": lazy_gettext("Refund everything paid"),
+    "none": lazy_gettext("No refund"),
 }
 MAX_TITLE = 200
 MAX_TEXT = 20_000
@@ -108,16 +112,16 @@ DEFAULTS = MiniSettings(
 def _text(fields: Mapping[str, str], name: str, limit: int, errors: dict[str, str]) -> str:
     value = fields.get(name, "").strip()
     if len(value) > limit:
-        errors[name] = f"Keep this under {limit:,} characters."
+        errors[name] = _("Keep this under %(limit)s characters.") % {"limit": format(limit, ",")}
     return value
 
 
 def _choice(
-    fields: Mapping[str, str], name: str, options: Mapping[str, str], errors: dict[str, str]
+    fields: Mapping[str, str], name: str, options: Mapping[str, object], errors: dict[str, str]
 ) -> str:
     value = fields.get(name, "")
     if value not in options:
-        errors[name] = "Choose one of the options."
+        errors[name] = _("Choose one of the options.")
         return next(iter(options))
     return value
 
@@ -149,17 +153,17 @@ def read_settings(
     errors: dict[str, str] = {}
     title = _text(fields, "title", MAX_TITLE, errors)
     if not title:
-        errors["title"] = "Give the mini session a title."
+        errors["title"] = _("Give the mini session a title.")
     slug = fields.get("slug", "").strip().lower()
     if slug and not is_valid_slug(slug):
-        errors["slug"] = (
+        errors["slug"] = _(
             "Use lowercase letters, digits and dashes (not at the start or end), "
             "at most 64 characters."
         )
     image_url = _text(fields, "image_url", MAX_URL, errors)
     uploaded = UPLOADED_IMAGE.match(image_url)  # a picture uploaded here (studio/mini_images.py)
     if image_url and "image_url" not in errors and not (uploaded or is_web_address(image_url)):
-        errors["image_url"] = "Enter a web address starting with https://."
+        errors["image_url"] = _("Enter a web address starting with https://.")
     price = 0
     try:
         price = parse_money(fields.get("price", ""), currency)
@@ -173,9 +177,9 @@ def read_settings(
             errors["deposit"] = str(exc)
         else:
             if deposit == 0:
-                errors["deposit"] = "Leave it empty for no deposit, or enter more than zero."
+                errors["deposit"] = _("Leave it empty for no deposit, or enter more than zero.")
             elif "price" not in errors and deposit > price:
-                errors["deposit"] = "The deposit can't be more than the price."
+                errors["deposit"] = _("The deposit can't be more than the price.")
     deposit_ppm: int | None = None
     if fields.get("deposit_percent", "").strip():
         try:
@@ -184,7 +188,7 @@ def read_settings(
             errors["deposit_percent"] = str(exc)
         else:
             if deposit is not None:
-                errors["deposit_percent"] = "Give either a deposit amount or a percentage."
+                errors["deposit_percent"] = _("Give either a deposit amount or a percentage.")
     # Empty: one person, nobody extra (the form before party pricing, and the API, send none).
     party_included = 1
     if fields.get("party_included", "").strip():
@@ -193,7 +197,7 @@ def read_settings(
     if fields.get("party_max", "").strip():
         party_max = _whole(fields, "party_max", 1, MAX_PARTY, "people", errors)
     if party_max < party_included and "party_max" not in errors:
-        errors["party_max"] = "The most people can't be fewer than the people included."
+        errors["party_max"] = _("The most people can't be fewer than the people included.")
     extra_person = 0
     if fields.get("extra_person", "").strip():
         try:
@@ -204,12 +208,12 @@ def read_settings(
     chosen: list[str] = []
     for key in methods:
         if key not in known_methods:
-            errors["methods"] = "Choose from the payment methods listed."
+            errors["methods"] = _("Choose from the payment methods listed.")
         elif key not in chosen:
             chosen.append(key)
     paid = process == "quote" and price > 0
     if paid and "methods" not in errors and not set(chosen) & live_methods:
-        errors["methods"] = "Choose at least one payment method clients can use."
+        errors["methods"] = _("Choose at least one payment method clients can use.")
     settings = MiniSettings(
         title=title,
         slug=slug,
@@ -252,7 +256,7 @@ def read_settings(
             errors["contract"] = problem
         elif not paid:
             # The client signs on the checkout, which a free session skips.
-            errors["contract"] = (
+            errors["contract"] = _(
                 "A contract is signed at checkout: it needs a paid session "
                 "(quote, then payment, with a price above 0)."
             )

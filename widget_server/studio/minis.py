@@ -21,11 +21,13 @@ from ..booking.extras import addons_of
 from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import addons, bookings, mini_sessions, session_days, slots, studios
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
 from .form_values import slug_from
 from .logos import Logo
 from .mini_images import copy_image, drop_stale_image, replace_image
 from .mini_settings import MAX_TITLE, MiniSettings, settings_of
 from .questions import QuestionDraft, copy_questions, save_questions
+from .texts import Translation, copy_translations, save_translations
 
 MAX_SLUG = 64
 
@@ -122,19 +124,21 @@ async def save_mini(
     image: Logo | None = None,
     now: datetime | None = None,
     asked: Sequence[QuestionDraft] = (),
+    translations: Sequence[Translation] | None = None,
 ) -> int | None:
     """Create (``mini_id`` None) or update a mini session; its id, or None if not the studio's.
     An uploaded ``image`` becomes its picture in the same transaction (studio/mini_images.py).
 
     An empty slug is derived from the title. Raises InvalidDetails({"slug": ...}) when
-    the studio already uses the slug asked for.
+    the studio already uses the slug asked for. ``translations`` (studio/texts.py), when
+    given, replace the stored ones in the same transaction.
     """
     async with write_transaction(db):
         await _lock_studio(db, studio_id)
         if settings.slug:
             if await _slug_taken(db, studio_id, settings.slug, mini_id):
                 raise InvalidDetails(
-                    {"slug": "Another of your mini sessions uses this address. Choose another."}
+                    {"slug": _("Another of your mini sessions uses this address. Choose another.")}
                 )
             slug = settings.slug
         else:
@@ -155,6 +159,8 @@ async def save_mini(
                 return None
             saved = row.id
         await save_questions(db, int(saved), asked)
+        if translations is not None:
+            await save_translations(db, studio_id, int(saved), translations)
         if image is not None and now is not None:
             await replace_image(db, saved, image, now)
         else:
@@ -182,7 +188,8 @@ async def duplicate_mini(
             "visibility": "draft",
         }
         copied = int(await db.execute(mini_sessions.insert().values(studio_id=studio_id, **values)))
-        await copy_questions(db, mini_id, copied)
+        question_ids = await copy_questions(db, mini_id, copied)
+        await copy_translations(db, studio_id, mini_id, copied, question_ids)
         if now is not None:
             await copy_image(db, mini_id, copied, now)
         await _copy_addons(db, mini_id, copied)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from ..i18n import gettext as _
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # http is for trying the embed on one's own computer; any real site is https.
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
@@ -107,7 +109,7 @@ def parse_origins(text: str) -> list[str]:
         if origin not in origins:
             origins.append(origin)
     if len(origins) > MAX_ORIGINS:
-        problems[0] = f"at most {MAX_ORIGINS} sites"
+        problems[0] = _("at most %(max_origins)s sites") % {"max_origins": MAX_ORIGINS}
     if problems:
         raise InvalidOrigins(problems)
     return origins

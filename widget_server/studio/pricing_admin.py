@@ -32,6 +32,7 @@ from ..db.tables import (
     tax_rates,
 )
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
 from .form_values import (
     is_web_address,
     parse_day,
@@ -49,7 +50,7 @@ CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 def _text(form: Mapping[str, str], name: str, limit: int, errors: dict[str, str]) -> str:
     value = form.get(name, "").strip()
     if len(value) > limit:
-        errors[name] = f"Keep this under {limit:,} characters."
+        errors[name] = _("Keep this under %(limit)s characters.") % {"limit": format(limit, ",")}
     return value
 
 
@@ -84,10 +85,10 @@ def check_addon(form: Mapping[str, str], currency: str, taken: int = 0) -> dict[
     errors: dict[str, str] = {}
     name = _text(form, "name", MAX_NAME, errors)
     if not name:
-        errors["name"] = "Give the add-on a name."
+        errors["name"] = _("Give the add-on a name.")
     image_url = _text(form, "image_url", MAX_TEXT, errors)
     if image_url and "image_url" not in errors and not is_web_address(image_url):
-        errors["image_url"] = "Enter a web address starting with https://."
+        errors["image_url"] = _("Enter a web address starting with https://.")
     price = 0
     try:
         price = parse_money(form.get("price", ""), currency)
@@ -100,7 +101,9 @@ def check_addon(form: Mapping[str, str], currency: str, taken: int = 0) -> dict[
         errors["max_quantity"] = str(exc)
     stock = _optional_whole(form, "stock", 0, 1_000_000, errors)
     if stock is not None and stock < taken:
-        errors["stock"] = f"{taken} are already booked or held: the stock can't be less."
+        errors["stock"] = _("%(taken)s are already booked or held: the stock can't be less.") % {
+            "taken": taken
+        }
     values = {
         "name": name,
         "description": _text(form, "description", MAX_TEXT, errors),
@@ -173,9 +176,11 @@ def check_coupon(
     errors: dict[str, str] = {}
     code = form.get("code", "").strip().upper()
     if not code:
-        errors["code"] = "Give the code, e.g. WELCOME10."
+        errors["code"] = _("Give the code, e.g. WELCOME10.")
     elif len(code) > MAX_CODE or not set(code) <= CODE_CHARS:
-        errors["code"] = f"Use letters, digits, - and _, at most {MAX_CODE} characters."
+        errors["code"] = _("Use letters, digits, - and _, at most %(max_code)s characters.") % {
+            "max_code": MAX_CODE
+        }
     kind = form.get("kind", "")
     value = 0
     if kind == "percent":
@@ -187,11 +192,11 @@ def check_coupon(
         try:
             value = parse_money(form.get("amount", ""), currency)
             if value == 0:
-                errors["amount"] = "Enter an amount above zero."
+                errors["amount"] = _("Enter an amount above zero.")
         except ValueError as exc:
             errors["amount"] = str(exc)
     else:
-        errors["kind"] = "Choose one of the options."
+        errors["kind"] = _("Choose one of the options.")
     starts_at = ends_at = None
     for field, end in (("starts_on", False), ("ends_on", True)):
         if form.get(field, "").strip():
@@ -202,12 +207,12 @@ def check_coupon(
             else:
                 starts_at, ends_at = (starts_at, moment) if end else (moment, ends_at)
     if starts_at and ends_at and ends_at < starts_at:
-        errors["ends_on"] = "The last day can't be before the first."
+        errors["ends_on"] = _("The last day can't be before the first.")
     chosen: set[int] | None = None
     if form.get("scope") == "some":
         chosen = _ids(form, "mini_", mini_ids)
         if not chosen:
-            errors["scope"] = "Tick the mini sessions the code is for."
+            errors["scope"] = _("Tick the mini sessions the code is for.")
     values = {
         "code": code,
         "kind": kind if kind in {"percent", "fixed"} else "percent",
@@ -315,7 +320,7 @@ def check_tax_rate(
     errors: dict[str, str] = {}
     name = _text(form, "name", 100, errors)
     if not name:
-        errors["name"] = "Name the tax as clients see it, e.g. Sales tax."
+        errors["name"] = _("Name the tax as clients see it, e.g. Sales tax.")
     rate = 0
     try:
         rate = parse_percent(form.get("rate", ""), 1, MAX_TAX_PPM)
@@ -325,12 +330,12 @@ def check_tax_rate(
     if form.get("mini_scope") == "some":
         minis = _ids(form, "mini_", mini_ids)
         if minis is None:
-            errors["mini_scope"] = "Tick mini sessions of your studio."
+            errors["mini_scope"] = _("Tick mini sessions of your studio.")
     addons_chosen: set[int] | None = None
     if form.get("addon_scope") in {"some", "none"}:
         addons_chosen = _ids(form, "addon_", addon_ids) if form["addon_scope"] == "some" else set()
         if addons_chosen is None:
-            errors["addon_scope"] = "Tick add-ons of your studio."
+            errors["addon_scope"] = _("Tick add-ons of your studio.")
     values = {
         "name": name,
         "rate_ppm": rate,

@@ -18,6 +18,7 @@ from databases import Database
 from ..booking.questions import CHOICE_KINDS, KINDS, Question, questions_of
 from ..db.limits import id_from_text
 from ..db.tables import questions
+from ..i18n import gettext as _
 from .form_values import unstorable_fields
 
 MAX_QUESTIONS = 30
@@ -85,13 +86,17 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
         remove = fields.get(prefix + "remove") == "1"
         kind = fields.get(prefix + "kind", "")
         if kind not in KINDS:
-            errors[prefix + "kind"] = "Choose what kind of answer this question takes."
+            errors[prefix + "kind"] = _("Choose what kind of answer this question takes.")
             kind = "short"
         if len(label) > MAX_LABEL:
-            errors[prefix + "label"] = f"Keep the question under {MAX_LABEL} characters."
+            errors[prefix + "label"] = _("Keep the question under %(max_label)s characters.") % {
+                "max_label": MAX_LABEL
+            }
         help_text = " ".join(fields.get(prefix + "help", "").split())
         if len(help_text) > MAX_HELP:
-            errors[prefix + "help"] = f"Keep the help under {MAX_HELP} characters."
+            errors[prefix + "help"] = _("Keep the help under %(max_help)s characters.") % {
+                "max_help": MAX_HELP
+            }
         choices: list[str] = []
         for line in fields.get(prefix + "choices", "").splitlines():
             choice = " ".join(line.split())
@@ -99,11 +104,11 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
                 choices.append(choice)
         if kind in CHOICE_KINDS and not remove:
             if len(choices) < 2:
-                errors[prefix + "choices"] = "Give at least two choices, one per line."
+                errors[prefix + "choices"] = _("Give at least two choices, one per line.")
             elif len(choices) > MAX_CHOICES or any(len(c) > MAX_CHOICE for c in choices):
-                errors[prefix + "choices"] = (
-                    f"At most {MAX_CHOICES} choices of up to {MAX_CHOICE} characters each."
-                )
+                errors[prefix + "choices"] = _(
+                    "At most %(max_choices)s choices of up to %(max_choice)s characters each."
+                ) % {"max_choices": MAX_CHOICES, "max_choice": MAX_CHOICE}
         raw_position = fields.get(prefix + "position", "").strip()
         position = (
             int(raw_position)
@@ -123,7 +128,9 @@ def read_questions(fields: Mapping[str, str]) -> tuple[list[QuestionDraft], dict
             )
         )
     if sum(1 for d in drafts if not d.remove) > MAX_QUESTIONS:
-        errors["question-0-label"] = f"A mini session can ask at most {MAX_QUESTIONS} questions."
+        errors["question-0-label"] = _(
+            "A mini session can ask at most %(max_questions)s questions."
+        ) % {"max_questions": MAX_QUESTIONS}
     errors |= {k: v for k, v in unstorable_fields(fields).items() if k.startswith("question-")}
     return drafts, errors
 
@@ -162,10 +169,12 @@ async def save_questions(db: Database, mini_id: int, drafts: Sequence[QuestionDr
             await db.execute(questions.insert().values(mini_session_id=mini_id, **values))
 
 
-async def copy_questions(db: Database, from_mini: int, to_mini: int) -> None:
-    """Give a duplicated mini session the same questions (new rows: answers stay apart)."""
-    for q in await questions_of(db, from_mini):
-        await db.execute(
+async def copy_questions(db: Database, from_mini: int, to_mini: int) -> dict[int, int]:
+    """Give a duplicated mini session the same questions (new rows: answers stay apart);
+    each original question's id -> its copy's."""
+    copies: dict[int, int] = {}
+    for q in await questions_of(db, from_mini, as_written=True):
+        copies[q.id] = await db.execute(  # the new row's id
             questions.insert().values(
                 mini_session_id=to_mini,
                 kind=q.kind,
@@ -176,6 +185,7 @@ async def copy_questions(db: Database, from_mini: int, to_mini: int) -> None:
                 choices=json.dumps(list(q.choices)),
             )
         )
+    return copies
 
 
 async def question_count(db: Database, mini_id: int) -> int:

@@ -28,9 +28,15 @@ from ..db.tables import (
     session_days,
     slots,
 )
+from ..i18n import lazy_gettext
 from .page_views import VIA, source_of, view_counts
 
-STAGE_NAMES = ("Viewed the page", "Chose a time", "Gave their details", "Booked")
+STAGE_NAMES = (
+    lazy_gettext("Viewed the page"),
+    lazy_gettext("Chose a time"),
+    lazy_gettext("Gave their details"),
+    lazy_gettext("Booked"),
+)
 
 
 @dataclass(frozen=True)
@@ -237,7 +243,7 @@ async def funnel(db: Database, mini_ids: list[int]) -> Funnel:
         )
     ]
     return Funnel(
-        [Stage(name, count) for name, count in zip(STAGE_NAMES, totals, strict=True)], sources
+        [Stage(str(name), count) for name, count in zip(STAGE_NAMES, totals, strict=True)], sources
     )
 
 

@@ -18,6 +18,8 @@ from ..booking.errors import InvalidDetails
 from ..db.tables import studios
 from ..db.transactions import write_transaction
 from ..formatting import HEX_COLOR
+from ..i18n import LANGUAGES
+from ..i18n import gettext as _
 from .form_values import unstorable_fields
 from .logos import Logo, remove_logo, replace_logo
 from .origins import InvalidOrigins, parse_origins
@@ -41,6 +43,7 @@ class StudioSettings:
     allowed_origins: str  # space-separated origins, as web/embed.py reads them
     payment_methods: str  # space-separated keys
     offline_instructions: str
+    default_language: str = "en"  # a key of i18n.LANGUAGES
 
 
 def choose_methods(chosen: list[str], available: list[str], stored: list[str]) -> list[str]:
@@ -49,7 +52,7 @@ def choose_methods(chosen: list[str], available: list[str], stored: list[str]) -
     the form could not show. Kept in ``available`` order, unavailable ones after."""
     ticked = [key for key in available if key in chosen]
     if not ticked:
-        raise ValueError("Choose at least one way for clients to pay.")
+        raise ValueError(_("Choose at least one way for clients to pay."))
     return ticked + [key for key in stored if key not in available]
 
 
@@ -65,43 +68,47 @@ def check_settings(
 
     name = " ".join(form.get("name", "").split())
     if not name:
-        errors["name"] = "Please enter your studio's name."
+        errors["name"] = _("Please enter your studio's name.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Please keep the name under {MAX_NAME} characters."
+        errors["name"] = _("Please keep the name under %(max_name)s characters.") % {
+            "max_name": MAX_NAME
+        }
 
     email = form.get("notify_email", "").strip()
     if not email:
-        errors["notify_email"] = "Please enter the address booking notifications go to."
+        errors["notify_email"] = _("Please enter the address booking notifications go to.")
     elif len(email) > MAX_EMAIL:
-        errors["notify_email"] = "That email address is too long."
+        errors["notify_email"] = _("That email address is too long.")
     else:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            errors["notify_email"] = "Please enter a valid email address, like you@example.com."
+            errors["notify_email"] = _("Please enter a valid email address, like you@example.com.")
 
     timezone = zone_from_input(form.get("timezone", ""))
     if not is_time_zone(timezone):
-        errors["timezone"] = "Please choose a time zone from the list."
+        errors["timezone"] = _("Please choose a time zone from the list.")
 
     currency = form.get("currency", "").strip().upper()
     if currency not in list_currencies():
-        errors["currency"] = "Please choose a currency from the list."
+        errors["currency"] = _("Please choose a currency from the list.")
 
     color = form.get("brand_color", "").strip()
     if not HEX_COLOR.match(color):
-        errors["brand_color"] = "Please give a colour like #3b5bdb (# and six hex digits)."
+        errors["brand_color"] = _("Please give a colour like #3b5bdb (# and six hex digits).")
 
     origins_text = form.get("allowed_origins", "")
     origins: list[str] = []
     if len(origins_text) > MAX_ORIGINS_TEXT:
-        errors["allowed_origins"] = "That is too much text: put one website address per line."
+        errors["allowed_origins"] = _("That is too much text: put one website address per line.")
     else:
         try:
             origins = parse_origins(origins_text)
         except InvalidOrigins as exc:
             errors["allowed_origins"] = " ".join(
-                f"Line {n}: {why}." if n else f"Please list {why}."
+                _("Line %(n)s: %(why)s.") % {"n": n, "why": why}
+                if n
+                else _("Please list %(why)s.") % {"why": why}
                 for n, why in exc.problems.items()
             )
 
@@ -113,10 +120,13 @@ def check_settings(
 
     instructions = form.get("offline_instructions", "").strip().replace("\r\n", "\n")
     if len(instructions) > MAX_INSTRUCTIONS:
-        errors["offline_instructions"] = (
-            f"Please keep the instructions under {MAX_INSTRUCTIONS} characters "
-            f"(they are {len(instructions)})."
-        )
+        errors["offline_instructions"] = _(
+            "Please keep the instructions under %(max_instructions)s characters (they are %(len)s)."
+        ) % {"max_instructions": MAX_INSTRUCTIONS, "len": len(instructions)}
+
+    language = form.get("default_language", "")
+    if language not in LANGUAGES:
+        errors["default_language"] = _("Please choose a language from the list.")
 
     errors |= unstorable_fields(form)
     if errors:
@@ -130,6 +140,7 @@ def check_settings(
         allowed_origins=" ".join(origins),
         payment_methods=" ".join(methods),
         offline_instructions=instructions,
+        default_language=language,
     )
 
 
@@ -156,6 +167,7 @@ async def save_settings(
                 allowed_origins=settings.allowed_origins,
                 payment_methods=settings.payment_methods,
                 offline_instructions=settings.offline_instructions,
+                default_language=settings.default_language,
             )
         )
         if logo is not None:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from ..i18n import gettext as _
+from ..i18n import pgettext
+
 Tone = Literal["ok", "wait", "bad", "quiet", "info"]
 
 
@@ -32,11 +35,11 @@ def hold_lapsed(status: str, expires_at: datetime | None, now: datetime) -> bool
 def booking_status(status: str, expires_at: datetime | None, now: datetime) -> Status:
     """A booking: held (a live hold), hold lapsed, booked, cancelled."""
     if hold_lapsed(status, expires_at, now):
-        return Status("Hold lapsed", "bad")
+        return Status(_("Hold lapsed"), "bad")
     return {
-        "held": Status("Held", "wait"),
-        "booked": Status("Booked", "ok"),
-        "cancelled": Status("Cancelled", "bad"),
+        "held": Status(pgettext("booking status", "Held"), "wait"),
+        "booked": Status(pgettext("booking status", "Booked"), "ok"),
+        "cancelled": Status(_("Cancelled"), "bad"),
     }.get(status, Status(status.replace("_", " ").capitalize(), "quiet"))
 
 
@@ -50,16 +53,16 @@ def lead_status(
     a cancelled booking of a lead with nothing else live is "Cancelled", never "Booked".
     """
     if lead == "closed":
-        return Status("Closed", "quiet")
+        return Status(_("Closed"), "quiet")
     if booking == "booked":
-        return Status("Booked", "ok")
+        return Status(_("Booked"), "ok")
     if booking == "held" and not hold_lapsed(booking, expires_at, now):
-        return Status("Choosing a time", "wait")
+        return Status(_("Choosing a time"), "wait")
     if lead_live:  # another booking of this client is live (they chose again, or moved)
-        return Status("Booked another time", "info")
+        return Status(_("Booked another time"), "info")
     if booking == "cancelled":
-        return Status("Cancelled: follow up?", "bad")
-    return Status("Didn't book: follow up", "wait")
+        return Status(_("Cancelled: follow up?"), "bad")
+    return Status(_("Didn't book: follow up"), "wait")
 
 
 def can_close_lead(
@@ -80,50 +83,52 @@ def slot_status(*, blocked: bool, past: bool, booked: int, held: int, capacity: 
     """A slot: every spot taken by bookings is "Full"; some by live holds "Held" (they may
     come back); otherwise "Open" with the spots left when there are several."""
     if blocked:
-        return Status("Blocked", "bad")
+        return Status(pgettext("slot status", "Blocked"), "bad")
     if past:
-        return Status("Past", "quiet")
+        return Status(pgettext("slot status", "Past"), "quiet")
     if booked >= capacity:
-        return Status("Full", "ok")
+        return Status(pgettext("slot status", "Full"), "ok")
     if booked + held >= capacity:
-        return Status("Held", "wait")
+        return Status(pgettext("slot status", "Held"), "wait")
     left = capacity - booked - held
     if capacity > 1:
-        return Status(f"Open: {left} of {capacity} left", "info")
-    return Status("Open", "info")
+        # Translators: a slot with several spots, some free: "Open: 2 of 3 left".
+        label = pgettext("slot status", "Open: %(left)s of %(capacity)s left")
+        return Status(label % {"left": left, "capacity": capacity}, "info")
+    return Status(pgettext("slot status", "Open"), "info")
 
 
 def payment_status(status: str, method: str) -> Status:
     if status == "pending":
-        return Status("Due" if method == "offline" else "Pending", "wait")
+        return Status(_("Due") if method == "offline" else _("Pending"), "wait")
     return {
-        "succeeded": Status("Paid", "ok"),
-        "failed": Status("Failed", "bad"),
-        "refunded": Status("Refunded", "quiet"),
+        "succeeded": Status(_("Paid"), "ok"),
+        "failed": Status(_("Failed"), "bad"),
+        "refunded": Status(_("Refunded"), "quiet"),
     }.get(status, Status(status.capitalize(), "quiet"))
 
 
 def refund_status(status: str) -> Status:
     return {
-        "pending": Status("On its way", "wait"),
-        "succeeded": Status("Refunded", "ok"),
-        "failed": Status("Failed", "bad"),
+        "pending": Status(_("On its way"), "wait"),
+        "succeeded": Status(_("Refunded"), "ok"),
+        "failed": Status(_("Failed"), "bad"),
     }.get(status, Status(status.capitalize(), "quiet"))
 
 
 def mini_status(visibility: str, archived: bool) -> Status:
     if archived:
-        return Status("Archived", "quiet")
+        return Status(_("Archived"), "quiet")
     return {
-        "public": Status("Public", "ok"),
-        "unlisted": Status("Unlisted", "info"),
-        "draft": Status("Draft", "quiet"),
+        "public": Status(_("Public"), "ok"),
+        "unlisted": Status(_("Unlisted"), "info"),
+        "draft": Status(_("Draft"), "quiet"),
     }.get(visibility, Status(visibility.capitalize(), "quiet"))
 
 
 def email_status(status: str) -> Status:
     return {
-        "pending": Status("Pending", "wait"),
-        "sent": Status("Sent", "ok"),
-        "failed": Status("Failed", "bad"),
+        "pending": Status(_("Pending"), "wait"),
+        "sent": Status(_("Sent"), "ok"),
+        "failed": Status(_("Failed"), "bad"),
     }.get(status, Status(status.capitalize(), "quiet"))

@@ -18,6 +18,7 @@ from ..db.limits import storable
 from ..db.rows import fetch_all_as, fetch_one_as
 from ..db.tables import webhook_endpoints
 from ..db.transactions import write_transaction
+from ..i18n import gettext as _
 from ..outgoing.addresses import check_url, is_public
 from ..outgoing.signing import new_secret
 
@@ -45,7 +46,7 @@ def check_endpoint(url: str, events: list[str], *, allow_private: bool) -> dict[
     """Field errors of the endpoint form. The address rule is checked again at each send
     (a name can resolve elsewhere later); here it catches the obvious mistakes early."""
     errors: dict[str, str] = {}
-    problem = check_url(url.strip()) if storable(url) else "That isn't a valid URL."
+    problem = check_url(url.strip()) if storable(url) else _("That isn't a valid URL.")
     if problem:
         errors["url"] = problem
     elif not allow_private:
@@ -56,11 +57,11 @@ def check_endpoint(url: str, events: list[str], *, allow_private: bool) -> dict[
             literal = None
         local_names = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
         if local_names or (literal is not None and not is_public(str(literal))):
-            errors["url"] = "Webhooks only go to public internet addresses."
+            errors["url"] = _("Webhooks only go to public internet addresses.")
     if not events:
-        errors["events"] = "Choose at least one event."
+        errors["events"] = _("Choose at least one event.")
     elif any(e not in EVENT_TYPES for e in events):
-        errors["events"] = "Choose events from the list."
+        errors["events"] = _("Choose events from the list.")
     return errors
 
 
@@ -121,7 +122,9 @@ async def _update(db: Database, studio_id: int, endpoint_id: int, **values: obje
 
 async def pause_endpoint(db: Database, studio_id: int, endpoint_id: int) -> bool:
     """Nothing is sent while paused; deliveries wait and go out in order on resume."""
-    return await _update(db, studio_id, endpoint_id, state="paused", paused_reason="Paused by you.")
+    return await _update(
+        db, studio_id, endpoint_id, state="paused", paused_reason=_("Paused by you.")
+    )
 
 
 async def resume_endpoint(db: Database, studio_id: int, endpoint_id: int) -> bool:

@@ -36,6 +36,7 @@ def dialog_words(language: str) -> str:
         words = {
             "close": i18n.pgettext("close a dialog", "Close"),
             "book": i18n.gettext("Book a session"),
+            "label": i18n.gettext("Book a mini session"),
         }
     return json.dumps(words, ensure_ascii=False)
 

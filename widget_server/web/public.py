@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -25,7 +26,7 @@ from ..booking.details import (
 from ..booking.drops import Access, DropState, drop_state, early_access, may_book
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.handoff import PART_LABELS, Preferences
-from ..booking.offers import mini_page_offer, studio_offers
+from ..booking.offers import MiniPage, mini_page_offer, studio_offers
 from ..booking.places import location_of_slot
 from ..booking.questions import Question, questions_of
 from ..booking.waitlist import catch_up
@@ -34,6 +35,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext, ngettext
 from ..studio.page_views import VIA, source_of
 from . import language
+from .availability_cache import AvailabilityCache, PageRead
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form_lists
 from .pages import carried_params, error_page, render
@@ -57,6 +59,8 @@ async def studio_page(request: Request) -> Response:
     studio = await studio_by_slug(request.app.state.db, request.path_params["studio"])
     if studio is None:
         raise HTTPException(404)
+    # The language settled before the mini sessions' texts are read in it.
+    language.for_studio(request, studio)
     now = request.app.state.clock()
     offers = await studio_offers(request.app.state.db, studio, now)
     return render(request, "public/studio.html", {"offers": offers, "now": now}, studio=studio)
@@ -64,11 +68,14 @@ async def studio_page(request: Request) -> Response:
 
 async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
     found = await bookable_mini_session(
-        request.app.state.db, request.path_params["studio"], request.path_params["mini"]
+        request.app.state.db,
+        request.path_params["studio"],
+        request.path_params["mini"],
+        # The language settled before the mini session's texts are read in it.
+        speak_for=lambda studio: language.for_studio(request, studio),
     )
     if found is None:
         raise HTTPException(404)
-    language.for_studio(request, found[0])
     return found
 
 
@@ -94,12 +101,9 @@ def channel_of(request: Request) -> str:
 async def mini_page(request: Request) -> Response:
     studio, mini = await _mini_or_404(request)
     count_view(request, studio, mini, "view")
-    db, now = request.app.state.db, request.app.state.clock()
-    # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
-    await catch_up(db, mini, now)
+    now = request.app.state.clock()
     drop = drop_state(mini, now, _access(request, mini))
-    wanted = parse_id(request.query_params.get("day"))
-    page = await mini_page_offer(db, mini, now, wanted)
+    page = await _availability(request, mini, parse_id(request.query_params.get("day")), now)
     return render(
         request,
         "public/mini.html",
@@ -117,6 +121,25 @@ async def mini_page(request: Request) -> Response:
         },
         studio=studio,
     )
+
+
+async def _availability(
+    request: Request, mini: MiniSession, wanted: int | None, now: datetime
+) -> MiniPage:
+    """The days and times the mini session's page shows: from this process's very short
+    cache (web/availability_cache.py), or read now."""
+    cache: AvailabilityCache = request.app.state.availability
+    key = (mini.id, wanted, mini.min_notice_hours)
+    found = cache.get(key, now)
+    if found is not None:
+        return found.page
+    started, began = cache.generation, cache.monotonic()
+    db = request.app.state.db
+    # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
+    await catch_up(db, mini, now)
+    page = await mini_page_offer(db, mini, now, wanted)
+    cache.put(key, PageRead(page, now=now, read_at=began, generation=started))
+    return page
 
 
 def _access(request: Request, mini: MiniSession) -> Access | None:
@@ -235,7 +258,7 @@ def read_party_size(mini: MiniSession, raw: str) -> int:
     it isn't a whole number. start_booking checks the range."""
     text = raw.strip()
     if not mini.asks_party_size or not text:
-        return 1 if not mini.asks_party_size else mini.party_included
+        return mini.default_party_size
     if not text.isascii() or not text.isdigit() or len(text) > 3:
         raise InvalidDetails(
             {"party_size": _("Choose between 1 and %(most)d people.") % {"most": mini.party_max}}
@@ -318,6 +341,8 @@ async def book_page(request: Request) -> Response:
         slot = await slot_of(db, mini.id, mini.min_notice_hours, slot_id, now)
     except NotFound as exc:
         raise HTTPException(404) from exc
+    if not slot.bookable:
+        request.app.state.availability.saw_full(slot.id)
     if request.method == "GET" and not slot.bookable:
         return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
     if not mini.is_free and not request.app.state.payments.offered(studio, mini):
@@ -383,6 +408,7 @@ async def book_page(request: Request) -> Response:
             studio=studio,
         )
     except SlotUnavailable as exc:
+        request.app.state.availability.saw_full(slot.id)
         return slot_unavailable(request, studio, mini, exc.reason)
     # On to the checkout, or the confirmation of a free session booked just now; inside the
     # widget when the client is in it (only a provider's own page leaves it).

@@ -28,6 +28,7 @@ from ...booking.errors import (
 from ...booking.events import events_for
 from ...booking.reschedule import move_for_client
 from ...booking.views import BookingView
+from ...i18n import gettext as _
 from ...payments.base import PaymentUnavailable, RefundRequest
 from ...payments.cancellation import cancel_and_refund
 from ...payments.refunds import RefundNotAllowed, refund_payment, retry_failed_refunds
@@ -62,9 +63,9 @@ async def cancel_booking(request: Request, admin: Admin) -> Response:
     except InvalidDetails as exc:
         cancel.errors.update(exc.errors)
     if cancel.refund not in STUDIO_REFUNDS:
-        cancel.errors["refund"] = "Please choose what to refund."
+        cancel.errors["refund"] = _("Please choose what to refund.")
     if form.get("confirm") != "yes":
-        cancel.errors["confirm"] = "Please tick the box to confirm the cancellation."
+        cancel.errors["confirm"] = _("Please tick the box to confirm the cancellation.")
     if booking.status != "booked":
         return _back(booking, "already_cancelled" if booking.status == "cancelled" else "")
     if cancel.errors:
@@ -109,8 +110,10 @@ async def refund(request: Request, admin: Admin) -> Response:
             "admin/error.html",
             {
                 **admin_context(admin),
-                "title": "Please try that again",
-                "message": "This refund form is incomplete. Please reload the booking and retry.",
+                "title": _("Please try that again"),
+                "message": _(
+                    "This refund form is incomplete. Please reload the booking and retry."
+                ),
             },
             session=admin.session,
             status_code=400,
@@ -132,15 +135,17 @@ async def refund(request: Request, admin: Admin) -> Response:
     try:
         reason = clean_message(form.reason)
     except InvalidDetails:
-        form.errors["reason"] = "Please use plain text for the reason."
+        form.errors["reason"] = _("Please use plain text for the reason.")
         reason = ""
     if len(reason) > MAX_REASON:
-        form.errors["reason"] = f"Please keep the reason under {MAX_REASON} characters."
+        form.errors["reason"] = _("Please keep the reason under %(max_reason)s characters.") % {
+            "max_reason": MAX_REASON
+        }
     if not form.errors and amount_minor > payment.refundable_minor:
         form.errors["amount"] = (
-            "That is more than is left to refund on this payment."
+            _("That is more than is left to refund on this payment.")
             if payment.refundable_minor
-            else "Nothing is left to refund on this payment."
+            else _("Nothing is left to refund on this payment.")
         )
     if not form.errors:
         try:
@@ -150,15 +155,15 @@ async def refund(request: Request, admin: Admin) -> Response:
                 payment,
                 amount_minor,
                 key=full_key,
-                reason=reason or "Refunded by the studio",
+                reason=reason or _("Refunded by the studio"),
                 now=request.app.state.clock(),
             )
             done = await refund_payment(request.app.state.payments, refund_request)
             return _back(booking, "refunded" if done else "refund_already")
         except RefundNotAllowed:
-            form.errors["amount"] = "That is more than is left to refund on this payment."
+            form.errors["amount"] = _("That is more than is left to refund on this payment.")
         except PaymentUnavailable:
-            form.errors["amount"] = (
+            form.errors["amount"] = _(
                 "The payment provider could not be reached, so nothing was refunded. "
                 "Please try again in a minute: the same request will be sent, never twice."
             )
@@ -178,7 +183,7 @@ async def move_page(request: Request, admin: Admin) -> Response:
         slot_id = parse_id((await posted_text_fields(request)).get("slot"))
         status_code = 409  # unless the form itself is wrong (400), the time was taken
         if slot_id is None:
-            error, status_code = "Please choose a new time.", 400
+            error, status_code = _("Please choose a new time."), 400
         else:
             try:
                 slot = await slot_of(db, booking.mini.id, 0, slot_id, now)
@@ -188,17 +193,17 @@ async def move_page(request: Request, admin: Admin) -> Response:
                 return not_found(request, admin)
             except SlotUnavailable as exc:
                 error = (
-                    "That time filled up just now, so nothing changed. Please choose another."
+                    _("That time filled up just now, so nothing changed. Please choose another.")
                     if exc.reason in ("taken", "full")
-                    else "That time can't be booked any more. Please choose another."
+                    else _("That time can't be booked any more. Please choose another.")
                 )
             except ChangeNotAllowed:
-                error = "That is the booking's current time. Please choose another."
+                error = _("That is the booking's current time. Please choose another.")
             except WrongState:
                 return _back(booking, "not_booked")
     context: dict[str, Any] = {
         **admin_context(admin),
-        "title": f"Move {booking.client_name}",
+        "title": _("Move %(client_name)s") % {"client_name": booking.client_name},
         "booking": booking,
         "days": await move_targets(db, booking, now) if booking.status == "booked" else [],
         "error": error,

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import Studio
+from ...i18n import gettext as _
 from ...studio.accounts import MAX_EMAIL, AdminUser, authenticate
 from ...studio.sessions import (
     LiveSession,
@@ -95,7 +96,7 @@ def _guard(
         live = await live_session(request)
         if live is None:
             if request.method != "GET":
-                return admin_error(request, None, 403, "Please log in again.")
+                return admin_error(request, None, 403, _("Please log in again."))
             target = quote(request.url.path, safe="/")
             return RedirectResponse(f"{LOGIN}?next={target}", status_code=303)
         session = AdminSession(csrf=live.csrf, user_id=live.user.id, id_hash=live.id_hash)
@@ -116,9 +117,11 @@ def csrf_failure(request: Request, session: AdminSession | None) -> Response:
         request,
         session,
         403,
-        "This form had expired or did not come from your dashboard. "
-        "Please go back, reload the page and try again.",
-        title="Please try that again",
+        _(
+            "This form had expired or did not come from your dashboard. "
+            "Please go back, reload the page and try again."
+        ),
+        title=_("Please try that again"),
     )
 
 
@@ -134,7 +137,7 @@ def _login_form(
         request,
         "admin/login.html",
         {
-            "title": "Log in",
+            "title": _("Log in"),
             "email": email[:MAX_EMAIL],
             "error": error,
             "next": _safe_next(request.query_params.get("next")),
@@ -174,7 +177,7 @@ async def login_page(request: Request) -> Response:
             request,
             session,
             email=email,
-            error="Too many attempts. Please wait 15 minutes and try again.",
+            error=_("Too many attempts. Please wait 15 minutes and try again."),
             status_code=429,
         )
     user = await authenticate(request.app.state.db, email, password)
@@ -183,7 +186,7 @@ async def login_page(request: Request) -> Response:
             request,
             session,
             email=email,
-            error="That email and password don't match an account.",
+            error=_("That email and password don't match an account."),
             status_code=401,
         )
     # A new session (and CSRF token) at login: a token planted before it is worthless after.

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ...booking.cancel import STUDIO_REFUNDS, refund_plan
 from ...booking.views import BookingView
+from ...i18n import gettext as _
 from ...studio.form_values import money_input
 
 POLICY_NAMES = {
@@ -36,9 +37,13 @@ def cancel_choices(booking: BookingView) -> list[CancelChoice]:
 
     policy = POLICY_NAMES.get(booking.mini.cancel_refund_policy, "the policy")
     return [
-        CancelChoice("full", "Full refund of what was paid", amount("full")),
-        CancelChoice("policy", f"As the cancellation policy says ({policy})", amount("policy")),
-        CancelChoice("none", "No refund", 0),
+        CancelChoice("full", _("Full refund of what was paid"), amount("full")),
+        CancelChoice(
+            "policy",
+            _("As the cancellation policy says (%(policy)s)") % {"policy": policy},
+            amount("policy"),
+        ),
+        CancelChoice("none", _("No refund"), 0),
     ]
 
 

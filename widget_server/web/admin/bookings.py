@@ -16,6 +16,7 @@ from ...booking.extras import addons_of
 from ...booking.views import BookingView, PaymentLine, load_booking_by_id
 from ...contract_pdf import signed_contract_pdf
 from ...formatting import local
+from ...i18n import gettext as _
 from ...payments.refunds import failed_refunds
 from ...studio.booking_record import booking_record
 from ...studio.dashboard import (
@@ -50,7 +51,7 @@ async def bookings_page(request: Request, admin: Admin) -> Response:
         "admin/bookings.html",
         {
             **admin_context(admin),
-            "title": "Bookings",
+            "title": _("Bookings"),
             "filters": {k: label for k, (label, _) in FILTERS.items()},
             "current": key,
             "rows": [
@@ -89,7 +90,7 @@ async def day_sheet_page(request: Request, admin: Admin) -> Response:
         "admin/day_sheet.html",
         {
             **admin_context(admin),
-            "title": f"{sheet.mini_title}, day sheet",
+            "title": _("%(mini_title)s, day sheet") % {"mini_title": sheet.mini_title},
             "sheet": sheet,
             "now": request.app.state.clock(),
         },
@@ -157,7 +158,7 @@ async def render_booking(
         "admin/booking.html",
         {
             **admin_context(admin),
-            "title": f"Booking {booking.reference}",
+            "title": _("Booking %(reference)s") % {"reference": booking.reference},
             "booking": booking,
             "day_url": f"/admin/minis/{booking.mini.id}/days/{record.day_id}",
             "events": events,
@@ -223,7 +224,7 @@ async def contract_download(request: Request, admin: Admin) -> Response:
     booking = await studio_booking(request, admin)
     signature = await signature_of(request.app.state.db, booking.id) if booking else None
     if booking is None or signature is None:
-        return not_found(request, admin, "This booking has no signed contract.")
+        return not_found(request, admin, _("This booking has no signed contract."))
     return Response(
         signed_contract_pdf(booking, signature),
         media_type="application/pdf",

@@ -17,6 +17,7 @@ from ...booking.errors import InvalidDetails, NotFound
 from ...booking.slots import create_session_day
 from ...booking.waitlist import catch_up
 from ...formatting import local
+from ...i18n import gettext as _
 from ...studio.day_form import (
     DAY_LIMITS,
     SLOT_MINUTES,
@@ -174,7 +175,7 @@ def _affected_page(
         "admin/day_affected.html",
         {
             **admin_context(admin),
-            "title": "Bookings on this day",
+            "title": _("Bookings on this day"),
             "mini": mini,
             "day": day,
             "affected": affected,
@@ -218,7 +219,7 @@ async def day_edit_page(request: Request, admin: Admin) -> Response:
     except NotFound:
         return not_found(request, admin)
     if result.location_locked:
-        message = "Clients have booked this day, so it stays at its location."
+        message = _("Clients have booked this day, so it stays at its location.")
         return await _edit_page(
             request, admin, mini, day, values=values, errors={"location": message}, status_code=400
         )
@@ -297,7 +298,7 @@ async def delete_day_page(request: Request, admin: Admin) -> Response:
         return admin_render(
             request,
             "admin/day_delete.html",
-            {**admin_context(admin), "title": "Delete this day?", "mini": mini, "day": day},
+            {**admin_context(admin), "title": _("Delete this day?"), "mini": mini, "day": day},
             session=admin.session,
         )
     try:

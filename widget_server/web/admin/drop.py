@@ -23,16 +23,18 @@ from ...booking.drops import (
     set_drop_times,
 )
 from ...formatting import local
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, text_fields, text_list
 from .minis import path_mini
 from .pages import admin_render
 
 FLASHES = {
-    "saved": "Opening times saved.",
-    "added": "Added to the early-access list.",
-    "removed": "Removed from the early-access list.",
-    "sent": "Early-access emails queued (each client is emailed once).",
+    "saved": lazy_gettext("Opening times saved."),
+    "added": lazy_gettext("Added to the early-access list."),
+    "removed": lazy_gettext("Removed from the early-access list."),
+    "sent": lazy_gettext("Early-access emails queued (each client is emailed once)."),
 }
 MAX_EMAILS = 500
 
@@ -72,7 +74,7 @@ async def _page(
         "admin/drop.html",
         {
             **admin_context(admin),
-            "title": f"Scheduled opening · {mini.title}",
+            "title": _("Scheduled opening · %(title)s") % {"title": mini.title},
             "mini": mini,
             "values": values
             or {
@@ -106,12 +108,12 @@ async def drop_page(request: Request, admin: Admin) -> Response:
         try:
             parsed[name] = _read_local(values[name], admin.studio.timezone)
         except ValueError:
-            errors[name] = "Enter a date and time, like 2026-12-05 19:00."
+            errors[name] = _("Enter a date and time, like 2026-12-05 19:00.")
     opens, early = parsed.get("opens_at"), parsed.get("early_opens_at")
     if not errors and early is not None and opens is None:
-        errors["early_opens_at"] = "Set when booking opens to everyone first."
+        errors["early_opens_at"] = _("Set when booking opens to everyone first.")
     elif not errors and early is not None and opens is not None and early >= opens:
-        errors["early_opens_at"] = "Early access has to start before booking opens to everyone."
+        errors["early_opens_at"] = _("Early access has to start before booking opens to everyone.")
     if errors:
         return await _page(request, admin, mini, values=values, errors=errors, status_code=400)
     await set_drop_times(request.app.state.db, mini.id, opens, early)
@@ -149,7 +151,7 @@ async def early_list_action(request: Request, admin: Admin) -> Response:
             request,
             admin,
             mini,
-            errors={"emails": "These aren't email addresses: " + ", ".join(bad)},
+            errors={"emails": _("These aren't email addresses: ") + ", ".join(bad)},
             status_code=400,
         )
     await add_early_emails(db, mini.id, emails, now)

@@ -12,6 +12,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...db.outbox import emails_for_studio
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext
 from ...mail.preview import EmailPreview, email_preview
 from ...studio.dashboard import client_names, event_name
 from .auth import Admin, admin_context, admin_page
@@ -19,14 +21,14 @@ from .forms import not_found, path_id
 from .pages import admin_render
 
 EMAIL_NAMES = {
-    "booked": "Confirmation to the client",
-    "new_booking": "New booking, to you",
-    "rescheduled": "Reschedule, to the client",
-    "rescheduled_studio": "Reschedule, to you",
-    "cancelled": "Cancellation, to the client",
-    "cancelled_studio": "Cancellation, to you",
-    "reminder": "Reminder to the client",
-    "balance_reminder": "Balance reminder to the client",
+    "booked": lazy_gettext("Confirmation to the client"),
+    "new_booking": lazy_gettext("New booking, to you"),
+    "rescheduled": lazy_gettext("Reschedule, to the client"),
+    "rescheduled_studio": lazy_gettext("Reschedule, to you"),
+    "cancelled": lazy_gettext("Cancellation, to the client"),
+    "cancelled_studio": lazy_gettext("Cancellation, to you"),
+    "reminder": lazy_gettext("Reminder to the client"),
+    "balance_reminder": lazy_gettext("Balance reminder to the client"),
 }
 LISTED = 100  # the newest emails on the list; each booking's page lists all of its own
 # The email's HTML, opened on its own: styles inline, images from anywhere (as a mail
@@ -35,11 +37,11 @@ EMAIL_HTML_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox allow-popups"
 )
-NOT_FOUND = "There is no email with that number in your studio."
+NOT_FOUND = lazy_gettext("There is no email with that number in your studio.")
 
 
 def email_name(kind: str) -> str:
-    return EMAIL_NAMES.get(kind, event_name(kind))
+    return str(EMAIL_NAMES.get(kind, event_name(kind)))
 
 
 @admin_page
@@ -53,7 +55,7 @@ async def emails_page(request: Request, admin: Admin) -> Response:
         "admin/emails.html",
         {
             **admin_context(admin),
-            "title": "Emails",
+            "title": _("Emails"),
             "emails": [(e, email_name(e.kind)) for e in emails],
             "clients": await client_names(
                 request.app.state.db,
@@ -86,7 +88,7 @@ async def email_page(request: Request, admin: Admin) -> Response:
     """One email: who it is to, where it stands, and its text as sent."""
     preview = await _preview(request, admin)
     if preview is None:
-        return not_found(request, admin, NOT_FOUND)
+        return not_found(request, admin, str(NOT_FOUND))
     return admin_render(
         request,
         "admin/email.html",
@@ -106,9 +108,13 @@ async def email_html(request: Request, admin: Admin) -> Response:
     """The HTML version, on its own page, as a mail client would show it."""
     preview = await _preview(request, admin)
     if preview is None:
-        return not_found(request, admin, NOT_FOUND)
+        return not_found(request, admin, str(NOT_FOUND))
     if preview.rendered is None:
-        return not_found(request, admin, f"This email can't be shown: {preview.problem}.")
+        return not_found(
+            request,
+            admin,
+            _("This email can't be shown: %(problem)s.") % {"problem": preview.problem},
+        )
     return HTMLResponse(preview.rendered.html, headers={"content-security-policy": EMAIL_HTML_CSP})
 
 

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import studio_by_id
+from ...i18n import gettext as _
 from ...studio.export import feed_bookings
 from ...studio.feed import (
     FeedTokens,
@@ -48,8 +49,10 @@ async def feed_file(request: Request) -> Response:
             request,
             None,
             404,
-            "This calendar link does not work (any more). "
-            "Copy the current link from the dashboard's Calendar feed page.",
+            _(
+                "This calendar link does not work (any more). "
+                "Copy the current link from the dashboard's Calendar feed page."
+            ),
         )
     now = request.app.state.clock()
     rows = await feed_bookings(db, studio.id, now - timedelta(days=PAST_DAYS))
@@ -70,7 +73,7 @@ async def feed_page(request: Request, admin: Admin) -> Response:
         "admin/feed.html",
         {
             **admin_context(admin),
-            "title": "Calendar feed",
+            "title": _("Calendar feed"),
             "url": url,
             "webcal": "webcal://" + url.split("://", 1)[1],
             "renewed": request.query_params.get("done") == "new",

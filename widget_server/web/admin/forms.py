@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...db.limits import MAX_ID
+from ...i18n import gettext as _
 from .auth import Admin, admin_context
 from .pages import admin_error
 
@@ -35,7 +36,7 @@ def path_id(request: Request, name: str) -> int | None:
 def not_found(
     request: Request,
     admin: Admin,
-    message: str = "There is nothing with that number in your studio.",
+    message: str = _("There is nothing with that number in your studio."),
 ) -> Response:
     """The dashboard's 404: an id of another studio's gets this too, as if it never existed."""
     return admin_error(request, admin.session, 404, message, context=admin_context(admin))

@@ -11,6 +11,8 @@ from starlette.routing import BaseRoute, Route
 
 from ...booking.webhook_events import EVENT_TYPES
 from ...db.webhook_outbox import attempts_of, deliveries_of_endpoint, send_again
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext
 from ...studio.analytics import set_report_conversions
 from ...studio.api_keys import ACCESS_LEVELS, check_new_key, create_key, revoke_key, studio_keys
 from ...studio.webhooks import (
@@ -29,20 +31,22 @@ from .new_key_reveal import COOKIE, forget, hand_over, take
 from .pages import admin_render
 
 DONE = {
-    "key_made": (
+    "key_made": lazy_gettext(
         "Your new key was shown once, when it was made. If you didn't copy it, revoke it "
         "and make another."
     ),
-    "revoked": "Key revoked: requests with it are refused from now on.",
-    "added": "Endpoint added. Copy its signing secret to your receiver.",
-    "paused": "Paused: nothing is sent until you resume. Events wait, in order.",
-    "resumed": "Resumed: waiting events go out now, in order.",
-    "deleted": "Endpoint removed: nothing more is sent to it.",
-    "resent": "The delivery is on its way again.",
-    "analytics_on": "Bookings made through your widget are now reported to your analytics.",
-    "analytics_off": "Bookings are no longer reported to your site's analytics.",
+    "revoked": lazy_gettext("Key revoked: requests with it are refused from now on."),
+    "added": lazy_gettext("Endpoint added. Copy its signing secret to your receiver."),
+    "paused": lazy_gettext("Paused: nothing is sent until you resume. Events wait, in order."),
+    "resumed": lazy_gettext("Resumed: waiting events go out now, in order."),
+    "deleted": lazy_gettext("Endpoint removed: nothing more is sent to it."),
+    "resent": lazy_gettext("The delivery is on its way again."),
+    "analytics_on": lazy_gettext(
+        "Bookings made through your widget are now reported to your analytics."
+    ),
+    "analytics_off": lazy_gettext("Bookings are no longer reported to your site's analytics."),
 }
-NOT_FOUND = "There is no webhook endpoint with that number in your studio."
+NOT_FOUND = lazy_gettext("There is no webhook endpoint with that number in your studio.")
 
 
 async def _page(
@@ -62,7 +66,7 @@ async def _page(
         "admin/integrations.html",
         {
             **admin_context(admin),
-            "title": "Integrations",
+            "title": _("Integrations"),
             "keys": await studio_keys(db, admin.studio.id),
             "endpoints": await studio_endpoints(db, admin.studio.id),
             "access_levels": ACCESS_LEVELS,
@@ -115,7 +119,7 @@ async def revoke(request: Request, admin: Admin) -> Response:
     key_id = path_id(request, "key_id")
     db, now = request.app.state.db, request.app.state.clock()
     if key_id is None or not await revoke_key(db, admin.studio.id, key_id, now):
-        return not_found(request, admin, "There is no live API key with that number.")
+        return not_found(request, admin, _("There is no live API key with that number."))
     return RedirectResponse("/admin/integrations?done=revoked", status_code=303)
 
 
@@ -156,7 +160,7 @@ async def _endpoint(request: Request, admin: Admin) -> Endpoint | None:
 async def endpoint_page(request: Request, admin: Admin) -> Response:
     endpoint = await _endpoint(request, admin)
     if endpoint is None:
-        return not_found(request, admin, NOT_FOUND)
+        return not_found(request, admin, str(NOT_FOUND))
     db = request.app.state.db
     deliveries = await deliveries_of_endpoint(db, endpoint.id)
     return admin_render(
@@ -164,7 +168,7 @@ async def endpoint_page(request: Request, admin: Admin) -> Response:
         "admin/webhook.html",
         {
             **admin_context(admin),
-            "title": "Webhook endpoint",
+            "title": _("Webhook endpoint"),
             "endpoint": endpoint,
             "event_types": EVENT_TYPES,
             "deliveries": deliveries,
@@ -180,7 +184,7 @@ def _endpoint_action(action: str) -> Any:
     async def act(request: Request, admin: Admin) -> Response:
         endpoint = await _endpoint(request, admin)
         if endpoint is None:
-            return not_found(request, admin, NOT_FOUND)
+            return not_found(request, admin, str(NOT_FOUND))
         db, studio_id = request.app.state.db, admin.studio.id
         if action == "pause":
             await pause_endpoint(db, studio_id, endpoint.id)
@@ -200,10 +204,10 @@ async def resend(request: Request, admin: Admin) -> Response:
     endpoint = await _endpoint(request, admin)
     delivery_id = path_id(request, "delivery_id")
     if endpoint is None or delivery_id is None:
-        return not_found(request, admin, NOT_FOUND)
+        return not_found(request, admin, str(NOT_FOUND))
     db, now = request.app.state.db, request.app.state.clock()
     if not await send_again(db, admin.studio.id, delivery_id, now):
-        return not_found(request, admin, "That delivery is already on its way, or isn't yours.")
+        return not_found(request, admin, _("That delivery is already on its way, or isn't yours."))
     return RedirectResponse(f"/admin/integrations/webhooks/{endpoint.id}?done=resent", 303)
 
 

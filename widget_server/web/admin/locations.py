@@ -13,6 +13,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...booking.errors import InvalidDetails
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext, ngettext
 from ...studio.archive import set_location_archived
 from ...studio.locations import (
     StudioLocation,
@@ -31,14 +33,14 @@ from .pages import admin_render
 
 FIELDS = ("name", "address", "map_url", "notes", "timezone")
 DONE = {
-    "added": "Location added.",
-    "saved": "Saved.",
-    "archived": "Archived: it is no longer offered for new session days.",
-    "unarchived": "Back in use: it is offered for new session days again.",
+    "added": lazy_gettext("Location added."),
+    "saved": lazy_gettext("Saved."),
+    "archived": lazy_gettext("Archived: it is no longer offered for new session days."),
+    "unarchived": lazy_gettext("Back in use: it is offered for new session days again."),
 }
 
 
-NOT_FOUND = "There is no location with that number in your studio."
+NOT_FOUND = lazy_gettext("There is no location with that number in your studio.")
 
 
 async def _location(request: Request, admin: Admin) -> StudioLocation | None:
@@ -54,7 +56,9 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _days(count: int) -> str:
-    return f"{count} upcoming session day" + ("" if count == 1 else "s")
+    return ngettext("%(num)d upcoming session day", "%(num)d upcoming session days", count) % {
+        "num": count
+    }
 
 
 def _render_form(
@@ -69,7 +73,7 @@ def _render_form(
 ) -> Response:
     context: dict[str, Any] = {
         **admin_context(admin),
-        "title": location.name if location else "New location",
+        "title": location.name if location else _("New location"),
         "location": location,
         "values": values,
         "errors": errors or {},
@@ -92,7 +96,7 @@ async def locations_page(request: Request, admin: Admin) -> Response:
         "admin/locations.html",
         {
             **admin_context(admin),
-            "title": "Locations",
+            "title": _("Locations"),
             "active": [(loc, _days(n)) for loc, n in rows if not loc.archived],
             "archived": [(loc, _days(n), n) for loc, n in rows if loc.archived],
         },
@@ -122,7 +126,7 @@ async def location_page(request: Request, admin: Admin) -> Response:
     """GET: the location's form. POST: save it (a time zone change only without upcoming days)."""
     location = await _location(request, admin)
     if location is None:
-        return not_found(request, admin, NOT_FOUND)
+        return not_found(request, admin, str(NOT_FOUND))
     db, now = request.app.state.db, request.app.state.clock()
     upcoming = await upcoming_days_at(db, location.id, now)
     if request.method == "GET":
@@ -132,17 +136,24 @@ async def location_page(request: Request, admin: Admin) -> Response:
     try:
         fields = check_location(values)
         if not await update_location(db, admin.studio.id, location.id, fields, now):
-            return not_found(request, admin, NOT_FOUND)
+            return not_found(request, admin, str(NOT_FOUND))
     except InvalidDetails as exc:
         errors = exc.errors
     except TimeZoneInUse as exc:
         errors = {
             "timezone": (
-                f"{_days(exc.days)} at this location still "
-                f"{'has' if exc.days == 1 else 'have'} times to come. Their times were set "
-                f"in {location.timezone}; changing the time zone would move each of them to "
-                f"a different hour. Keep {location.timezone}, or add a new location for days "
-                f"in the other time zone."
+                ngettext(
+                    "%(num)d upcoming session day at this location still has times to come. "
+                    "Its times were set in %(timezone)s; changing the time zone would move each "
+                    "of them to a different hour. Keep %(timezone)s, or add a new location for "
+                    "days in the other time zone.",
+                    "%(num)d upcoming session days at this location still have times to come. "
+                    "Their times were set in %(timezone)s; changing the time zone would move each "
+                    "of them to a different hour. Keep %(timezone)s, or add a new location for "
+                    "days in the other time zone.",
+                    exc.days,
+                )
+                % {"num": exc.days, "timezone": location.timezone}
             )
         }
     else:
@@ -163,7 +174,7 @@ async def _set_archived(request: Request, admin: Admin, archived: bool) -> Respo
     if location_id is None or not await set_location_archived(
         request.app.state.db, admin.studio.id, location_id, archived
     ):
-        return not_found(request, admin, NOT_FOUND)
+        return not_found(request, admin, str(NOT_FOUND))
     done = "archived" if archived else "unarchived"
     return RedirectResponse(f"/admin/locations/{location_id}?done={done}", status_code=303)
 

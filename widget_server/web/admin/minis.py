@@ -6,6 +6,7 @@ comes back with the photographer's input and a message per field (status 400).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -17,8 +18,11 @@ from starlette.routing import BaseRoute, Route
 from ...booking.catalog import MiniSession, Studio
 from ...booking.contracts import PLACEHOLDERS
 from ...booking.errors import InvalidDetails
-from ...booking.questions import KINDS, questions_of
+from ...booking.notify_list import Audience, announcement_audience
+from ...booking.questions import KINDS, Question, questions_of
 from ...formatting import local
+from ...i18n import LANGUAGES
+from ...i18n import gettext as _
 from ...studio.archive import set_mini_archived
 from ...studio.day_form import DAY_LIMITS, WARNINGS
 from ...studio.days import mini_days
@@ -44,6 +48,7 @@ from ...studio.minis import (
 )
 from ...studio.questions import form_rows, read_questions, row_count
 from ...studio.sales import mini_sales
+from ...studio.texts import field_name, other_languages, read_translations, stored_translations
 from .auth import Admin, admin_context, admin_page, admin_upload_page
 from .forms import not_found, path_id, text_fields, text_list
 from .pages import admin_render
@@ -77,9 +82,11 @@ def _method_choices(request: Request, studio: Studio, current: list[str]) -> lis
 
     def note(key: str) -> str:
         if key not in enabled:
-            return "Not set up on this server: clients don't see it until it is."
+            return _("Not set up on this server: clients don't see it until it is.")
         if key not in taken:
-            return "Your studio doesn't take it (see Settings): clients don't see it until it does."
+            return _(
+                "Your studio doesn't take it (see Settings): clients don't see it until it does."
+            )
         return ""
 
     return [
@@ -125,6 +132,25 @@ def _values(settings: MiniSettings, currency: str) -> dict[str, str]:
     }
 
 
+def _translation_languages(
+    default_language: str, values: dict[str, str], errors: dict[str, str] | None
+) -> list[dict[str, Any]]:
+    """Each language the texts can be written in: its name, how many of its fields are
+    filled in, and whether one has a mistake (its part of the form opens then)."""
+    found = []
+    for code in other_languages(default_language):
+        prefix = f"tr-{code}-"
+        found.append(
+            {
+                "code": code,
+                "name": LANGUAGES[code],
+                "filled": sum(1 for k, v in values.items() if k.startswith(prefix) and v.strip()),
+                "has_error": any(k.startswith(prefix) for k in errors or {}),
+            }
+        )
+    return found
+
+
 def _form_page(
     request: Request,
     admin: Admin,
@@ -134,14 +160,17 @@ def _form_page(
     methods: list[str],
     errors: dict[str, str] | None = None,
     bookings: int = 0,
+    announce: Audience | None = None,
     status_code: int = 200,
+    asked: Sequence[Question] = (),
 ) -> Response:
+    default_language = admin.studio.default_language
     return admin_render(
         request,
         "admin/mini_form.html",
         {
             **admin_context(admin),
-            "title": f"Edit {mini.title}" if mini else "New mini session",
+            "title": _("Edit %(title)s") % {"title": mini.title} if mini else _("New mini session"),
             "max_image_kb": MAX_IMAGE_BYTES // 1024,
             "mini": mini,
             "values": values,
@@ -160,6 +189,11 @@ def _form_page(
             "question_rows": row_count(values),
             "question_kinds": KINDS,
             "placeholders": PLACEHOLDERS,
+            "announce": announce,
+            "default_language": LANGUAGES.get(default_language, default_language),
+            "translation_languages": _translation_languages(default_language, values, errors),
+            "translated_questions": asked,
+            "field_name": field_name,
         },
         session=admin.session,
         status_code=status_code,
@@ -208,10 +242,22 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
     asked, question_errors = read_questions(fields)
     errors |= question_errors
     db = request.app.state.db
+    translations = None
+    if mini is not None:
+        # Questions as they stood when the form was shown: a new one gets its own
+        # translations once it is saved.
+        written = await questions_of(db, mini.id, as_written=True)
+        translations, text_errors = read_translations(
+            fields, mini_id=mini.id, asked=written, default_language=admin.studio.default_language
+        )
+        errors |= text_errors
     if image_error:
         errors = {**errors, "image": image_error}
     elif image is not None and errors:
-        errors = {**errors, "image": "Your picture wasn't saved yet: please choose the file again."}
+        errors = {
+            **errors,
+            "image": _("Your picture wasn't saved yet: please choose the file again."),
+        }
     if not errors:
         try:
             saved = await save_mini(
@@ -222,6 +268,7 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
                 image=image,
                 now=request.app.state.clock(),
                 asked=asked,
+                translations=translations,
             )
         except InvalidDetails as exc:
             errors = exc.errors
@@ -229,7 +276,13 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
             if saved is None:
                 return not_found(request, admin)
             target = f"/admin/minis/{saved}" if mini is None else f"/admin/minis/{saved}/edit"
-            return RedirectResponse(f"{target}?done=saved", status_code=303)
+            # Just published (created public or unlisted, or out of draft): the next page
+            # offers to announce it to the notify-me list.
+            published = (mini is None or mini.visibility == "draft") and (
+                parsed.visibility != "draft"
+            )
+            announce = "&announce=1" if published else ""
+            return RedirectResponse(f"{target}?done=saved{announce}", status_code=303)
     return _form_page(
         request,
         admin,
@@ -239,7 +292,16 @@ async def _submit(request: Request, admin: Admin, mini: MiniSession | None) -> R
         errors=errors,
         bookings=await booking_count(db, mini.id) if mini else 0,
         status_code=400,
+        asked=await questions_of(db, mini.id, as_written=True) if mini else [],
     )
+
+
+async def announce_prompt(request: Request, admin: Admin, mini: MiniSession) -> Audience | None:
+    """Who announcing ``mini`` would reach, right after the photographer published it (the
+    redirect says ``announce=1``); None otherwise, or when it is no longer published."""
+    if request.query_params.get("announce") != "1" or mini.archived or mini.visibility == "draft":
+        return None
+    return await announcement_audience(request.app.state.db, admin.studio.id, mini.id)
 
 
 async def path_mini(request: Request, admin: Admin) -> MiniSession | None:
@@ -259,7 +321,7 @@ async def minis_page(request: Request, admin: Admin) -> Response:
         "admin/minis.html",
         {
             **admin_context(admin),
-            "title": "Mini sessions",
+            "title": _("Mini sessions"),
             "active": [s for s in summaries if not s.mini.archived],
             "archived": [s for s in summaries if s.mini.archived],
             "urls": {s.mini.id: _public_url(request, admin, s.mini) for s in summaries},
@@ -292,14 +354,18 @@ async def edit_mini_page(request: Request, admin: Admin) -> Response:
         return not_found(request, admin)
     if request.method == "POST":
         return await _submit(request, admin, mini)
-    asked = await questions_of(request.app.state.db, mini.id)
+    asked = await questions_of(request.app.state.db, mini.id, as_written=True)
     return _form_page(
         request,
         admin,
         mini=mini,
-        values=_values(settings_of(mini), admin.studio.currency) | form_rows(asked),
+        values=_values(settings_of(mini), admin.studio.currency)
+        | form_rows(asked)
+        | await stored_translations(request.app.state.db, mini.id, asked),
         methods=mini.method_keys,
         bookings=await booking_count(request.app.state.db, mini.id),
+        announce=await announce_prompt(request, admin, mini),
+        asked=asked,
     )
 
 
@@ -348,6 +414,7 @@ async def mini_page_response(
                 WARNINGS[code] for code in request.query_params.getlist("warn") if code in WARNINGS
             ],
             "now": now,
+            "announce": await announce_prompt(request, admin, mini),
         },
         session=admin.session,
         status_code=status_code,

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ...booking.notify_list import ANNOUNCE_PER_MINUTE, announce, studio_subscribers
+from ...i18n import gettext as _
 from ...studio.minis import studio_mini, studio_minis
 from ..forms import parse_id, read_form
 from .auth import Admin, admin_context, admin_page
@@ -30,7 +31,7 @@ async def notify_page(request: Request, admin: Admin) -> Response:
         "admin/notify.html",
         {
             **admin_context(admin),
-            "title": "Notify-me list",
+            "title": _("Notify-me list"),
             "people": people,
             "confirmed": sum(1 for p in people if p.state == "confirmed"),
             "minis": [m for m in minis if m.visibility != "draft"],

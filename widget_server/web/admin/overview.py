@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ...i18n import gettext as _
 from ...studio.minis import studio_minis
 from ...studio.sales import mini_sales
 from .auth import Admin, admin_context, admin_page
@@ -26,7 +27,7 @@ async def overview_page(request: Request, admin: Admin) -> Response:
         "admin/overview.html",
         {
             **admin_context(admin),
-            "title": "Overview",
+            "title": _("Overview"),
             "sales": await mini_sales(db, ids, now, currency=currency),
             "per_mini": per_mini,
             "titles": {m.id: m.title for m in active},

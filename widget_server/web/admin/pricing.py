@@ -17,6 +17,8 @@ from ...booking.catalog import MiniSession
 from ...booking.errors import InvalidDetails
 from ...booking.extras import addons_of
 from ...formatting import local
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext
 from ...studio.form_values import money_input, percent_input
 from ...studio.minis import studio_mini, studio_minis
 from ...studio.pricing_admin import (
@@ -44,15 +46,15 @@ from .forms import not_found, path_id, posted_text_fields
 from .pages import admin_render
 
 DONE = {
-    "saved": "Saved.",
-    "added": "Added.",
-    "archived": "Archived.",
-    "unarchived": "In use again.",
+    "saved": lazy_gettext("Saved."),
+    "added": lazy_gettext("Added."),
+    "archived": lazy_gettext("Archived."),
+    "unarchived": lazy_gettext("In use again."),
 }
 
 
 def _flash(request: Request) -> str:
-    return DONE.get(request.query_params.get("done", ""), "")
+    return str(DONE.get(request.query_params.get("done", ""), ""))
 
 
 async def _minis(request: Request, admin: Admin) -> list[Any]:
@@ -68,7 +70,7 @@ async def pricing_page(request: Request, admin: Admin) -> Response:
         "admin/pricing.html",
         {
             **admin_context(admin),
-            "title": "Codes & tax",
+            "title": _("Codes & tax"),
             "coupons": await studio_coupons(db, admin.studio.id),
             "rates": await studio_tax_rates(db, admin.studio.id),
             "percent": percent_input,
@@ -98,7 +100,7 @@ async def _coupon_form(
         "admin/coupon.html",
         {
             **admin_context(admin),
-            "title": values.get("code") or "New code",
+            "title": values.get("code") or _("New code"),
             "coupon_id": coupon_id,
             "values": values,
             "errors": errors,
@@ -120,7 +122,7 @@ async def coupon_page(request: Request, admin: Admin) -> Response:
         coupon_id = path_id(request, "coupon_id")
         coupon = None if coupon_id is None else await studio_coupon(db, admin.studio.id, coupon_id)
         if coupon is None:
-            return not_found(request, admin, "There is no code with that number in your studio.")
+            return not_found(request, admin, _("There is no code with that number in your studio."))
         tz = admin.studio.timezone
         stored = {
             "code": coupon.code,
@@ -152,7 +154,7 @@ async def coupon_page(request: Request, admin: Admin) -> Response:
     except InvalidDetails as exc:
         return await _coupon_form(request, admin, coupon_id, form, exc.errors, 400)
     except CodeTaken:
-        errors = {"code": "Your studio already has this code."}
+        errors = {"code": _("Your studio already has this code.")}
         return await _coupon_form(request, admin, coupon_id, form, errors, 400)
     done = "saved" if coupon_id else "added"
     return RedirectResponse(f"/admin/pricing/codes/{saved}?done={done}", status_code=303)
@@ -165,7 +167,7 @@ async def coupon_archive(request: Request, admin: Admin) -> Response:
     if coupon_id is None or not await set_coupon_archived(
         request.app.state.db, admin.studio.id, coupon_id, archived
     ):
-        return not_found(request, admin, "There is no code with that number in your studio.")
+        return not_found(request, admin, _("There is no code with that number in your studio."))
     done = "archived" if archived else "unarchived"
     return RedirectResponse(f"/admin/pricing/codes/{coupon_id}?done={done}", status_code=303)
 
@@ -186,7 +188,7 @@ async def _tax_form(
         "admin/tax_rate.html",
         {
             **admin_context(admin),
-            "title": values.get("name") or "New tax rate",
+            "title": values.get("name") or _("New tax rate"),
             "rate_id": rate_id,
             "values": values,
             "errors": errors,
@@ -208,7 +210,7 @@ async def tax_rate_page(request: Request, admin: Admin) -> Response:
         rate = None if rate_id is None else await studio_tax_rate(db, admin.studio.id, rate_id)
         if rate is None:
             return not_found(
-                request, admin, "There is no tax rate with that number in your studio."
+                request, admin, _("There is no tax rate with that number in your studio.")
             )
         minis, extras = await tax_rate_targets(db, rate.id)
         stored = {
@@ -243,7 +245,7 @@ async def tax_rate_archive(request: Request, admin: Admin) -> Response:
     if rate_id is None or not await set_tax_rate_archived(
         request.app.state.db, admin.studio.id, rate_id, archived
     ):
-        return not_found(request, admin, "There is no tax rate with that number in your studio.")
+        return not_found(request, admin, _("There is no tax rate with that number in your studio."))
     done = "archived" if archived else "unarchived"
     return RedirectResponse(f"/admin/pricing/taxes/{rate_id}?done={done}", status_code=303)
 
@@ -274,7 +276,7 @@ async def _addons_page(
         "admin/addons.html",
         {
             **admin_context(admin),
-            "title": f"Add-ons · {mini.title}",
+            "title": _("Add-ons · %(title)s") % {"title": mini.title},
             "mini": mini,
             "addons": await addons_of(request.app.state.db, mini.id, archived=True),
             "addon_id": addon_id,
@@ -301,7 +303,7 @@ async def addons_page(request: Request, admin: Admin) -> Response:
         addon_id = path_id(request, "addon_id")
         addon = None if addon_id is None else await studio_addon(db, admin.studio.id, addon_id)
         if addon is None or addon.mini_session_id != mini.id:
-            return not_found(request, admin, "There is no add-on with that number here.")
+            return not_found(request, admin, _("There is no add-on with that number here."))
     if request.method == "GET":
         values = {"max_quantity": "1"}
         if addon is not None:
@@ -335,7 +337,7 @@ async def addon_archive(request: Request, admin: Admin) -> Response:
         or addon_id is None
         or not await set_addon_archived(request.app.state.db, mini, addon_id, archived)
     ):
-        return not_found(request, admin, "There is no add-on with that number here.")
+        return not_found(request, admin, _("There is no add-on with that number here."))
     done = "archived" if archived else "unarchived"
     return RedirectResponse(f"/admin/minis/{mini.id}/addons?done={done}", status_code=303)
 

@@ -16,6 +16,8 @@ from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import Studio
 from ...booking.errors import InvalidDetails
+from ...i18n import LANGUAGES
+from ...i18n import gettext as _
 from ...studio.logos import MAX_LOGO_BYTES, InvalidLogo, Logo, check_logo
 from ...studio.settings import check_settings, save_settings
 from ...studio.time_zones import zone_choices
@@ -35,6 +37,7 @@ TEXT_FIELDS = (
     "brand_color",
     "allowed_origins",
     "offline_instructions",
+    "default_language",
 )
 
 
@@ -48,6 +51,7 @@ def _values(studio: Studio) -> dict[str, Any]:
         "allowed_origins": "\n".join(studio.allowed_origins.split()),
         "offline_instructions": studio.offline_instructions,
         "payment_methods": studio.method_keys,
+        "default_language": studio.default_language,
     }
 
 
@@ -84,13 +88,14 @@ def _render(
         "admin/settings.html",
         {
             **admin_context(admin),
-            "title": "Settings",
+            "title": _("Settings"),
             "values": values,
             "errors": errors or {},
             "zone_choices": zone_choices(),
             "currencies": currency_choices(),
             "currency_listed": values["currency"] in dict(currency_choices()),
             "methods": _method_choices(request),
+            "languages": LANGUAGES,
             "max_logo_kb": MAX_LOGO_BYTES // 1024,
             "saved": request.query_params.get("saved") == "1",
         },
@@ -118,6 +123,8 @@ async def save_settings_page(request: Request, admin: Admin) -> Response:
     """POST: check everything, save all of it or nothing, and come back to the page."""
     async with request.form(max_files=1, max_part_size=MAX_FIELD_BYTES) as form:
         text = {k: v for k in TEXT_FIELDS if isinstance(v := form.get(k, ""), str)}
+        if "default_language" not in form:  # a form from before languages keeps it
+            text["default_language"] = admin.studio.default_language
         chosen = [m for m in form.getlist("payment_methods") if isinstance(m, str)]
         errors: dict[str, str] = {}
         try:
@@ -139,7 +146,7 @@ async def save_settings_page(request: Request, admin: Admin) -> Response:
         settings = None
     if settings is None or errors:
         if logo is not None:
-            errors["logo"] = "Your logo wasn't saved yet: please choose the file again."
+            errors["logo"] = _("Your logo wasn't saved yet: please choose the file again.")
         values = {**_values(admin.studio), **text, "payment_methods": chosen}
         return _render(request, admin, values, errors=errors, status_code=400)
     await save_settings(

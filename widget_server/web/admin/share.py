@@ -20,12 +20,15 @@ from starlette.routing import BaseRoute, Route
 
 from ...booking.catalog import MiniSession, Studio
 from ...formatting import HEX_COLOR
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext
 from ...studio.dashboard import shareable_mini_sessions
 from ..embed import THEMES, allowed_origins, normalize_origin, page_origin
 from .auth import Admin, admin_context, admin_page
 from .pages import admin_render
 
-BUTTON_TEXT = "Book a mini session"
+# The snippets' button label, in the dashboard's language (the photographer edits it freely).
+BUTTON_TEXT = lazy_gettext("Book a mini session")
 IFRAME_HEIGHT = "900px"  # a plain iframe cannot grow with its content (snippets/iframe.md)
 
 
@@ -67,16 +70,17 @@ def parse_options(
     problems: list[str] = []
     mini = params.get("mini", "")
     if mini and mini not in {m.slug for m in minis}:
-        problems.append("That mini session isn't bookable any more: showing the whole studio.")
+        problems.append(_("That mini session isn't bookable any more: showing the whole studio."))
         mini = ""
     theme = params.get("theme", "auto")
     if theme not in THEMES:
-        problems.append("The theme can be light, dark or auto: using auto.")
+        problems.append(_("The theme can be light, dark or auto: using auto."))
         theme = "auto"
     color = params.get("color", "").strip()
     if color and not HEX_COLOR.match(color):
         problems.append(
-            f"“{color[:20]}” isn't a colour like #3b5bdb: using your brand colour instead."
+            _("“%(value)s” isn't a colour like #3b5bdb: using your brand colour instead.")
+            % {"value": color[:20]}
         )
         color = ""
     options = EmbedOptions(
@@ -106,7 +110,7 @@ def snippets(base_url: str, options: EmbedOptions) -> dict[str, str]:
     loader = f'<script async src="{escape(base)}/embed.js"></script>'
     link = escape(options.link)
     attrs = _data_attributes(options)
-    floating: dict[str, object] = {"link": options.link, "text": BUTTON_TEXT}
+    floating: dict[str, object] = {"link": options.link, "text": str(BUTTON_TEXT)}
     if options.color:
         floating["color"] = options.color
     if options.theme != "auto":
@@ -162,7 +166,7 @@ async def share_page(request: Request, admin: Admin) -> Response:
         "admin/share.html",
         {
             **admin_context(admin),
-            "title": "Share & embed",
+            "title": _("Share & embed"),
             "site_url": f"{base}/{quote(admin.studio.slug)}",
             "minis": [(m, f"{base}/{quote(admin.studio.slug)}/{quote(m.slug)}") for m in minis],
             "options": options,

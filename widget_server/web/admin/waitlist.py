@@ -11,6 +11,8 @@ from ...booking.errors import NotFound, SlotUnavailable, WrongState
 from ...booking.handoff import PART_LABELS
 from ...booking.offers import mini_session_offer
 from ...booking.waitlist import catch_up, offer_by_hand, waitlist_of
+from ...i18n import gettext as _
+from ...i18n import lazy_gettext
 from ..forms import parse_id, read_form
 from .auth import Admin, admin_context, admin_page
 from .forms import not_found, path_id
@@ -18,10 +20,13 @@ from .minis import path_mini
 from .pages import admin_render
 
 FLASHES = {
-    "offered": ("success", "Spot offered. They've been emailed a link to claim it."),
-    "taken": ("warning", "That time has no free spot any more. Choose another."),
-    "not_waiting": ("warning", "That client isn't waiting any more (offered, claimed or left)."),
-    "unbookable": ("warning", "That time can't be booked now (blocked or too soon)."),
+    "offered": ("success", lazy_gettext("Spot offered. They've been emailed a link to claim it.")),
+    "taken": ("warning", lazy_gettext("That time has no free spot any more. Choose another.")),
+    "not_waiting": (
+        "warning",
+        lazy_gettext("That client isn't waiting any more (offered, claimed or left)."),
+    ),
+    "unbookable": ("warning", lazy_gettext("That time can't be booked now (blocked or too soon).")),
 }
 
 
@@ -41,7 +46,7 @@ async def waitlist_page(request: Request, admin: Admin) -> Response:
         "admin/waitlist.html",
         {
             **admin_context(admin),
-            "title": f"Waitlist · {mini.title}",
+            "title": _("Waitlist · %(title)s") % {"title": mini.title},
             "mini": mini,
             "lines": lines,
             "days": days,

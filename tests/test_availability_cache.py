@@ -1,0 +1,133 @@
+"""The mini session page's very short availability cache: a time taken in this process is
+never shown open afterwards, another worker's booking shows once the entry expires (or
+once a client here finds the time full), and nothing read across a commit is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.support.clock import FakeClock
+from tests.support.sqlcount import counting
+from tests.support.world import World
+from widget_server.app import create_app
+from widget_server.booking.offers import MiniOffer, MiniPage
+from widget_server.config import Settings
+from widget_server.web.availability_cache import MOST_ENTRIES, AvailabilityCache, PageRead
+
+MINI = "card-only"  # one client per slot
+PAGE = f"/acme/{MINI}"
+
+
+def _open(page: str, slot_id: int) -> bool:
+    """Whether the page offers this time (a link to book it)."""
+    return f"/book?slot={slot_id}" in page
+
+
+def _hold(client: TestClient, slot_id: int, email: str) -> int:
+    form = {"name": "Ada Lovelace", "email": email, "phone": "+12125550143"}
+    return client.post(f"{PAGE}/book?slot={slot_id}", data=form).status_code
+
+
+@pytest.fixture
+def other_worker(settings: Settings, clock: FakeClock, world: World) -> Iterator[TestClient]:
+    """A second app on the same database: another worker process, with its own cache."""
+    with TestClient(create_app(settings, clock=clock), follow_redirects=False) as other:
+        yield other
+
+
+def test_a_repeated_page_is_read_once_and_a_time_taken_here_is_never_shown_open(
+    client: TestClient, world: World
+) -> None:
+    first = world.slots[MINI][0]
+    with counting() as cold:
+        assert _open(client.get(PAGE).text, first)
+    with counting() as warm:
+        assert _open(client.get(PAGE).text, first)
+    # The studio and mini session are read each time (who may frame it, is it published).
+    assert cold.queries > 1 and warm.queries == 1
+    # The client takes it and comes back to the page: the hold's commit cleared the cache.
+    assert _hold(client, first, "ada@example.com") == 303
+    assert not _open(client.get(PAGE).text, first)
+    assert not _open(client.get(f"/embed/acme/{MINI}").text, first)
+
+
+def test_another_workers_booking_shows_when_the_entry_expires(
+    client: TestClient, other_worker: TestClient, world: World, clock: FakeClock
+) -> None:
+    first = world.slots[MINI][0]
+    assert _open(client.get(PAGE).text, first)
+    assert _hold(other_worker, first, "bea@example.com") == 303
+    # Within the second this worker may still list it (its details form reads afresh) ...
+    assert _open(client.get(PAGE).text, first)
+    assert client.get(f"{PAGE}/book?slot={first}").status_code == 409
+    # ... but finding it full there forgets the entry that showed it.
+    assert not _open(client.get(PAGE).text, first)
+
+    second = world.slots[MINI][1]
+    assert _open(client.get(PAGE).text, second)
+    assert _hold(other_worker, second, "cy@example.com") == 303
+    assert _open(client.get(PAGE).text, second)
+    clock.advance(seconds=1)  # the entry's second is over
+    assert not _open(client.get(PAGE).text, second)
+
+
+def test_a_claim_refused_here_forgets_the_entry_that_showed_the_time(
+    client: TestClient, other_worker: TestClient, world: World
+) -> None:
+    first = world.slots[MINI][0]
+    assert _open(client.get(PAGE).text, first)
+    assert _hold(other_worker, first, "bea@example.com") == 303
+    assert _hold(client, first, "dee@example.com") == 409  # the database's guard
+    assert not _open(client.get(PAGE).text, first)
+
+
+def test_the_cache_can_be_turned_off(settings: Settings, clock: FakeClock, world: World) -> None:
+    app = create_app(settings.with_(availability_cache_seconds=0), clock=clock)
+    with TestClient(app) as client, counting() as counts:
+        client.get(PAGE)
+        once = counts.queries
+        client.get(PAGE)
+        assert counts.queries == 2 * once > 0
+
+
+def _read(cache: AvailabilityCache, now: datetime, generation: int | None = None) -> PageRead:
+    page = MiniPage(MiniOffer(mini=None), None)  # type: ignore[arg-type]
+    return PageRead(
+        page,
+        now=now,
+        read_at=cache.monotonic(),
+        generation=cache.generation if generation is None else generation,
+    )
+
+
+def test_entries_expire_by_either_clock_and_are_not_kept_across_a_commit() -> None:
+    ticks = [100.0]
+    cache = AvailabilityCache(1.0, monotonic=lambda: ticks[0])
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    key = (1, None, 2)
+    cache.put(key, _read(cache, now))
+    assert cache.get(key, now + timedelta(seconds=0.9)) is not None
+    ticks[0] += 1.0  # the process's clock: a second later
+    assert cache.get(key, now) is None
+
+    cache.put(key, _read(cache, now))
+    assert cache.get(key, now + timedelta(seconds=1)) is None  # the app's clock moved on
+    cache.put(key, _read(cache, now))
+    assert cache.get(key, now - timedelta(seconds=1)) is None  # or back
+
+    started = cache.generation
+    cache.note_commit()  # while the page was being read
+    cache.put(key, _read(cache, now, started))
+    assert cache.get(key, now) is None
+    cache.put(key, _read(cache, now))
+    cache.note_commit()
+    assert cache.get(key, now) is None
+
+    for day in range(MOST_ENTRIES + 10):
+        cache.put((1, day, 2), _read(cache, now))
+    assert cache.get((1, 0, 2), now) is None  # the oldest went first
+    assert cache.get((1, MOST_ENTRIES + 9, 2), now) is not None
