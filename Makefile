@@ -11,7 +11,7 @@ HOST = 127.0.0.1
 PORT = 8000
 DB =
 
-.PHONY: help demo test lint format bench fuzz faults i18n clean
+.PHONY: help demo test lint format bench fuzz faults lighthouse i18n clean
 
 help:  ## this list
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -44,6 +44,14 @@ fuzz: $(STAMP)  ## 10,000 seeded hostile requests per database; any 5xx fails (b
 
 faults: $(STAMP)  ## cuts, a freeze and SIGKILLs under booking traffic, invariants checked (PostgreSQL, 1.5-7 min)
 	$(BIN)/python -m bench.faults
+
+# Lighthouse 12 from npm (bench/lighthouse/package-lock.json), run in Debian's Chromium.
+LIGHTHOUSE := bench/lighthouse/node_modules/.package-lock.json
+$(LIGHTHOUSE): bench/lighthouse/package-lock.json
+	cd bench/lighthouse && npm ci --no-audit --no-fund --silent
+
+lighthouse: $(STAMP) $(LIGHTHOUSE)  ## Lighthouse scores of every client page, phone and desktop (about 10 min)
+	$(BIN)/python -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 lint: $(STAMP)  ## ruff check and format check, mypy
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Benchmark 13: ``databases`` (as the app runs it) against SQLAlchemy's own asyncio engine.
+"""Benchmark 14: ``databases`` (as the app runs it) against SQLAlchemy's own asyncio engine.
 
 The same statements, on the same demo database, through both:
 
@@ -237,7 +237,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args()
-    heading("13. databases against SQLAlchemy's AsyncEngine: CPU ms per operation")
+    heading("14. databases against SQLAlchemy's AsyncEngine: CPU ms per operation")
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory(prefix="minis-engines-") as tmp:
         if args.database in ("sqlite", "both"):

@@ -1,4 +1,4 @@
-"""Benchmark 12: the storm of issue 19, many clients at once for a few slots, through
+"""Benchmark 13: the storm of issue 19, many clients at once for a few slots, through
 ``minis serve``.
 
 A database with one mini session of SLOTS slots of one spot each (bench/fixtures.py's
@@ -223,7 +223,7 @@ def main() -> None:
     args = parser.parse_args()
     per_day = 10
     days = -(-args.slots // per_day)
-    heading("12. Storm: clients at once for a few slots, through minis serve")
+    heading("13. Storm: clients at once for a few slots, through minis serve")
     with tempfile.TemporaryDirectory(prefix="minis-storm-") as tmp:
         if args.database == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'storm.db'}"

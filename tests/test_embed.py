@@ -242,3 +242,18 @@ def test_hostile_embed_parameters(client: TestClient, world: World) -> None:
         assert "<script>alert" not in response.text and "javascript:" not in response.text
     assert client.get("/embed/nope/portraits").status_code == 404
     assert client.get("/embed/b/forged-token").status_code == 404
+
+
+def test_embed_pages_name_their_hosted_page_as_canonical(client: TestClient) -> None:
+    """Search engines list the hosted page, not the widget's framed copy of it (whose
+    parameters name the host site)."""
+    base = client.app.state.settings.base_url  # type: ignore[attr-defined]
+    for embedded, hosted in [
+        ("/embed/acme", "/acme"),
+        ("/embed/acme/portraits", "/acme/portraits"),
+    ]:
+        page = client.get(embedded, params=EMBED)
+        assert page.status_code == 200
+        assert f'<link rel="canonical" href="{base}{hosted}">' in page.text
+        assert "noindex" not in page.text
+        assert 'rel="canonical"' not in client.get(hosted).text

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from databases import Database
 from starlette.testclient import TestClient
 
+from tests.support.admin import log_in
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import accept_quote, pay_demo, start
@@ -142,3 +143,30 @@ def test_counts_not_yet_written_are_saved_when_the_process_stops(
         assert client.get("/acme/portraits?utm_source=mail").status_code == 200
         assert counts(db_url) == {}
     assert counts(db_url) == {("hosted", "mail", "view"): 1}  # written by the shutdown
+
+
+def test_the_funnel_covers_the_period_chosen(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
+    portraits = acme.slots["portraits"]
+    client.get("/acme/portraits")
+    start(client, portraits[0], name="Early Eve", email="eve@example.com")
+    flush(client)
+    clock.advance(days=10)  # Eve's view and details fall out of the last 7 days
+    client.get("/acme/portraits")
+    client.get("/acme/portraits")
+    flush(client)
+    log_in(client)  # the dashboard's session ended meanwhile
+    mini_id = acme.mini_ids["portraits"]
+
+    def stages(query: str, page: str = f"/admin/minis/{mini_id}") -> list[int]:
+        html = unescape(client.get(page + query).text)
+        return [int(n) for n in re.findall(r'data-count="(\d+)"', chart(html, "funnel"))]
+
+    assert stages("?days=7") == [2, 0, 0, 0]
+    assert stages("") == stages("?days=30") == [3, 0, 1, 0]  # 30 days unless told
+    assert stages("?days=bogus") == [3, 0, 1, 0]
+    assert stages("?days=7", "/admin/overview") == [2, 0, 0, 0]
+    html = unescape(client.get(f"/admin/minis/{mini_id}?days=90").text)
+    assert "From a visit to a booking, last 90 days" in html
+    assert re.search(r'href="\?days=90#glance-funnel" aria-current="page"', html)

@@ -4,18 +4,23 @@ and that the pages offer only the actions that can succeed."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import sqlalchemy as sa
+from databases import Database
 from starlette.testclient import TestClient
 
 from tests.support.admin import csrf_from
+from tests.support.clock import FakeClock
+from tests.support.databases import run_db
 from tests.support.flow import accept_quote, book_with_demo_card, start
 from tests.support.queries import all_bookings, rows
 from tests.support.world import World
 from widget_server.db.tables import slots
 from widget_server.studio.statuses import (
+    FILTERS,
     Status,
     booking_status,
     can_close_lead,
@@ -132,3 +137,116 @@ def test_a_move_says_from_and_to_what(client: TestClient, acme: World, db_url: s
     assert moved.status_code == 303
     text = page_text(client.get(f"/admin/bookings/{booking['id']}").text)
     assert re.search(r"Rescheduled from \w{3}, \w{3} \d+, [\d:]+ [AP]M \w+ to \w{3}", text), text
+
+
+# --- the list's filters read the badges ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    status: str
+    lead_status: str
+    expires_at: datetime | None
+    lead_live: bool
+
+
+EVERY_ROW = [
+    Facts(status, lead, expires, live)
+    for status in ("held", "booked", "cancelled", "expired")
+    for lead in ("scheduling_in_progress", "booked", "closed")
+    for expires in (SOON, GONE, None)
+    for live in (True, False)
+    if not (status == "held" and expires is None)  # the table refuses a hold without an end
+]
+
+
+def test_every_filter_is_what_the_badges_say() -> None:
+    for row in EVERY_ROW:
+        lead = lead_status(
+            row.lead_status, row.status, row.expires_at, NOW, lead_live=row.lead_live
+        )
+        shown = booking_status(row.status, row.expires_at, NOW).label
+        kept = {key for key, chosen in FILTERS.items() if chosen.keeps(row, NOW)}
+        assert ("booked" in kept) == (shown == "Booked"), row
+        assert ("cancelled" in kept) == (shown == "Cancelled"), row
+        assert ("closed" in kept) == (lead.label == "Closed"), row
+        follow_up = lead.label in ("Choosing a time", "Didn't book: follow up")
+        assert ("scheduling_in_progress" in kept) == follow_up, row
+        assert "all" in kept
+        # The database's narrowing never drops a row the filter keeps.
+        for key in kept:
+            chosen = FILTERS[key]
+            assert chosen.booking_statuses is None or row.status in chosen.booking_statuses
+            assert chosen.lead_statuses is None or row.lead_status in chosen.lead_statuses
+
+
+def listed(html: str) -> dict[str, tuple[str, str]]:
+    """Each row of the bookings list: client -> (Status badge, Lead badge)."""
+    found = {}
+    for line in re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]:
+        name = re.search(r'<a href="/admin/bookings/\d+">([^<]+)</a>', line)
+        badges = re.findall(r'<span class="status tone-\w+">([^<]+)</span>', line)
+        assert name and len(badges) == 2, line
+        found[unescape(name.group(1))] = (unescape(badges[0]), unescape(badges[1]))
+    return found
+
+
+def test_the_list_and_its_csv_hold_what_the_badges_say(
+    client: TestClient, acme: World, db_url: str, clock: FakeClock
+) -> None:
+    portraits = acme.slots["portraits"]
+    start(client, portraits[0], name="Lapsed Lou", email="lou@example.com")
+    clock.advance(minutes=16)  # Lou's hold lapses
+    start(client, portraits[1], name="Holding Hannah", email="hannah@example.com")
+    book_with_demo_card(client, portraits[2])  # Ada Lovelace
+    token = start(client, acme.slots["family"][0], "family", name="Offline Olive")
+    accept_quote(client, token)
+    client.post(f"/b/{token}/pay/offline")
+    olive = next(b for b in all_bookings(db_url) if b["slot_id"] == acme.slots["family"][0])
+    page = client.get("/admin/bookings?status=all").text
+    client.post(
+        f"/admin/bookings/{olive['id']}/cancel",
+        data={"csrf": csrf_from(page), "refund": "none", "confirm": "yes", "message": ""},
+    )
+
+    every = listed(client.get("/admin/bookings?status=all").text)
+    assert every == {
+        "Lapsed Lou": ("Hold lapsed", "Didn't book: follow up"),
+        "Holding Hannah": ("Held", "Choosing a time"),
+        "Ada Lovelace": ("Booked", "Booked"),
+        "Offline Olive": ("Cancelled", "Cancelled: follow up?"),
+    }
+    wanted = {
+        "booked": {"Ada Lovelace"},
+        "cancelled": {"Offline Olive"},
+        "scheduling_in_progress": {"Lapsed Lou", "Holding Hannah"},
+        "closed": set(),
+    }
+    for key, names in wanted.items():
+        assert set(listed(client.get(f"/admin/bookings?status={key}").text)) == names, key
+        csv_text = client.get(f"/admin/bookings.csv?status={key}").text
+        assert {n for n in every if n in csv_text} == names, key
+
+
+def test_moving_is_offered_only_when_a_time_has_room(
+    client: TestClient, acme: World, db_url: str
+) -> None:
+    portraits = acme.slots["portraits"]
+    book_with_demo_card(client, portraits[0])
+    booking = next(b for b in all_bookings(db_url) if b["slot_id"] == portraits[0])
+    url = f"/admin/bookings/{booking['id']}"
+    assert f'href="{url}/move"' in client.get(url).text
+    # every other time of the mini session is blocked: nowhere to move to
+    others = (
+        slots.update()
+        .where(slots.c.mini_session_id == acme.mini_ids["portraits"], slots.c.id != portraits[0])
+        .values(blocked=True)
+    )
+
+    async def block(db: Database) -> None:
+        await db.execute(others)
+
+    run_db(db_url, block)
+    page = client.get(url).text
+    assert f'href="{url}/move"' not in page
+    assert "can't be moved" in unescape(page)

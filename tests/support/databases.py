@@ -106,3 +106,46 @@ def truncate_all(url: str) -> None:
                 await db.execute(f'ALTER SEQUENCE "{row[0]}" RESTART')
 
     run_db(url, work)
+
+
+SNAPSHOT_SCHEMA = "world_snapshot"
+
+
+def snapshot_postgres(url: str) -> None:
+    """Keep a copy of every table's rows, and where each id sequence stands, in a schema of
+    their own in the same database (``restore_postgres`` puts them back)."""
+
+    async def work(db: Database) -> None:
+        async with db.transaction():
+            await db.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE")
+            await db.execute(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+            for table in metadata.sorted_tables:
+                await db.execute(
+                    f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table.name}" AS TABLE public."{table.name}"'
+                )
+            await db.execute(
+                f"CREATE TABLE {SNAPSHOT_SCHEMA}.sequences AS SELECT sequencename, last_value"
+                " FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+            )
+
+    run_db(url, work)
+
+
+def restore_postgres(url: str) -> None:
+    """Put the snapshot's rows back into the emptied tables (``truncate_all``), parents
+    first, and each id sequence where it stood."""
+
+    async def work(db: Database) -> None:
+        async with db.transaction():
+            for table in metadata.sorted_tables:
+                name = table.name
+                await db.execute(
+                    f'INSERT INTO public."{name}" SELECT * FROM {SNAPSHOT_SCHEMA}."{name}"'
+                )
+            # count(): one row asked for, every sequence set (a driver may fetch one row).
+            await db.execute(
+                f"SELECT count(setval(quote_ident(sequencename), last_value, true))"
+                f" FROM {SNAPSHOT_SCHEMA}.sequences"
+            )
+
+    run_db(url, work)

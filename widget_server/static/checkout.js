@@ -13,7 +13,13 @@
   // The words come from the page (data-your-time, in the client's language), the clock
   // format from the page's language.
   var lang = document.documentElement.lang || undefined;
-  var clock = new Date(end).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" });
+  var clock = new Date(end).toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })
+    .replace(/ /g, "\u00a0");  // "9:35 PM" never splits at a line's end
+  // The script's wording is shorter than the page's ("19:49" for "20 more minutes", "your
+  // time" for the zone's long name): keep the box's height, so nothing under it jumps up
+  // once the page is painted (a layout shift). A new width (a turned phone) lets it refit.
+  hold.style.minHeight = hold.offsetHeight + "px";
+  window.addEventListener("resize", function () { hold.style.minHeight = ""; }, { once: true });
   until.textContent = (hold.getAttribute("data-your-time") || "{time}").replace("{time}", clock);
   function tick() {
     var s = Math.max(0, Math.ceil((end - Date.now()) / 1000));

@@ -33,25 +33,10 @@ from ..db.tables import (
     slots,
 )
 from ..i18n import lazy_gettext
+from .statuses import FILTERS, ListFilter
 
-# The list's filters: key -> (label, condition). "Holds to follow up" are clients who
-# gave their details but have not booked: their lead is still scheduling_in_progress.
-FILTERS: dict[str, tuple[object, sa.ColumnElement[bool]]] = {
-    "scheduling_in_progress": (
-        lazy_gettext("Holds to follow up"),
-        sa.and_(
-            leads.c.status == "scheduling_in_progress",
-            bookings.c.status.in_(("held", "expired")),
-        ),
-    ),
-    "booked": (lazy_gettext("Booked"), bookings.c.status == "booked"),
-    "cancelled": (lazy_gettext("Cancelled"), bookings.c.status == "cancelled"),
-    # Leads the photographer closed (booking/lead_status.py): done following up.
-    "closed": (lazy_gettext("Closed leads"), leads.c.status == "closed"),
-    "all": (lazy_gettext("All"), sa.true()),
-}
-DEFAULT_FILTER = "booked"
 LIST_LIMIT = 500
+SCAN_LIMIT = 20_000  # rows read to fill a filtered list: a studio's whole history
 
 # Event kinds (booking/events.py) as the photographer reads them.
 EVENT_NAMES = {
@@ -121,9 +106,10 @@ def lead_has_live_booking(now: datetime) -> sa.ColumnElement[bool]:
 async def list_bookings(
     db: Database, studio_id: int, filter_key: str, now: datetime
 ) -> list[BookingRow]:
-    """The studio's bookings matching one of FILTERS, soonest session first."""
-    _label, condition = FILTERS[filter_key]
-    return await fetch_all_as(
+    """The studio's bookings in one of the list's FILTERS (studio/statuses.py: a row is in a
+    filter when its badges say so), soonest session first."""
+    chosen = FILTERS[filter_key]
+    found = await fetch_all_as(
         db,
         sa.select(
             bookings.c.id,
@@ -148,11 +134,23 @@ async def list_bookings(
         .join(session_days, session_days.c.id == slots.c.session_day_id)
         .join(locations, locations.c.id == session_days.c.location_id)
         .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
-        .where(mini_sessions.c.studio_id == studio_id, condition)
+        .where(mini_sessions.c.studio_id == studio_id, narrowing(chosen))
         .order_by(slots.c.starts_at, bookings.c.id)
-        .limit(LIST_LIMIT),
+        .limit(SCAN_LIMIT),
         BookingRow,
     )
+    return [row for row in found if chosen.keeps(row, now)][:LIST_LIMIT]
+
+
+def narrowing(chosen: ListFilter) -> sa.ColumnElement[bool]:
+    """The rows a filter can hold, for the database to skip the others (the filter's
+    ``keeps`` decides among them)."""
+    conditions: list[sa.ColumnElement[bool]] = [sa.true()]
+    if chosen.booking_statuses is not None:
+        conditions.append(bookings.c.status.in_(sorted(chosen.booking_statuses)))
+    if chosen.lead_statuses is not None:
+        conditions.append(leads.c.status.in_(sorted(chosen.lead_statuses)))
+    return sa.and_(*conditions)
 
 
 @dataclass(frozen=True)

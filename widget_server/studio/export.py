@@ -28,7 +28,8 @@ from ..db.tables import (
     session_days,
     slots,
 )
-from .dashboard import FILTERS
+from .dashboard import lead_has_live_booking, narrowing
+from .statuses import FILTERS
 
 EXPORT_LIMIT = 20_000  # a studio's whole history; far more than a season of minis
 
@@ -61,6 +62,10 @@ class ExportRow:
     # The quote's lines (booking/pricing.py), empty without a quote.
     lines: tuple[Line, ...] = ()
     party_size: int = 1
+    # For the list's filters (studio/statuses.py): the hold's end, and whether the client
+    # has another live booking.
+    expires_at: datetime | None = None
+    lead_live: bool = False
 
     def lines_of(self, kind: str) -> int:
         return sum(line.amount_minor for line in self.lines if line.kind == kind)
@@ -89,7 +94,9 @@ class _BookingRecord(NamedTuple):
     reference: str
     status: str
     created_at: datetime
+    expires_at: datetime | None
     lead_status: str
+    lead_live: bool
     name: str
     email: str
     phone: str
@@ -135,14 +142,18 @@ def _utm(raw: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool]) -> list[ExportRow]:
+async def _rows(
+    db: Database, studio_id: int, condition: sa.ColumnElement[bool], now: datetime
+) -> list[ExportRow]:
     query = (
         sa.select(
             bookings.c.id,
             bookings.c.reference,
             bookings.c.status,
             bookings.c.created_at,
+            bookings.c.expires_at,
             leads.c.status.label("lead_status"),
+            lead_has_live_booking(now).label("lead_live"),
             leads.c.name,
             leads.c.email,
             leads.c.phone,
@@ -188,6 +199,8 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
             reference=r.reference,
             status=r.status,
             lead_status=r.lead_status,
+            expires_at=r.expires_at,
+            lead_live=bool(r.lead_live),
             mini_title=r.title,
             starts_at=r.starts_at,
             ends_at=r.ends_at,
@@ -211,14 +224,18 @@ async def _rows(db: Database, studio_id: int, condition: sa.ColumnElement[bool])
     ]
 
 
-async def export_bookings(db: Database, studio_id: int, filter_key: str) -> list[ExportRow]:
-    """The studio's bookings matching one of the list's FILTERS, soonest session first."""
-    _label, condition = FILTERS[filter_key]
-    return await _rows(db, studio_id, condition)
+async def export_bookings(
+    db: Database, studio_id: int, filter_key: str, now: datetime
+) -> list[ExportRow]:
+    """The studio's bookings in one of the list's FILTERS (the rows the page lists),
+    soonest session first."""
+    chosen = FILTERS[filter_key]
+    found = await _rows(db, studio_id, narrowing(chosen), now)
+    return [row for row in found if chosen.keeps(row, now)]
 
 
 async def feed_bookings(db: Database, studio_id: int, since: datetime) -> list[ExportRow]:
     """Booked (not cancelled, not held) sessions ending after ``since``: the calendar feed."""
     return await _rows(
-        db, studio_id, sa.and_(bookings.c.status == "booked", slots.c.ends_at >= since)
+        db, studio_id, sa.and_(bookings.c.status == "booked", slots.c.ends_at >= since), since
     )

@@ -135,8 +135,11 @@ class _StageCount(NamedTuple):
     views: int
 
 
-async def view_counts(db: Database, mini_ids: list[int]) -> list[tuple[str, str, str, int]]:
-    """[(channel, source, stage, views)] summed over days for these mini sessions."""
+async def view_counts(
+    db: Database, mini_ids: list[int], first_day: date | None = None
+) -> list[tuple[str, str, str, int]]:
+    """[(channel, source, stage, views)] summed over days (from ``first_day`` when given)
+    for these mini sessions."""
     if not mini_ids:
         return []
     rows = await fetch_all_as(
@@ -147,7 +150,10 @@ async def view_counts(db: Database, mini_ids: list[int]) -> list[tuple[str, str,
             page_views.c.stage,
             sa.func.sum(page_views.c.count).label("views"),
         )
-        .where(page_views.c.mini_session_id.in_(mini_ids))
+        .where(
+            page_views.c.mini_session_id.in_(mini_ids),
+            page_views.c.day >= first_day if first_day is not None else sa.true(),
+        )
         .group_by(page_views.c.channel, page_views.c.source, page_views.c.stage),
         _StageCount,
     )

@@ -2,7 +2,7 @@
 per day, money taken and still due, and the funnel from a page view to a booking, by
 source. Every figure is computed from the bookings and counts themselves, now.
 
-    sales = await mini_sales(db, [mini.id], now, currency="USD")
+    sales = await mini_sales(db, [mini.id], now, currency="USD", today=today, days=30)
     sales.days[0].booked, sales.taken_minor, sales.funnel.stages[-1].count
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -30,6 +30,17 @@ from ..db.tables import (
 )
 from ..i18n import lazy_gettext
 from .page_views import VIA, source_of, view_counts
+
+# The funnel's periods, in days up to today (the studio's date): views are counted per day,
+# clients by when they gave their details.
+FUNNEL_PERIODS = (7, 30, 90)
+DEFAULT_PERIOD = 30
+
+
+def funnel_period(raw: str | None) -> int:
+    """``?days=`` as one of FUNNEL_PERIODS; anything else is the default."""
+    return int(raw) if raw in {str(p) for p in FUNNEL_PERIODS} else DEFAULT_PERIOD
+
 
 STAGE_NAMES = (
     lazy_gettext("Viewed the page"),
@@ -81,6 +92,8 @@ class Sales:
     taken_minor: int = 0  # payments received, less refunds made or on their way
     due_minor: int = 0  # what booked clients still owe
     funnel: Funnel = field(default_factory=lambda: Funnel([], []))
+    funnel_days: int = DEFAULT_PERIOD
+    funnel_periods: tuple[int, ...] = FUNNEL_PERIODS  # the periods a page offers
 
     @property
     def booked(self) -> int:
@@ -205,16 +218,17 @@ class _LeadRow(NamedTuple):
     booked: bool
 
 
-async def funnel(db: Database, mini_ids: list[int]) -> Funnel:
-    """Views and chosen times (counted, studio/page_views.py), then clients who gave their
-    details (leads) and who booked (a booking that was ever booked), by channel and source."""
+async def funnel(db: Database, mini_ids: list[int], first_day: date, since: datetime) -> Funnel:
+    """Views and chosen times (counted, studio/page_views.py) from ``first_day``, then
+    clients who gave their details (leads) since ``since`` and, of those, who booked (a
+    booking that was ever booked), by channel and source."""
     ever_booked = sa.exists().where(
         bookings.c.lead_id == leads.c.id, bookings.c.booked_at.is_not(None)
     )
     lead_rows = await fetch_all_as(
         db,
         sa.select(leads.c.utm, ever_booked.label("booked")).where(
-            leads.c.mini_session_id.in_(mini_ids)
+            leads.c.mini_session_id.in_(mini_ids), leads.c.created_at >= since
         ),
         _LeadRow,
     )
@@ -223,7 +237,7 @@ async def funnel(db: Database, mini_ids: list[int]) -> Funnel:
     def row(channel: str, source: str) -> list[int]:
         return table.setdefault((channel, source), [0, 0, 0, 0])
 
-    for channel, source, stage, count in await view_counts(db, mini_ids):
+    for channel, source, stage, count in await view_counts(db, mini_ids, first_day):
         row(channel, source)[0 if stage == "view" else 1] += count
     for lead in lead_rows:
         try:
@@ -247,14 +261,26 @@ async def funnel(db: Database, mini_ids: list[int]) -> Funnel:
     )
 
 
-async def mini_sales(db: Database, mini_ids: list[int], now: datetime, *, currency: str) -> Sales:
+async def mini_sales(
+    db: Database,
+    mini_ids: list[int],
+    now: datetime,
+    *,
+    currency: str,
+    today: date,
+    days: int = DEFAULT_PERIOD,
+) -> Sales:
+    """The figures for these mini sessions; the funnel covers the last ``days`` days up to
+    ``today`` (the studio's date)."""
     if not mini_ids:
-        return Sales(currency)
+        return Sales(currency, funnel_days=days)
+    first_day = today - timedelta(days=days - 1)
     taken, due = await money(db, mini_ids)
     return Sales(
         currency=currency,
         days=await spots_per_day(db, mini_ids, now),
         taken_minor=taken,
         due_minor=due,
-        funnel=await funnel(db, mini_ids),
+        funnel=await funnel(db, mini_ids, first_day, now - timedelta(days=days)),
+        funnel_days=days,
     )

@@ -10,12 +10,13 @@ A ``Status`` carries the words and a tone (the badge's colour); templates render
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from ..i18n import gettext as _
-from ..i18n import pgettext
+from ..i18n import lazy_gettext, pgettext
 
 Tone = Literal["ok", "wait", "bad", "quiet", "info"]
 
@@ -43,36 +44,52 @@ def booking_status(status: str, expires_at: datetime | None, now: datetime) -> S
     }.get(status, Status(status.replace("_", " ").capitalize(), "quiet"))
 
 
-def lead_status(
+LeadKind = Literal["closed", "booked", "choosing", "booked_other", "cancelled", "lapsed"]
+
+
+def lead_kind(
     lead: str, booking: str, expires_at: datetime | None, now: datetime, *, lead_live: bool
-) -> Status:
+) -> LeadKind:
     """The client's standing with the studio, as seen from one of their bookings.
 
     The lead's own column stays "booked" after a cancellation (a client's cancellation
     doesn't close it), so this booking's state decides what the photographer reads:
-    a cancelled booking of a lead with nothing else live is "Cancelled", never "Booked".
+    a cancelled booking of a lead with nothing else live is "cancelled", never "booked".
     """
     if lead == "closed":
-        return Status(_("Closed"), "quiet")
+        return "closed"
     if booking == "booked":
-        return Status(_("Booked"), "ok")
+        return "booked"
     if booking == "held" and not hold_lapsed(booking, expires_at, now):
-        return Status(_("Choosing a time"), "wait")
+        return "choosing"
     if lead_live:  # another booking of this client is live (they chose again, or moved)
-        return Status(_("Booked another time"), "info")
+        return "booked_other"
     if booking == "cancelled":
-        return Status(_("Cancelled: follow up?"), "bad")
-    return Status(_("Didn't book: follow up"), "wait")
+        return "cancelled"
+    return "lapsed"
+
+
+def lead_status(
+    lead: str, booking: str, expires_at: datetime | None, now: datetime, *, lead_live: bool
+) -> Status:
+    """What the Lead badge says: lead_kind in words."""
+    kind = lead_kind(lead, booking, expires_at, now, lead_live=lead_live)
+    return {
+        "closed": Status(_("Closed"), "quiet"),
+        "booked": Status(_("Booked"), "ok"),
+        "choosing": Status(_("Choosing a time"), "wait"),
+        "booked_other": Status(_("Booked another time"), "info"),
+        "cancelled": Status(_("Cancelled: follow up?"), "bad"),
+        "lapsed": Status(_("Didn't book: follow up"), "wait"),
+    }[kind]
 
 
 def can_close_lead(
     lead: str, booking: str, expires_at: datetime | None, now: datetime, *, lead_live: bool
 ) -> bool:
     """Closing is refused while the client has a live booking (studio/leads.close_lead):
-    offer it only when it can succeed."""
-    if lead == "closed" or lead_live:
-        return False
-    return booking not in ("booked", "held") or hold_lapsed(booking, expires_at, now)
+    offer it only when it can succeed, i.e. when the badge asks for a follow-up."""
+    return lead_kind(lead, booking, expires_at, now, lead_live=lead_live) in ("cancelled", "lapsed")
 
 
 def can_reopen_lead(lead: str) -> bool:
@@ -132,3 +149,65 @@ def email_status(status: str) -> Status:
         "sent": Status(_("Sent"), "ok"),
         "failed": Status(_("Failed"), "bad"),
     }.get(status, Status(status.capitalize(), "quiet"))
+
+
+# --- the bookings list's filters ------------------------------------------------------------
+
+
+class BookingFacts(Protocol):
+    """What a list row knows about its booking (studio/dashboard.BookingRow, the export's)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def lead_status(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def lead_live(self) -> bool: ...
+
+
+def row_lead_kind(row: BookingFacts, now: datetime) -> LeadKind:
+    return lead_kind(row.lead_status, row.status, row.expires_at, now, lead_live=row.lead_live)
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """One filter of the bookings list (and its CSV): a row is in it when the badges it shows
+    say so. ``booking_statuses``/``lead_statuses`` only let the database skip rows that can't
+    be in it (a superset of ``keeps``; tests/test_statuses.py checks every combination)."""
+
+    label: object  # lazy: translated where shown
+    keeps: Callable[[BookingFacts, datetime], bool]
+    booking_statuses: frozenset[str] | None = None
+    lead_statuses: frozenset[str] | None = None
+
+
+FILTERS: dict[str, ListFilter] = {
+    # Clients who chose a time and haven't booked: the Lead badge reads "Choosing a time"
+    # or "Didn't book: follow up".
+    "scheduling_in_progress": ListFilter(
+        lazy_gettext("Holds to follow up"),
+        lambda row, now: row_lead_kind(row, now) in ("choosing", "lapsed"),
+        booking_statuses=frozenset({"held", "expired"}),
+    ),
+    # The Status badge reads "Booked" / "Cancelled".
+    "booked": ListFilter(
+        lazy_gettext("Booked"),
+        lambda row, now: row.status == "booked",
+        booking_statuses=frozenset({"booked"}),
+    ),
+    "cancelled": ListFilter(
+        lazy_gettext("Cancelled"),
+        lambda row, now: row.status == "cancelled",
+        booking_statuses=frozenset({"cancelled"}),
+    ),
+    # The Lead badge reads "Closed": the photographer is done following up.
+    "closed": ListFilter(
+        lazy_gettext("Closed leads"),
+        lambda row, now: row_lead_kind(row, now) == "closed",
+        lead_statuses=frozenset({"closed"}),
+    ),
+    "all": ListFilter(lazy_gettext("All"), lambda row, now: True),
+}
+DEFAULT_FILTER = "booked"

@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 from .. import formatting, i18n
 from ..notice import contract_html, notice_html
 from ..studio import statuses
+from . import urls
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
@@ -55,7 +56,9 @@ def make_templates() -> Jinja2Templates:
     env.trim_blocks = True
     env.lstrip_blocks = True
     # The dashboard's badges: one module decides what each status says (studio/statuses.py).
-    env.globals.update(static_url=static_url, csp_nonce=csp_nonce, statuses=statuses)
+    env.globals.update(
+        static_url=static_url, csp_nonce=csp_nonce, statuses=statuses, hosted_twin=urls.hosted_twin
+    )
     env.filters.update(
         formatting.TEMPLATE_FILTERS, safe_url=safe_url, markdown=notice_html, contract=contract_html
     )

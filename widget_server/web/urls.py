@@ -51,3 +51,9 @@ def page_url(request: Request, public_id: str, page: str = "", **params: str) ->
 
 def absolute(request: Request, path: str) -> str:
     return request.app.state.settings.base_url + path
+
+
+def hosted_twin(request: Request) -> str:
+    """The hosted page an ``/embed/`` page is the framed copy of, absolute: the embed's
+    canonical URL, so a search engine that finds the widget lists the hosted page."""
+    return absolute(request, request.url.path.removeprefix(EMBED_PREFIX))

@@ -32,9 +32,10 @@ from ...i18n import gettext as _
 from ...payments.base import PaymentUnavailable, RefundRequest
 from ...payments.cancellation import cancel_and_refund
 from ...payments.refunds import RefundNotAllowed, refund_payment, retry_failed_refunds
-from ...studio.dashboard import FILTERS, move_targets
+from ...studio.dashboard import move_targets
 from ...studio.form_values import parse_positive_money
 from ...studio.leads import close_lead, reopen_lead
+from ...studio.statuses import FILTERS
 from ..forms import parse_id
 from .auth import Admin, admin_context, admin_page
 from .booking_forms import MAX_REASON, REFUND_KEY, BookingForms, CancelForm, RefundForm

@@ -35,7 +35,7 @@ def cancel_choices(booking: BookingView) -> list[CancelChoice]:
         policy = STUDIO_REFUNDS[choice]
         return 0 if choice == "none" else sum(r.amount_minor for r in refund_plan(booking, policy))
 
-    policy = POLICY_NAMES.get(booking.mini.cancel_refund_policy, "the policy")
+    policy = POLICY_NAMES.get(booking.mini.cancel_refund_policy, _("the policy"))
     return [
         CancelChoice("full", _("Full refund of what was paid"), amount("full")),
         CancelChoice(

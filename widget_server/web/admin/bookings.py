@@ -20,16 +20,21 @@ from ...i18n import gettext as _
 from ...payments.refunds import failed_refunds
 from ...studio.booking_record import booking_record
 from ...studio.dashboard import (
-    DEFAULT_FILTER,
-    FILTERS,
     booking_studio_id,
     day_sheet,
     list_bookings,
+    move_targets,
     upcoming_days,
 )
 from ...studio.event_lines import event_line
 from ...studio.offline_paid import mark_offline_paid
-from ...studio.statuses import can_close_lead, can_reopen_lead, lead_status
+from ...studio.statuses import (
+    DEFAULT_FILTER,
+    FILTERS,
+    can_close_lead,
+    can_reopen_lead,
+    lead_status,
+)
 from .auth import Admin, admin_context, admin_page
 from .booking_forms import BookingForms, RefundForm, cancel_choices
 from .emails import email_name
@@ -52,7 +57,7 @@ async def bookings_page(request: Request, admin: Admin) -> Response:
         {
             **admin_context(admin),
             "title": _("Bookings"),
-            "filters": {k: label for k, (label, _) in FILTERS.items()},
+            "filters": {k: f.label for k, f in FILTERS.items()},
             "current": key,
             "rows": [
                 (
@@ -181,6 +186,9 @@ async def render_booking(
                 lead_live=record.lead_live,
             ),
             "can_reopen_lead": can_reopen_lead(record.lead_status),
+            # Moving is offered only when there is a time to move to (move_page lists them).
+            "can_move": booking.status == "booked"
+            and bool(await move_targets(request.app.state.db, booking, now)),
             "cancel_choices": cancel_choices(booking),
             "cancel_form": forms.cancel,
             "refund_forms": {

@@ -17,8 +17,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ...formatting import local
-from ...studio.dashboard import DEFAULT_FILTER, FILTERS
 from ...studio.export import ExportRow, export_bookings
+from ...studio.statuses import DEFAULT_FILTER, FILTERS
 from .auth import Admin, admin_page
 
 HEADER = (
@@ -134,7 +134,9 @@ async def bookings_csv(request: Request, admin: Admin) -> Response:
     key = request.query_params.get("status", DEFAULT_FILTER)
     if key not in FILTERS:
         key = DEFAULT_FILTER
-    rows = await export_bookings(request.app.state.db, admin.studio.id, key)
+    rows = await export_bookings(
+        request.app.state.db, admin.studio.id, key, request.app.state.clock()
+    )
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out)

@@ -47,7 +47,7 @@ from ...studio.minis import (
     studio_minis,
 )
 from ...studio.questions import form_rows, read_questions, row_count
-from ...studio.sales import mini_sales
+from ...studio.sales import funnel_period, mini_sales
 from ...studio.texts import field_name, other_languages, read_translations, stored_translations
 from .auth import Admin, admin_context, admin_page, admin_upload_page
 from .forms import not_found, path_id, text_fields, text_list
@@ -392,7 +392,14 @@ async def mini_page_response(
             "title": mini.title,
             "mini": mini,
             "days": await mini_days(db, mini.id, now),
-            "sales": await mini_sales(db, [mini.id], now, currency=admin.studio.currency),
+            "sales": await mini_sales(
+                db,
+                [mini.id],
+                now,
+                currency=admin.studio.currency,
+                today=today,
+                days=funnel_period(request.query_params.get("days")),
+            ),
             "locations": locations,
             "day_values": day_values
             or {
