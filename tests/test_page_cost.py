@@ -8,6 +8,7 @@ import re
 import threading
 from datetime import date, datetime, time, timedelta
 
+import aiosqlite
 import pytest
 import sqlalchemy as sa
 from databases import Database
@@ -240,3 +241,38 @@ def test_pages_are_compressed(client: TestClient) -> None:
     response = client.get("/acme/portraits", headers={"accept-encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert "Portraits" in response.text
+
+
+def test_a_hold_is_one_call_into_the_sqlite_thread_per_statement(
+    client: TestClient, world: World, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each statement, BEGIN and COMMIT is one hand-over to the connection's thread (the
+    cursor API made three), and counting a new hold hands nothing to another thread
+    (``limits``' memory storage sent each key's sweep to one)."""
+    calls = {"sqlite": 0, "to_thread": 0}
+    into_thread = aiosqlite.Connection._execute
+    to_thread = asyncio.to_thread
+
+    async def counted(self: aiosqlite.Connection, fn: object, *a: object, **k: object) -> object:
+        calls["sqlite"] += 1
+        return await into_thread(self, fn, *a, **k)
+
+    async def counted_to_thread(fn: object, *a: object, **k: object) -> object:
+        calls["to_thread"] += 1
+        return await to_thread(fn, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    monkeypatch.setattr(asyncio, "to_thread", counted_to_thread)
+    form = {"name": "Ada Lovelace", "phone": "+12125550143"}
+    slots_ = world.slots["portraits"]
+    for n, slot in enumerate(slots_[1:4]):
+        calls.update(sqlite=0, to_thread=0)
+        with counting() as hold:
+            response = client.post(
+                f"/acme/portraits/book?slot={slot}", data={**form, "email": f"t{n}@example.com"}
+            )
+        assert response.status_code == 303
+        assert hold.transactions == 1
+        assert calls["to_thread"] == 0
+        if db_url.startswith("sqlite"):  # (asyncpg talks to its server from the loop)
+            assert calls["sqlite"] == hold.queries + 2  # + BEGIN and COMMIT

@@ -12,17 +12,18 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from babel import Locale
 from babel.core import get_global
 from babel.dates import (
-    format_date,
-    format_skeleton,
-    format_time,
-    get_time_format,
+    DateTimePattern,
     get_timezone_location,
     get_timezone_name,
+    match_skeleton,
+    parse_pattern,
 )
 from babel.lists import format_list
 from babel.numbers import format_currency, get_currency_precision
@@ -38,10 +39,40 @@ HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_BRAND = "#3b5bdb"
 
 
-def babel_locale() -> str:
-    """The Babel locale of the language in force: ``en_US`` for English, else its own id."""
-    language = i18n.current_language()
-    return LOCALE if language == i18n.DEFAULT_LANGUAGE else language
+# Babel parses a locale given by name on every call (a new Locale, its data looked up
+# again), and matches a skeleton or reads a pattern each time: on a page that formats a
+# few dozen values that was a large share of its CPU. A Locale object per language, and
+# each language's patterns, are made once per process here; Babel's own functions then
+# only apply them.
+@cache
+def _locale_of(language: str) -> Locale:
+    return Locale.parse(LOCALE if language == i18n.DEFAULT_LANGUAGE else language)
+
+
+def babel_locale() -> Locale:
+    """The Babel locale of the language in force: ``en_US`` for English, else its own."""
+    return _locale_of(i18n.current_language())
+
+
+@cache
+def _date_pattern(language: str, length: str) -> DateTimePattern:
+    return _locale_of(language).date_formats[length]
+
+
+@cache
+def _skeleton_pattern(language: str, skeleton: str) -> DateTimePattern:
+    locale = _locale_of(language)
+    skeletons = locale.datetime_skeletons
+    best = skeleton if skeleton in skeletons else match_skeleton(skeleton, skeletons)
+    return parse_pattern(skeletons[best or skeleton])
+
+
+@cache
+def _short_time_pattern(language: str) -> DateTimePattern:
+    # The locale's own short time (h:mm a, HH:mm, ...). CLDR puts a narrow no-break space
+    # before "AM"; a plain space reads the same and matches what people type and search.
+    pattern = _locale_of(language).time_formats["short"].pattern
+    return parse_pattern(pattern.replace("\u202f", " "))
 
 
 def money(amount_minor: int, currency: str) -> str:
@@ -63,28 +94,29 @@ def local(instant: datetime, timezone: str) -> datetime:
 
 def day_long(day: date) -> str:
     """Saturday, December 5, 2026 · samedi 5 décembre 2026 · Samstag, 5. Dezember 2026"""
-    return format_date(day, "full", locale=babel_locale())
+    language = i18n.current_language()
+    return _date_pattern(language, "full").apply(day, _locale_of(language))
 
 
 def day_short(day: date) -> str:
     """Sat, Dec 5 · sam. 5 déc. · Sa., 5. Dez."""
-    return format_skeleton("MMMEd", day, locale=babel_locale())
+    language = i18n.current_language()
+    return _skeleton_pattern(language, "MMMEd").apply(day, _locale_of(language))
 
 
-def _short_time_pattern() -> str:
-    # The locale's own short time (h:mm a, HH:mm, ...). CLDR puts a narrow no-break space
-    # before "AM"; a plain space reads the same and matches what people type and search.
-    return get_time_format("short", locale=babel_locale()).pattern.replace("\u202f", " ")
+def _time_text(value: datetime | time) -> str:
+    language = i18n.current_language()
+    return _short_time_pattern(language).apply(value, _locale_of(language))
 
 
 def clock_time(instant: datetime, timezone: str) -> str:
     """10:00 AM · 10:00"""
-    return format_time(local(instant, timezone), _short_time_pattern(), locale=babel_locale())
+    return _time_text(local(instant, timezone))
 
 
 def wall_time(wall: time) -> str:
     """A time of day as people read it, with no instant behind it: 9:00 AM, 09:00."""
-    return format_time(wall, _short_time_pattern(), locale=babel_locale())
+    return _time_text(wall)
 
 
 def zone_abbrev(instant: datetime, timezone: str) -> str:
@@ -100,13 +132,18 @@ def zone_long(instant: datetime, timezone: str) -> str:
 def zone_label(timezone: str) -> str:
     """A time zone as people name it: "Mountain Time — Denver" (Babel's generic name and
     city), the id itself for zones that are no place ("UTC", "Etc/GMT+5")."""
+    return _zone_label(i18n.current_language(), timezone)
+
+
+@lru_cache(maxsize=2048)  # a name per language and zone: the studio's few, or the picker's
+def _zone_label(language: str, timezone: str) -> str:
     if "/" not in timezone or timezone.startswith("Etc/"):
         return timezone
     try:
         english = get_timezone_name(timezone, "long", locale=LOCALE, zone_variant="generic")
         if english.startswith("Unknown Region"):
             return timezone
-        locale = babel_locale()
+        locale = _locale_of(language)
         generic = get_timezone_name(timezone, "long", locale=locale, zone_variant="generic")
         city = get_timezone_location(timezone, locale=locale, return_city=True)
     except LookupError:

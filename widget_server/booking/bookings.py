@@ -17,6 +17,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import Prepared, PreparedInsert
 from ..db.insert_once import insert_once
 from ..db.rows import IdRow, fetch_one_as
 from ..db.tables import bookings, leads, payments, quotes
@@ -58,6 +59,38 @@ class NewPayment:
 class StartedBooking:
     public_id: str
     status: str  # "held" (go to the quote) or "booked" (free: straight to confirmation)
+
+
+# The hold's rows, their INSERTs built once (db/compiled.py).
+NEW_LEAD = PreparedInsert(
+    leads,
+    [
+        "studio_id",
+        "mini_session_id",
+        "name",
+        "email",
+        "phone",
+        "language",
+        "status",
+        "utm",
+        "created_at",
+        "updated_at",
+    ],
+)
+NEW_BOOKING = PreparedInsert(
+    bookings,
+    [
+        "public_id",
+        "reference",
+        "lead_id",
+        "slot_id",
+        "status",
+        "expires_at",
+        "created_at",
+        "booked_at",
+        "return_url",
+    ],
+)
 
 
 async def start_booking(
@@ -109,7 +142,7 @@ async def start_booking(
             await _release_replaced_hold(db, previous, now)
         await claim_spot(db, slot_id, now)
         lead_id = await db.execute(
-            leads.insert().values(
+            NEW_LEAD.bind(
                 studio_id=studio.id,
                 mini_session_id=mini.id,
                 name=details.name,
@@ -123,7 +156,7 @@ async def start_booking(
             )
         )
         booking_id = await db.execute(
-            bookings.insert().values(
+            NEW_BOOKING.bind(
                 public_id=public_id,
                 reference=new_reference(),
                 lead_id=lead_id,
@@ -169,20 +202,22 @@ async def live_hold_of(
     db: Database, mini_session_id: int, email: str, now: datetime
 ) -> LiveHold | None:
     """The client's hold on a time of this mini session that has not lapsed, if any."""
-    return await fetch_one_as(
-        db,
-        sa.select(bookings.c.id, bookings.c.slot_id)
-        .select_from(bookings.join(leads, leads.c.id == bookings.c.lead_id))
-        .where(
-            leads.c.mini_session_id == mini_session_id,
-            sa.func.lower(leads.c.email) == email.lower(),
-            bookings.c.status == "held",
-            bookings.c.expires_at > now,
-        )
-        .order_by(bookings.c.id.desc())
-        .limit(1),
-        LiveHold,
+    query = LIVE_HOLD.bind(mini=mini_session_id, email=email.lower(), now=now)
+    return await fetch_one_as(db, query, LiveHold)
+
+
+LIVE_HOLD = Prepared(
+    sa.select(bookings.c.id, bookings.c.slot_id)
+    .select_from(bookings.join(leads, leads.c.id == bookings.c.lead_id))
+    .where(
+        leads.c.mini_session_id == sa.bindparam("mini"),
+        sa.func.lower(leads.c.email) == sa.bindparam("email", type_=leads.c.email.type),
+        bookings.c.status == "held",
+        bookings.c.expires_at > sa.bindparam("now", type_=bookings.c.expires_at.type),
     )
+    .order_by(bookings.c.id.desc())
+    .limit(1)
+)
 
 
 async def _release_replaced_hold(db: Database, hold: LiveHold, now: datetime) -> None:

@@ -9,8 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import PreparedInsert
 from ..db.tables import booking_events
 from .webhook_events import queue_for_event
+
+EVENT = PreparedInsert(booking_events, ("booking_id", "kind", "detail", "created_at"))
 
 
 async def record_event(
@@ -21,7 +24,7 @@ async def record_event(
     The studio's webhook endpoints that want this change get a delivery in the same
     transaction (booking/webhook_events.py)."""
     await db.execute(
-        booking_events.insert().values(
+        EVENT.bind(
             booking_id=booking_id, kind=kind, detail=json.dumps(detail, default=str), created_at=now
         )
     )

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import PreparedInsert
 from ..db.rows import fetch_all_as
 from ..db.tables import (
     addons,
@@ -94,6 +95,8 @@ async def taxes_of(db: Database, studio_id: int, mini_session_id: int) -> MiniTa
         .order_by(tax_rates.c.id),
         _Rate,
     )
+    if not rates:  # no tax here (most studios): nothing to read for the add-ons either
+        return MiniTaxes(base=(), addons={})
     pairs = await db.fetch_all(
         sa.select(tax_rate_addons.c.tax_rate_id, tax_rate_addons.c.addon_id)
         .join(addons, addons.c.id == tax_rate_addons.c.addon_id)
@@ -223,10 +226,17 @@ def opening_quote(
     )
 
 
+# Built once (db/compiled.py): every hold inserts one.
+NEW_QUOTE = PreparedInsert(
+    quotes,
+    ("booking_id", "currency", "items", "total_minor", "due_now_minor", "terms", "party_size"),
+)
+
+
 async def insert_quote(db: Database, booking_id: int, quote: Quote) -> None:
     """Store a booking's first quote (its lines as priced now)."""
     await db.execute(
-        quotes.insert().values(
+        NEW_QUOTE.bind(
             booking_id=booking_id,
             currency=quote.currency,
             items=quote.items_json(),

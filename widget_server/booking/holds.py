@@ -26,6 +26,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import Prepared
 from ..db.rows import IdRow, fetch_all_as
 from ..db.tables import bookings, slots
 from ..db.transactions import write_transaction
@@ -39,32 +40,41 @@ class _SlotId(NamedTuple):
     slot_id: int
 
 
+# The statements every claim runs, built once (db/compiled.py): the same SQL as ever.
+LOCK_SLOT = Prepared(  # a no-op UPDATE: the row lock
+    slots.update()
+    .where(slots.c.id == sa.bindparam("slot"))
+    .values(taken=slots.c.taken)
+    .returning(slots.c.id)
+)
+EXPIRE_LAPSED_HOLDS = Prepared(
+    bookings.update()
+    .where(
+        bookings.c.slot_id == sa.bindparam("slot"),
+        bookings.c.status == "held",
+        bookings.c.expires_at <= sa.bindparam("now", type_=bookings.c.expires_at.type),
+    )
+    .values(status="expired")
+    .returning(bookings.c.id)
+)
+CLAIM_SPOT = Prepared(  # the conditional UPDATE that never overbooks
+    slots.update()
+    .where(slots.c.id == sa.bindparam("slot"), slots.c.taken < slots.c.capacity)
+    .values(taken=slots.c.taken + 1)
+    .returning(slots.c.id)
+)
+
+
 async def lock_slot(db: Database, slot_id: int) -> None:
     """Take the slot's row lock for the rest of the transaction (a no-op UPDATE)."""
-    row = await db.fetch_one(
-        slots.update()
-        .where(slots.c.id == slot_id)
-        .values(taken=slots.c.taken)
-        .returning(slots.c.id)
-    )
+    row = await db.fetch_one(LOCK_SLOT.bind(slot=slot_id))
     if row is None:
         raise NotFound(f"slot {slot_id}")
 
 
 async def sweep_slot(db: Database, slot_id: int, now: datetime) -> int:
     """Expire the slot's lapsed holds and give their spots back. Needs ``lock_slot`` first."""
-    expired = await fetch_all_as(
-        db,
-        bookings.update()
-        .where(
-            bookings.c.slot_id == slot_id,
-            bookings.c.status == "held",
-            bookings.c.expires_at <= now,
-        )
-        .values(status="expired")
-        .returning(bookings.c.id),
-        IdRow,
-    )
+    expired = await fetch_all_as(db, EXPIRE_LAPSED_HOLDS.bind(slot=slot_id, now=now), IdRow)
     if expired:
         for row in expired:
             await release_extras(db, row.id)
@@ -81,12 +91,7 @@ async def sweep_slot(db: Database, slot_id: int, now: datetime) -> int:
 
 async def claim_spot(db: Database, slot_id: int, now: datetime) -> None:
     """Take one spot on a locked, swept slot, or raise SlotUnavailable("taken")."""
-    claimed = await db.fetch_one(
-        slots.update()
-        .where(slots.c.id == slot_id, slots.c.taken < slots.c.capacity)
-        .values(taken=slots.c.taken + 1)
-        .returning(slots.c.id)
-    )
+    claimed = await db.fetch_one(CLAIM_SPOT.bind(slot=slot_id))
     if claimed is None:
         raise SlotUnavailable("taken")
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from databases.backends.common.records import create_column_maps
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql import ClauseElement
@@ -74,6 +75,18 @@ class Bound(ClauseElement):
     def __init__(self, prepared: Prepared, values: dict[str, Any]) -> None:
         self.prepared = prepared
         self.bound_values = values
+
+
+class PreparedInsert(Prepared):
+    """``INSERT INTO table (columns…) VALUES (…)`` built once; ``bind(column=value, …)``
+    names every column (a missing one is an error when it runs). Inside, the parameters
+    are prefixed: SQLAlchemy keeps a column's own name for the VALUES clause."""
+
+    def __init__(self, table: sa.Table, columns: Sequence[str]) -> None:
+        super().__init__(table.insert().values({c: sa.bindparam(f"v_{c}") for c in columns}))
+
+    def bind(self, **values: Any) -> Bound:
+        return Bound(self, {f"v_{name}": value for name, value in values.items()})
 
 
 @dataclass(frozen=True)
