@@ -185,6 +185,9 @@ def test_the_mini_sessions_picture_is_uploaded_like_the_logo(
     open_page(photographer, "Mini sessions")
     photographer.get_by_role("link", name=f"Settings of {FALL}").click()
     picture = photographer.get_by_label("Picture", exact=True)
+    # The preview's script listens for a chosen file once it has run (at load).
+    expect(picture).to_be_attached()
+    photographer.wait_for_load_state("load")
     picture.set_input_files(str(write_png(tmp_path / "fall.png", 320, 180)))
     preview = photographer.locator("[data-preview-for=image] img")
     expect(preview).to_have_attribute("src", re.compile(r"^data:image/png"))

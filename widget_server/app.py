@@ -22,7 +22,7 @@ from .db.transactions import on_commit
 from .mail.sender import send_mail_forever
 from .outgoing.sender import send_webhooks_forever
 from .payments import PaymentMethods
-from .shutdown import stop_background
+from .shutdown import settle, stop_background
 from .studio.page_views import ViewCounter, flush_at_exit, flush_views_forever
 from .supervisor_watch import stop_when_supervisor_dies, supervisor
 from .upkeep import upkeep_forever
@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 # Safe to interrupt: a delivery in flight is sent again (same webhook-id)
                 # once its lease runs out.
                 hooks.cancel()
+            await settle([views_flusher, hooks])
             # The last view counts are saved alongside the shutdown, never in front of it:
             # a silent database costs the exit no extra time. Bounded: see shutdown.py.
             await asyncio.gather(

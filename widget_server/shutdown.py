@@ -50,12 +50,22 @@ async def stop_background(
         else:
             logger.warning("database not answering: not waiting for the mail sender")
         mailer.cancel()
+    # Cancelled tasks put back the connections they held before the pool closes (else a
+    # release meets a closed connection); bounded, in case the database hangs them.
+    await settle([sweeper, mailer])
     await close_database(db, DATABASE_CLOSE_SECONDS)
     tasks = [task for task in (sweeper, mailer) if task is not None]
     if tasks:
         _, stuck = await asyncio.wait(tasks, timeout=TASK_EXIT_SECONDS)
         if stuck:
             logger.warning("%d background task(s) still running at exit", len(stuck))
+
+
+async def settle(tasks: list[asyncio.Task[None] | None]) -> None:
+    """Wait, a moment at most, for cancelled tasks to unwind."""
+    running = [task for task in tasks if task is not None and not task.done()]
+    if running:
+        await asyncio.wait(running, timeout=TASK_EXIT_SECONDS)
 
 
 async def _answers(readiness: ReadinessProbe) -> bool:
