@@ -71,7 +71,11 @@ async def _transaction(db: Database) -> AsyncIterator[None]:
         async with db.transaction():
             yield
         return
-    async with queue.lock:
+    # The connection first, then the queue. A task that queued first and then asked the
+    # pool for a connection (a background round holds none yet) waited behind requests
+    # that held the pool's every connection while queueing behind it: under a stampede
+    # the worker stopped answering anything that used the database.
+    async with db.connection(), queue.lock:
         queue.owner = task
         try:
             async with db.transaction():
