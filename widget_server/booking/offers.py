@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -230,29 +231,39 @@ async def mini_session_offer(db: Database, mini: MiniSession, now: datetime) -> 
     return MiniOffer(mini=mini, days=days)
 
 
+@lru_cache(maxsize=64)
+def _studio_summary(count: int) -> Prepared:
+    """The studio page's summary for ``count`` mini sessions, built once per count.
+
+    Each mini session has its own notice, chosen in the query by the slot's mini session
+    (``mini_<i>`` → ``from_<i>``). Built per request, this statement (and its cache key,
+    which names every mini session's notice) was a third of the studio page's CPU.
+    """
+    bookable_from = sa.case(
+        *[
+            (slots.c.mini_session_id == sa.bindparam(f"mini_{i}"), _instant(f"from_{i}"))
+            for i in range(count)
+        ],
+    )
+    return Prepared(
+        _day_summary(
+            session_days.c.mini_session_id.in_([sa.bindparam(f"mini_{i}") for i in range(count)]),
+            bookable_from,
+        )
+    )
+
+
 async def studio_offers(db: Database, studio: Studio, now: datetime) -> list[MiniOffer]:
     """The studio page: its public mini sessions, each with its days summed up (no slots).
     Two queries whatever the number of mini sessions, days, slots and bookings."""
     minis = await public_mini_sessions(db, studio.id, default_language=studio.default_language)
     if not minis:
         return []
-    # Each mini session's own notice, chosen in the query by the slot's mini session.
-    bookable_from = sa.case(
-        *[
-            (
-                slots.c.mini_session_id == m.id,
-                _instant(None, now + timedelta(hours=m.min_notice_hours)),
-            )
-            for m in minis
-        ],
-    )
-    query = _day_summary(
-        session_days.c.mini_session_id.in_([m.id for m in minis]),
-        bookable_from,
-        now=_instant(None, now),
-        since=sa.literal(_since(now), sa.Date),
-    )
-    records = await db.fetch_all(query)
+    values: dict[str, object] = {"now": now, "since": _since(now)}
+    for i, m in enumerate(minis):
+        values[f"mini_{i}"] = m.id
+        values[f"from_{i}"] = now + timedelta(hours=m.min_notice_hours)
+    records = await db.fetch_all(_studio_summary(len(minis)).bind(**values))
     offers = {m.id: MiniOffer(mini=m) for m in minis}
     for record in records:
         day = _summary_day(record)
