@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -57,22 +57,35 @@ def _locale(language: str) -> Locale:
     return Locale.parse(language)
 
 
+# Lower-cased tags and base languages to the shipped language they name, made once.
+_BY_TAG = {key.lower(): key for key in LANGUAGES}
+# A base language names itself when shipped, else its first shipped region (pt → pt_BR).
+_BY_BASE: dict[str, str] = {}
+for _key in LANGUAGES:
+    _BY_BASE.setdefault(_key.split("_", 1)[0].lower(), _key)
+_BY_BASE.update({tag: key for tag, key in _BY_TAG.items() if "_" not in tag})
+
+
 def known_language(value: str | None) -> str | None:
     """A shipped language for a tag as people and browsers write it (``fr-CA`` → ``fr``,
     ``pt-br`` → ``pt_BR``, ``pt`` → ``pt_BR``), or None."""
     if not value:
         return None
+    # A request asks several times (middleware, the studio's page, the layout): the same
+    # few values, answered from memory.
+    return _known_language(value)
+
+
+@lru_cache(maxsize=512)
+def _known_language(value: str) -> str | None:
     tag = value.strip().replace("-", "_")
     if not tag or len(tag) > 35:
         return None
-    lowered = {key.lower(): key for key in LANGUAGES}
-    if tag.lower() in lowered:
-        return lowered[tag.lower()]
-    base = tag.split("_", 1)[0].lower()
-    if base in lowered:
-        return lowered[base]
+    lowered = tag.lower()
+    if lowered in _BY_TAG:
+        return _BY_TAG[lowered]
     # A region we don't ship (pt_PT) still reads best in the one we do (pt_BR).
-    return next((key for key in LANGUAGES if key.split("_", 1)[0].lower() == base), None)
+    return _BY_BASE.get(lowered.split("_", 1)[0])
 
 
 @contextmanager

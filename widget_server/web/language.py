@@ -104,10 +104,20 @@ def speak(
 
 def for_studio(request: Request, studio: Studio) -> Choice:
     """A studio's page: its default language, when neither link nor browser names one."""
-    current = current_choice(request)
+    found = getattr(request.state, "language", None)
+    current = found if isinstance(found, Choice) else None
+    if current is None:
+        return speak(request, studio_language=studio.default_language)
     if current.source in ("param", "lead", "browser"):
         return current
-    return speak(request, studio_language=studio.default_language)
+    # Already chosen for this request, and neither link, booking nor browser named a
+    # language: only the studio's default is left to decide (a page asks two or three
+    # times; parsing the query and the header again was most of it).
+    language = i18n.known_language(studio.default_language)
+    choice = Choice(language, "studio") if language else Choice(i18n.DEFAULT_LANGUAGE, "default")
+    i18n.set_language(choice.language)
+    request.state.language = choice
+    return choice
 
 
 def for_booking(request: Request, lead_language: str | None, studio: Studio) -> Choice:
