@@ -16,10 +16,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.support import LazyProxy, NullTranslations, Translations
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LANGUAGE = "en"
@@ -150,4 +153,64 @@ def install_in(env: Environment) -> None:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
     )
-    env.globals.update(current_language=current_language, html_lang=html_lang)
+    # Jinja's newstyle callables, each calling ours directly: Jinja's own pass every
+    # message through the template context's ``call`` once more, and ``_`` twice more (it
+    # looks ``gettext`` up by name on every call); a page says a few dozen messages.
+    env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+        current_language=current_language,
+        html_lang=html_lang,
+    )
+
+
+# As jinja2.ext's _make_new_gettext and friends make them: the message marked safe in an
+# autoescaped template, then always %-formatted with the keyword arguments.
+@pass_context
+def _template_gettext(__context: Context, __string: str, **variables: Any) -> str:
+    rv = gettext(__string)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_context
+def _template_ngettext(
+    __context: Context, __singular: str, __plural: str, __num: int, **variables: Any
+) -> str:
+    variables.setdefault("num", __num)
+    rv = ngettext(__singular, __plural, __num)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_context
+def _template_pgettext(
+    __context: Context, __string_ctx: str, __string: str, **variables: Any
+) -> str:
+    variables.setdefault("context", __string_ctx)
+    rv = pgettext(__string_ctx, __string)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_context
+def _template_npgettext(
+    __context: Context,
+    __string_ctx: str,
+    __singular: str,
+    __plural: str,
+    __num: int,
+    **variables: Any,
+) -> str:
+    variables.setdefault("context", __string_ctx)
+    variables.setdefault("num", __num)
+    rv = npgettext(__string_ctx, __singular, __plural, __num)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables

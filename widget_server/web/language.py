@@ -11,8 +11,10 @@ handler knows whose page it is. ``render`` names the result in ``Content-Languag
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
+from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -160,6 +162,23 @@ class Switch:
     action: str
     keep: list[tuple[str, str]]
     languages: list[tuple[str, str]]
+
+    @property
+    def options(self) -> Markup:
+        """The ``<option>`` of every language, the one in force selected."""
+        return _options(tuple(self.languages), i18n.current_language())
+
+
+@lru_cache(maxsize=64)
+def _options(languages: tuple[tuple[str, str], ...], current: str) -> Markup:
+    # The same for every page in one language: made once, not 7 options' worth of template
+    # calls per page.
+    return Markup("").join(
+        Markup('<option value="{}" lang="{}"{}>{}</option>').format(
+            code, i18n.html_lang(code), Markup(" selected") if code == current else "", name
+        )
+        for code, name in languages
+    )
 
 
 def switch(request: Request) -> Switch:
