@@ -10,9 +10,8 @@ Pages that list every time (rescheduling, the studio's move) read them all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from databases import Database
@@ -150,28 +149,23 @@ DAY_SUMMARY = Prepared(
 )
 
 
-class _DayRow(NamedTuple):
-    id: int
-    mini_session_id: int
-    date: date
-    start_time: time
-    end_time: time
-    capacity: int
-    open_count: int
-
-
-def _summary_day(record: Record) -> DayOffer:
-    row = row_as(record, _DayRow)
+def _summary_day(record: Record, places: dict[int, Location]) -> DayOffer:
+    """One row of a day summary; ``places`` keeps each location built once per summary (a
+    studio's days share a few), as the studio page reads every upcoming day."""
+    location_id = record["loc_id"]
+    location = places.get(location_id)
+    if location is None:
+        location = places[location_id] = row_as(record, Location, "loc_")
     day = SessionDay(
-        id=row.id,
-        mini_session_id=row.mini_session_id,
-        date=row.date,
-        start_time=row.start_time,
-        end_time=row.end_time,
-        capacity=row.capacity,
-        location=row_as(record, Location, "loc_"),
+        id=record["id"],
+        mini_session_id=record["mini_session_id"],
+        date=record["date"],
+        start_time=record["start_time"],
+        end_time=record["end_time"],
+        capacity=record["capacity"],
+        location=location,
     )
-    return DayOffer(day=day, slots=[], open_count=row.open_count)
+    return DayOffer(day=day, slots=[], open_count=record["open_count"])
 
 
 def _since(now: datetime) -> date:
@@ -196,7 +190,8 @@ async def mini_page_offer(
     records = await db.fetch_all(
         DAY_SUMMARY.bind(mini=mini.id, now=now, bookable_from=notice, since=_since(now))
     )
-    days = [_summary_day(r) for r in records]
+    places: dict[int, Location] = {}
+    days = [_summary_day(r, places) for r in records]
     offer = MiniOffer(mini=mini, days=days)
     chosen = next((d for d in days if d.day.id == wanted_day), None) or next(
         (d for d in days if d.bookable_slots), days[0] if days else None
@@ -225,8 +220,9 @@ async def mini_session_offer(db: Database, mini: MiniSession, now: datetime) -> 
     for slot in found:
         by_day.setdefault(slot.session_day_id, []).append(slot)
     days = []
+    places: dict[int, Location] = {}
     for record in records:
-        summary = _summary_day(record)
+        summary = _summary_day(record, places)
         days.append(DayOffer(day=summary.day, slots=by_day.get(summary.day.id, [])))
     return MiniOffer(mini=mini, days=days)
 
@@ -265,7 +261,8 @@ async def studio_offers(db: Database, studio: Studio, now: datetime) -> list[Min
         values[f"from_{i}"] = now + timedelta(hours=m.min_notice_hours)
     records = await db.fetch_all(_studio_summary(len(minis)).bind(**values))
     offers = {m.id: MiniOffer(mini=m) for m in minis}
+    places: dict[int, Location] = {}
     for record in records:
-        day = _summary_day(record)
+        day = _summary_day(record, places)
         offers[day.day.mini_session_id].days.append(day)
     return list(offers.values())
