@@ -17,6 +17,7 @@ from typing import NamedTuple, TypeVar
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import Prepared
 from ..db.rows import fetch_all_as
 from ..db.tables import text_translations
 from ..i18n import current_language
@@ -46,6 +47,30 @@ def localized(
     return text if text.strip() else default
 
 
+def _texts_query(*, of_languages: bool) -> Prepared:
+    query = sa.select(
+        text_translations.c.owner_id,
+        text_translations.c.field,
+        text_translations.c.language,
+        text_translations.c.text,
+    ).where(
+        text_translations.c.owner_kind == sa.bindparam("kind"),
+        text_translations.c.owner_id.in_(sa.bindparam("ids", expanding=True)),
+    )
+    if of_languages:
+        query = query.where(
+            text_translations.c.language.in_(sa.bindparam("languages", expanding=True))
+        )
+    return Prepared(query)
+
+
+# Built once (db/compiled.py): every client page in a language other than the studio's
+# default reads its texts here, and building the statement per request cost more than
+# running it.
+TEXTS = _texts_query(of_languages=False)
+TEXTS_IN = _texts_query(of_languages=True)
+
+
 async def texts_of(
     db: Database, owner_kind: str, owner_ids: Iterable[int], languages: Iterable[str] | None = None
 ) -> dict[tuple[int, str, str], str]:
@@ -53,14 +78,10 @@ async def texts_of(
     ids = list(set(owner_ids))
     if not ids:
         return {}
-    query = sa.select(
-        text_translations.c.owner_id,
-        text_translations.c.field,
-        text_translations.c.language,
-        text_translations.c.text,
-    ).where(text_translations.c.owner_kind == owner_kind, text_translations.c.owner_id.in_(ids))
-    if languages is not None:
-        query = query.where(text_translations.c.language.in_(list(languages)))
+    if languages is None:
+        query = TEXTS.bind(kind=owner_kind, ids=ids)
+    else:
+        query = TEXTS_IN.bind(kind=owner_kind, ids=ids, languages=list(languages))
     rows = await fetch_all_as(db, query, TextRow)
     return {(r.owner_id, r.field, r.language): r.text for r in rows}
 
