@@ -248,3 +248,41 @@ async def bookable_mini_session(
     mini = MiniSession.from_mapping(row._mapping, "m_")
     [mini] = await in_language(db, "mini_session", [mini], default_language=studio.default_language)
     return studio, mini
+
+
+def _studio_page() -> Prepared:
+    m = mini_sessions.alias("m")
+    public = sa.and_(
+        m.c.studio_id == studios.c.id,
+        m.c.visibility == "public",
+        m.c.archived == sa.false(),
+    )
+    return Prepared(
+        sa.select(studios, *[c.label(f"m_{c.name}") for c in m.c])
+        .outerjoin(m, public)
+        .where(studios.c.slug == sa.bindparam("studio"))
+        .order_by(m.c.id)
+    )
+
+
+# The studio page's studio and its public mini sessions (none: one row, without a mini).
+STUDIO_PAGE = _studio_page()
+
+
+async def studio_with_public_minis(
+    db: Database, studio_slug: str, *, speak_for: Callable[[Studio], object] | None = None
+) -> tuple[Studio, list[MiniSession]] | None:
+    """A studio and the mini sessions its booking site lists (``public_mini_sessions``), in
+    one query; their texts in the language in force. ``speak_for(studio)``, when given,
+    settles that language first (as ``bookable_mini_session``)."""
+    rows = await db.fetch_all(STUDIO_PAGE.bind(studio=studio_slug))
+    if not rows:
+        return None
+    studio = Studio.from_mapping(rows[0]._mapping)
+    if speak_for is not None:
+        speak_for(studio)
+    minis = [
+        MiniSession.from_mapping(row._mapping, "m_") for row in rows if row["m_id"] is not None
+    ]
+    minis = await in_language(db, "mini_session", minis, default_language=studio.default_language)
+    return studio, minis

@@ -249,10 +249,14 @@ def _studio_summary(count: int) -> Prepared:
     )
 
 
-async def studio_offers(db: Database, studio: Studio, now: datetime) -> list[MiniOffer]:
-    """The studio page: its public mini sessions, each with its days summed up (no slots).
-    Two queries whatever the number of mini sessions, days, slots and bookings."""
-    minis = await public_mini_sessions(db, studio.id, default_language=studio.default_language)
+async def studio_offers(
+    db: Database, studio: Studio, now: datetime, minis: list[MiniSession] | None = None
+) -> list[MiniOffer]:
+    """The studio page: its public mini sessions (``minis``, when the caller read them with
+    the studio), each with its days summed up (no slots). Two queries at most whatever the
+    number of mini sessions, days, slots and bookings."""
+    if minis is None:
+        minis = await public_mini_sessions(db, studio.id, default_language=studio.default_language)
     if not minis:
         return []
     values: dict[str, object] = {"now": now, "since": _since(now)}

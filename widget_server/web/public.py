@@ -15,7 +15,12 @@ from .. import i18n
 from ..booking.answers import Answer, answer_fields, check_answers
 from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
-from ..booking.catalog import MiniSession, Studio, bookable_mini_session, studio_by_slug
+from ..booking.catalog import (
+    MiniSession,
+    Studio,
+    bookable_mini_session,
+    studio_with_public_minis,
+)
 from ..booking.details import (
     PREFILL_KEYS,
     ClientDetails,
@@ -56,13 +61,17 @@ UNAVAILABLE_MESSAGES = {
 
 
 async def studio_page(request: Request) -> Response:
-    studio = await studio_by_slug(request.app.state.db, request.path_params["studio"])
-    if studio is None:
+    found = await studio_with_public_minis(
+        request.app.state.db,
+        request.path_params["studio"],
+        # The language settled before the mini sessions' texts are read in it.
+        speak_for=lambda studio: language.for_studio(request, studio),
+    )
+    if found is None:
         raise HTTPException(404)
-    # The language settled before the mini sessions' texts are read in it.
-    language.for_studio(request, studio)
+    studio, minis = found
     now = request.app.state.clock()
-    offers = await studio_offers(request.app.state.db, studio, now)
+    offers = await studio_offers(request.app.state.db, studio, now, minis)
     return render(request, "public/studio.html", {"offers": offers, "now": now}, studio=studio)
 
 
