@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute
 
 from .booking.clock import Clock, system_clock
@@ -48,6 +47,7 @@ from .web.admin.ratelimit import LoginLimiter
 from .web.admin.settings import MAX_BODY_BYTES as SETTINGS_MAX_BODY_BYTES
 from .web.api import routes as api
 from .web.availability_cache import AvailabilityCache
+from .web.compression import PageGZip
 from .web.language import ClientLanguage
 from .web.outage import DatabaseOutage
 from .web.pages import http_exception, server_error
@@ -148,7 +148,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app = Starlette(
         routes=ROUTES,
         middleware=[
-            Middleware(GZipMiddleware, minimum_size=500),
+            Middleware(PageGZip, minimum_size=500),
             # The client's language before anything can answer (a refusal or an outage
             # page speaks it too).
             Middleware(ClientLanguage),
