@@ -35,7 +35,8 @@ class DayOffer:
     """One session day (a date at a location) and its upcoming slots.
 
     ``slots`` holds the day's slots when the page shows them; the day picker reads how
-    many are open, which a summary gives without them (``open_count``).
+    many are open, which a summary gives without them (``open_count``). The studio page's
+    summary says only whether any is open (``open_count`` 1 or 0: ``studio_offers``).
     """
 
     day: SessionDay
@@ -97,25 +98,30 @@ def _day_summary(
     bookable_from: Instant,
     now: Instant = NOW,
     since: sa.ColumnElement[date] | None = None,
+    *,
+    any_open: bool = False,
 ) -> sa.Select[tuple[object, ...]]:
-    """Per upcoming session day (with its location): how many of its times are open.
+    """Per upcoming session day (with its location): how many of its times are open, or
+    with ``any_open`` only whether one is (1 or 0: the studio page shows no counts).
 
     A time is open when it is past the notice (``bookable_from``), not blocked, and has
     a spot left. Each day's count is its own small query on ``ix_slots_day_open`` (the
     index alone, in order: no sort, no table rows), and a day is listed only when it
-    has a slot to come.
+    has a slot to come. Whether one is open stops at the first open time: a day of 600
+    open times costs what a day of one does.
     """
     day_slot = slots.c.session_day_id == session_days.c.id
-    open_count = (
-        sa.select(sa.func.count())
-        .where(
-            day_slot,
-            slots.c.starts_at > now,
-            slots.c.starts_at >= bookable_from,
-            slots.c.blocked == sa.false(),
-            slots.c.capacity > live_on_slot(now),
-        )
-        .scalar_subquery()
+    is_open = (
+        day_slot,
+        slots.c.starts_at > now,
+        slots.c.starts_at >= bookable_from,
+        slots.c.blocked == sa.false(),
+        slots.c.capacity > live_on_slot(now),
+    )
+    open_count: sa.ColumnElement[int] = (
+        sa.case((sa.exists().where(*is_open), 1), else_=0)
+        if any_open
+        else sa.select(sa.func.count()).where(*is_open).scalar_subquery()
     )
     upcoming = sa.exists().where(day_slot, slots.c.starts_at > now)
     return (
@@ -245,6 +251,7 @@ def _studio_summary(count: int) -> Prepared:
         _day_summary(
             session_days.c.mini_session_id.in_([sa.bindparam(f"mini_{i}") for i in range(count)]),
             bookable_from,
+            any_open=True,
         )
     )
 
@@ -253,8 +260,9 @@ async def studio_offers(
     db: Database, studio: Studio, now: datetime, minis: list[MiniSession] | None = None
 ) -> list[MiniOffer]:
     """The studio page: its public mini sessions (``minis``, when the caller read them with
-    the studio), each with its days summed up (no slots). Two queries at most whatever the
-    number of mini sessions, days, slots and bookings."""
+    the studio), each with its days summed up (no slots; each day's ``open_count`` is 1 if
+    any time is open, else 0). Two queries at most whatever the number of mini sessions,
+    days, slots and bookings."""
     if minis is None:
         minis = await public_mini_sessions(db, studio.id, default_language=studio.default_language)
     if not minis:
