@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.support.live_server import live_server
+from tests.support.server_forks import ServerForks
 
 from .host_site import HostSite, serve
 from .support import (
@@ -51,12 +52,20 @@ def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def server_forks() -> Iterator[ServerForks]:
+    """Each test's uvicorn is forked from one process that imported the app once (a new
+    program costs seconds of imports a test): tests/support/server_forks.py."""
+    with ServerForks() as forks:
+        yield forks
+
+
 @pytest.fixture
-def server(tmp_path: Path, seeded_demo: Path) -> Iterator[DemoSite]:
+def server(tmp_path: Path, seeded_demo: Path, server_forks: ServerForks) -> Iterator[DemoSite]:
     """The demo app (``demo_app_from_env``) on a fresh SQLite file seeded with the demo studio."""
     url = seeded_copy(seeded_demo, tmp_path)
     log = tmp_path / "uvicorn.log"
-    with live_server(url, log_path=log) as base_url:
+    with live_server(url, log_path=log, forks=server_forks) as base_url:
         yield DemoSite(base_url, url)
     output = log.read_text(errors="replace")
     assert "Traceback" not in output, f"the server logged an error:\n{output}"

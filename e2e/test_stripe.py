@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
 from tests.support.live_server import live_server
+from tests.support.server_forks import ServerForks
 from tests.support.stripe_server import (
     SECRET_KEY,
     WEBHOOK_SECRET,
@@ -41,7 +42,9 @@ def stripe_api() -> Iterator[StandInStripe]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, seeded_demo: Path, stripe_api: StandInStripe) -> Iterator[DemoSite]:
+def server(
+    tmp_path: Path, seeded_demo: Path, stripe_api: StandInStripe, server_forks: ServerForks
+) -> Iterator[DemoSite]:
     """The demo site with STRIPE_* set: its mini sessions offer card payments too."""
     url = seeded_copy(seeded_demo, tmp_path)
     log = tmp_path / "uvicorn.log"
@@ -50,7 +53,7 @@ def server(tmp_path: Path, seeded_demo: Path, stripe_api: StandInStripe) -> Iter
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_API_BASE": stripe_api.base_url,
     }
-    with live_server(url, log_path=log, extra_env=env) as base_url:
+    with live_server(url, log_path=log, extra_env=env, forks=server_forks) as base_url:
         stripe_api.webhook_url = f"{base_url}/webhooks/stripe"
         yield DemoSite(base_url, url)
     output = log.read_text(errors="replace")

@@ -25,6 +25,7 @@ from tests.support.queries import all_bookings, all_leads, all_payments, event_k
 from tests.support.smtp import SmtpServer
 from tests.support.stripe_flow import post_event, start_card_checkout
 from tests.support.stripe_server import StandInStripe
+from tests.support.text import page_text
 from tests.support.world import World
 from widget_server.booking.availability import slot_of
 from widget_server.booking.errors import SlotUnavailable
@@ -40,10 +41,6 @@ REFUNDS_PATH = "/v1/refunds"
 
 def booking_on(db_url: str, slot_id: int) -> dict[str, Any]:
     return next(b for b in all_bookings(db_url) if b["slot_id"] == slot_id)
-
-
-def page_text(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 def refund_key(html: str, payment_id: int) -> str:

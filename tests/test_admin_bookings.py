@@ -16,6 +16,7 @@ from tests.support.databases import run_db
 from tests.support.flow import accept_quote, book_with_demo_card, start
 from tests.support.mail import set_mini
 from tests.support.queries import all_bookings, all_payments, event_kinds, rows
+from tests.support.text import page_text
 from tests.support.world import World
 from widget_server.db.tables import booking_events, session_days, slots
 from widget_server.studio.offline_paid import mark_offline_paid
@@ -113,8 +114,7 @@ def test_day_sheet_lists_each_slot_with_client_status_and_payment(
     mini, day = day_of(db_url, family[0])
     page = client.get(f"/admin/minis/{mini}/days/{day}")
     assert page.status_code == 200
-    text = unescape(re.sub(r"<[^>]+>", " ", page.text))
-    text = re.sub(r"\s+", " ", text)
+    text = page_text(page.text)
     assert "Family" in text and "Park, 1 Park Ave" in text
     assert "Times in Eastern Standard Time" in text
     assert "9:00 AM (1/3) Offline Olga" in text and "Booked $90.00 due (offline)" in text

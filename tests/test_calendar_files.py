@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from tests.support.calendars import calendar_attachment, read_both
 from tests.support.clock import FakeClock
 from tests.support.flow import book_with_demo_card
-from tests.support.mail import deliver, set_mini, tick
+from tests.support.mail import deliver, set_mini, text_body, the_one, tick
 from tests.support.queries import all_bookings
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
@@ -32,18 +32,11 @@ def settings(settings: Settings) -> Settings:
 
 
 def _to_ada(messages: list[EmailMessage], subject_start: str) -> EmailMessage:
-    [found] = [
-        m
-        for m in messages
-        if m["To"].addresses[0].addr_spec == ADA and str(m["Subject"]).startswith(subject_start)
-    ]
-    return found
+    return the_one(messages, ADA, subject_start)
 
 
 def _text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return " ".join(str(part.get_content()).split())
+    return " ".join(text_body(message).split())
 
 
 def _file(message: EmailMessage) -> tuple[bytes, str]:

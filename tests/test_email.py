@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import book_with_demo_card
-from tests.support.mail import deliver, kinds, outbox_rows, set_mini
+from tests.support.mail import by_recipient, deliver, kinds, outbox_rows, parts, set_mini
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
 from widget_server.booking.tokens import BookingTokens
@@ -43,18 +43,6 @@ NOTICE = (
     "<script>alert('notice')</script>\n\n"
     "[Parking](javascript:alert(1)) · [Our FAQ](https://acme.test/faq)"
 )
-
-
-def parts(message: EmailMessage) -> tuple[str, str, list[EmailMessage]]:
-    """(plain text, HTML, attachments) of a received message."""
-    text = message.get_body(preferencelist=("plain",))
-    html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
-    return text.get_content(), html.get_content(), list(message.iter_attachments())
-
-
-def by_recipient(messages: list[EmailMessage]) -> dict[str, EmailMessage]:
-    return {m["To"].addresses[0].addr_spec: m for m in messages}
 
 
 def test_booking_queues_two_emails_that_stay_pending_without_smtp(

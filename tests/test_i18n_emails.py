@@ -20,13 +20,19 @@ import sqlalchemy as sa
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from databases import Database
-from icalendar import Calendar
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import pay_demo, start
-from tests.support.mail import deliver, set_mini, tick
+from tests.support.mail import (
+    calendar_summaries,
+    deliver,
+    deliver_from_booked_to_cancelled,
+    html_body,
+    set_mini,
+    text_body,
+)
 from tests.support.queries import rows
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
@@ -97,39 +103,30 @@ def _book(client: TestClient, db_url: str, slot_id: int, language: str | None) -
     return token
 
 
-def _received(smtp: SmtpServer, count: int) -> dict[tuple[str, str], EmailMessage]:
+def _by_recipient_and_word(messages: list[EmailMessage]) -> dict[tuple[str, str], EmailMessage]:
     """(recipient, subject's first word) → message."""
-    return {
-        (m["To"].addresses[0].addr_spec, str(m["Subject"]).split()[0]): m
-        for m in smtp.wait_for(count)
-    }
+    return {(m["To"].addresses[0].addr_spec, str(m["Subject"]).split()[0]): m for m in messages}
 
 
-def _html(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("html",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def _text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
+def _received(smtp: SmtpServer, count: int) -> dict[tuple[str, str], EmailMessage]:
+    return _by_recipient_and_word(smtp.wait_for(count))
 
 
 def _summary(message: EmailMessage) -> str:
-    [ics] = list(message.iter_attachments())
-    return str(Calendar.from_ical(ics.get_content()).walk("VEVENT")[0]["summary"])
+    """The one calendar file's summary."""
+    assert len(list(message.iter_attachments())) == 1
+    [summary] = calendar_summaries(message)
+    return summary
 
 
 def _assert_french(message: EmailMessage) -> None:
     assert message["Content-Language"] == "fr"
-    assert '<html lang="fr">' in _html(message)
+    assert '<html lang="fr">' in html_body(message)
 
 
 def _assert_english(message: EmailMessage) -> None:
     assert message["Content-Language"] == "en"
-    assert '<html lang="en">' in _html(message)
+    assert '<html lang="en">' in html_body(message)
 
 
 def test_a_french_client_gets_every_email_in_french_and_the_studio_in_english(
@@ -144,38 +141,37 @@ def test_a_french_client_gets_every_email_in_french_and_the_studio_in_english(
     set_mini(db_url, "portraits", change_cutoff_hours=1, cancel_refund_policy="full")
     settings = settings.with_(smtp_url=smtp.url)
     token = _book(client, db_url, world.slots["portraits"][0], "fr")
-    assert deliver(settings, clock).sent == 2
-    received = _received(smtp, 2)
+    # Booked (2), the reminder and the balance reminder a day later by the sender's clock
+    # (2), then moved and cancelled (4).
+    sent, messages = deliver_from_booked_to_cancelled(
+        client, settings, clock, smtp, token, world.slots["portraits"][1]
+    )
+    assert sent == [2, 2, 4]
+    received = _by_recipient_and_word(messages)
 
     booked = received[("ada@example.com", "C'est")]
     _assert_french(booked)
     assert booked["Subject"].startswith("C'est réservé : Portraits, ")
-    assert "C'est réservé, Ada !" in _text(booked) and "C'est réservé, Ada !" in _html(booked)
+    assert "C'est réservé, Ada !" in text_body(booked)
+    assert "C'est réservé, Ada !" in html_body(booked)
     assert _summary(booked) == "Portraits avec Acme Photo"  # the calendar entry too
     studio = received[("acme@studio.test", "New")]
     _assert_english(studio)
     assert studio["Subject"].startswith("New booking: Ada Lovelace for Portraits, ")
-    assert "Ada Lovelace booked Portraits" in _text(studio)
+    assert "Ada Lovelace booked Portraits" in text_body(studio)
 
-    # The reminder, queued a day later by the sender's clock, in her language.
-    clock.advance(hours=23)
-    assert tick(settings, clock).sent == 2  # the reminder and the balance reminder
-    reminder = _received(smtp, 4)[("ada@example.com", "Rappel")]
+    # The reminder, in her language.
+    reminder = received[("ada@example.com", "Rappel")]
     _assert_french(reminder)
-    assert "À bientôt, Ada !" in _text(reminder)
+    assert "À bientôt, Ada !" in text_body(reminder)
     assert _summary(reminder) == "Portraits avec Acme Photo"
 
-    new = world.slots["portraits"][1]
-    assert client.post(f"/b/{token}/reschedule", data={"slot": str(new)}).status_code == 303
-    client.post(f"/b/{token}/cancel", data={"message": "", "confirm": "yes"})
-    assert deliver(settings, clock).sent == 4
-    received = _received(smtp, 8)
     moved = received[("ada@example.com", "Votre")]
     _assert_french(moved)
-    assert "Votre séance a changé d'heure" in _text(moved)
+    assert "Votre séance a changé d'heure" in text_body(moved)
     cancelled = received[("ada@example.com", "Réservation")]
     _assert_french(cancelled)
-    assert "Votre réservation est annulée" in _text(cancelled)
+    assert "Votre réservation est annulée" in text_body(cancelled)
     assert _summary(cancelled) == "Portraits avec Acme Photo"
     for subject_start in ("Rescheduled:", "Cancelled:"):
         [to_studio] = [

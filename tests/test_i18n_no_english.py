@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,20 @@ import sqlalchemy as sa
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from databases import Database
-from icalendar import Calendar
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import CLIENT, token_from
-from tests.support.mail import deliver, set_mini, tick
+from tests.support.mail import (
+    calendar_summaries,
+    deliver_from_booked_to_cancelled,
+    html_body,
+    set_mini,
+    text_body,
+)
 from tests.support.smtp import SmtpServer
+from tests.support.text import visible_text
 from tests.support.world import World
 from widget_server import i18n
 from widget_server.config import Settings
@@ -47,43 +52,6 @@ ENGLISH = re.compile(
     r"|time|times|spot|spots|free|paid|held|cancel|reschedule|deposit|balance)\b",
     re.IGNORECASE,
 )
-SHOWN_ATTRIBUTES = {"placeholder", "aria-label", "title", "alt"}
-BUTTON_INPUTS = {"submit", "button", "reset"}
-
-
-class VisibleText(HTMLParser):
-    """The words a person sees or a screen reader says: text outside script, style and
-    template, plus the attributes that are read out."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style", "template"}:
-            self._hidden += 1
-        values = dict(attrs)
-        for name in SHOWN_ATTRIBUTES & values.keys():
-            self.parts.append(values[name] or "")
-        if tag == "input" and (values.get("type") or "") in BUTTON_INPUTS:
-            self.parts.append(values.get("value") or "")
-        if tag == "meta" and values.get("name") == "description":
-            self.parts.append(values.get("content") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style", "template"} and self._hidden:
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
-
-
-def visible_text(page: str) -> str:
-    parser = VisibleText()
-    parser.feed(page)
-    return " ".join(" ".join(parser.parts).split())
 
 
 def catalogue(language: str) -> Catalog:
@@ -197,23 +165,11 @@ def test_the_check_finds_english() -> None:
         assert_no_english(f'<html lang="fr"><p>{source}</p></html>', "fr", "sample")
 
 
-def _parts(message: EmailMessage) -> tuple[str, str, str]:
-    """The HTML part, the plain text part and the calendar entry's summary."""
-    html = message.get_body(preferencelist=("html",))
-    text = message.get_body(preferencelist=("plain",))
-    assert html is not None and text is not None
-    summaries = [
-        str(Calendar.from_ical(part.get_content()).walk("VEVENT")[0]["summary"])
-        for part in message.iter_attachments()
-        if part.get_content_type() == "text/calendar"
-    ]
-    return str(html.get_content()), str(text.get_content()), " ".join(summaries)
-
-
 def assert_email_has_no_english(message: EmailMessage, language: str) -> None:
     where = f"email {message['Subject']!r}"
     assert message["Content-Language"] == i18n.html_lang(language), where
-    html, text, summary = _parts(message)
+    html, text = html_body(message), text_body(message)
+    summary = " ".join(calendar_summaries(message))
     assert_no_english(html, language, where)
     words = f"{message['Subject']} {text} {summary}"
     # The plain text part keeps the photographer's filler and the client's address.
@@ -243,13 +199,8 @@ def test_every_client_email_has_no_english_left(
     details = client.post(f"/acme/portraits/book?slot={slot}&lang={language}", data=CLIENT)
     token = token_from(details)
     assert client.post(f"/b/{token}/quote", data={"method": "demo", "card": CARD}).is_redirect
-    deliver(settings, clock)
-    clock.advance(hours=23)
-    tick(settings, clock)  # the reminder and the balance reminder
-    assert client.post(f"/b/{token}/reschedule", data={"slot": str(later)}).is_redirect
-    client.post(f"/b/{token}/cancel", data={"message": "", "confirm": "yes"})
-    deliver(settings, clock)
-    to_client = [m for m in smtp.wait_for(8) if m["To"].addresses[0].addr_spec == CLIENT["email"]]
+    _, messages = deliver_from_booked_to_cancelled(client, settings, clock, smtp, token, later)
+    to_client = [m for m in messages if m["To"].addresses[0].addr_spec == CLIENT["email"]]
     assert len(to_client) == 5  # booked, reminder, balance reminder, moved, cancelled
     for message in to_client:
         assert_email_has_no_english(message, language)

@@ -17,6 +17,7 @@ from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import accept_quote, book_with_demo_card, start
 from tests.support.queries import all_bookings, rows
+from tests.support.text import page_text
 from tests.support.world import World
 from widget_server.db.tables import slots
 from widget_server.studio.statuses import (
@@ -85,10 +86,6 @@ def test_a_slot_whose_spots_are_all_held_is_held_not_open() -> None:
 def test_an_offline_payment_not_received_is_due() -> None:
     assert payment_status("pending", "offline") == Status("Due", "wait")
     assert payment_status("succeeded", "demo") == Status("Paid", "ok")
-
-
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def test_the_pages_say_the_truth_and_offer_what_can_succeed(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
 
 from databases import Database
 from starlette.testclient import TestClient
@@ -11,7 +10,7 @@ from starlette.testclient import TestClient
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import accept_quote, start
-from tests.support.mail import deliver, kinds, set_mini
+from tests.support.mail import deliver, kinds, set_mini, text_body
 from tests.support.queries import all_bookings, all_payments, event_kinds, taken
 from tests.support.smtp import SmtpServer
 from tests.support.world import World
@@ -31,12 +30,6 @@ def _book_offline(client: TestClient, slot_id: int) -> str:
 
 def _round(db_url: str, clock: FakeClock) -> tuple[int, int]:
     return run_db(db_url, lambda db: remind_and_release_unpaid(db, clock()))
-
-
-def _text(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
 def test_reminded_once_then_released_and_both_told(
@@ -69,12 +62,12 @@ def test_reminded_once_then_released_and_both_told(
     deliver(settings.with_(smtp_url=smtp.url), clock)
     by_subject = {m["Subject"]: m for m in smtp.wait_for(len(kinds(db_url)))}
     due = next(m for s, m in by_subject.items() if s.startswith("Payment due by"))
-    assert "Please pay by" in _text(due) and "$90.00" in _text(due)
+    assert "Please pay by" in text_body(due) and "$90.00" in text_body(due)
     released = next(m for s, m in by_subject.items() if s.startswith("Your time was released"))
-    assert "hadn't received your payment" in _text(released)
+    assert "hadn't received your payment" in text_body(released)
     told = next(m for s, m in by_subject.items() if s.startswith("Released, not paid"))
     assert told["To"].addresses[0].addr_spec == STUDIO
-    assert "released and is open again" in " ".join(_text(told).split())
+    assert "released and is open again" in " ".join(text_body(told).split())
     # The time can be booked again by someone else.
     assert client.get(f"/acme/family/book?slot={slot}").status_code == 200
 

@@ -19,6 +19,7 @@ import httpx2
 import uvicorn.config
 
 from .keys import STRONG_SECRET_KEY
+from .server_forks import ForkedServer, ServerForks
 
 ROOT = Path(__file__).resolve().parents[2]
 # `minis` as the console script runs it, from this checkout's code.
@@ -41,12 +42,15 @@ def live_server(
     log_path: Path | None = None,
     log_level: str = "warning",
     app_log_level: str | None = None,
+    forks: ServerForks | None = None,
 ) -> Iterator[str]:
     """Serve the demo app (test-card payments) with uvicorn on a migrated database; yields
     the base URL.
 
     ``app_log_level`` also sends the app's own log (the ``minis`` loggers, which uvicorn
-    leaves unconfigured) to the log at that level, in uvicorn's format.
+    leaves unconfigured) to the log at that level, in uvicorn's format. With ``forks``, a
+    one-worker server is forked from there (tests/support/server_forks.py), not started
+    as a new program.
     """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -60,30 +64,33 @@ def live_server(
         "MINIS_HOLDS_PER_ADDRESS": "none",
         **(extra_env or {}),
     }
-    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
     log_config = _log_config(app_log_level) if app_log_level else None
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "widget_server.app:demo_app_from_env",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            log_level,
-            *(["--log-config", str(log_config)] if log_config else []),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    args = [
+        "widget_server.app:demo_app_from_env",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        log_level,
+        *(["--log-config", str(log_config)] if log_config else []),
+    ]
+    process: subprocess.Popen[bytes] | ForkedServer
+    log = None
+    if forks is not None and workers == 1:
+        process = forks.start(args, env, log_path)
+    else:
+        log = open(log_path, "wb") if log_path else None  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_until_up(base, process, workers)
         yield base
@@ -94,8 +101,8 @@ def live_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if log_path:
-            log.close()  # type: ignore[union-attr]
+        if log:
+            log.close()
         if log_config:
             log_config.unlink()
 
@@ -163,11 +170,13 @@ def minis_serve(
                 process.wait()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], workers: int) -> None:
+def _wait_until_up(
+    base: str, process: subprocess.Popen[bytes] | ForkedServer, workers: int
+) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}")
+            raise RuntimeError(f"uvicorn exited ({process.returncode}); its log says why")
         try:
             if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
                 # With several workers, give the others a moment to bind too.
@@ -175,5 +184,5 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], workers: int) ->
                 return
         except httpx2.HTTPError:
             pass
-        time.sleep(0.1)
+        time.sleep(0.02)
     raise RuntimeError("uvicorn did not start within 90 s")

@@ -423,7 +423,8 @@ def stand_in_stripe(clock: Callable[[], float] = time.time) -> Iterator[StandInS
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms for shutdown(), not the default 500: each test stops one.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state

@@ -74,7 +74,8 @@ def webhook_receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/minis?source=test"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms for shutdown(), not the default 500: each test stops one.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield receiver
