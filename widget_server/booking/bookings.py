@@ -40,8 +40,12 @@ from .views import BookingView
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
+assert len(REFERENCE_ALPHABET) == 32  # a random byte % 32 picks each letter evenly
+
+
 def new_reference() -> str:
-    return "M-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    # One read of the system's randomness, not one per letter (secrets.choice).
+    return "M-" + "".join(REFERENCE_ALPHABET[b % 32] for b in secrets.token_bytes(8))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ class SlotForm:
     taxed: bool  # a live tax rate of the studio applies to the mini session
 
 
-MINI = sa.bindparam("mini")
+MINI: sa.BindParameter[int] = sa.bindparam("mini")
 SLOT_FORM = Prepared(
     sa.select(
         *slot_columns(),
