@@ -145,8 +145,44 @@ def test_each_statement_is_compiled_once(client: TestClient, world: World) -> No
             f"/acme/portraits/book?slot={slots_[2]}", data={**form, "email": "a2@example.com"}
         )
         assert response.status_code == 303
-    assert hold.queries == next_hold.queries > 0
+    assert hold.queries == next_hold.queries == HOLD_STATEMENTS
     assert next_hold.compilations == 0
+
+
+# A new hold on a slot with room, no questions, taxes or webhook endpoint: the mini session
+# (with its studio), the slot (with its location and whether there are questions or taxes),
+# the client's live hold; then, in one transaction, the claim (also the slot's lock: no
+# separate lock, no sweep while there is room), the lead, the booking, the quote, the log
+# entry and its webhook check.
+HOLD_STATEMENTS = 9
+
+
+def test_a_hold_that_finds_its_slot_full_sweeps_it_and_claims_again(
+    client: TestClient, world: World, db_url: str, clock: FakeClock
+) -> None:
+    """The claim comes first; only a full slot costs the lock, the sweep (the lapsed hold
+    expired, its extras given back, its log entry, the waiting clients asked) and a
+    second claim."""
+    slot = world.slots["portraits"][1]
+    form = {"name": "Ada Lovelace", "phone": "+12125550143"}
+    url = f"/acme/portraits/book?slot={slot}"
+    assert client.post(url, data={**form, "email": "first@example.com"}).status_code == 303
+    clock.advance(minutes=16)  # the hold lapses, not yet swept: the slot is still full
+    with counting() as again:
+        assert client.post(url, data={**form, "email": "second@example.com"}).status_code == 303
+    assert again.queries > HOLD_STATEMENTS + 2  # the failed claim, the lock, the sweep...
+    found = rows(
+        db_url,
+        sa.select(bookings.c.status, leads.c.email)
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .where(bookings.c.slot_id == slot)
+        .order_by(bookings.c.id),
+    )
+    assert [(r["status"], r["email"]) for r in found] == [
+        ("expired", "first@example.com"),
+        ("held", "second@example.com"),
+    ]
+    assert rows(db_url, sa.select(slots.c.taken).where(slots.c.id == slot))[0]["taken"] == 1
 
 
 def _day_shown(page: str) -> tuple[int, int]:
