@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import aiosqlite
 import pytest
@@ -271,6 +271,41 @@ def test_the_indexes_that_keep_pages_flat_exist(db_url: str) -> None:
     assert "slot_id" in live and "WHERE" in live.upper() and "held" in live
     assert "mini_session_id" in found["ix_session_days_mini_date"]
     assert "ix_slots_mini_start" in found
+    by_email = found["ix_leads_mini_email"].lower()
+    assert "mini_session_id" in by_email and re.search(r"lower\(\(?email", by_email)
+
+
+def test_the_live_hold_lookup_starts_from_the_clients_leads(
+    sqlite_template: object, tmp_path: object
+) -> None:
+    """A new hold's look for the client's live hold reads their leads by email, not every
+    live hold (which grew with each hold of a drop). SQLite keeps no statistics, so its
+    plan is the one the query's shape decides (PostgreSQL picks from its statistics)."""
+    import shutil
+    import sqlite3
+
+    from widget_server.booking.bookings import LIVE_HOLD
+
+    path = f"{tmp_path}/plan.db"
+    shutil.copyfile(str(sqlite_template), path)
+
+    async def compiled() -> tuple[str, list[object]]:
+        db = create_database(f"sqlite:///{path}")
+        assert isinstance(db, MinisDatabase)
+        await db.connect()
+        try:
+            run = db.compiled.execution(
+                LIVE_HOLD.bind(mini=1, email="a@example.com", now=datetime(2030, 1, 1, tzinfo=UTC))
+            )
+            assert run is not None
+            return run.sql, run.args
+        finally:
+            await db.disconnect()
+
+    sql, args = asyncio.run(compiled())
+    with sqlite3.connect(path) as connection:
+        plan = " | ".join(str(r[3]) for r in connection.execute("EXPLAIN QUERY PLAN " + sql, args))
+    assert "ix_leads_mini_email" in plan and "ix_bookings_lead_id" in plan, plan
 
 
 def test_pages_are_compressed(client: TestClient) -> None:

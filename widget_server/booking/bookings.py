@@ -221,7 +221,11 @@ LIVE_HOLD = Prepared(
     .where(
         leads.c.mini_session_id == sa.bindparam("mini"),
         sa.func.lower(leads.c.email) == sa.bindparam("email", type_=leads.c.email.type),
-        bookings.c.status == "held",
+        # ``status`` is never NULL: inside coalesce() it is no index's column, so SQLite
+        # (which keeps no statistics here) starts from the client's own leads
+        # (ix_leads_mini_email) and their bookings, not from every live hold of every
+        # mini session (a cost that grew with each hold of a drop).
+        sa.func.coalesce(bookings.c.status, "") == "held",
         bookings.c.expires_at > sa.bindparam("now", type_=bookings.c.expires_at.type),
     )
     .order_by(bookings.c.id.desc())
