@@ -34,7 +34,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
 from pathlib import Path
 
 import httpx2
@@ -43,12 +42,10 @@ from databases import Database
 
 from tests.support.databases import run_db
 from tests.support.live_server import minis_serve
-from widget_server.booking.slots import SessionDayPlan, create_session_day
 from widget_server.db.migrate import migrate
-from widget_server.db.tables import bookings, locations, mini_sessions, slots
-from widget_server.studio.accounts import create_studio
+from widget_server.db.tables import bookings, mini_sessions, slots
 
-from .fixtures import postgres_admin_url, scratch_postgres
+from .fixtures import BenchMini, postgres_admin_url, scratch_postgres, seed_mini
 from .load import Meter
 from .report import heading, ms, note, percentile, ratio, share, table
 
@@ -80,63 +77,25 @@ def _client(base: str) -> httpx2.AsyncClient:
     )
 
 
-async def _seed(db: Database, spots: int, opens_at: datetime) -> None:
+def _shape(spots: int, opens_at: datetime) -> BenchMini:
     """Studio ``drop`` with ``opening-minis``: ``spots`` capacity-1 times over DAYS days,
     opening at ``opens_at``."""
-    now = datetime.now(UTC)
-    studio_id = await create_studio(
-        db,
-        slug="drop",
-        name="Drop Photography",
-        notify_email="studio@example.com",
-        timezone="America/New_York",
-        currency="USD",
-        now=now,
-    )
-    location_id = await db.execute(
-        locations.insert().values(
-            studio_id=studio_id,
-            name="Riverside Park",
-            address="Riverside Dr & W 79th St, New York, NY",
-            map_url="",
-            notes="",
-            timezone="America/New_York",
-        )
-    )
-    mini_id = await db.execute(
-        mini_sessions.insert().values(
-            studio_id=studio_id,
-            slug="opening-minis",
-            title="Opening Minis",
-            description="The season's first light, twenty minutes each.",
-            price_minor=22500,
-            deposit_minor=7500,
-            visibility="public",
-            booking_process="quote",
-            payment_methods="offline",
-            hold_minutes=15,
-            min_notice_hours=0,
-            terms="",
-            opens_at=opens_at,
-        )
-    )
     per_day = -(-spots // DAYS)
-    first_day = now.date() + timedelta(days=3)
-    made = 0
-    for n in range(DAYS):
-        count = min(per_day, spots - made)
-        if count <= 0:
-            break
-        end = (datetime.combine(first_day, clock_time(8)) + timedelta(minutes=10 * count)).time()
-        await create_session_day(
-            db,
-            mini_session_id=mini_id,
-            location_id=location_id,
-            plan=SessionDayPlan(
-                first_day + timedelta(days=n), clock_time(8), end, 10, 0, 1, "America/New_York"
-            ),
-        )
-        made += count
+    sizes = tuple(n for n in (min(per_day, spots - per_day * d) for d in range(DAYS)) if n > 0)
+    return BenchMini(
+        day_sizes=sizes,
+        studio_slug="drop",
+        studio_name="Drop Photography",
+        mini_slug="opening-minis",
+        title="Opening Minis",
+        description="The season's first light, twenty minutes each.",
+        image_url="",
+        payment_methods="offline",
+        min_notice_hours=0,
+        days_ahead=3,
+        slot_minutes=10,
+        opens_at=opens_at,
+    )
 
 
 @dataclass
@@ -147,6 +106,7 @@ class Client:
     forms: list[float] = field(default_factory=list)  # seconds, per form answered
     outcome: str = "taken"  # won, taken (every try), sold out, error
     error: str = ""
+    resent: int = 0  # requests sent again after a kept-alive connection closed (_send)
 
 
 @dataclass
@@ -170,6 +130,29 @@ class Stampede:
         return [t for c in self.clients for t in c.forms]
 
 
+# What a browser does when a connection it kept alive and reused turns out closed before
+# any answer (the server's keep-alive timeout raced the request): it sends the request once
+# more, on a new connection. Counted per client (``resent``), never hidden.
+STALE_CONNECTION = (httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError)
+
+
+async def _send(
+    client: httpx2.AsyncClient,
+    result: Client,
+    method: str,
+    url: str,
+    data: dict[str, str] | None = None,
+) -> httpx2.Response:
+    reused = bool(result.pages or result.forms)
+    try:
+        return await client.request(method, url, data=data)
+    except STALE_CONNECTION:
+        if not reused:
+            raise
+        result.resent += 1
+        return await client.request(method, url, data=data)
+
+
 async def _one(base: str, index: int, arrive: float, rng: random.Random) -> Client:
     result = Client()
     await asyncio.sleep(max(0.0, arrive - time.monotonic()))
@@ -178,7 +161,7 @@ async def _one(base: str, index: int, arrive: float, rng: random.Random) -> Clie
         try:
             for _ in range(TRIES):
                 began = time.perf_counter()
-                page = await client.get(PAGE)
+                page = await _send(client, result, "GET", PAGE)
                 if page.status_code != 200:
                     result.outcome, result.error = "error", f"page HTTP {page.status_code}"
                     return result
@@ -188,7 +171,8 @@ async def _one(base: str, index: int, arrive: float, rng: random.Random) -> Clie
                     result.outcome = "sold out"
                     return result
                 began = time.perf_counter()
-                answer = await client.post(f"{PAGE}/book?slot={rng.choice(offered)}", data=form)
+                slot = rng.choice(offered)
+                answer = await _send(client, result, "POST", f"{PAGE}/book?slot={slot}", data=form)
                 result.forms.append(time.perf_counter() - began)
                 if answer.status_code == 303:
                     result.outcome = "won"
@@ -285,7 +269,12 @@ def run_one(
 ) -> Run:
     with _database(backend, workdir) as url:
         # The opening is set once the server is up (below); until then it is far away.
-        run_db(url, lambda db: _seed(db, args.spots, datetime.now(UTC) + timedelta(days=1)))
+        run_db(
+            url,
+            lambda db: seed_mini(
+                db, _shape(args.spots, datetime.now(UTC) + timedelta(days=1)), datetime.now(UTC)
+            ),
+        )
         env = {
             "MINIS_HOLDS_PER_ADDRESS": "none",  # every client comes from 127.0.0.1 here
             "MINIS_AVAILABILITY_CACHE_SECONDS": cache_seconds,
@@ -329,6 +318,7 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
                 s.count("taken"),
                 s.count("sold out"),
                 s.count("error"),
+                sum(c.resent for c in s.clients),
                 len(s.pages),
                 len(s.forms),
                 ms(percentile(s.pages, 50)) if s.pages else "n/a",
@@ -351,6 +341,7 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
             "taken",
             "sold out",
             "errors",
+            "resent",
             "pages",
             "forms",
             "page p50 ms",
@@ -371,6 +362,8 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
     note(f"second until the last client was answered (done s); healthz/s: {PROBES} probe")
     note("clients asking back to back meanwhile. server CPU: the minis serve processes over")
     note("that time, as a share of one core (PostgreSQL's own processes not counted).")
+    note("resent: requests sent once more, as a browser does, after a reused keep-alive")
+    note("connection turned out closed before any answer (the server's keep-alive timeout).")
     for r in runs:
         s = r.stampede
         errors = Counter(c.error for c in s.clients if c.outcome == "error")

@@ -119,11 +119,31 @@ def scratch_postgres(admin_url: str) -> Iterator[str]:
         drop_postgres_database(admin_url, rendered)
 
 
-async def _sized_studio(db: Database, days: int, per_day: int, now: datetime) -> None:
+@dataclass(frozen=True)
+class BenchMini:
+    """One studio with one mini session of capacity-1 times, as the benchmarks seed it:
+    ``day_sizes[n]`` times on the n-th day from ``days_ahead`` days on, every
+    ``slot_minutes`` from 8:00 (New York)."""
+
+    day_sizes: tuple[int, ...]
+    studio_slug: str = "demo"
+    studio_name: str = "Bench Photography"
+    mini_slug: str = "fall-minis"
+    title: str = "Fall Minis"
+    description: str = "Twenty golden minutes among the autumn leaves."
+    image_url: str = "/static/demo-fall.svg"
+    payment_methods: str = "demo offline"
+    min_notice_hours: int = 2
+    days_ahead: int = 2
+    slot_minutes: int = SIZED_SLOT_MINUTES
+    opens_at: datetime | None = None  # a scheduled drop
+
+
+async def seed_mini(db: Database, shape: BenchMini, now: datetime) -> None:
     studio_id = await create_studio(
         db,
-        slug="demo",
-        name="Bench Photography",
+        slug=shape.studio_slug,
+        name=shape.studio_name,
         notify_email="studio@example.com",
         timezone="America/New_York",
         currency="USD",
@@ -142,47 +162,43 @@ async def _sized_studio(db: Database, days: int, per_day: int, now: datetime) ->
     mini_id = await db.execute(
         mini_sessions.insert().values(
             studio_id=studio_id,
-            slug="fall-minis",
-            title="Fall Minis",
-            description="Twenty golden minutes among the autumn leaves.",
-            image_url="/static/demo-fall.svg",
+            slug=shape.mini_slug,
+            title=shape.title,
+            description=shape.description,
+            image_url=shape.image_url,
             price_minor=22500,
             deposit_minor=7500,
             visibility="public",
             booking_process="quote",
-            payment_methods="demo offline",
+            payment_methods=shape.payment_methods,
             hold_minutes=15,
-            min_notice_hours=2,
+            min_notice_hours=shape.min_notice_hours,
             terms="",
+            opens_at=shape.opens_at,
         )
     )
-    first_day = now.date() + timedelta(days=2)
+    first_day = now.date() + timedelta(days=shape.days_ahead)
     start = time(8, 0)
-    end = (
-        datetime.combine(first_day, start) + timedelta(minutes=SIZED_SLOT_MINUTES * per_day)
-    ).time()
-    for n in range(days):
-        await create_session_day(
-            db,
-            mini_session_id=mini_id,
-            location_id=location_id,
-            plan=SessionDayPlan(
-                first_day + timedelta(days=n),
-                start,
-                end,
-                SIZED_SLOT_MINUTES,
-                0,
-                1,
-                "America/New_York",
-            ),
+    for n, count in enumerate(shape.day_sizes):
+        end = (
+            datetime.combine(first_day, start) + timedelta(minutes=shape.slot_minutes * count)
+        ).time()
+        plan = SessionDayPlan(
+            first_day + timedelta(days=n), start, end, shape.slot_minutes, 0, 1, "America/New_York"
         )
+        await create_session_day(db, mini_session_id=mini_id, location_id=location_id, plan=plan)
+
+
+async def seed_sized(db: Database, days: int, per_day: int, now: datetime) -> None:
+    """Studio ``demo`` with one mini session ``fall-minis`` of ``days`` x ``per_day`` slots."""
+    await seed_mini(db, BenchMini(day_sizes=(per_day,) * days), now)
 
 
 def sized_sqlite(directory: Path, days: int, per_day: int) -> str:
     """Studio ``demo`` with one mini session ``fall-minis`` of ``days`` x ``per_day`` slots."""
     url = f"sqlite:///{directory / f'sized-{days}x{per_day}.db'}"
     migrate(url)
-    run_db(url, lambda db: _sized_studio(db, days, per_day, datetime.now(UTC)))
+    run_db(url, lambda db: seed_sized(db, days, per_day, datetime.now(UTC)))
     return url
 
 

@@ -91,7 +91,7 @@ def _seed(url: str, later_days: int, past_days: int) -> None:
     migrate(url)
 
     async def work(db: Database) -> None:
-        await fixtures._sized_studio(db, 2, 5, now)
+        await fixtures.seed_sized(db, 2, 5, now)
         if later_days:
             await _later_days(db, later_days, now)
         if past_days:

@@ -39,7 +39,7 @@ from tests.support.live_server import MINIS_COMMAND, ROOT, free_port
 from widget_server.db.migrate import migrate
 from widget_server.db.tables import bookings, slots
 
-from .fixtures import _sized_studio, postgres_admin_url, scratch_postgres
+from .fixtures import postgres_admin_url, scratch_postgres, seed_sized
 from .load import Outcome, burst, new_client
 from .report import heading, note, percentile, table
 
@@ -228,7 +228,7 @@ def main() -> None:
         if args.database == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'storm.db'}"
             migrate(url)
-            run_db(url, lambda db: _sized_studio(db, days, per_day, datetime.now(UTC)))
+            run_db(url, lambda db: seed_sized(db, days, per_day, datetime.now(UTC)))
             workers = args.workers or 1
             run_one("SQLite", url, workers, args.clients, args.slots, Path(tmp) / "serve.log")
             return
@@ -237,7 +237,7 @@ def main() -> None:
             note("PostgreSQL not reachable: skipped")
             return
         with scratch_postgres(admin) as url:
-            run_db(url, lambda db: _sized_studio(db, days, per_day, datetime.now(UTC)))
+            run_db(url, lambda db: seed_sized(db, days, per_day, datetime.now(UTC)))
             workers = args.workers or 2
             log = Path(tmp) / "serve.log"
             run_one("PostgreSQL", url, workers, args.clients, args.slots, log)

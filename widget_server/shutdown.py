@@ -54,18 +54,19 @@ async def stop_background(
     # release meets a closed connection); bounded, in case the database hangs them.
     await settle([sweeper, mailer])
     await close_database(db, DATABASE_CLOSE_SECONDS)
-    tasks = [task for task in (sweeper, mailer) if task is not None]
-    if tasks:
-        _, stuck = await asyncio.wait(tasks, timeout=TASK_EXIT_SECONDS)
-        if stuck:
-            logger.warning("%d background task(s) still running at exit", len(stuck))
+    # Closing terminated whatever query a loop was still waiting on: a last moment to end.
+    stuck = await settle([sweeper, mailer])
+    if stuck:
+        logger.warning("%d background task(s) still running at exit", stuck)
 
 
-async def settle(tasks: list[asyncio.Task[None] | None]) -> None:
-    """Wait, a moment at most, for cancelled tasks to unwind."""
+async def settle(tasks: list[asyncio.Task[None] | None]) -> int:
+    """Wait, a moment at most, for cancelled tasks to unwind; how many didn't."""
     running = [task for task in tasks if task is not None and not task.done()]
-    if running:
-        await asyncio.wait(running, timeout=TASK_EXIT_SECONDS)
+    if not running:
+        return 0
+    _, stuck = await asyncio.wait(running, timeout=TASK_EXIT_SECONDS)
+    return len(stuck)
 
 
 async def _answers(readiness: ReadinessProbe) -> bool:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import stripe
-
 from ..base import PaymentUnavailable
+
+if TYPE_CHECKING:
+    import stripe
 
 logger = logging.getLogger("minis.stripe")
 
@@ -53,6 +54,8 @@ class StripeApi:
         if not self.secret_key:
             raise PaymentUnavailable("STRIPE_SECRET_KEY is not set")
         if self._client is None:
+            import stripe  # on first use: a deployment without Stripe never loads it (~7 MiB)
+
             self._client = stripe.StripeClient(
                 self.secret_key,
                 base_addresses={"api": self.api_base} if self.api_base else None,
@@ -73,6 +76,8 @@ class StripeApi:
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking library call on a thread; any Stripe error becomes
         PaymentUnavailable."""
+        import stripe  # loaded already: ``fn`` is one of the client's methods
+
         try:
             return await asyncio.to_thread(fn, *args)
         except stripe.StripeError as exc:

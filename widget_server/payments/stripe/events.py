@@ -19,7 +19,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-import stripe
 from databases import Database
 
 from ...booking.bookings import NewPayment, book
@@ -67,6 +66,8 @@ def verify_event(secret: str | None, payload: bytes, signature: str | None, now:
     """
     if not secret:
         raise WebhookRejected("not_configured", "STRIPE_WEBHOOK_SECRET is not set")
+    import stripe  # on first use: a deployment without Stripe never loads it (~7 MiB)
+
     try:
         stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=None)
     except ValueError as exc:  # the body is not UTF-8 text
