@@ -38,8 +38,6 @@ from .tokens import new_public_id
 from .views import BookingView
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-
-
 assert len(REFERENCE_ALPHABET) == 32  # a random byte % 32 picks each letter evenly
 
 
