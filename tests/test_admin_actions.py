@@ -91,6 +91,8 @@ def test_studio_cancels_with_a_full_refund_and_only_the_client_is_emailed(
     text = page_text(page)
     assert "Full refund of what was paid $50.00 back to the client" in text
     assert "As the cancellation policy says (everything but the deposit) Nothing back" in text
+    # The policy refunds nothing here: no second choice that also gives nothing back.
+    assert text.count("Nothing back to the client") == 1 and "No refund" not in text
     token = csrf_from(page)
     before = kinds(db_url)
     done = client.post(
@@ -149,10 +151,10 @@ def test_the_cancel_form_refuses_bad_input_and_keeps_what_was_typed(
         assert response.status_code == 400, data
         assert error in unescape(response.text), data
     kept = client.post(
-        f"{url}/cancel", data={"csrf": token, "refund": "none", "message": "<script>x</script>"}
+        f"{url}/cancel", data={"csrf": token, "refund": "full", "message": "<script>x</script>"}
     )
     assert "&lt;script&gt;x&lt;/script&gt;</textarea>" in kept.text
-    assert 'value="none" checked' in kept.text
+    assert 'value="full" checked' in kept.text
     assert client.post(f"{url}/cancel", data={"refund": "none", "confirm": "yes"}).status_code == (
         403
     )

@@ -41,6 +41,10 @@ from widget_server.shutdown import DATABASE_CLOSE_SECONDS, TASK_EXIT_SECONDS
 from widget_server.web.pages import RETRY_AFTER_SECONDS
 from widget_server.web.request_connection import RequestConnection
 
+# The pages here must read the database: one answered from the availability cache (a
+# second at most, web/availability_cache.py) would not show the outage it is sent into.
+UNCACHED = {"MINIS_AVAILABILITY_CACHE_SECONDS": "0"}
+
 # PostgreSQL only: the pool, the proxy. Skipped like every PostgreSQL variant without
 # MINIS_TEST_POSTGRES_URL, which CI sets.
 on_postgres = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
@@ -116,7 +120,7 @@ def test_an_outage_is_a_503_and_service_resumes_on_the_same_connection(
     with tcp_proxy_for(db_url) as proxy:
         url = proxy.url_for(db_url)
         with (
-            live_server(url, extra_env=STRIPE_ENV, log_path=log) as base,
+            live_server(url, extra_env={**STRIPE_ENV, **UNCACHED}, log_path=log) as base,
             httpx2.Client(base_url=base, timeout=10) as http,
         ):
             first = http.get("/acme/portraits")
@@ -161,7 +165,7 @@ def test_a_sqlite_file_that_cannot_be_opened_is_a_503_until_it_can(
     # its open file (db/sqlite_pool.py), so only a process that must open one sees this.
     data.rename(tmp_path / "elsewhere")
     with (
-        live_server(url, log_path=log) as base,
+        live_server(url, extra_env=UNCACHED, log_path=log) as base,
         httpx2.Client(base_url=base, timeout=10) as http,
     ):
         _assert_unavailable_page(http.get("/acme/portraits"))
@@ -199,7 +203,7 @@ def test_stalled_request_bodies_hold_no_database_connection_and_get_a_408(
 ) -> None:
     slot = _world(db_url).slots["portraits"][0]
     log = tmp_path / "uvicorn.log"
-    env = {"MINIS_REQUEST_BODY_TIMEOUT": str(BODY_TIMEOUT)}
+    env = {"MINIS_REQUEST_BODY_TIMEOUT": str(BODY_TIMEOUT), **UNCACHED}
     with live_server(db_url, extra_env=env, log_path=log) as base:
         stalled = [
             _stall(base, f"/acme/portraits/book?slot={slot}") for _ in range(STALLED_CLIENTS)
@@ -297,7 +301,10 @@ def test_outages_under_traffic_leave_every_pooled_connection_usable_and_sigterm_
     world = _world(db_url)
     slots = [(mini, slot) for mini in ("portraits", "family") for slot in world.slots[mini]]
     log = tmp_path / "minis.log"
-    with tcp_proxy_for(db_url) as proxy, minis_serve(proxy.url_for(db_url), log) as served:
+    with (
+        tcp_proxy_for(db_url) as proxy,
+        minis_serve(proxy.url_for(db_url), log, extra_env=UNCACHED) as served,
+    ):
         asyncio.run(_outages_under_traffic(served.base, proxy, slots))
         with httpx2.Client(base_url=served.base, timeout=10) as http:
             assert http.get("/acme/portraits").status_code == 200  # back without a restart
@@ -321,7 +328,10 @@ def test_sigterm_exits_in_bounded_time_while_the_database_hangs(
 ) -> None:
     _world(db_url)
     log = tmp_path / "minis.log"
-    with tcp_proxy_for(db_url) as proxy, minis_serve(proxy.url_for(db_url), log) as served:
+    with (
+        tcp_proxy_for(db_url) as proxy,
+        minis_serve(proxy.url_for(db_url), log, extra_env=UNCACHED) as served,
+    ):
         assert httpx2.get(f"{served.base}/acme/portraits", timeout=10).status_code == 200
         proxy.freeze()
         try:
@@ -417,7 +427,9 @@ def test_processes_started_while_the_database_is_down_serve_503s_and_recover(
         worker = subprocess.Popen([MINIS, "worker"], env=env, stderr=subprocess.PIPE, text=True)
         try:
             with (
-                live_server(proxy.url_for(db_url), log_path=tmp_path / "web.log") as base,
+                live_server(
+                    proxy.url_for(db_url), extra_env=UNCACHED, log_path=tmp_path / "web.log"
+                ) as base,
                 httpx2.Client(base_url=base, timeout=10) as http,
             ):
                 _assert_unavailable_page(http.get("/acme/portraits"))

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from databases import Database
 from starlette.testclient import TestClient
 
+from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import CLIENT, pay_demo
 from tests.support.queries import all_bookings
@@ -21,6 +22,9 @@ EMBED = {"parent": HOST, "page": f"{HOST}/minis?x=1", "theme": "auto"}
 
 
 def allow(db_url: str, origins: str) -> None:
+    """The studio's allowed origins, changed as another process would: this one's cached
+    read of the studio (web/availability_cache.py) shows it once a second old."""
+
     async def work(db: Database) -> None:
         await db.execute(
             studios.update().where(studios.c.slug == "acme").values(allowed_origins=origins)
@@ -45,7 +49,9 @@ def test_loader_is_served_minified_short_cached_and_gzipped(client: TestClient) 
     assert again.status_code == 304
 
 
-def test_embed_pages_may_be_framed_by_allowed_origins_only(client: TestClient, db_url: str) -> None:
+def test_embed_pages_may_be_framed_by_allowed_origins_only(
+    client: TestClient, db_url: str, clock: FakeClock
+) -> None:
     hosted = client.get("/acme/portraits")
     assert "frame-ancestors 'none'" in hosted.headers["content-security-policy"]
     assert hosted.headers["x-frame-options"] == "DENY"
@@ -54,18 +60,22 @@ def test_embed_pages_may_be_framed_by_allowed_origins_only(client: TestClient, d
     assert "frame-ancestors *" in open_to_all.headers["content-security-policy"]
     assert "x-frame-options" not in open_to_all.headers
     allow(db_url, "https://jane.example  https://www.jane.example:8443/")
+    clock.advance(seconds=1)  # what this process read of the studio is a second old
     restricted = client.get("/embed/acme/portraits", params=EMBED)
     csp = restricted.headers["content-security-policy"]
     assert "frame-ancestors https://jane.example https://www.jane.example:8443" in csp
 
 
-def test_the_iframe_posts_only_to_a_validated_parent(client: TestClient, db_url: str) -> None:
+def test_the_iframe_posts_only_to_a_validated_parent(
+    client: TestClient, db_url: str, clock: FakeClock
+) -> None:
     marker = 'data-minis-parent="https://jane.example"'
     assert marker in client.get("/embed/acme/portraits", params=EMBED).text
     for bad in ("*", "javascript:alert(1)", "https://jane.example/path", "null", "", "ftp://x"):
         page = client.get("/embed/acme/portraits", params={**EMBED, "parent": bad}).text
         assert "data-minis-parent" not in page, bad
     allow(db_url, "https://other.example")
+    clock.advance(seconds=1)
     assert "data-minis-parent" not in client.get("/embed/acme/portraits", params=EMBED).text
 
 

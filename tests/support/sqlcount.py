@@ -4,7 +4,8 @@ Every statement goes through ``databases.core.Connection`` (fetch_all, fetch_one
 fetch_val, execute; execute_many counts one per row, as that is what it sends),
 every transaction through ``databases.core.Transaction.start``, and on SQLite
 every connection a request takes comes from the pool's ``acquire`` (and the ones it
-opens from its ``_open``: db/sqlite_pool.py). Statements compiled are read from each
+opens from its ``_open``: db/sqlite_pool.py); either backend's connection ``acquire`` counts
+the pooled connections taken. Statements compiled are read from each
 database's cache (``db.compiled.compilations``). The patches are undone when the
 ``counting()`` block ends.
 """
@@ -17,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from databases.backends.postgres import PostgresConnection
+from databases.backends.sqlite import SQLiteConnection
 from databases.core import Connection, Transaction
 
 from widget_server.db.compiled import CompiledCache
@@ -33,10 +36,11 @@ class Counts:
     sqlite_connections: int = 0
     sqlite_opened: int = 0
     compilations: int = 0
+    pooled: int = 0  # pooled connections taken (either database)
 
     def reset(self) -> None:
         self.queries = self.transactions = self.sqlite_connections = 0
-        self.sqlite_opened = self.compilations = 0
+        self.sqlite_opened = self.compilations = self.pooled = 0
 
 
 def _counting(original: Callable[..., Any], bump: Callable[..., None]) -> Callable[..., Any]:
@@ -68,6 +72,9 @@ def counting() -> Iterator[Counts]:
     def opened(*_: Any, **__: Any) -> None:
         counts.sqlite_opened += 1
 
+    def pooled(*_: Any, **__: Any) -> None:
+        counts.pooled += 1
+
     patches: list[tuple[type, str, Callable[..., None]]] = [
         (Connection, "fetch_all", one),
         (Connection, "fetch_one", one),
@@ -77,6 +84,8 @@ def counting() -> Iterator[Counts]:
         (Transaction, "start", transaction),
         (BoundedSQLitePool, "acquire", connection),
         (BoundedSQLitePool, "_open", opened),
+        (SQLiteConnection, "acquire", pooled),
+        (PostgresConnection, "acquire", pooled),
     ]
     originals = [(owner, name, owner.__dict__[name]) for owner, name, _ in patches]
     for owner, name, bump in patches:

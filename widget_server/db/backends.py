@@ -30,6 +30,7 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql import ClauseElement
 
 from .compiled import CompiledCache, Execution
+from .kept_connection import KeptConnection
 from .sqlite_pool import BoundedSQLitePool
 
 # Connections (each with its thread) per process on SQLite. Every request holds one while
@@ -46,6 +47,16 @@ class MinisDatabase(Database):
         "postgresql": "widget_server.db.backends:CachedPostgresBackend",
         "postgres": "widget_server.db.backends:CachedPostgresBackend",
     }
+
+    def connection(self) -> KeptConnection:
+        """The current task's connection (``databases``' own logic), a KeptConnection."""
+        if self._global_connection is not None:
+            assert isinstance(self._global_connection, KeptConnection)
+            return self._global_connection
+        if not self._connection:
+            self._connection = KeptConnection(self, self._backend)
+        assert isinstance(self._connection, KeptConnection)
+        return self._connection
 
     @property
     def compiled(self) -> CompiledCache:

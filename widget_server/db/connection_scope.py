@@ -30,20 +30,27 @@ from databases import Database
 from databases.core import Connection
 
 from .backends import CachedSQLiteConnection
+from .kept_connection import KeptConnection
 
 logger = logging.getLogger("minis")
 
 
 @asynccontextmanager
 async def one_connection(db: Database) -> AsyncIterator[None]:
-    """Every query of the current task inside shares one connection, given back at the end."""
-    outer = _task_connection(db)
+    """Every query of the current task inside shares one connection, taken by the first
+    (none if nothing queries: db/kept_connection.py) and given back at the end."""
+    if _task_connection(db) is not None:  # an enclosing block holds it and gives it back
+        yield
+        return
     connection = db.connection()
+    assert isinstance(connection, KeptConnection), "a MinisDatabase (db/connection.py)"
+    connection.keep = True
     try:
-        async with connection:
-            yield
+        yield
     finally:
-        if outer is None:  # an enclosing block that holds the connection gives it back
+        try:
+            await connection.give_back()
+        finally:
             _give_back(db, connection)
 
 

@@ -55,8 +55,14 @@ async def write_transaction(db: Database) -> AsyncIterator[None]:
     finally:
         _depth.reset(reset)
     if depth == 0:  # committed (an exception would have left above)
-        for listener in _listeners.get(db, ()):
-            listener()
+        committed(db)
+
+
+def committed(db: Database) -> None:
+    """Tell the listeners a write of this process committed: a write transaction's end, or
+    a statement written outside any transaction (db/kept_connection.py)."""
+    for listener in _listeners.get(db, ()):
+        listener()
 
 
 @asynccontextmanager

@@ -1,11 +1,13 @@
 """A very short per-process cache of what a mini session's page shows, for the stampede
 at a popular opening: thousands of clients loading one page within seconds.
 
-What is cached is the availability the page read (the mini session's day summary and the
-shown day's times), keyed by the mini session and the day asked for. The studio and the
-mini session themselves are read for every request (who may frame the page, whether it
-is still published, when it opens), and the page is rendered for each (drop state, early
-access, embed, language). An entry is used while all of these hold:
+What is cached is what the page read: the studio and the mini session (its texts per
+language), keyed by their slugs, and the availability (the mini session's day summary and
+the shown day's times), keyed by the mini session and the day asked for. A page answered
+from the cache takes no database connection at all (db/kept_connection.py), so under a
+stampede it never queues behind the forms for one. The page is still rendered for each
+request (drop state and early access by the clock, embed, language). An entry is used
+while all of these hold:
 
 - it is younger than ``seconds`` (by the app's clock, which decides what is past, and by
   the process's monotonic clock);
@@ -26,15 +28,34 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
+from ..booking.catalog import MiniSession, Studio
 from ..booking.offers import MiniPage
 
 # Enough for every mini session and day a studio's clients are looking at; a flood of
 # made-up day ids only pushes out the oldest entries.
 MOST_ENTRIES = 512
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 # The mini session, the day asked for (None: the page's choice), its notice in hours.
 Key = tuple[int, int | None, int]
+# The studio's slug and the mini session's.
+Slugs = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The studio and mini session a page read, and when (as PageRead); the mini session's
+    texts per language, as pages in each language read them."""
+
+    studio: Studio
+    minis: dict[str, MiniSession]
+    now: datetime
+    read_at: float
+    generation: int
 
 
 @dataclass(frozen=True)
@@ -60,38 +81,74 @@ class AvailabilityCache:
         self.monotonic = monotonic
         self.generation = 0
         self._entries: OrderedDict[Key, PageRead] = OrderedDict()
+        self._subjects: OrderedDict[Slugs, Subject] = OrderedDict()
 
     def get(self, key: Key, now: datetime) -> PageRead | None:
         found = self._entries.get(key)
         if found is None:
             return None
-        age = (now - found.now).total_seconds()
-        fresh = (
-            found.generation == self.generation
-            and 0 <= age < self.seconds
-            and self.monotonic() - found.read_at < self.seconds
-        )
-        if not fresh:
+        if not self._fresh(found.now, found.read_at, found.generation, now):
             del self._entries[key]
             return None
         return found
+
+    def studio_of(self, slugs: Slugs, now: datetime) -> Studio | None:
+        found = self._subject(slugs, now)
+        return found.studio if found else None
+
+    def mini_of(self, slugs: Slugs, language: str, now: datetime) -> MiniSession | None:
+        found = self._subject(slugs, now)
+        return found.minis.get(language) if found else None
+
+    def put_subject(self, slugs: Slugs, language: str, mini: MiniSession, read: Subject) -> None:
+        """Keep what a page read (``read.minis`` may be empty), adding this language's
+        texts to an entry of the same reading generation."""
+        if self.seconds <= 0 or read.generation != self.generation:
+            return
+        kept = self._subjects.get(slugs)
+        if kept is None or kept.generation != read.generation:
+            kept = read
+        kept.minis[language] = mini
+        _keep(self._subjects, slugs, kept)
+
+    def _subject(self, slugs: Slugs, now: datetime) -> Subject | None:
+        found = self._subjects.get(slugs)
+        if found is None:
+            return None
+        if not self._fresh(found.now, found.read_at, found.generation, now):
+            del self._subjects[slugs]
+            return None
+        return found
+
+    def _fresh(self, read_now: datetime, read_at: float, generation: int, now: datetime) -> bool:
+        age = (now - read_now).total_seconds()
+        return (
+            generation == self.generation
+            and 0 <= age < self.seconds
+            and self.monotonic() - read_at < self.seconds
+        )
 
     def put(self, key: Key, read: PageRead) -> None:
         """Keep ``read``, unless a commit happened while it was being read (it may have
         missed it) or caching is off."""
         if self.seconds <= 0 or read.generation != self.generation:
             return
-        self._entries[key] = read
-        self._entries.move_to_end(key)
-        while len(self._entries) > MOST_ENTRIES:
-            self._entries.popitem(last=False)
+        _keep(self._entries, key, read)
 
     def note_commit(self) -> None:
         """A write transaction of this process committed: every entry may be out of date."""
         self.generation += 1
         self._entries.clear()
+        self._subjects.clear()
 
     def saw_full(self, slot_id: int) -> None:
         """A request found this slot unbookable: forget the entries that show it open."""
         for key in [k for k, read in self._entries.items() if read.shows_open(slot_id)]:
             del self._entries[key]
+
+
+def _keep(entries: OrderedDict[K, V], key: K, value: V) -> None:
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > MOST_ENTRIES:
+        entries.popitem(last=False)

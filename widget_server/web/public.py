@@ -34,7 +34,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext, ngettext
 from ..studio.page_views import VIA, source_of
 from . import language
-from .availability_cache import AvailabilityCache, PageRead
+from .availability_cache import AvailabilityCache, PageRead, Subject
 from .embed import EMBED_PREFIX, embed_context, event_detail
 from .forms import parse_id, read_form_lists
 from .pages import carried_params, error_page, render
@@ -63,6 +63,26 @@ async def studio_page(request: Request) -> Response:
     now = request.app.state.clock()
     offers = await studio_offers(request.app.state.db, studio, now)
     return render(request, "public/studio.html", {"offers": offers, "now": now}, studio=studio)
+
+
+async def _page_subject(request: Request) -> tuple[Studio, MiniSession]:
+    """The mini session page's studio and mini session: from this process's very short
+    cache (web/availability_cache.py), or read now (404 if not open to clients)."""
+    cache: AvailabilityCache = request.app.state.availability
+    slugs = (request.path_params["studio"], request.path_params["mini"])
+    now = request.app.state.clock()
+    studio = cache.studio_of(slugs, now)
+    if studio is not None:
+        # The language settled as the reading below would settle it, from the studio.
+        language.for_studio(request, studio)
+        mini = cache.mini_of(slugs, i18n.current_language(), now)
+        if mini is not None:
+            return studio, mini
+    started, began = cache.generation, cache.monotonic()
+    studio, mini = await _mini_or_404(request)
+    read = Subject(studio, {}, now=now, read_at=began, generation=started)
+    cache.put_subject(slugs, i18n.current_language(), mini, read)
+    return studio, mini
 
 
 async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
@@ -98,7 +118,7 @@ def channel_of(request: Request) -> str:
 
 
 async def mini_page(request: Request) -> Response:
-    studio, mini = await _mini_or_404(request)
+    studio, mini = await _page_subject(request)
     count_view(request, studio, mini, "view")
     now = request.app.state.clock()
     drop = drop_state(mini, now, _access(request, mini))

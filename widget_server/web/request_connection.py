@@ -4,10 +4,12 @@
 SQLite that means opening the file (on a new thread) three or four times per
 page, which costs more than rendering it.
 
-The connection is taken only once the request's body has arrived (web/request_body.py
-runs first): a client that stalls mid-body holds none of the pool's connections.
-Requests that never query the database take none at all. Whatever happens in the
-handler, the connection goes back to the pool (db/connection_scope.py).
+The connection is taken by the request's first query (db/kept_connection.py), which
+comes only once the request's body has arrived (web/request_body.py runs first): a
+client that stalls mid-body holds none of the pool's connections, and a request that
+never queries (a page answered from web/availability_cache.py) never queues for one.
+Whatever happens in the handler, the connection goes back to the pool
+(db/connection_scope.py).
 """
 
 from __future__ import annotations

@@ -36,15 +36,19 @@ def cancel_choices(booking: BookingView) -> list[CancelChoice]:
         return 0 if choice == "none" else sum(r.amount_minor for r in refund_plan(booking, policy))
 
     policy = POLICY_NAMES.get(booking.mini.cancel_refund_policy, _("the policy"))
-    return [
+    by_policy = CancelChoice(
+        "policy",
+        _("As the cancellation policy says (%(policy)s)") % {"policy": policy},
+        amount("policy"),
+    )
+    choices = [
         CancelChoice("full", _("Full refund of what was paid"), amount("full")),
-        CancelChoice(
-            "policy",
-            _("As the cancellation policy says (%(policy)s)") % {"policy": policy},
-            amount("policy"),
-        ),
+        by_policy,
         CancelChoice("none", _("No refund"), 0),
     ]
+    # Two choices that give back the same amount are one choice: the policy's (the form's
+    # default) stays, so a policy that refunds nothing offers no second "Nothing back".
+    return [c for c in choices if c is by_policy or c.amount_minor != by_policy.amount_minor]
 
 
 @dataclass
