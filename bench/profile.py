@@ -21,13 +21,20 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from databases import Database
 from starlette.applications import Starlette
 
+from tests.support.databases import run_db
 from widget_server.app import create_app
+from widget_server.booking.slots import SessionDayPlan, create_session_day
 from widget_server.config import Settings
+from widget_server.db.tables import slots
 
 from .report import heading, note, ratio, table
 
@@ -123,12 +130,46 @@ async def cpu_ms_per_request(
     return spent / repeats * 1000, pg
 
 
-async def _holds(app: Starlette, url: str, count: int) -> list[tuple[str, float, list[Any]]]:
-    """CPU of a details POST that wins its slot (a hold: ``count`` distinct open slots), and
-    of one refused because the slot is taken (the same slot again and again)."""
-    from .fixtures import open_slots
+HOLDS = 100  # details POSTs per figure: each wins its own slot
+TIMEZONE = "America/New_York"
 
-    slot_ids = await asyncio.to_thread(open_slots, url, count + 1)
+
+def _hold_slots(url: str, count: int) -> list[int]:
+    """``count`` fresh one-spot slots for the demo's fall-minis, 10 days ahead (the demo
+    has about 15 open ones: too few for a steady figure)."""
+    from widget_server.db.tables import mini_sessions, session_days
+
+    async def work(db: Database) -> list[int]:
+        found = await db.fetch_one(
+            sa.select(mini_sessions.c.id, session_days.c.location_id)
+            .join(session_days, session_days.c.mini_session_id == mini_sessions.c.id)
+            .where(mini_sessions.c.slug == "fall-minis")
+            .limit(1)
+        )
+        assert found is not None, "the demo's fall-minis"
+        mini, location = found["id"], found["location_id"]
+        day = datetime.now(UTC).date() + timedelta(days=10)
+        first = datetime.combine(day, wall_time(7))
+        # One-minute slots from 07:00 local: up to 1,000 fit the day.
+        plan = SessionDayPlan(
+            day, first.time(), (first + timedelta(minutes=count)).time(), 1, 0, 1, TIMEZONE
+        )
+        day_id = await create_session_day(db, mini_session_id=mini, location_id=location, plan=plan)
+        rows = await db.fetch_all(
+            sa.select(slots.c.id).where(slots.c.session_day_id == day_id).order_by(slots.c.id)
+        )
+        return [int(r["id"]) for r in rows]
+
+    return run_db(url, work)
+
+
+async def _holds(
+    app: Starlette, url: str, count: int, server: Callable[[], float] | None, profile: bool
+) -> list[tuple[str, float, float | None, list[Any]]]:
+    """CPU of a details POST that wins its slot (a hold: ``count`` distinct open slots), and
+    of one refused because the slot is taken (the same slot again and again); then, when
+    ``profile``, where a winning POST's CPU goes (``count`` more)."""
+    slot_ids = await asyncio.to_thread(_hold_slots, url, 2 * count + 1)
     form = "name=Ada+Lovelace&phone=%2B12125550143&email=c{n}%40example.com"
 
     async def post(slot: int, n: int) -> Reply:
@@ -136,18 +177,34 @@ async def _holds(app: Starlette, url: str, count: int) -> list[tuple[str, float,
         return await call(app, "POST", path, form.format(n=n).encode())
 
     taken = slot_ids[0]
-    assert (await post(taken, 0)).status == 303
+    first = await post(taken, 0)
+    assert first.status == 303, (first.status, first.body[:300])
+    pg_before = server() if server else None
     began = time.process_time()
-    for n, slot in enumerate(slot_ids[1:], start=1):
+    for n, slot in enumerate(slot_ids[1 : count + 1], start=1):
         assert (await post(slot, n)).status == 303
     won = (time.process_time() - began) / count * 1000
+    won_pg = (server() - pg_before) / count * 1000 if server and pg_before is not None else None
+    pg_before = server() if server else None
     began = time.process_time()
     for n in range(count):
-        assert (await post(taken, 1000 + n)).status == 409
+        assert (await post(taken, 10_000 + n)).status == 409
     refused = (time.process_time() - began) / count * 1000
+    refused_pg = (server() - pg_before) / count * 1000 if server and pg_before is not None else None
+    costs: list[Any] = []
+    if profile:
+        later = iter(enumerate(slot_ids[count + 1 :], start=20_000))
+
+        async def hold() -> Reply:
+            n, slot = next(later)
+            reply = await post(slot, n)
+            assert reply.status == 303
+            return reply
+
+        costs = await top_costs(hold, count)
     return [
-        (f"POST .../book (hold: wins; {count} slots)", won, []),
-        ("POST .../book (slot taken: 409)", refused, []),
+        (f"POST .../book (hold: wins; {count} slots)", won, won_pg, costs),
+        ("POST .../book (slot taken: 409)", refused, refused_pg, []),
     ]
 
 
@@ -209,28 +266,49 @@ def pages(slot: int) -> list[tuple[str, str, str, bytes]]:
     ]
 
 
-async def measure(url: str, slot: int, label: str, repeats: int, profile: bool) -> None:
+async def measure(
+    url: str,
+    slot: int,
+    label: str,
+    repeats: int,
+    profile: bool,
+    holds: int = HOLDS,
+    pages_too: bool = True,
+) -> None:
+    server = None
+    if not url.startswith("sqlite"):
+        from .scaling import _postgres_cpu
+
+        server = _postgres_cpu(url.rsplit("/", 1)[1])
     results = []
     async with running(url) as app:
-        for name, method, path, body in pages(slot):
+        for name, method, path, body in pages(slot) if pages_too else pages(slot)[:1]:
 
             async def request(m: str = method, p: str = path, b: bytes = body) -> Reply:
                 return await call(app, m, p, b)
 
-            cpu, _ = await cpu_ms_per_request(request, repeats)
+            cpu, pg = await cpu_ms_per_request(request, repeats, server)
             costs = await top_costs(request, max(repeats // 3, 50)) if profile else []
-            results.append((name, cpu, costs))
-        results += await _holds(app, url, min(repeats, 15))
+            results.append((name, cpu, pg, costs))
+        results += await _holds(app, url, holds, server, profile)
     base = results[0][1]
+    columns = ["request", "CPU ms/req", "vs healthz"]
+    if server:
+        columns.append("PostgreSQL server ms/req")
     table(
-        ["request", "CPU ms/req", "vs healthz"],
-        [[f"{label}: {name}", f"{cpu:.3f}", ratio(cpu, base)] for name, cpu, _ in results],
+        columns,
+        [
+            [f"{label}: {name}", f"{cpu:.3f}", ratio(cpu, base)]
+            + ([f"{pg:.3f}" if pg is not None else ""] if server else [])
+            for name, cpu, pg, _ in results
+        ],
     )
     if profile:
-        for name, _, costs in results[1:4]:
-            print(f"\n  top self time, {label}: {name}")
-            for share, what in costs:
-                print(f"    {share:>12}  {what}")
+        for name, _, _, costs in results[1:]:
+            if costs:
+                print(f"\n  top self time, {label}: {name}")
+                for share, what in costs:
+                    print(f"    {share:>12}  {what}")
 
 
 def run_all(workdir: Path, repeats: int = REPEATS, profile: bool = True) -> None:
@@ -255,17 +333,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--sizes", action="store_true")
+    parser.add_argument("--holds", type=int, default=HOLDS, help="details POSTs per figure")
+    parser.add_argument("--holds-only", action="store_true", help="no page but /healthz")
     args = parser.parse_args()
     import tempfile
 
     from . import fixtures
 
+    pages_too = not args.holds_only
     heading("8. CPU per request in-process, and where it goes")
     with tempfile.TemporaryDirectory(prefix="minis-bench-") as tmp:
         if args.database in ("sqlite", "both"):
             url = fixtures.demo_sqlite(Path(tmp), "profile.db")
             slot = fixtures.first_open_slot(url)
-            asyncio.run(measure(url, slot, "SQLite", args.repeats, not args.no_profile))
+            asyncio.run(
+                measure(
+                    url, slot, "SQLite", args.repeats, not args.no_profile, args.holds, pages_too
+                )
+            )
         if args.database in ("postgres", "both"):
             admin = fixtures.postgres_admin_url()
             if admin is None:
@@ -275,13 +360,19 @@ def main() -> None:
                     fixtures.seed_demo_database(url)
                     slot = fixtures.first_open_slot(url)
                     profile = not args.no_profile
-                    asyncio.run(measure(url, slot, "PostgreSQL", args.repeats, profile))
+                    asyncio.run(
+                        measure(
+                            url, slot, "PostgreSQL", args.repeats, profile, args.holds, pages_too
+                        )
+                    )
         if args.sizes:
             from . import scaling
 
             scaling.run(Path(tmp), args.database, args.repeats // 3)
     note(f"CPU ms/req: time.process_time() of this process over {args.repeats} ASGI calls")
-    note(f"after {WARMUP} warm-ups. Profile: pyinstrument, self time of each function.")
+    note(f"after {WARMUP} warm-ups; the POSTs: {args.holds} each, every hold on its own slot.")
+    note("Profile: pyinstrument, self time of each function. PostgreSQL server: utime+stime")
+    note("of the scratch database's backends, /proc.")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import aiosqlite
 import pytest
@@ -145,8 +145,44 @@ def test_each_statement_is_compiled_once(client: TestClient, world: World) -> No
             f"/acme/portraits/book?slot={slots_[2]}", data={**form, "email": "a2@example.com"}
         )
         assert response.status_code == 303
-    assert hold.queries == next_hold.queries > 0
+    assert hold.queries == next_hold.queries == HOLD_STATEMENTS
     assert next_hold.compilations == 0
+
+
+# A new hold on a slot with room, no questions, taxes or webhook endpoint: the mini session
+# (with its studio), the slot (with its location and whether there are questions or taxes),
+# the client's live hold; then, in one transaction, the claim (also the slot's lock: no
+# separate lock, no sweep while there is room), the lead, the booking, the quote, the log
+# entry and its webhook check.
+HOLD_STATEMENTS = 9
+
+
+def test_a_hold_that_finds_its_slot_full_sweeps_it_and_claims_again(
+    client: TestClient, world: World, db_url: str, clock: FakeClock
+) -> None:
+    """The claim comes first; only a full slot costs the lock, the sweep (the lapsed hold
+    expired, its extras given back, its log entry, the waiting clients asked) and a
+    second claim."""
+    slot = world.slots["portraits"][1]
+    form = {"name": "Ada Lovelace", "phone": "+12125550143"}
+    url = f"/acme/portraits/book?slot={slot}"
+    assert client.post(url, data={**form, "email": "first@example.com"}).status_code == 303
+    clock.advance(minutes=16)  # the hold lapses, not yet swept: the slot is still full
+    with counting() as again:
+        assert client.post(url, data={**form, "email": "second@example.com"}).status_code == 303
+    assert again.queries > HOLD_STATEMENTS + 2  # the failed claim, the lock, the sweep...
+    found = rows(
+        db_url,
+        sa.select(bookings.c.status, leads.c.email)
+        .join(leads, leads.c.id == bookings.c.lead_id)
+        .where(bookings.c.slot_id == slot)
+        .order_by(bookings.c.id),
+    )
+    assert [(r["status"], r["email"]) for r in found] == [
+        ("expired", "first@example.com"),
+        ("held", "second@example.com"),
+    ]
+    assert rows(db_url, sa.select(slots.c.taken).where(slots.c.id == slot))[0]["taken"] == 1
 
 
 def _day_shown(page: str) -> tuple[int, int]:
@@ -235,6 +271,41 @@ def test_the_indexes_that_keep_pages_flat_exist(db_url: str) -> None:
     assert "slot_id" in live and "WHERE" in live.upper() and "held" in live
     assert "mini_session_id" in found["ix_session_days_mini_date"]
     assert "ix_slots_mini_start" in found
+    by_email = found["ix_leads_mini_email"].lower()
+    assert "mini_session_id" in by_email and re.search(r"lower\(\(?email", by_email)
+
+
+def test_the_live_hold_lookup_starts_from_the_clients_leads(
+    sqlite_template: object, tmp_path: object
+) -> None:
+    """A new hold's look for the client's live hold reads their leads by email, not every
+    live hold (which grew with each hold of a drop). SQLite keeps no statistics, so its
+    plan is the one the query's shape decides (PostgreSQL picks from its statistics)."""
+    import shutil
+    import sqlite3
+
+    from widget_server.booking.bookings import LIVE_HOLD
+
+    path = f"{tmp_path}/plan.db"
+    shutil.copyfile(str(sqlite_template), path)
+
+    async def compiled() -> tuple[str, list[object]]:
+        db = create_database(f"sqlite:///{path}")
+        assert isinstance(db, MinisDatabase)
+        await db.connect()
+        try:
+            run = db.compiled.execution(
+                LIVE_HOLD.bind(mini=1, email="a@example.com", now=datetime(2030, 1, 1, tzinfo=UTC))
+            )
+            assert run is not None
+            return run.sql, run.args
+        finally:
+            await db.disconnect()
+
+    sql, args = asyncio.run(compiled())
+    with sqlite3.connect(path) as connection:
+        plan = " | ".join(str(r[3]) for r in connection.execute("EXPLAIN QUERY PLAN " + sql, args))
+    assert "ix_leads_mini_email" in plan and "ix_bookings_lead_id" in plan, plan
 
 
 def test_pages_are_compressed(client: TestClient) -> None:

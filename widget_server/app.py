@@ -54,6 +54,7 @@ from .web.pages import http_exception, server_error
 from .web.rate_limits import HoldLimiter
 from .web.request_body import ReadBodyFirst
 from .web.request_connection import RequestConnection
+from .web.route_index import IndexedRouter
 from .web.security import BodyLimit, SecurityHeaders
 from .web.templating import make_templates
 
@@ -174,6 +175,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
     )
+    # The same routes, each request trying only those its first segment can match.
+    app.router = IndexedRouter(ROUTES, lifespan=lifespan)
     redact_access_log()
     app.state.settings = settings
     app.state.payments = methods

@@ -37,7 +37,7 @@ class SlotAvailability:
         return self.unavailable_reason is None
 
 
-class _SlotRow(NamedTuple):
+class SlotRow(NamedTuple):
     """A slot with the number of live bookings on it."""
 
     id: int
@@ -79,7 +79,7 @@ def live_on_slot(now: datetime | sa.ColumnElement[datetime]) -> sa.ColumnElement
 NOW = sa.bindparam("now", type_=slots.c.starts_at.type)
 
 
-def _slot_columns() -> list[sa.ColumnElement[Any]]:
+def slot_columns() -> list[sa.ColumnElement[Any]]:
     return [
         slots.c.id,
         slots.c.session_day_id,
@@ -94,19 +94,19 @@ def _slot_columns() -> list[sa.ColumnElement[Any]]:
 
 # One day's upcoming slots (the day a page shows), in time order.
 DAY_SLOTS = Prepared(
-    sa.select(*_slot_columns())
+    sa.select(*slot_columns())
     .where(slots.c.session_day_id == sa.bindparam("day"), slots.c.starts_at > NOW)
     .order_by(slots.c.starts_at, slots.c.id)
 )
 # One slot of one mini session, past or not (the details form, a hold).
 ONE_SLOT = Prepared(
-    sa.select(*_slot_columns()).where(
+    sa.select(*slot_columns()).where(
         slots.c.id == sa.bindparam("slot"), slots.c.mini_session_id == sa.bindparam("mini")
     )
 )
 # Every upcoming slot of one mini session (rescheduling, the studio's move).
 MINI_SLOTS = Prepared(
-    sa.select(*_slot_columns())
+    sa.select(*slot_columns())
     .where(slots.c.mini_session_id == sa.bindparam("mini"), slots.c.starts_at > NOW)
     .order_by(slots.c.starts_at, slots.c.id)
 )
@@ -126,38 +126,38 @@ def unavailable_reason(
     return None
 
 
+def seen_now(row: SlotRow, now: datetime, min_notice_hours: int) -> SlotAvailability:
+    """A slot as a client sees it now, from its row (``slot_columns``)."""
+    spots_left = max(row.capacity - row.live, 0)
+    return SlotAvailability(
+        id=row.id,
+        session_day_id=row.session_day_id,
+        mini_session_id=row.mini_session_id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        capacity=row.capacity,
+        spots_left=spots_left,
+        unavailable_reason=unavailable_reason(
+            starts_at=row.starts_at,
+            blocked=row.blocked,
+            spots_left=spots_left,
+            now=now,
+            min_notice_hours=min_notice_hours,
+        ),
+    )
+
+
 def _availability(
-    rows: list[_SlotRow], now: datetime, min_notice_hours: int
+    rows: list[SlotRow], now: datetime, min_notice_hours: int
 ) -> list[SlotAvailability]:
-    result = []
-    for r in rows:
-        spots_left = max(r.capacity - r.live, 0)
-        result.append(
-            SlotAvailability(
-                id=r.id,
-                session_day_id=r.session_day_id,
-                mini_session_id=r.mini_session_id,
-                starts_at=r.starts_at,
-                ends_at=r.ends_at,
-                capacity=r.capacity,
-                spots_left=spots_left,
-                unavailable_reason=unavailable_reason(
-                    starts_at=r.starts_at,
-                    blocked=r.blocked,
-                    spots_left=spots_left,
-                    now=now,
-                    min_notice_hours=min_notice_hours,
-                ),
-            )
-        )
-    return result
+    return [seen_now(r, now, min_notice_hours) for r in rows]
 
 
 async def day_slots(
     db: Database, *, day_id: int, now: datetime, min_notice_hours: int
 ) -> list[SlotAvailability]:
     """The upcoming slots of one session day, as a client sees them now."""
-    rows = await fetch_all_as(db, DAY_SLOTS.bind(day=day_id, now=now), _SlotRow)
+    rows = await fetch_all_as(db, DAY_SLOTS.bind(day=day_id, now=now), SlotRow)
     return _availability(rows, now, min_notice_hours)
 
 
@@ -165,7 +165,7 @@ async def mini_slots(
     db: Database, *, mini_session_id: int, now: datetime, min_notice_hours: int
 ) -> list[SlotAvailability]:
     """Every upcoming slot of one mini session (for pages that list them all)."""
-    rows = await fetch_all_as(db, MINI_SLOTS.bind(mini=mini_session_id, now=now), _SlotRow)
+    rows = await fetch_all_as(db, MINI_SLOTS.bind(mini=mini_session_id, now=now), SlotRow)
     return _availability(rows, now, min_notice_hours)
 
 
@@ -174,7 +174,7 @@ async def slot_of(
 ) -> SlotAvailability:
     """One slot of this mini session as a client sees it now; NotFound if it is not its slot."""
     rows = await fetch_all_as(
-        db, ONE_SLOT.bind(slot=slot_id, mini=mini_session_id, now=now), _SlotRow
+        db, ONE_SLOT.bind(slot=slot_id, mini=mini_session_id, now=now), SlotRow
     )
     if not rows:
         raise NotFound(f"slot {slot_id}")

@@ -31,17 +31,19 @@ from .contracts import Signature, record_signature, signature_of
 from .details import ClientDetails
 from .errors import InvalidDetails, SlotUnavailable, WrongState
 from .events import record_event
-from .extras import Choice, charged_taxes, check_choice, insert_quote, opening_quote
-from .holds import claim_spot, lock_slot, release_spot, sweep_slot
+from .extras import NO_TAXES, Choice, charged_taxes, check_choice, insert_quote, opening_quote
+from .holds import claim_spot, lock_slot, release_spot, sweep_slot, take_spot
 from .notices import queue_notices
 from .tokens import new_public_id
 from .views import BookingView
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+assert len(REFERENCE_ALPHABET) == 32  # a random byte % 32 picks each letter evenly
 
 
 def new_reference() -> str:
-    return "M-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    # One read of the system's randomness, not one per letter (secrets.choice).
+    return "M-" + "".join(REFERENCE_ALPHABET[b % 32] for b in secrets.token_bytes(8))
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ async def start_booking(
     return_url: str = "",
     answers: Sequence[Answer] = (),
     party_size: int = 1,
+    taxed: bool = True,
 ) -> StartedBooking:
     """Create the lead and claim the slot: a hold (quote process) or a booking (free).
     A free mini session with a contract is held too, for the checkout where the client
@@ -114,11 +117,12 @@ async def start_booking(
     ``slot`` comes from ``availability.slot_of`` for this mini session. Raises
     SlotUnavailable for a past, too-soon, blocked or full slot ("taken" when
     full), InvalidDetails for a party size the mini session doesn't take. Nothing is
-    written unless the claim succeeds.
+    written unless the claim succeeds. ``taxed=False``: the caller read that no tax rate
+    applies to the mini session (slot_form.SlotForm.taxed), so its taxes aren't read.
     """
     check_choice(mini, [], Choice(party_size=party_size))
     books_now = mini.books_on_submit
-    taxes = await charged_taxes(db, studio.id, mini)
+    taxes = await charged_taxes(db, studio.id, mini) if taxed else NO_TAXES
     # One live hold per client and mini session: submitting again moves it, so one
     # person (or a script with one address book) can't hold a mini session's times.
     previous = None if books_now else await live_hold_of(db, mini.id, details.email, now)
@@ -134,13 +138,16 @@ async def start_booking(
     public_id = new_public_id()
 
     async with write_transaction(db):
-        # Both slots locked in id order, like a reschedule, so two can't deadlock.
-        for locked in sorted({slot_id} | ({previous.slot_id} if previous else set())):
-            await lock_slot(db, locked)
-        await sweep_slot(db, slot_id, now)
-        if previous is not None:
+        if previous is None:
+            # The claim first, and only when the slot is full its lock and sweep (holds.py).
+            await take_spot(db, slot_id, now)
+        else:
+            # Both slots locked in id order, like a reschedule, so two can't deadlock.
+            for locked in sorted({slot_id, previous.slot_id}):
+                await lock_slot(db, locked)
+            await sweep_slot(db, slot_id, now)
             await _release_replaced_hold(db, previous, now)
-        await claim_spot(db, slot_id, now)
+            await claim_spot(db, slot_id, now)
         lead_id = await db.execute(
             NEW_LEAD.bind(
                 studio_id=studio.id,
@@ -212,7 +219,11 @@ LIVE_HOLD = Prepared(
     .where(
         leads.c.mini_session_id == sa.bindparam("mini"),
         sa.func.lower(leads.c.email) == sa.bindparam("email", type_=leads.c.email.type),
-        bookings.c.status == "held",
+        # ``status`` is never NULL: inside coalesce() it is no index's column, so SQLite
+        # (which keeps no statistics here) starts from the client's own leads
+        # (ix_leads_mini_email) and their bookings, not from every live hold of every
+        # mini session (a cost that grew with each hold of a drop).
+        sa.func.coalesce(bookings.c.status, "") == "held",
         bookings.c.expires_at > sa.bindparam("now", type_=bookings.c.expires_at.type),
     )
     .order_by(bookings.c.id.desc())

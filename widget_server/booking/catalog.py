@@ -24,8 +24,14 @@ class Row:
 
     @classmethod
     def from_mapping(cls, mapping: Any, prefix: str = "") -> Self:
-        names = [f.name for f in fields(cls)]
+        names = _FIELD_NAMES.get(cls)
+        if names is None:  # once per class: ``fields()`` is dear for every row of every page
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
         return cls(**{n: mapping[prefix + n] for n in names})
+
+
+# Each Row class's field names, in order.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)

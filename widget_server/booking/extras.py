@@ -15,7 +15,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
-from ..db.compiled import PreparedInsert
+from ..db.compiled import Prepared, PreparedInsert
 from ..db.rows import fetch_all_as
 from ..db.tables import (
     addons,
@@ -79,24 +79,37 @@ async def addons_of(db: Database, mini_session_id: int, *, archived: bool = Fals
     return await fetch_all_as(db, query.order_by(addons.c.id), Addon)
 
 
-async def taxes_of(db: Database, studio_id: int, mini_session_id: int) -> MiniTaxes:
-    """The studio's live rates that apply to this mini session and to each of its add-ons."""
+NO_TAXES = MiniTaxes(base=(), addons={})
+
+
+def rates_applying(
+    studio_id: sa.ColumnElement[int], mini_session_id: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
+    """The studio's live tax rates that apply to the mini session (its base price and
+    extra people): the one definition taxes_of and slot_form's ``taxed`` share."""
     listed = sa.select(tax_rate_minis.c.tax_rate_id).where(
         tax_rate_minis.c.mini_session_id == mini_session_id
     )
-    rates = await fetch_all_as(
-        db,
-        sa.select(tax_rates)
-        .where(
-            tax_rates.c.studio_id == studio_id,
-            tax_rates.c.archived == sa.false(),
-            sa.or_(tax_rates.c.all_minis == sa.true(), tax_rates.c.id.in_(listed)),
-        )
-        .order_by(tax_rates.c.id),
-        _Rate,
+    return sa.and_(
+        tax_rates.c.studio_id == studio_id,
+        tax_rates.c.archived == sa.false(),
+        sa.or_(tax_rates.c.all_minis == sa.true(), tax_rates.c.id.in_(listed)),
     )
+
+
+# Built once (db/compiled.py): every hold of a priced mini session reads them.
+RATES = Prepared(
+    sa.select(tax_rates)
+    .where(rates_applying(sa.bindparam("studio"), sa.bindparam("mini")))
+    .order_by(tax_rates.c.id)
+)
+
+
+async def taxes_of(db: Database, studio_id: int, mini_session_id: int) -> MiniTaxes:
+    """The studio's live rates that apply to this mini session and to each of its add-ons."""
+    rates = await fetch_all_as(db, RATES.bind(studio=studio_id, mini=mini_session_id), _Rate)
     if not rates:  # no tax here (most studios): nothing to read for the add-ons either
-        return MiniTaxes(base=(), addons={})
+        return NO_TAXES
     pairs = await db.fetch_all(
         sa.select(tax_rate_addons.c.tax_rate_id, tax_rate_addons.c.addon_id)
         .join(addons, addons.c.id == tax_rate_addons.c.addon_id)
@@ -204,7 +217,7 @@ async def charged_taxes(db: Database, studio_id: int, mini: MiniSession) -> Mini
     """The taxes a hold's quote is priced with: a free mini session's quote (a contract to
     sign) charges nothing, so taxes nothing."""
     if mini.is_free:
-        return MiniTaxes(base=(), addons={})
+        return NO_TAXES
     return await taxes_of(db, studio_id, mini.id)
 
 

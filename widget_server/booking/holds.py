@@ -9,9 +9,17 @@ with "database is locked" when it later tries to write); on PostgreSQL every
 transaction touching a slot locks rows in the same order (slot, then its
 bookings), so two of them cannot deadlock.
 
-A hold that has expired still counts in ``taken`` until it is swept; every claim
-sweeps its slot first, and ``release_expired_holds`` sweeps the rest in the
-background, so an expired hold never blocks a client.
+A hold that has expired still counts in ``taken`` until it is swept; a claim that
+finds the slot full sweeps it and tries again (``take_spot``; the other paths sweep
+first), and ``release_expired_holds`` sweeps the rest in the background, so an expired
+hold never blocks a client.
+
+``take_spot`` (a new hold on one slot, the hot path) skips the separate lock: its
+conditional claim is the transaction's first statement on the slot and, when it takes
+a spot, it is that row's lock (PostgreSQL locks the row it updates; on SQLite any write
+takes the database's one write lock). Only when the slot is full does it take the lock
+with ``lock_slot``, sweep, and claim again. Either way the slot's row is locked before
+any booking row, so the order above holds.
 
 A spot freed here (a lapsed hold, a release) goes first to the waiting clients of the
 mini session (handoff.hand_on), in the same transaction: ``taken`` stays put for a spot
@@ -94,6 +102,23 @@ async def claim_spot(db: Database, slot_id: int, now: datetime) -> None:
     claimed = await db.fetch_one(CLAIM_SPOT.bind(slot=slot_id))
     if claimed is None:
         raise SlotUnavailable("taken")
+
+
+async def take_spot(db: Database, slot_id: int, now: datetime) -> None:
+    """Take one spot on the slot for a new hold, or raise SlotUnavailable("taken"): the
+    first statement on the slot in its transaction (see the module's docstring).
+
+    A claim that succeeds leaves the slot's lapsed holds, if any, to the next sweep: a
+    spot was free anyway, and theirs are still counted in ``taken``, so none of them
+    goes to the public before the waiting clients (the sweep hands them on). A claim
+    that fails locks the slot, sweeps it (lapsed holds go to waiting clients first,
+    handoff.hand_on) and claims once more.
+    """
+    if await db.fetch_one(CLAIM_SPOT.bind(slot=slot_id)) is not None:
+        return
+    await lock_slot(db, slot_id)
+    await sweep_slot(db, slot_id, now)
+    await claim_spot(db, slot_id, now)
 
 
 async def release_spot(db: Database, slot_id: int, now: datetime | None = None) -> None:

@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import Prepared
 from ..db.rows import fetch_all_as
 from ..db.tables import questions
 from .texts import in_language
@@ -61,19 +63,30 @@ class _QuestionRow(NamedTuple):
     choices: str  # JSON list
 
 
+# Built once (db/compiled.py): the details form and every hold read them.
+QUESTIONS = Prepared(
+    questions.select()
+    .where(questions.c.mini_session_id == sa.bindparam("mini"), questions.c.removed.is_(False))
+    .order_by(questions.c.position, questions.c.id)
+)
+
+
+def asks_questions(mini_session_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """Whether the mini session asks any question now (slot_form's ``asks``)."""
+    return (
+        sa.select(questions.c.id)
+        .where(questions.c.mini_session_id == mini_session_id, questions.c.removed.is_(False))
+        .exists()
+    )
+
+
 async def questions_of(
     db: Database, mini_session_id: int, *, as_written: bool = False
 ) -> list[Question]:
     """The questions a client of this mini session is asked now, in order, in the language
     in force (booking/texts.py); ``as_written``: in the studio's default language, as the
     dashboard edits and copies them."""
-    rows = await fetch_all_as(
-        db,
-        questions.select()
-        .where(questions.c.mini_session_id == mini_session_id, questions.c.removed.is_(False))
-        .order_by(questions.c.position, questions.c.id),
-        _QuestionRow,
-    )
+    rows = await fetch_all_as(db, QUESTIONS.bind(mini=mini_session_id), _QuestionRow)
     asked = [
         Question(
             **{**r._asdict(), "required": bool(r.required), "choices": tuple(json.loads(r.choices))}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from .catalog import MiniSession
@@ -51,14 +51,22 @@ class Quote:
         return json.dumps([_compact(item) for item in self.items])
 
 
+# A line's fields in order with their defaults (label and amount_minor are always kept).
+_LINE_DEFAULTS = [
+    (f.name, f.default if f.name not in {"label", "amount_minor"} else MISSING)
+    for f in fields(Line)
+]
+
+
 def _compact(item: Line) -> dict[str, Any]:
-    """A line as JSON, leaving out fields at their defaults (old quotes read the same)."""
-    default = Line(label="", amount_minor=0)
-    return {
-        k: v
-        for k, v in asdict(item).items()
-        if k in {"label", "amount_minor"} or v != getattr(default, k)
-    }
+    """A line as JSON, leaving out fields at their defaults (old quotes read the same).
+    Its fields are all plain values, so no ``asdict`` (a deep copy) is needed."""
+    found = {}
+    for name, default in _LINE_DEFAULTS:
+        value = getattr(item, name)
+        if default is MISSING or value != default:
+            found[name] = value
+    return found
 
 
 def base_label(mini: MiniSession, slot_label: str) -> str:

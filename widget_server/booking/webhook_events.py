@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import Prepared
 from ..db.tables import (
     bookings,
     leads,
@@ -129,6 +130,22 @@ DETAIL_KEYS = {
 }
 
 
+# The booking, when its studio has a live endpoint; built once (db/compiled.py): every
+# change of every booking asks.
+WANTS_EVENTS = Prepared(
+    sa.select(bookings.c.id)
+    .join(slots, slots.c.id == bookings.c.slot_id)
+    .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
+    .where(
+        bookings.c.id == sa.bindparam("booking"),
+        sa.exists().where(
+            webhook_endpoints.c.studio_id == mini_sessions.c.studio_id,
+            webhook_endpoints.c.deleted_at.is_(None),
+        ),
+    )
+)
+
+
 async def queue_for_event(
     db: Database, booking_id: int, kind: str, detail: dict[str, Any], now: datetime
 ) -> None:
@@ -136,16 +153,7 @@ async def queue_for_event(
     if event_type is None:
         return
     # One query when the studio has no endpoint (most studios, most changes).
-    has_endpoint = sa.exists().where(
-        webhook_endpoints.c.studio_id == mini_sessions.c.studio_id,
-        webhook_endpoints.c.deleted_at.is_(None),
-    )
-    wanted = await db.fetch_val(
-        sa.select(bookings.c.id)
-        .join(slots, slots.c.id == bookings.c.slot_id)
-        .join(mini_sessions, mini_sessions.c.id == slots.c.mini_session_id)
-        .where(bookings.c.id == booking_id, has_endpoint)
-    )
+    wanted = await db.fetch_val(WANTS_EVENTS.bind(booking=booking_id))
     found = await booking_data(db, booking_id) if wanted is not None else None
     if found is None:
         return

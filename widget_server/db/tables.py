@@ -266,6 +266,9 @@ leads = sa.Table(
         "status IN ('scheduling_in_progress', 'booked', 'closed')", name="status_known"
     ),
 )
+# A client's leads on a mini session by email: the live-hold lookup of every new hold
+# (booking/bookings.live_hold_of) reads these, not every live hold (0021_live_hold_lookup).
+sa.Index("ix_leads_mini_email", leads.c.mini_session_id, sa.func.lower(leads.c.email))
 
 bookings = sa.Table(
     "bookings",

@@ -13,7 +13,6 @@ from starlette.routing import BaseRoute, Route
 
 from .. import i18n
 from ..booking.answers import Answer, answer_fields, check_answers
-from ..booking.availability import slot_of
 from ..booking.bookings import start_booking
 from ..booking.catalog import (
     MiniSession,
@@ -32,8 +31,8 @@ from ..booking.drops import Access, DropState, drop_state, early_access, may_boo
 from ..booking.errors import InvalidDetails, NotFound, SlotUnavailable
 from ..booking.handoff import PART_LABELS, Preferences
 from ..booking.offers import MiniPage, mini_page_offer, studio_offers
-from ..booking.places import location_of_slot
 from ..booking.questions import Question, questions_of
+from ..booking.slot_form import slot_form
 from ..booking.waitlist import catch_up
 from ..formatting import local_date, slot_label
 from ..i18n import gettext as _
@@ -367,17 +366,18 @@ async def book_page(request: Request) -> Response:
     if not drop.open:
         return not_open_yet(request, studio, mini, drop)
     try:
-        slot = await slot_of(db, mini.id, mini.min_notice_hours, slot_id, now)
+        # The slot, its location, and whether there are questions or taxes: one query.
+        found = await slot_form(db, studio.id, mini, slot_id, now)
     except NotFound as exc:
         raise HTTPException(404) from exc
+    slot, location = found.slot, found.location
     if not slot.bookable:
         request.app.state.availability.saw_full(slot.id)
     if request.method == "GET" and not slot.bookable:
         return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
     if not mini.is_free and not request.app.state.payments.offered(studio, mini):
         return not_taking_payments(request, studio)
-    location = await location_of_slot(db, slot_id)
-    asked = await questions_of(db, mini.id)
+    asked = await questions_of(db, mini.id) if found.asks else []
     context = {"mini": mini, "slot": slot, "location": location, "errors": {}, "questions": asked}
 
     if request.method == "GET":
@@ -421,6 +421,7 @@ async def book_page(request: Request) -> Response:
             return_url=embed.page if embed and really_framed(request) else "",
             answers=given,
             party_size=party_size,
+            taxed=found.taxed,
         )
     except InvalidDetails as exc:
         return render(
