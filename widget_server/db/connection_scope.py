@@ -36,9 +36,10 @@ logger = logging.getLogger("minis")
 
 
 @asynccontextmanager
-async def one_connection(db: Database) -> AsyncIterator[None]:
+async def one_connection(db: Database, *, take_now: bool = False) -> AsyncIterator[None]:
     """Every query of the current task inside shares one connection, taken by the first
-    (none if nothing queries: db/kept_connection.py) and given back at the end."""
+    (none if nothing queries: db/kept_connection.py), or at once with ``take_now``, and
+    given back at the end."""
     if _task_connection(db) is not None:  # an enclosing block holds it and gives it back
         yield
         return
@@ -46,6 +47,9 @@ async def one_connection(db: Database) -> AsyncIterator[None]:
     assert isinstance(connection, KeptConnection), "a MinisDatabase (db/connection.py)"
     connection.keep = True
     try:
+        if take_now:
+            async with connection:  # taken, and kept when the block closes
+                pass
         yield
     finally:
         try:

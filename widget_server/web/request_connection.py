@@ -39,5 +39,10 @@ class RequestConnection:
         if scope["type"] != "http" or scope["path"].startswith(NO_DATABASE_PREFIXES):
             await self.app(scope, receive, send)
             return
-        async with one_connection(self.db):
+        # A form takes its connection now, before it is parsed and checked: a burst of a
+        # thousand forms then waits as a thousand bare requests, not a thousand parsed
+        # forms (a worker's memory after a storm, bench/README.md §13). A page waits for
+        # one only if it queries: the availability cache answers most of a stampede.
+        eager = scope["method"] not in ("GET", "HEAD")
+        async with one_connection(self.db, take_now=eager):
             await self.app(scope, receive, send)
