@@ -205,4 +205,11 @@ def test_the_mini_sessions_picture_is_uploaded_like_the_logo(
     client.goto("/demo")
     card = client.locator(".card", has_text=FALL)
     expect(card.locator(".card-image img")).to_have_attribute("src", src)
-    assert card.locator(".card-image img").evaluate("img => img.naturalWidth") == 320
+    # The picture as the browser decoded it, once it has loaded (or 0 if it failed to); it
+    # is lazy, so it is in view first.
+    card.scroll_into_view_if_needed()
+    loaded = """img => img.complete ? img.naturalWidth : new Promise(done => {
+        img.addEventListener("load", () => done(img.naturalWidth));
+        img.addEventListener("error", () => done(0));
+    })"""
+    assert card.locator(".card-image img").evaluate(loaded) == 320
