@@ -8,18 +8,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
-from databases import Database
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.sqlcount import counting
+from tests.support.texts import translate_mini_title
 from tests.support.world import World
 from widget_server.app import create_app
 from widget_server.booking.offers import MiniOffer, MiniPage
 from widget_server.config import Settings
-from widget_server.db.tables import studios, text_translations
 from widget_server.web.availability_cache import (
     MOST_ENTRIES,
     AvailabilityCache,
@@ -83,20 +81,7 @@ def test_the_cached_page_keeps_each_language_and_a_change_shows_at_once(
     """The mini session's texts are kept per language, each read in its own."""
     mini_id = world.mini_ids[MINI]
 
-    async def translate(db: Database) -> None:
-        studio_id = await db.fetch_val(sa.select(studios.c.id).where(studios.c.slug == "acme"))
-        await db.execute(
-            text_translations.insert().values(
-                studio_id=studio_id,
-                owner_kind="mini_session",
-                owner_id=mini_id,
-                field="title",
-                language="de",
-                text="Nur mit Karte",
-            )
-        )
-
-    run_db(db_url, translate)
+    run_db(db_url, lambda db: translate_mini_title(db, mini_id, "de", "Nur mit Karte"))
     english = client.get(PAGE).text
     with counting() as warm:
         assert "Nur mit Karte" in client.get(f"{PAGE}?lang=de").text

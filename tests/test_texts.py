@@ -17,6 +17,7 @@ from tests.support.clock import FakeClock
 from tests.support.databases import run_db
 from tests.support.flow import start
 from tests.support.queries import rows
+from tests.support.texts import translate_mini_title
 from tests.support.world import World
 from tests.test_admin_settings import field_error, save, valid_form
 from widget_server.booking.catalog import bookable_mini_session, public_mini_sessions
@@ -420,17 +421,7 @@ def test_an_email_carries_the_texts_in_the_clients_language(
     )
 
     async def work(db: Database) -> tuple[str, str | None]:
-        studio_id = await db.fetch_val(sa.select(studios.c.id).where(studios.c.slug == "acme"))
-        await db.execute(
-            text_translations.insert().values(
-                studio_id=studio_id,
-                owner_kind="mini_session",
-                owner_id=portraits,
-                field="title",
-                language="fr",
-                text="Portraits d'automne",
-            )
-        )
+        await translate_mini_title(db, portraits, "fr", "Portraits d'automne")
         lead_id = await db.fetch_val(
             sa.select(bookings.c.lead_id).where(bookings.c.id == int(booking["id"]))
         )
@@ -457,17 +448,7 @@ def test_a_page_that_falls_to_the_studio_language_reads_its_texts_in_it(
         await db.execute(
             mini_sessions.update().where(mini_sessions.c.id == portraits).values(title="Portraits")
         )
-        studio_id = await db.fetch_val(sa.select(studios.c.id).where(studios.c.slug == "acme"))
-        await db.execute(
-            text_translations.insert().values(
-                studio_id=studio_id,
-                owner_kind="mini_session",
-                owner_id=portraits,
-                field="title",
-                language="en",
-                text="Portrait sessions",
-            )
-        )
+        await translate_mini_title(db, portraits, "en", "Portrait sessions")
         with use_language("en"):
             english = await bookable_mini_session(db, "acme", "portraits")
             settled = await bookable_mini_session(
