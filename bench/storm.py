@@ -24,8 +24,7 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +33,7 @@ import httpx2
 import sqlalchemy as sa
 
 from tests.support.databases import run_db
-from tests.support.keys import STRONG_SECRET_KEY
-from tests.support.live_server import MINIS_COMMAND, ROOT, free_port
+from tests.support.live_server import minis_serve
 from widget_server.db.migrate import migrate
 from widget_server.db.tables import bookings, slots
 
@@ -93,43 +91,8 @@ async def sample(pids: list[int], peaks: Peaks, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), 0.05)
 
 
-@contextmanager
-def serving(url: str, workers: int, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MINIS_")},
-        "MINIS_DATABASE_URL": url,
-        "MINIS_SECRET_KEY": STRONG_SECRET_KEY,
-        "MINIS_BASE_URL": base,
-        "MINIS_HOLDS_PER_ADDRESS": "none",  # every client is 127.0.0.1 here
-        "MINIS_BACKGROUND_JOBS": "worker",  # the web workers only: no upkeep in them
-    }
-    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [*MINIS_COMMAND, *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx2.HTTPError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise RuntimeError("minis serve did not start within 60 s")
-            time.sleep(1.0)  # the other worker binds too
-            yield base, process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+# Every client is 127.0.0.1 here; the web workers run no upkeep (a worker of its own would).
+STORM_ENV = {"MINIS_HOLDS_PER_ADDRESS": "none", "MINIS_BACKGROUND_JOBS": "worker"}
 
 
 def _slot_ids(url: str) -> list[int]:
@@ -181,8 +144,8 @@ async def storm(
 def run_one(label: str, url: str, workers: int, clients: int, slots_wanted: int, log: Path) -> None:
     slot_ids = _slot_ids(url)[:slots_wanted]
     load_before = os.getloadavg()
-    with serving(url, workers, log) as (base, process):
-        pids = worker_pids(process)
+    with minis_serve(url, log, extra_env=STORM_ENV, workers=workers) as served:
+        base, pids = served.base, worker_pids(served.process)
         began = time.perf_counter()
         outcomes, peaks = asyncio.run(storm(base, slot_ids, clients, pids))
         wall = time.perf_counter() - began
