@@ -117,11 +117,13 @@ def test_statuses_say_what_is_true(
     # the slot's row is the one with its Block form, on one of the days' "Slots and changes"
     form = photographer.locator(f"form[action$='/slots/{held.slot_id}/block']")
     day_links = photographer.locator("a", has_text="Slots and changes")
-    for i in range(day_links.count()):
-        day_links.nth(i).click()
+    # count the links once the mini session's page is there, not the list's (a click
+    # returns before the page it opens has loaded); goto waits for each day's page
+    expect(day_links.first).to_be_visible()
+    for href in [link.get_attribute("href") or "" for link in day_links.all()]:
+        photographer.goto(href)
         if form.count():
             break
-        photographer.go_back()
     row = photographer.locator("tr", has=form)
     expect(row).to_contain_text("1 of 1 (1 held)")
     expect(row.locator(".status")).to_have_text("Held")

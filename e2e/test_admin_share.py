@@ -28,6 +28,8 @@ def share_page(new_context: ContextFactory) -> Page:
     log_in(photographer)
     open_page(photographer, "Share & embed")
     expect(photographer.get_by_role("heading", level=1)).to_have_text("Share & embed")
+    # the options apply on change through a deferred script: let it run first
+    photographer.wait_for_load_state("load")
     return photographer
 
 
