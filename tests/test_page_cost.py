@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
+import sqlite3
 import threading
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -21,7 +24,9 @@ from tests.support.sqlcount import counting
 from tests.support.world import World
 from widget_server.booking.slots import SessionDayPlan, create_session_day
 from widget_server.config import Settings
+from widget_server.db import backends
 from widget_server.db.backends import SQLITE_POOL_SIZE, MinisDatabase
+from widget_server.db.compiled import Prepared
 from widget_server.db.connection import create_database
 from widget_server.db.connection_scope import one_connection
 from widget_server.db.tables import bookings, leads, slots
@@ -225,7 +230,6 @@ def test_a_burst_stays_within_the_sqlite_pool(sqlite_template: object, tmp_path:
     connections open, nor their threads."""
     url = f"sqlite:///{tmp_path}/burst.db"
     path = f"{tmp_path}/burst.db"
-    import shutil
 
     shutil.copyfile(str(sqlite_template), path)
 
@@ -281,7 +285,6 @@ def test_the_live_hold_lookup_starts_from_the_clients_leads(
     """A new hold's look for the client's live hold reads their leads by email, not every
     live hold (which grew with each hold of a drop). SQLite keeps no statistics, so its
     plan is the one the query's shape decides (PostgreSQL picks from its statistics)."""
-    import shutil
     import sqlite3
 
     from widget_server.booking.bookings import LIVE_HOLD
@@ -314,30 +317,40 @@ def test_pages_are_compressed(client: TestClient) -> None:
     assert "Portraits" in response.text
 
 
-def test_a_hold_is_one_call_into_the_sqlite_thread_per_statement(
+def test_a_hold_is_one_call_into_the_sqlite_thread_per_write(
     client: TestClient, world: World, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each statement, BEGIN and COMMIT is one hand-over to the connection's thread (the
-    cursor API made three), and counting a new hold hands nothing to another thread
+    """On SQLite each write, BEGIN and COMMIT is one hand-over to the connection's thread
+    (the cursor API made three), the hold's short reads (prepared SELECTs) run in the
+    event loop's thread with none; and counting a new hold hands nothing to another thread
     (``limits``' memory storage sent each key's sweep to one)."""
-    calls = {"sqlite": 0, "to_thread": 0}
+    calls = {"sqlite": 0, "to_thread": 0, "inline": 0}
+    loop_thread: list[int] = []
     into_thread = aiosqlite.Connection._execute
     to_thread = asyncio.to_thread
+    fetch = backends._fetch
 
     async def counted(self: aiosqlite.Connection, fn: object, *a: object, **k: object) -> object:
         calls["sqlite"] += 1
+        loop_thread[:] = [threading.get_ident()]
         return await into_thread(self, fn, *a, **k)
+
+    def counted_fetch(*a: Any) -> Any:
+        if loop_thread == [threading.get_ident()]:
+            calls["inline"] += 1
+        return fetch(*a)
 
     async def counted_to_thread(fn: object, *a: object, **k: object) -> object:
         calls["to_thread"] += 1
         return await to_thread(fn, *a, **k)  # type: ignore[arg-type]
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    monkeypatch.setattr(backends, "_fetch", counted_fetch)
     monkeypatch.setattr(asyncio, "to_thread", counted_to_thread)
     form = {"name": "Ada Lovelace", "phone": "+12125550143"}
     slots_ = world.slots["portraits"]
     for n, slot in enumerate(slots_[1:4]):
-        calls.update(sqlite=0, to_thread=0)
+        calls.update(sqlite=0, to_thread=0, inline=0)
         with counting() as hold:
             response = client.post(
                 f"/acme/portraits/book?slot={slot}", data={**form, "email": f"t{n}@example.com"}
@@ -346,4 +359,57 @@ def test_a_hold_is_one_call_into_the_sqlite_thread_per_statement(
         assert hold.transactions == 1
         assert calls["to_thread"] == 0
         if db_url.startswith("sqlite"):  # (asyncpg talks to its server from the loop)
-            assert calls["sqlite"] == hold.queries + 2  # + BEGIN and COMMIT
+            # the mini session with its studio, the slot form, the live hold, the webhook
+            # check: prepared SELECTs; the claim (UPDATE … RETURNING) and the INSERTs not
+            assert calls["inline"] == 4
+            # + BEGIN and COMMIT, and a newly opened connection's look at its journal mode
+            assert calls["sqlite"] + calls["inline"] == hold.queries + 2 + hold.sqlite_opened
+
+
+@pytest.mark.parametrize("journal", ["wal", "delete"])
+def test_short_reads_run_in_the_event_loop_only_where_they_never_wait(
+    tmp_path: object, journal: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prepared SELECT runs in the event loop's thread on a WAL file: there, while another
+    connection holds the write lock with a change not yet committed, it answers at once with
+    the last commit. On a file in rollback-journal mode, where a read waits while a writer
+    commits, it goes to the connection's thread like every other statement."""
+    path = f"{tmp_path}/reads.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute(f"PRAGMA journal_mode={journal}")
+        setup.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+        setup.execute("INSERT INTO notes VALUES (1, 'committed')")
+    notes = sa.Table(
+        "notes", sa.MetaData(), sa.Column("id", sa.Integer), sa.Column("text", sa.Text)
+    )
+    note = Prepared(sa.select(notes.c.text).where(notes.c.id == sa.bindparam("id")))
+    handed_over: list[object] = []
+    into_thread = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: object, *a: object, **k: object) -> object:
+        handed_over.append(fn)
+        return await into_thread(self, fn, *a, **k)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+
+    async def read_during_a_write() -> str:
+        db = create_database(f"sqlite:///{path}")
+        await db.connect()
+        writer = sqlite3.connect(path, isolation_level=None)
+        try:
+            async with one_connection(db):
+                await db.fetch_val("SELECT 1")  # the connection opened, in the thread
+                writer.execute("BEGIN IMMEDIATE")
+                writer.execute("UPDATE notes SET text = 'pending' WHERE id = 1")
+                handed_over.clear()
+                found = await db.fetch_val(note.bind(id=1))
+                return str(found)
+        finally:
+            if writer.in_transaction:
+                writer.execute("ROLLBACK")
+            writer.close()
+            await db.disconnect()
+
+    assert asyncio.run(read_during_a_write()) == "committed"
+    reads_handed_over = [fn for fn in handed_over if fn is backends._fetch]
+    assert len(reads_handed_over) == (0 if journal == "wal" else 1)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from databases import Database
 
+from ..db.compiled import Prepared
 from ..db.rows import IdRow, fetch_all_as, fetch_one_as
 from ..db.tables import bookings, slots, waitlist_entries, waitlist_offers
 from ..db.transactions import write_transaction
@@ -97,17 +98,20 @@ async def join_waitlist(
     return public_id
 
 
+# Asked before every fresh read of a mini session's times (a short, prepared read).
+_ANYONE_ACTIVE = Prepared(
+    sa.select(waitlist_entries.c.id)
+    .where(
+        waitlist_entries.c.mini_session_id == sa.bindparam("mini"),
+        waitlist_entries.c.state.in_(ACTIVE),
+    )
+    .limit(1)
+)
+
+
 async def has_active(db: Database, mini_session_id: int) -> bool:
     """Whether anyone waits for this mini session, or has an offer not yet settled."""
-    found = await db.fetch_val(
-        sa.select(waitlist_entries.c.id)
-        .where(
-            waitlist_entries.c.mini_session_id == mini_session_id,
-            waitlist_entries.c.state.in_(ACTIVE),
-        )
-        .limit(1)
-    )
-    return found is not None
+    return await db.fetch_val(_ANYONE_ACTIVE.bind(mini=mini_session_id)) is not None
 
 
 class _SlotId(NamedTuple):

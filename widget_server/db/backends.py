@@ -31,7 +31,7 @@ from sqlalchemy.sql import ClauseElement
 
 from .compiled import CompiledCache, Execution
 from .kept_connection import KeptConnection
-from .sqlite_pool import BoundedSQLitePool
+from .sqlite_pool import READS_NEVER_WAIT, BoundedSQLitePool
 
 # Connections (each with its thread) per process on SQLite. Every request holds one while
 # it runs; more than a few would only queue on the one core and on SQLite's one writer.
@@ -109,18 +109,32 @@ class CachedSQLiteConnection(SQLiteConnection):
         assert connection is not None, "Connection is not acquired"
         return await connection._execute(function, connection._conn, *args)
 
+    # A short read (a prepared SELECT: the hot pages' statements, each answered by an
+    # index at once) runs right here, in the event loop's thread: the hand-over to the
+    # connection's thread and back cost more CPU than the read itself (a queue, a future,
+    # two thread switches and a wake-up of the loop). Only on a WAL file, where a read
+    # never waits for a writer's lock, so the loop is never stalled by the busy timeout;
+    # anything that writes or may run long still goes to the thread.
+    async def _read(self, run: Execution, one: bool) -> tuple[list[Any], Any]:
+        connection = self._connection
+        assert connection is not None, "Connection is not acquired"
+        if run.shape.short_read and connection in READS_NEVER_WAIT:
+            return _fetch(connection._conn, run.sql, run.args, one)
+        result: tuple[list[Any], Any] = await self._in_thread(_fetch, run.sql, run.args, one)
+        return result
+
     async def fetch_all(self, query: ClauseElement) -> list[Any]:
         run = self._cache.execution(query)
         if run is None:
             return await super().fetch_all(query)
-        rows, description = await self._in_thread(_fetch, run.sql, run.args, False)
+        rows, description = await self._read(run, False)
         return [self._record(run, description, row) for row in rows]
 
     async def fetch_one(self, query: ClauseElement) -> Any:
         run = self._cache.execution(query)
         if run is None:
             return await super().fetch_one(query)
-        rows, description = await self._in_thread(_fetch, run.sql, run.args, True)
+        rows, description = await self._read(run, True)
         return self._record(run, description, rows[0]) if rows else None
 
     async def execute(self, query: ClauseElement) -> Any:

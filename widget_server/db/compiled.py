@@ -32,6 +32,7 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.ddl import DDLElement
+from sqlalchemy.sql.selectable import SelectBase
 
 # Distinct statement shapes the app runs: a few hundred; the bound keeps a runaway
 # producer of shapes (none known) from growing memory.
@@ -42,10 +43,12 @@ class Shape:
     """A compiled statement, and what a backend derives from it once: ``databases``'
     maps from column names to positions (``column_maps``), SQLite's result context."""
 
-    __slots__ = ("column_maps", "compiled", "context", "metadata")
+    __slots__ = ("column_maps", "compiled", "context", "metadata", "short_read")
 
-    def __init__(self, compiled: SQLCompiler) -> None:
+    def __init__(self, compiled: SQLCompiler, short_read: bool = False) -> None:
         self.compiled = compiled
+        # A prepared SELECT: SQLite runs it in the event loop's thread (db/backends.py).
+        self.short_read = short_read
         # ``databases`` builds these for every execution, compiling each result column
         # to a string on the way (records.create_column_maps): as dear as the statement.
         self.column_maps = create_column_maps(compiled._result_columns)
@@ -54,7 +57,11 @@ class Shape:
 
 
 class Prepared:
-    """A statement built once; ``bind(**values)`` is what ``db.fetch_*`` and ``execute`` run."""
+    """A statement built once; ``bind(**values)`` is what ``db.fetch_*`` and ``execute`` run.
+
+    Only for short statements the indexes answer at once: on SQLite a prepared SELECT runs
+    in the event loop's thread, with no hand-over to the connection's (db/backends.py).
+    """
 
     def __init__(self, query: ClauseElement) -> None:
         key = query._generate_cache_key()
@@ -126,6 +133,7 @@ class CompiledCache:
             shape = self._prepared.get(prepared)
             if shape is None:
                 shape = self._prepared[prepared] = self._compile(prepared.query, key)
+                shape.short_read = isinstance(prepared.query, SelectBase)
         elif isinstance(query, DDLElement):
             return None
         else:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from typing import Any
 
 import aiosqlite
@@ -25,6 +26,12 @@ from databases.backends.sqlite import SQLitePool
 from databases.core import DatabaseURL
 
 logger = logging.getLogger("minis")
+
+# Connections whose file is in WAL mode, where a read never waits for a writer's lock (a
+# reader sees the last commit; only a writer takes the lock, and it blocks no reader).
+# Only on those may a short read run in the event loop's thread without ever stalling it
+# for the busy timeout.
+READS_NEVER_WAIT: weakref.WeakSet[aiosqlite.Connection] = weakref.WeakSet()
 
 
 class BoundedSQLitePool(SQLitePool):
@@ -85,12 +92,20 @@ class BoundedSQLitePool(SQLitePool):
 
     async def _open(self) -> aiosqlite.Connection:
         connection = aiosqlite.connect(
-            database=self._database, isolation_level=None, **self._options
+            database=self._database,
+            isolation_level=None,
+            # Short reads run in the event loop's thread (db/backends.py), the rest in the
+            # connection's own; never both at once: one task holds it, awaiting each call.
+            check_same_thread=False,
+            **self._options,
         )
         # A kept connection's thread must not hold the interpreter open at exit if a
         # process never closes its pool (a test, a crash on the way down).
         connection._thread.daemon = True
         await connection.__aenter__()
+        [(mode,)] = await connection.execute_fetchall("PRAGMA journal_mode")
+        if str(mode).lower() == "wal":
+            READS_NEVER_WAIT.add(connection)
         self.opened += 1
         return connection
 
