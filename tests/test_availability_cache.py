@@ -124,6 +124,44 @@ def test_a_claim_refused_here_forgets_the_entry_that_showed_the_time(
     assert not _open(client.get(PAGE).text, first)
 
 
+def test_a_time_found_full_is_refused_quickly_but_never_to_its_holder(
+    client: TestClient, other_worker: TestClient, world: World, clock: FakeClock
+) -> None:
+    """In a storm for one time, after a POST here found it full, the next POSTs for it are
+    refused reading only the client's own live hold; the client who holds it may still post
+    again (the full path moves nothing); a commit here, or the window's end, ends it."""
+    first, second = world.slots[MINI][:2]
+    assert _hold(other_worker, first, "bea@example.com") == 303  # another worker's hold
+    with counting() as found_full:
+        assert _hold(client, first, "cy@example.com") == 409  # read in full, found full
+    with counting() as quick:
+        response = client.post(
+            f"{PAGE}/book?slot={first}",
+            data={"name": "", "email": "Dee@Example.com", "phone": "not a phone"},
+        )
+    assert response.status_code == 409
+    assert "Someone else just booked this time" in response.text
+    assert found_full.queries > 1
+    assert quick.queries == 1  # the live hold of dee@example.com: none
+    # An address the full path must normalise first is read and checked in full.
+    with counting() as unusual:
+        assert _hold(client, first, "ëve@example.com") == 409
+    assert unusual.queries > 1
+    # The holder, in another case, posting for their own time again: not refused.
+    assert _hold(client, first, "BEA@example.com") == 303
+    # A commit in this process (another client's hold) ends what was seen full...
+    with counting() as after_commit:
+        assert _hold(client, second, "fay@example.com") == 303
+        assert _hold(client, first, "gus@example.com") == 409
+    assert after_commit.queries > 2
+    # ... and so does the window's end (a lapse or another worker's cancellation shows).
+    assert _hold(client, first, "hal@example.com") == 409
+    clock.advance(seconds=WINDOW)
+    with counting() as expired:
+        assert _hold(client, first, "ivy@example.com") == 409
+    assert expired.queries > 1
+
+
 def test_the_cache_can_be_turned_off(settings: Settings, clock: FakeClock, world: World) -> None:
     app = create_app(settings.with_(availability_cache_seconds=0), clock=clock)
     with TestClient(app) as client, counting() as counts:

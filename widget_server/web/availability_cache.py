@@ -17,6 +17,12 @@ while all of these hold:
 - no request of this process has found one of the times it shows already full
   (``saw_full``): another worker's booking, learnt from the details form.
 
+It also keeps, as fresh as the rest, which times a details form found full
+(``known_full``): in a storm of clients for a few times, a POST for one of them is refused
+without reading the studio, the mini session and the slot again (web/public.py). A time
+freed in another worker (or a hold lapsing) is refused that way for ``seconds`` at worst,
+as the page shows it full for that long.
+
 Another worker's bookings show within ``seconds`` at worst. The claim itself never relies
 on this: the details form and the hold read the slot afresh, under the database's guard.
 """
@@ -59,6 +65,17 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class FullSlot:
+    """A time a request of this process found full, of which mini session, and when (as
+    PageRead)."""
+
+    mini_id: int
+    now: datetime
+    read_at: float
+    generation: int
+
+
+@dataclass(frozen=True)
 class PageRead:
     """What a mini session's page read from the database, and when."""
 
@@ -82,6 +99,7 @@ class AvailabilityCache:
         self.generation = 0
         self._entries: OrderedDict[Key, PageRead] = OrderedDict()
         self._subjects: OrderedDict[Slugs, Subject] = OrderedDict()
+        self._full: OrderedDict[int, FullSlot] = OrderedDict()
 
     def get(self, key: Key, now: datetime) -> PageRead | None:
         found = self._entries.get(key)
@@ -140,11 +158,25 @@ class AvailabilityCache:
         self.generation += 1
         self._entries.clear()
         self._subjects.clear()
+        self._full.clear()
 
-    def saw_full(self, slot_id: int) -> None:
-        """A request found this slot unbookable: forget the entries that show it open."""
+    def saw_full(self, slot_id: int, full: FullSlot | None = None) -> None:
+        """A request found this slot unbookable: forget the entries that show it open; and
+        when it found it full (``full``), keep that for ``known_full``."""
         for key in [k for k, read in self._entries.items() if read.shows_open(slot_id)]:
             del self._entries[key]
+        if full is not None and self.seconds > 0 and full.generation == self.generation:
+            _keep(self._full, slot_id, full)
+
+    def known_full(self, slot_id: int, mini_id: int, now: datetime) -> bool:
+        """Whether a request found this time of this mini session full, fresh as any entry."""
+        found = self._full.get(slot_id)
+        if found is None:
+            return False
+        if not self._fresh(found.now, found.read_at, found.generation, now):
+            del self._full[slot_id]
+            return False
+        return found.mini_id == mini_id
 
 
 def _keep(entries: OrderedDict[K, V], key: K, value: V) -> None:

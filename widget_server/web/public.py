@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from .. import i18n
 from ..booking.answers import Answer, answer_fields, check_answers
-from ..booking.bookings import start_booking
+from ..booking.bookings import live_hold_of, start_booking
 from ..booking.catalog import (
     MiniSession,
     Studio,
@@ -39,9 +39,9 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext, ngettext
 from ..studio.page_views import VIA, source_of
 from . import language
-from .availability_cache import AvailabilityCache, PageRead, Subject
+from .availability_cache import AvailabilityCache, FullSlot, PageRead, Subject
 from .embed import EMBED_PREFIX, embed_context, event_detail
-from .forms import parse_id, read_form_lists
+from .forms import parse_id, posted_plain_email, read_form_lists
 from .pages import carried_params, error_page, render
 from .rate_limits import Refusal
 from .urls import mini_url, page_url
@@ -77,21 +77,33 @@ async def studio_page(request: Request) -> Response:
 async def _page_subject(request: Request) -> tuple[Studio, MiniSession]:
     """The mini session page's studio and mini session: from this process's very short
     cache (web/availability_cache.py), or read now (404 if not open to clients)."""
+    cached = _cached_subject(request, request.app.state.clock())
+    return cached if cached is not None else await _read_subject(request)
+
+
+async def _read_subject(request: Request) -> tuple[Studio, MiniSession]:
+    """The studio and mini session read now (404 if not open to clients), and kept in the
+    cache for the pages (and the quick refusals) of the next moment."""
     cache: AvailabilityCache = request.app.state.availability
-    slugs = (request.path_params["studio"], request.path_params["mini"])
     now = request.app.state.clock()
-    studio = cache.studio_of(slugs, now)
-    if studio is not None:
-        # The language settled as the reading below would settle it, from the studio.
-        language.for_studio(request, studio)
-        mini = cache.mini_of(slugs, i18n.current_language(), now)
-        if mini is not None:
-            return studio, mini
     started, began = cache.generation, cache.monotonic()
     studio, mini = await _mini_or_404(request)
     read = Subject(studio, {}, now=now, read_at=began, generation=started)
+    slugs = (request.path_params["studio"], request.path_params["mini"])
     cache.put_subject(slugs, i18n.current_language(), mini, read)
     return studio, mini
+
+
+def _cached_subject(request: Request, now: datetime) -> tuple[Studio, MiniSession] | None:
+    cache: AvailabilityCache = request.app.state.availability
+    slugs = (request.path_params["studio"], request.path_params["mini"])
+    studio = cache.studio_of(slugs, now)
+    if studio is None:
+        return None
+    # The language settled as a reading would settle it, from the studio.
+    language.for_studio(request, studio)
+    mini = cache.mini_of(slugs, i18n.current_language(), now)
+    return None if mini is None else (studio, mini)
 
 
 async def _mini_or_404(request: Request) -> tuple[Studio, MiniSession]:
@@ -354,12 +366,21 @@ def _details_and_answers(
 
 
 async def book_page(request: Request) -> Response:
-    studio, mini = await _mini_or_404(request)
+    cache: AvailabilityCache = request.app.state.availability
+    started, began = cache.generation, cache.monotonic()
+    if request.method == "POST":
+        refused = await _refuse_a_known_full_time(request)
+        if refused is not None:
+            return refused
+    # Read afresh: the form and the hold never use a cached studio or mini session.
+    studio, mini = await _read_subject(request)
     db = request.app.state.db
     now = request.app.state.clock()
     slot_id = parse_id(request.query_params.get("slot"))
     if slot_id is None:
         raise HTTPException(404)
+    # What a request that finds the time full keeps for the next POSTs (_refuse_…).
+    seen_full = FullSlot(mini.id, now=now, read_at=began, generation=started)
     # A scheduled drop: decided with this request's one ``now``, the one the booking uses.
     access = _access(request, mini)
     drop = drop_state(mini, now, access)
@@ -372,7 +393,7 @@ async def book_page(request: Request) -> Response:
         raise HTTPException(404) from exc
     slot, location = found.slot, found.location
     if not slot.bookable:
-        request.app.state.availability.saw_full(slot.id)
+        cache.saw_full(slot.id, seen_full if slot.unavailable_reason == "full" else None)
     if request.method == "GET" and not slot.bookable:
         return slot_unavailable(request, studio, mini, slot.unavailable_reason or "blocked")
     if not mini.is_free and not request.app.state.payments.offered(studio, mini):
@@ -438,7 +459,7 @@ async def book_page(request: Request) -> Response:
             studio=studio,
         )
     except SlotUnavailable as exc:
-        request.app.state.availability.saw_full(slot.id)
+        cache.saw_full(slot.id, seen_full if exc.reason == "taken" else None)
         return slot_unavailable(request, studio, mini, exc.reason)
     # On to the checkout, or the confirmation of a free session booked just now; inside the
     # widget when the client is in it (only a provider's own page leaves it).
@@ -447,6 +468,29 @@ async def book_page(request: Request) -> Response:
     # Inside the widget the checkout tells the host page of the new lead (``from``).
     params = {"from": "details"} if embed is not None else {}
     return to_booking_page(request, started.public_id, "quote", **params)
+
+
+async def _refuse_a_known_full_time(request: Request) -> Response | None:
+    """The storm's quick answer: a POST for a time a request of this process found full
+    within the availability cache's window is refused with no studio, mini session or slot
+    read and no details checked; only the client's own live hold is looked up (posting
+    again for the time one holds must not be refused: the full path keeps it). None: the
+    full path decides (nothing cached, a drop not open, an email it must normalise)."""
+    slot_id = parse_id(request.query_params.get("slot"))
+    now = request.app.state.clock()
+    cached = _cached_subject(request, now)
+    if slot_id is None or cached is None:
+        return None
+    studio, mini = cached
+    if not request.app.state.availability.known_full(slot_id, mini.id, now):
+        return None
+    if not drop_state(mini, now, _access(request, mini)).open:
+        return None
+    if not mini.books_on_submit:  # a free session books at once: nobody holds it
+        email = await posted_plain_email(request)
+        if email is None or await live_hold_of(request.app.state.db, mini.id, email, now):
+            return None
+    return slot_unavailable(request, studio, mini, "taken")
 
 
 def to_booking_page(request: Request, public_id: str, page: str, **params: str) -> Response:
