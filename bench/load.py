@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import httpx2
+
+from .raw_client import RawHTTPError
 
 TIMEOUT_SECONDS = 60.0
 
@@ -134,15 +137,22 @@ class Outcome:
     error: str = ""
 
 
-Send = Callable[[int, httpx2.AsyncClient], Awaitable[httpx2.Response]]
+class Answer(Protocol):
+    @property
+    def status_code(self) -> int: ...
 
 
-async def burst(clients: list[httpx2.AsyncClient], send: Send) -> list[Outcome]:
-    """Every client sends one request at the same moment; outcomes in client order."""
+C = TypeVar("C")
+Send = Callable[[int, C], Awaitable[Answer]]
+
+
+async def burst(clients: Sequence[C], send: Send[C]) -> list[Outcome]:
+    """Every client sends one request at the same moment; outcomes in client order.
+    Clients are httpx's, or bench/raw_client.py's where the load must cost little."""
     go, all_waiting = asyncio.Event(), asyncio.Event()
     waiting = 0
 
-    async def one(index: int, client: httpx2.AsyncClient) -> Outcome:
+    async def one(index: int, client: C) -> Outcome:
         nonlocal waiting
         waiting += 1
         if waiting == len(clients):
@@ -151,7 +161,7 @@ async def burst(clients: list[httpx2.AsyncClient], send: Send) -> list[Outcome]:
         began = time.perf_counter()
         try:
             response = await send(index, client)
-        except httpx2.HTTPError as exc:
+        except (httpx2.HTTPError, RawHTTPError) as exc:
             return Outcome(None, time.perf_counter() - began, type(exc).__name__)
         return Outcome(response.status_code, time.perf_counter() - began)
 

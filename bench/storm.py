@@ -24,13 +24,14 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx2
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from tests.support.databases import run_db
 from tests.support.live_server import minis_serve
@@ -38,8 +39,10 @@ from widget_server.db.migrate import migrate
 from widget_server.db.tables import bookings, slots
 
 from .fixtures import postgres_admin_url, scratch_postgres, seed_sized
-from .load import Outcome, burst, new_client
+from .load import Outcome, burst
+from .raw_client import RawClient, RawResponse
 from .report import heading, note, percentile, table
+from .scaling import _postgres_cpu
 
 PHONE = "+12125550143"
 
@@ -114,10 +117,35 @@ def _holds_per_slot(url: str) -> tuple[Counter[int], Counter[int]]:
     return run_db(url, work)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, from /proc (10 ms ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Spent:
+    """CPU seconds spent during the storm's POSTs, by whom: the 2 cores are shared."""
+
+    workers: float = 0.0
+    load_generator: float = 0.0
+    database: float | None = None
+
+
 async def storm(
-    base: str, slot_ids: list[int], clients: int, pids: list[int]
+    base: str,
+    slot_ids: list[int],
+    clients: int,
+    pids: list[int],
+    spent: Spent,
+    database_cpu: Callable[[], float] | None = None,
 ) -> tuple[list[Outcome], Peaks]:
-    pool = [new_client(base) for _ in range(clients)]
+    # The bare client: through httpx the load generator spent as much CPU per request as
+    # the server, on the same two cores (bench/raw_client.py).
+    pool = [RawClient(base) for _ in range(clients)]
     peaks = Peaks()
     try:
         # Every client opens the page first (a real client does; it warms every worker).
@@ -126,14 +154,20 @@ async def storm(
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample(pids, peaks, stop))
 
-        async def send(i: int, client: httpx2.AsyncClient) -> httpx2.Response:
+        async def send(i: int, client: RawClient) -> RawResponse:
             slot = slot_ids[i % len(slot_ids)]
             return await client.post(
                 f"/demo/fall-minis/book?slot={slot}",
                 data={"name": f"Client {i}", "email": f"storm{i}@example.com", "phone": PHONE},
             )
 
+        workers, own = sum(map(_cpu_seconds, pids)), time.process_time()
+        server = database_cpu() if database_cpu else None
         outcomes = await burst(pool, send)
+        spent.workers = sum(map(_cpu_seconds, pids)) - workers
+        spent.load_generator = time.process_time() - own
+        if database_cpu and server is not None:
+            spent.database = database_cpu() - server
         stop.set()
         await sampler
         return outcomes, peaks
@@ -144,10 +178,14 @@ async def storm(
 def run_one(label: str, url: str, workers: int, clients: int, slots_wanted: int, log: Path) -> None:
     slot_ids = _slot_ids(url)[:slots_wanted]
     load_before = os.getloadavg()
+    spent = Spent()
+    database_cpu = None
+    if not url.startswith("sqlite"):
+        database_cpu = _postgres_cpu(make_url(url).database or "")
     with minis_serve(url, log, extra_env=STORM_ENV, workers=workers) as served:
         base, pids = served.base, worker_pids(served.process)
         began = time.perf_counter()
-        outcomes, peaks = asyncio.run(storm(base, slot_ids, clients, pids))
+        outcomes, peaks = asyncio.run(storm(base, slot_ids, clients, pids, spent, database_cpu))
         wall = time.perf_counter() - began
         rss = {pid: _status(pid, "VmRSS") / 1024 for pid in pids}
     load_after = os.getloadavg()
@@ -171,6 +209,10 @@ def run_one(label: str, url: str, workers: int, clients: int, slots_wanted: int,
         ],
     )
     note(f"holds in the database: {sum(held.values())}; slots not at exactly one: {overbooked}")
+    database = f", PostgreSQL {spent.database:.2f}" if spent.database is not None else ""
+    note(f"CPU seconds during the POSTs: workers {spent.workers:.2f} "
+         f"({spent.workers / clients * 1000:.2f} ms per POST), load generator "
+         f"{spent.load_generator:.2f}{database}")  # fmt: skip
     if errors:
         note(f"errors: {dict(errors)}")
     note(f"storm wall time {wall:.1f} s (page warm-up included); load average "

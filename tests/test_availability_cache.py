@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from databases import Database
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
@@ -18,9 +19,11 @@ from tests.support.world import World
 from widget_server.app import create_app
 from widget_server.booking.offers import MiniOffer, MiniPage
 from widget_server.config import Settings
+from widget_server.db.transactions import on_commit, write_transaction
 from widget_server.web.availability_cache import (
     MOST_ENTRIES,
     AvailabilityCache,
+    FullSlot,
     PageRead,
     Subject,
 )
@@ -128,12 +131,20 @@ def test_a_time_found_full_is_refused_quickly_but_never_to_its_holder(
     client: TestClient, other_worker: TestClient, world: World, clock: FakeClock
 ) -> None:
     """In a storm for one time, after a POST here found it full, the next POSTs for it are
-    refused reading only the client's own live hold; the client who holds it may still post
-    again (the full path moves nothing); a commit here, or the window's end, ends it."""
+    refused reading only the client's own live hold, new holds here notwithstanding (they
+    only claim); the client who holds it may still post again (the full path moves
+    nothing); a commit here that may free a time, or the window's end, ends it."""
     first, second = world.slots[MINI][:2]
+
+    def post(slot: int, email: str) -> tuple[int, int]:
+        """(status, statements run)."""
+        with counting() as counts:
+            status = _hold(client, slot, email)
+        return status, counts.queries
+
     assert _hold(other_worker, first, "bea@example.com") == 303  # another worker's hold
-    with counting() as found_full:
-        assert _hold(client, first, "cy@example.com") == 409  # read in full, found full
+    status, read_in_full = post(first, "cy@example.com")  # found full, read in full
+    assert status == 409 and read_in_full > 1
     with counting() as quick:
         response = client.post(
             f"{PAGE}/book?slot={first}",
@@ -141,25 +152,20 @@ def test_a_time_found_full_is_refused_quickly_but_never_to_its_holder(
         )
     assert response.status_code == 409
     assert "Someone else just booked this time" in response.text
-    assert found_full.queries > 1
     assert quick.queries == 1  # the live hold of dee@example.com: none
     # An address the full path must normalise first is read and checked in full.
-    with counting() as unusual:
-        assert _hold(client, first, "ëve@example.com") == 409
-    assert unusual.queries > 1
-    # The holder, in another case, posting for their own time again: not refused.
+    assert post(first, "ëve@example.com") == (409, read_in_full)
+    # A new hold here only claims: what was found full stays so.
+    assert post(second, "fay@example.com")[0] == 303
+    assert post(first, "gus@example.com") == (409, 1)
+    # The holder, in another case, posting for their own time again: not refused; and
+    # moving a hold frees a time: the next POST reads in full again.
     assert _hold(client, first, "BEA@example.com") == 303
-    # A commit in this process (another client's hold) ends what was seen full...
-    with counting() as after_commit:
-        assert _hold(client, second, "fay@example.com") == 303
-        assert _hold(client, first, "gus@example.com") == 409
-    assert after_commit.queries > 2
-    # ... and so does the window's end (a lapse or another worker's cancellation shows).
-    assert _hold(client, first, "hal@example.com") == 409
+    assert post(first, "hal@example.com") == (409, read_in_full)
+    assert post(first, "ivy@example.com") == (409, 1)
+    # The window's end (a lapse or another worker's cancellation would show by then).
     clock.advance(seconds=WINDOW)
-    with counting() as expired:
-        assert _hold(client, first, "ivy@example.com") == 409
-    assert expired.queries > 1
+    assert post(first, "jay@example.com") == (409, read_in_full)
 
 
 def test_the_cache_can_be_turned_off(settings: Settings, clock: FakeClock, world: World) -> None:
@@ -203,6 +209,9 @@ def test_entries_expire_by_either_clock_and_are_not_kept_across_a_commit() -> No
     cache.put(key, _read(cache, now))
     cache.note_commit()
     assert cache.get(key, now) is None
+    cache.put(key, _read(cache, now))
+    cache.note_commit(claims_only=True)  # a new hold here: the times it read are out
+    assert cache.get(key, now) is None
 
     for day in range(MOST_ENTRIES + 10):
         cache.put((1, day, 2), _read(cache, now))
@@ -220,7 +229,7 @@ def test_a_studio_and_mini_session_read_are_kept_alike() -> None:
     studio, mini = object(), object()
 
     def read(generation: int | None = None) -> Subject:
-        started = cache.generation if generation is None else generation
+        started = cache.changes if generation is None else generation
         return Subject(studio, {}, now=now, read_at=ticks[0], generation=started)  # type: ignore[arg-type]
 
     cache.put_subject(slugs, "en", mini, read())  # type: ignore[arg-type]
@@ -234,10 +243,57 @@ def test_a_studio_and_mini_session_read_are_kept_alike() -> None:
     ticks[0] += 1.0
     assert cache.studio_of(slugs, now) is None  # the process's clock
 
-    started = cache.generation
+    started = cache.changes
     cache.note_commit()  # while the page was being read
     cache.put_subject(slugs, "en", mini, read(started))  # type: ignore[arg-type]
     assert cache.studio_of(slugs, now) is None
     cache.put_subject(slugs, "en", mini, read())  # type: ignore[arg-type]
+    cache.note_commit(claims_only=True)  # a new hold changes no studio or mini session
+    assert cache.studio_of(slugs, now) is studio
     cache.note_commit()
     assert cache.studio_of(slugs, now) is None
+
+
+def test_a_time_found_full_is_kept_alike_and_through_claims() -> None:
+    ticks = [100.0]
+    cache = AvailabilityCache(1.0, monotonic=lambda: ticks[0])
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+    def seen(mini: int = 3, changes: int | None = None) -> FullSlot:
+        started = cache.changes if changes is None else changes
+        return FullSlot(mini, now=now, read_at=ticks[0], generation=started)
+
+    cache.saw_full(18, seen())
+    assert cache.known_full(18, 3, now)
+    assert not cache.known_full(18, 4, now)  # another mini session's time 18: no
+    assert not cache.known_full(19, 3, now)
+    assert not cache.known_full(18, 3, now + timedelta(seconds=1))  # the app's clock
+    cache.saw_full(18, seen())
+    cache.note_commit(claims_only=True)  # a claim never frees a time
+    assert cache.known_full(18, 3, now)
+    cache.note_commit()  # a cancellation, a move, a change of capacity may
+    assert not cache.known_full(18, 3, now)
+    started = cache.changes
+    cache.note_commit()  # while the form was being read
+    cache.saw_full(18, seen(changes=started))
+    assert not cache.known_full(18, 3, now)
+    cache.saw_full(18, seen())
+    ticks[0] += 1.0
+    assert not cache.known_full(18, 3, now)  # the process's clock
+
+
+def test_a_transaction_only_claims_when_all_of_it_does(db_url: str) -> None:
+    heard: list[bool] = []
+
+    async def work(db: Database) -> None:
+        on_commit(db, heard.append)
+        async with write_transaction(db, claims_only=True):
+            await db.execute("UPDATE studios SET name = name")
+        # nested: a savepoint that may free
+        async with write_transaction(db, claims_only=True), write_transaction(db):
+            await db.execute("UPDATE studios SET name = name")
+        async with write_transaction(db), write_transaction(db, claims_only=True):
+            await db.execute("UPDATE studios SET name = name")
+
+    run_db(db_url, work)
+    assert heard == [True, False, False]

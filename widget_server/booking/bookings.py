@@ -137,7 +137,9 @@ async def start_booking(
     status = "booked" if books_now else "held"
     public_id = new_public_id()
 
-    async with write_transaction(db):
+    # A new hold or booking only claims (pages' cached times are dropped, not what a
+    # request found full: web/availability_cache.py); moving one frees the old time.
+    async with write_transaction(db, claims_only=previous is None):
         if previous is None:
             # The claim first, and only when the slot is full its lock and sweep (holds.py).
             await take_spot(db, slot_id, now)

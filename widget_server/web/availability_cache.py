@@ -61,7 +61,7 @@ class Subject:
     minis: dict[str, MiniSession]
     now: datetime
     read_at: float
-    generation: int
+    generation: int  # the cache's ``changes`` before the reading began
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class FullSlot:
     mini_id: int
     now: datetime
     read_at: float
-    generation: int
+    generation: int  # the cache's ``changes`` before the reading began
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,10 @@ class AvailabilityCache:
     def __init__(self, seconds: float, *, monotonic: Callable[[], float] = time.monotonic):
         self.seconds = seconds
         self.monotonic = monotonic
-        self.generation = 0
+        self.generation = 0  # commits: what page entries are read against
+        # Commits that may have freed a spot or changed a studio or mini session (all but
+        # claims): what subjects and times found full are read against.
+        self.changes = 0
         self._entries: OrderedDict[Key, PageRead] = OrderedDict()
         self._subjects: OrderedDict[Slugs, Subject] = OrderedDict()
         self._full: OrderedDict[int, FullSlot] = OrderedDict()
@@ -121,7 +124,7 @@ class AvailabilityCache:
     def put_subject(self, slugs: Slugs, language: str, mini: MiniSession, read: Subject) -> None:
         """Keep what a page read (``read.minis`` may be empty), adding this language's
         texts to an entry of the same reading generation."""
-        if self.seconds <= 0 or read.generation != self.generation:
+        if self.seconds <= 0 or read.generation != self.changes:
             return
         kept = self._subjects.get(slugs)
         if kept is None or kept.generation != read.generation:
@@ -133,15 +136,24 @@ class AvailabilityCache:
         found = self._subjects.get(slugs)
         if found is None:
             return None
-        if not self._fresh(found.now, found.read_at, found.generation, now):
+        if not self._fresh(found.now, found.read_at, found.generation, now, self.changes):
             del self._subjects[slugs]
             return None
         return found
 
-    def _fresh(self, read_now: datetime, read_at: float, generation: int, now: datetime) -> bool:
+    def _fresh(
+        self,
+        read_now: datetime,
+        read_at: float,
+        generation: int,
+        now: datetime,
+        current: int | None = None,
+    ) -> bool:
+        """Younger than ``seconds`` by both clocks, and read since the last commit that
+        concerns it (``current``: ``generation`` unless given)."""
         age = (now - read_now).total_seconds()
         return (
-            generation == self.generation
+            generation == (self.generation if current is None else current)
             and 0 <= age < self.seconds
             and self.monotonic() - read_at < self.seconds
         )
@@ -153,19 +165,23 @@ class AvailabilityCache:
             return
         _keep(self._entries, key, read)
 
-    def note_commit(self) -> None:
-        """A write transaction of this process committed: every entry may be out of date."""
+    def note_commit(self, claims_only: bool = False) -> None:
+        """A write transaction of this process committed: every page's times may be out of
+        date; and, unless it only claimed spots (a new hold or booking), the studios, mini
+        sessions and the times found full too."""
         self.generation += 1
         self._entries.clear()
-        self._subjects.clear()
-        self._full.clear()
+        if not claims_only:
+            self.changes += 1
+            self._subjects.clear()
+            self._full.clear()
 
     def saw_full(self, slot_id: int, full: FullSlot | None = None) -> None:
         """A request found this slot unbookable: forget the entries that show it open; and
         when it found it full (``full``), keep that for ``known_full``."""
         for key in [k for k, read in self._entries.items() if read.shows_open(slot_id)]:
             del self._entries[key]
-        if full is not None and self.seconds > 0 and full.generation == self.generation:
+        if full is not None and self.seconds > 0 and full.generation == self.changes:
             _keep(self._full, slot_id, full)
 
     def known_full(self, slot_id: int, mini_id: int, now: datetime) -> bool:
@@ -173,7 +189,7 @@ class AvailabilityCache:
         found = self._full.get(slot_id)
         if found is None:
             return False
-        if not self._fresh(found.now, found.read_at, found.generation, now):
+        if not self._fresh(found.now, found.read_at, found.generation, now, self.changes):
             del self._full[slot_id]
             return False
         return found.mini_id == mini_id

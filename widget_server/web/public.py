@@ -86,7 +86,7 @@ async def _read_subject(request: Request) -> tuple[Studio, MiniSession]:
     cache for the pages (and the quick refusals) of the next moment."""
     cache: AvailabilityCache = request.app.state.availability
     now = request.app.state.clock()
-    started, began = cache.generation, cache.monotonic()
+    started, began = cache.changes, cache.monotonic()
     studio, mini = await _mini_or_404(request)
     read = Subject(studio, {}, now=now, read_at=began, generation=started)
     slugs = (request.path_params["studio"], request.path_params["mini"])
@@ -367,7 +367,7 @@ def _details_and_answers(
 
 async def book_page(request: Request) -> Response:
     cache: AvailabilityCache = request.app.state.availability
-    started, began = cache.generation, cache.monotonic()
+    changes, began = cache.changes, cache.monotonic()
     if request.method == "POST":
         refused = await _refuse_a_known_full_time(request)
         if refused is not None:
@@ -380,7 +380,7 @@ async def book_page(request: Request) -> Response:
     if slot_id is None:
         raise HTTPException(404)
     # What a request that finds the time full keeps for the next POSTs (_refuse_…).
-    seen_full = FullSlot(mini.id, now=now, read_at=began, generation=started)
+    seen_full = FullSlot(mini.id, now=now, read_at=began, generation=changes)
     # A scheduled drop: decided with this request's one ``now``, the one the booking uses.
     access = _access(request, mini)
     drop = drop_state(mini, now, access)
