@@ -98,6 +98,7 @@ def test_demo_mode_is_only_for_the_demo(monkeypatch: pytest.MonkeyPatch) -> None
         ({"MINIS_AVAILABILITY_CACHE_SECONDS": "-1"}, "MINIS_AVAILABILITY_CACHE_SECONDS"),
         ({"MINIS_AVAILABILITY_CACHE_SECONDS": "11"}, "MINIS_AVAILABILITY_CACHE_SECONDS"),
         ({"MINIS_AVAILABILITY_CACHE_SECONDS": "a bit"}, "MINIS_AVAILABILITY_CACHE_SECONDS"),
+        ({"MINIS_ACCESS_LOG": "sometimes"}, "MINIS_ACCESS_LOG"),
     ],
 )
 def test_invalid_values_name_the_setting(env: dict[str, str], name: str) -> None:
@@ -126,6 +127,8 @@ def test_values_are_read() -> None:
     assert load_settings(GOOD).availability_cache_seconds == 1.0
     off = load_settings({**GOOD, "MINIS_AVAILABILITY_CACHE_SECONDS": "0"})
     assert off.availability_cache_seconds == 0
+    assert load_settings(GOOD).access_log
+    assert not load_settings({**GOOD, "MINIS_ACCESS_LOG": "off"}).access_log
 
 
 def test_sending_email_needs_a_real_sender_address() -> None:

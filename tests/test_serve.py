@@ -95,17 +95,19 @@ def rotating(count: int) -> list[str]:
 def test_forwarded_headers_are_ignored_unless_the_proxy_is_trusted(tmp_path: Path) -> None:
     # Nothing configured: a client on 127.0.0.1 (or anywhere) can't pose as other addresses,
     # so the 11th wrong password for one email is refused whatever the header says.
-    with minis_serve(tmp_path) as (base, _, _log):
+    with minis_serve(tmp_path) as (base, _, log):
         assert login_statuses(base, rotating(11)) == [401] * 10 + [429]
         # Nor can it say it came over https: no Strict-Transport-Security for plain http.
         claimed = httpx2.get(f"{base}/", headers={"X-Forwarded-Proto": "https"})
         assert claimed.status_code == 200
         assert "strict-transport-security" not in claimed.headers
+    assert '"POST /admin HTTP/1.1" 401' in log.read_text()  # a line per request
 
 
 def test_a_trusted_proxys_forwarded_for_is_the_clients_address(tmp_path: Path) -> None:
-    trusted = {"MINIS_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}
-    with minis_serve(tmp_path, env=trusted) as (base, _, _log):
+    # (and no line per request: the proxy logs them)
+    trusted = {"MINIS_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8", "MINIS_ACCESS_LOG": "off"}
+    with minis_serve(tmp_path, env=trusted) as (base, _, log):
         # Eleven clients behind the proxy: each has its own count.
         assert login_statuses(base, rotating(11)) == [401] * 11
         # One client behind it: limited at the 11th, and only that client.
@@ -115,6 +117,7 @@ def test_a_trusted_proxys_forwarded_for_is_the_clients_address(tmp_path: Path) -
         secure = httpx2.get(f"{base}/", headers={"X-Forwarded-Proto": "https"})
         assert secure.headers["strict-transport-security"] == "max-age=31536000"
         assert "strict-transport-security" not in httpx2.get(f"{base}/").headers
+    assert "HTTP/1.1" not in log.read_text()
 
 
 def descendants(pid: int) -> set[int]:

@@ -123,6 +123,7 @@ Minis demo {"seeded" if created else "(existing data kept)"}: {settings.database
         port=args.port,
         log_level="info",
         log_config=log_config(),
+        access_log=settings.access_log,
         **_proxy_options(settings),
     )
 
@@ -145,6 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level="info",
         log_config=log_config(),
+        access_log=settings.access_log,
         **_proxy_options(settings),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

@@ -34,6 +34,7 @@ KNOWN_VARIABLES = {
     "MINIS_HSTS_SECONDS",
     "MINIS_WEBHOOKS_ALLOW_PRIVATE",
     "MINIS_AVAILABILITY_CACHE_SECONDS",
+    "MINIS_ACCESS_LOG",
 }
 
 BACKGROUND_JOBS = ("in-process", "worker")
@@ -89,6 +90,9 @@ class Settings:
     # How long a process may reuse what a mini session's page read (web/availability_cache.py);
     # 0 reads it afresh for every request.
     availability_cache_seconds: float = 1.0
+    # uvicorn's line per request. About 0.1 ms of CPU each (bench/README.md), as much as a
+    # bare request: behind a proxy that logs them, a busy site may turn it off.
+    access_log: bool = True
 
     def with_(self, **changes: Any) -> Settings:
         # Any, not object: replace() checks each change against its field's type, and
@@ -305,6 +309,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         webhooks_allow_private=_parse_bool(
             "MINIS_WEBHOOKS_ALLOW_PRIVATE", env.get("MINIS_WEBHOOKS_ALLOW_PRIVATE", "")
         ),
+        access_log=_parse_bool("MINIS_ACCESS_LOG", env.get("MINIS_ACCESS_LOG", "on")),
         availability_cache_seconds=_parse_cache_seconds(
             "MINIS_AVAILABILITY_CACHE_SECONDS",
             env.get("MINIS_AVAILABILITY_CACHE_SECONDS", str(Settings.availability_cache_seconds)),
