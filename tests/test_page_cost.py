@@ -413,3 +413,44 @@ def test_short_reads_run_in_the_event_loop_only_where_they_never_wait(
     assert asyncio.run(read_during_a_write()) == "committed"
     reads_handed_over = [fn for fn in handed_over if fn is backends._fetch]
     assert len(reads_handed_over) == (0 if journal == "wal" else 1)
+
+
+def test_a_postgresql_connection_goes_back_to_the_pool_without_a_round_trip(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asyncpg's default sends a reset statement at every release (a round trip and work in
+    the server for every request); the app sets no session state, so none is sent, and a
+    transaction left open is still rolled back before the connection is reused."""
+    if db_url.startswith("sqlite"):
+        return  # SQLite's pool keeps its connections as they are (db/sqlite_pool.py)
+    import asyncpg
+
+    sent: list[str] = []
+    execute = asyncpg.Connection.execute
+
+    async def recorded(self: asyncpg.Connection, query: str, *args: Any, **kw: Any) -> Any:
+        sent.append(query)
+        return await execute(self, query, *args, **kw)
+
+    monkeypatch.setattr(asyncpg.Connection, "execute", recorded)
+
+    async def work() -> int:
+        db = create_database(db_url)
+        await db.connect()
+        try:
+            pool = db._backend._pool  # type: ignore[attr-defined]
+            async with pool.acquire() as raw:
+                await raw.fetchval("SELECT 1")
+                sent.clear()
+            assert sent == []  # released: nothing sent
+            raw = await pool.acquire()
+            await raw.execute("CREATE TEMP TABLE IF NOT EXISTS left_open (n int)")
+            await raw.execute("BEGIN")
+            await raw.execute("INSERT INTO left_open VALUES (1)")
+            await pool.release(raw)  # with its transaction open
+            async with pool.acquire() as again:
+                return int(await again.fetchval("SELECT count(*) FROM left_open"))
+        finally:
+            await db.disconnect()
+
+    assert asyncio.run(work()) == 0
