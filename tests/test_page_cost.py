@@ -15,6 +15,7 @@ import aiosqlite
 import pytest
 import sqlalchemy as sa
 from databases import Database
+from databases.backends.common.records import Record
 from starlette.testclient import TestClient
 
 from tests.support.clock import FakeClock
@@ -454,3 +455,27 @@ def test_a_postgresql_connection_goes_back_to_the_pool_without_a_round_trip(
             await db.disconnect()
 
     assert asyncio.run(work()) == 0
+
+
+def test_records_read_every_column_as_databases_own_record_does(
+    client: TestClient, world: World, db_url: str
+) -> None:
+    """db/backends.FastRecord against ``databases``' Record.__getitem__, by name and by
+    position, over every table's every column (JSON, UTC instants, dates, booleans)
+    after a hold and a booking made these rows."""
+    form = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+12125550143"}
+    assert client.post(f"/acme/portraits/book?slot={world.slots['portraits'][1]}", data=form)
+    from widget_server.db.tables import metadata
+
+    async def compare(db: Database) -> int:
+        read = 0
+        for table in metadata.sorted_tables:
+            for record in await db.fetch_all(sa.select(table).limit(5)):
+                assert isinstance(record, backends.FastRecord)
+                names = list(record._column_map)
+                for key in [*names, *range(len(names))]:
+                    assert record[key] == Record.__getitem__(record, key), (table.name, key)
+                    read += 1
+        return read
+
+    assert run_db(db_url, compare) > 500

@@ -43,7 +43,7 @@ class Shape:
     """A compiled statement, and what a backend derives from it once: ``databases``'
     maps from column names to positions (``column_maps``), SQLite's result context."""
 
-    __slots__ = ("column_maps", "compiled", "context", "metadata", "short_read")
+    __slots__ = ("column_maps", "compiled", "context", "metadata", "reads", "short_read")
 
     def __init__(self, compiled: SQLCompiler, short_read: bool = False) -> None:
         self.compiled = compiled
@@ -54,6 +54,8 @@ class Shape:
         self.column_maps = create_column_maps(compiled._result_columns)
         self.context: Any = None
         self.metadata: Any = None
+        # For db/backends.FastRecord: a column's name or position -> (index, processor).
+        self.reads: dict[str | int, tuple[int, Any]] | None = None
 
 
 class Prepared:
