@@ -28,6 +28,7 @@ from .catalog import (
     Studio,
     public_mini_sessions,
 )
+from .waitlist import anyone_active
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,14 @@ def _day_summary(
     since: sa.ColumnElement[date] | None = None,
     *,
     any_open: bool = False,
+    waiting_for: sa.ColumnElement[int] | None = None,
 ) -> sa.Select[tuple[object, ...]]:
     """Per upcoming session day (with its location): how many of its times are open, or
     with ``any_open`` only whether one is (1 or 0: the studio page shows no counts).
+
+    ``waiting_for``: each row also says whether anyone waits for that mini session
+    (``anyone_waiting``), asked once in the query, so a page can hand on lapsed offers
+    first without a statement of its own when nobody does.
 
     A time is open when it is past the notice (``bookable_from``), not blocked, and has
     a spot left. Each day's count is its own small query on ``ix_slots_day_open`` (the
@@ -134,6 +140,11 @@ def _day_summary(
             session_days.c.capacity,
             *[c.label(f"loc_{c.name}") for c in locations.c],
             open_count.label("open_count"),
+            *(
+                [anyone_active(waiting_for).label("anyone_waiting")]
+                if waiting_for is not None
+                else []
+            ),
         )
         .join(locations, locations.c.id == session_days.c.location_id)
         .where(
@@ -151,6 +162,7 @@ DAY_SUMMARY = Prepared(
     _day_summary(
         session_days.c.mini_session_id == sa.bindparam("mini"),
         _instant("bookable_from"),
+        waiting_for=sa.bindparam("mini"),
     )
 )
 
@@ -184,6 +196,9 @@ class MiniPage:
 
     offer: MiniOffer
     selected: DayOffer | None
+    # Someone waits for the mini session or holds an offer (booking/waitlist.py): lapsed
+    # offers are handed on before the page shows its times.
+    anyone_waiting: bool = False
 
 
 async def mini_page_offer(
@@ -198,18 +213,19 @@ async def mini_page_offer(
     )
     places: dict[int, Location] = {}
     days = [_summary_day(r, places) for r in records]
+    waiting = bool(records[0]["anyone_waiting"]) if records else False
     offer = MiniOffer(mini=mini, days=days)
     chosen = next((d for d in days if d.day.id == wanted_day), None) or next(
         (d for d in days if d.bookable_slots), days[0] if days else None
     )
     if chosen is None:
-        return MiniPage(offer, None)
+        return MiniPage(offer, None, waiting)
     shown = await day_slots(
         db, day_id=chosen.day.id, now=now, min_notice_hours=mini.min_notice_hours
     )
     selected = DayOffer(day=chosen.day, slots=shown, open_count=chosen.open_count)
     offer.days[offer.days.index(chosen)] = selected
-    return MiniPage(offer, selected)
+    return MiniPage(offer, selected, waiting)
 
 
 async def mini_session_offer(db: Database, mini: MiniSession, now: datetime) -> MiniOffer:

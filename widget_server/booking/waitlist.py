@@ -98,20 +98,21 @@ async def join_waitlist(
     return public_id
 
 
-# Asked before every fresh read of a mini session's times (a short, prepared read).
-_ANYONE_ACTIVE = Prepared(
-    sa.select(waitlist_entries.c.id)
-    .where(
-        waitlist_entries.c.mini_session_id == sa.bindparam("mini"),
+def anyone_active(mini_session_id: sa.ColumnElement[int]) -> sa.Exists:
+    """Whether anyone waits for the mini session, or has an offer not yet settled (the mini
+    session page's day summary asks it in the same query: booking/offers.py)."""
+    return sa.exists().where(
+        waitlist_entries.c.mini_session_id == mini_session_id,
         waitlist_entries.c.state.in_(ACTIVE),
     )
-    .limit(1)
-)
+
+
+_ANYONE_ACTIVE = Prepared(sa.select(anyone_active(sa.bindparam("mini"))))
 
 
 async def has_active(db: Database, mini_session_id: int) -> bool:
     """Whether anyone waits for this mini session, or has an offer not yet settled."""
-    return await db.fetch_val(_ANYONE_ACTIVE.bind(mini=mini_session_id)) is not None
+    return bool(await db.fetch_val(_ANYONE_ACTIVE.bind(mini=mini_session_id)))
 
 
 class _SlotId(NamedTuple):

@@ -175,9 +175,12 @@ async def _availability(
         return found.page
     started, began = cache.generation, cache.monotonic()
     db = request.app.state.db
-    # Lapsed offers are handed on before anyone sees the times (cheap unless someone waits).
-    await catch_up(db, mini, now)
     page = await mini_page_offer(db, mini, now, wanted)
+    if page.anyone_waiting:
+        # Lapsed offers are handed on, and open spots offered, before anyone sees the
+        # times: then they are read again (the reading above says whether anyone waits).
+        await catch_up(db, mini, now)
+        page = await mini_page_offer(db, mini, now, wanted)
     cache.put(key, PageRead(page, now=now, read_at=began, generation=started))
     return page
 
