@@ -6,8 +6,8 @@ offer (one step into checkout) or leaves; the photographer offers a spot by hand
 ``catch_up`` offers any spot that is open while someone it suits waits (a slot or a day
 added, capacity raised, or a spot freed by a path that gave it to the public). The
 upkeep runs ``catch_up`` for every mini session with a waitlist, and the mini session's
-page runs it lazily, so a claim window that lapsed while no process was running is
-handed on as soon as one is.
+page runs it lazily (when its day summary says anyone waits: booking/offers.py), so a
+claim window that lapsed while no process was running is handed on as soon as one is.
 """
 
 from __future__ import annotations
