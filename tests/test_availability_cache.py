@@ -155,6 +155,14 @@ def test_a_time_found_full_is_refused_quickly_but_never_to_its_holder(
     assert response.status_code == 409
     assert "Someone else just booked this time" in response.text
     assert quick.queries == 1  # the live hold of dee@example.com: none
+    # Hostile bodies for a time known full: the quick path steps aside, never a 500.
+    for body in (b"email=%ff%fe&name=x", b"email=\xff\xfe", b"email=a@b.c&" * 200, b"%%%"):
+        hostile = client.post(
+            f"{PAGE}/book?slot={first}",
+            content=body,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert hostile.status_code in (400, 409, 413, 422), (body[:20], hostile.status_code)
     # An address the full path must normalise first is read and checked in full.
     assert post(first, "ëve@example.com") == (409, read_in_full)
     # A new hold here only claims: what was found full stays so.
